@@ -1,0 +1,3 @@
+module github.com/palletops/pallet
+
+go 1.26
