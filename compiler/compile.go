@@ -1,0 +1,224 @@
+package compiler
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/palletops/pallet/templates"
+)
+
+// Version is the palletc version written into every script header.
+const Version = "0.1.0"
+
+// Script is one compiled phase for one group (or node): a self-contained
+// bash script.
+type Script struct {
+	Group  string `json:"group"`
+	Phase  string `json:"phase"`
+	OS     string `json:"os"`
+	Node   string `json:"node,omitempty"`
+	Steps  int    `json:"steps"`
+	SHA256 string `json:"sha256"`
+	Text   []byte `json:"-"`
+}
+
+// Target says what to compile: a group's phase, for an OS ("" = the
+// group's own), optionally for one named node.
+type Target struct {
+	Group string
+	Phase string
+	OS    string
+	Node  string
+}
+
+// Compile renders a group's phase into one script.
+func (p *Project) Compile(t Target) (*Script, error) {
+	g, err := p.Group(t.Group)
+	if err != nil {
+		return nil, err
+	}
+	ph := g.Phase(t.Phase)
+	if ph == nil {
+		return nil, fmt.Errorf("%s: group %s has no phase %q%s (phases: %s)", p.File, g.Name, t.Phase, suggest(t.Phase, g.PhaseNames()), strings.Join(g.PhaseNames(), ", "))
+	}
+	os, err := p.OSFor(g, t.OS)
+	if err != nil {
+		return nil, fmt.Errorf("%s: group %s: %w", g.Pos, g.Name, err)
+	}
+	r := &renderer{
+		p:  p,
+		os: os,
+		osMap: map[string]string{
+			"id": os.ID, "name": os.Name, "version": os.Version, "family": os.Family,
+			"pkg": os.Pkg, "init": os.Init, "admin_group": os.Admin,
+		},
+		admin: &adminData{user: p.adminUser(), keyFile: p.Admin.PublicKeyFile, env: p.env},
+		node:  t.Node,
+	}
+	for _, c := range ph.Calls {
+		if err := r.call(c.Crate, c.Crate.Name, c.Args); err != nil {
+			return nil, &Error{Pos: c.Pos, Msg: fmt.Sprintf("group %s, phase %s, crate %s on %s: %v", g.Name, ph.Name, c.Crate.Name, os.ID, err), Err: err}
+		}
+	}
+	text := assemble(g.Name, ph.Name, os.ID, t.Node, r.steps)
+	sum := sha256.Sum256(text)
+	return &Script{Group: g.Name, Phase: ph.Name, OS: os.ID, Node: t.Node, Steps: len(r.steps), SHA256: hex.EncodeToString(sum[:]), Text: text}, nil
+}
+
+func (p *Project) adminUser() string {
+	if p.Admin.User != "" {
+		return p.Admin.User
+	}
+	return p.env.User
+}
+
+// CompileAll compiles every phase of every group (or only the given group
+// and phase), for osOverride or each group's own OS, and returns the
+// scripts in file order with every error found.
+func (p *Project) CompileAll(group, phase, osOverride string) ([]*Script, error) {
+	var targets []Target
+	for _, g := range p.Groups {
+		if group != "" && g.Name != group {
+			continue
+		}
+		for _, ph := range g.Phases {
+			if phase != "" && ph.Name != phase {
+				continue
+			}
+			targets = append(targets, Target{Group: g.Name, Phase: ph.Name, OS: osOverride})
+		}
+	}
+	if group != "" {
+		g, err := p.Group(group)
+		if err != nil {
+			return nil, err
+		}
+		if phase != "" && g.Phase(phase) == nil {
+			return nil, fmt.Errorf("%s: group %s has no phase %q%s (phases: %s)", p.File, g.Name, phase, suggest(phase, g.PhaseNames()), strings.Join(g.PhaseNames(), ", "))
+		}
+	}
+	return p.CompileTargets(targets)
+}
+
+// CompileTargets compiles targets in parallel (rendering holds no shared
+// mutable state), keeping their order in the result.
+func (p *Project) CompileTargets(targets []Target) ([]*Script, error) {
+	out := make([]*Script, len(targets))
+	errs := make([]error, len(targets))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 64)
+	for i, t := range targets {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			out[i], errs[i] = p.Compile(t)
+		}()
+	}
+	wg.Wait()
+	var list ErrorList
+	for _, err := range errs {
+		if err != nil {
+			list.addErr(Pos{File: p.File}, err)
+		}
+	}
+	if len(list) > 0 {
+		return out, list
+	}
+	return out, nil
+}
+
+// helperRE finds calls of helper functions in step bodies.
+var helperRE = regexp.MustCompile(`\bpallet_[a-z0-9_]+`)
+
+// helperSource is every helper in templates/helpers, by function name.
+var helperSource = sync.OnceValue(func() map[string]string {
+	m := map[string]string{}
+	entries, _ := fs.ReadDir(templates.Helpers, "helpers")
+	for _, e := range entries {
+		name := strings.TrimSuffix(e.Name(), ".sh")
+		data, err := fs.ReadFile(templates.Helpers, "helpers/"+e.Name())
+		if err == nil {
+			m[name] = string(data)
+		}
+	}
+	return m
+})
+
+// neededHelpers returns the helpers the steps call, and the helpers they
+// call in turn, sorted so that output is deterministic.
+func neededHelpers(steps []step) []string {
+	src := helperSource()
+	need := map[string]bool{}
+	var queue []string
+	scan := func(text string) {
+		for _, name := range helperRE.FindAllString(text, -1) {
+			if _, ok := src[name]; ok && !need[name] {
+				need[name] = true
+				queue = append(queue, name)
+			}
+		}
+	}
+	for _, s := range steps {
+		scan(s.Check)
+		scan(s.Apply)
+	}
+	for len(queue) > 0 {
+		name := queue[0]
+		queue = queue[1:]
+		scan(src[name])
+	}
+	names := sortedKeys(need)
+	sort.Strings(names)
+	return names
+}
+
+// assemble writes the script: header, runtime, helpers, step functions,
+// then the steps in order.
+func assemble(group, phase, osID, node string, steps []step) []byte {
+	var b strings.Builder
+	b.Grow(4096 + 256*len(steps))
+	b.WriteString("#!/usr/bin/env bash\n")
+	b.WriteString("# Compiled by palletc " + Version + ". Do not edit: change pallet.yaml or its crates and compile again.\n")
+	b.WriteString("# group: " + group + "\n# phase: " + phase + "\n# os: " + osID + "\n")
+	if node != "" {
+		b.WriteString("# node: " + sanitizeName(node) + "\n")
+	}
+	b.WriteString("# steps: " + strconv.Itoa(len(steps)) + "\n")
+	b.WriteString("# shellcheck disable=SC2317 # step functions are called through pallet_step\n")
+	b.WriteString("set -euo pipefail\numask 022\nexport LC_ALL=C\n")
+	b.WriteString("PALLET_TOTAL=" + strconv.Itoa(len(steps)) + "\n")
+	b.WriteString(templates.Runtime)
+	src := helperSource()
+	for _, h := range neededHelpers(steps) {
+		b.WriteString("\n")
+		b.WriteString(src[h])
+	}
+	for i, s := range steps {
+		n := strconv.Itoa(i + 1)
+		b.WriteString("\n# step " + n + ": " + s.Crate + ": " + s.Name + "\n")
+		if s.Check != "" {
+			b.WriteString("pallet_check_" + n + "() {\n" + s.Check + "\n}\n")
+		}
+		b.WriteString("pallet_apply_" + n + "() {\n" + s.Apply + "\n}\n")
+	}
+	b.WriteString("\n")
+	for i, s := range steps {
+		n := strconv.Itoa(i + 1)
+		check := "''"
+		if s.Check != "" {
+			check = "pallet_check_" + n
+		}
+		b.WriteString("pallet_step " + n + " " + Quote(s.Crate) + " " + Quote(s.Name) + " " + check + " pallet_apply_" + n + "\n")
+	}
+	b.WriteString("pallet_done 0\n")
+	return []byte(b.String())
+}

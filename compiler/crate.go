@@ -1,0 +1,318 @@
+package compiler
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+	"text/template"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Crate is one directory of crates/: its crate.yaml and one template per
+// OS variant.
+type Crate struct {
+	Name        string
+	Dir         string // where it was read from, for messages: crates/java
+	Summary     string
+	Families    []string          // root families it supports
+	Unsupported map[string]string // root family → why the crate makes no sense there
+	Params      []*Param          // in crate.yaml order
+	Variants    map[string]*Variant
+	Builtin     bool
+}
+
+// Variant is one template of a crate: default, a family, or an OS id.
+type Variant struct {
+	Name string // "default", "debian", "ubuntu-22.04"
+	File string // crates/java/debian.sh.tmpl
+	tmpl *template.Template
+}
+
+// Param is one parameter a crate takes.
+type Param struct {
+	Name     string
+	Type     string // string, int, bool, list, map
+	Doc      string
+	Required bool
+	Default  any // validated, raw
+	Enum     []string
+	Pattern  string
+	pattern  *regexp.Regexp
+}
+
+type crateFile struct {
+	Summary     string                `yaml:"summary"`
+	Families    []string              `yaml:"families"`
+	Unsupported map[string]string     `yaml:"unsupported"`
+	Params      yaml.Node             `yaml:"params"`
+	Notes       string                `yaml:"notes"`
+}
+
+type paramFile struct {
+	Type     string    `yaml:"type"`
+	Doc      string    `yaml:"doc"`
+	Required bool      `yaml:"required"`
+	Default  yaml.Node `yaml:"default"`
+	Enum     []string  `yaml:"enum"`
+	Pattern  string    `yaml:"pattern"`
+}
+
+var paramTypes = []string{"string", "int", "bool", "list", "map"}
+
+// reserved names are the template data keys that are not params.
+var reserved = []string{"raw", "os", "admin", "node", "crate"}
+
+var nameRE = regexp.MustCompile(`^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$`)
+
+// LoadCrate reads the crate in directory dir of fsys. display is the path
+// shown in messages.
+func LoadCrate(fsys fs.FS, dir, display string, funcs template.FuncMap) (*Crate, error) {
+	var errs ErrorList
+	name := path.Base(dir)
+	c := &Crate{Name: name, Dir: display, Variants: map[string]*Variant{}, Unsupported: map[string]string{}}
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return nil, &Error{Pos: Pos{File: display}, Msg: fmt.Sprintf("cannot read crate directory: %v", err), Err: err}
+	}
+	if !nameRE.MatchString(name) {
+		errs.add(Pos{File: display}, "crate name %q must be lower case letters, digits and dashes", name)
+	}
+	var hasYAML bool
+	for _, e := range entries {
+		if e.Name() == "crate.yaml" {
+			hasYAML = true
+		}
+	}
+	if len(entries) == 0 || !hasYAML {
+		errs.add(Pos{File: display}, "crate directory has no crate.yaml: add crate.yaml (summary, params, families) and at least one <os>.sh.tmpl, or remove the directory")
+		return nil, errs.err()
+	}
+	yamlFile := path.Join(display, "crate.yaml")
+	data, err := fs.ReadFile(fsys, path.Join(dir, "crate.yaml"))
+	if err != nil {
+		return nil, &Error{Pos: Pos{File: yamlFile}, Msg: err.Error(), Err: err}
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, ErrorList{yamlError(yamlFile, err)}
+	}
+	var cf crateFile
+	if len(doc.Content) > 0 {
+		DecodeStrict(yamlFile, doc.Content[0], &cf, &errs)
+	}
+	c.Summary = cf.Summary
+	if c.Summary == "" {
+		errs.add(Pos{File: yamlFile}, "crate.yaml needs a summary: one line saying what the crate does")
+	}
+	for _, f := range cf.Families {
+		if !contains(RootFamilies(), f) {
+			errs.add(Pos{File: yamlFile}, "families: %q is not a root family (%s)%s", f, strings.Join(RootFamilies(), ", "), suggest(f, RootFamilies()))
+		}
+	}
+	c.Families = cf.Families
+	for f, why := range cf.Unsupported {
+		if !contains(RootFamilies(), f) {
+			errs.add(Pos{File: yamlFile}, "unsupported: %q is not a root family (%s)", f, strings.Join(RootFamilies(), ", "))
+		}
+		c.Unsupported[f] = why
+	}
+	c.Params = loadParams(yamlFile, &cf.Params, &errs)
+
+	for _, e := range entries {
+		fname := e.Name()
+		if e.IsDir() || fname == "crate.yaml" || strings.HasPrefix(fname, ".") || strings.HasSuffix(fname, ".md") {
+			continue
+		}
+		file := path.Join(display, fname)
+		vname, ok := strings.CutSuffix(fname, ".sh.tmpl")
+		if !ok {
+			errs.add(Pos{File: file}, "unexpected file in a crate: templates are named <os-id>.sh.tmpl, <family>.sh.tmpl or default.sh.tmpl")
+			continue
+		}
+		if vname != "default" {
+			if _, err := ParseOS(vname); err != nil {
+				errs.add(Pos{File: file}, "variant name: %v", err)
+				continue
+			}
+		}
+		src, err := fs.ReadFile(fsys, path.Join(dir, fname))
+		if err != nil {
+			errs.add(Pos{File: file}, "%v", err)
+			continue
+		}
+		if strings.IndexByte(string(src), 0) >= 0 {
+			errs.add(Pos{File: file}, "template contains a NUL byte")
+			continue
+		}
+		t, err := template.New(file).Option("missingkey=zero").Funcs(funcs).Parse(string(src))
+		if err != nil {
+			errs.add(Pos{File: file}, "template syntax: %s", templateError(err))
+			continue
+		}
+		c.Variants[vname] = &Variant{Name: vname, File: file, tmpl: t}
+	}
+	if len(c.Variants) == 0 && len(errs) == 0 {
+		errs.add(Pos{File: display}, "crate has no templates: add default.sh.tmpl or one <family>.sh.tmpl per OS family")
+	}
+	if len(errs) == 0 && len(c.Families) == 0 {
+		// Without a families list, a crate supports the root families its
+		// variants cover.
+		for _, f := range RootFamilies() {
+			if _, err := c.Variant(mustOS(f)); err == nil {
+				c.Families = append(c.Families, f)
+			}
+		}
+	}
+	for _, f := range c.Families {
+		if _, err := c.Variant(mustOS(f)); err != nil && len(errs) == 0 {
+			errs.add(Pos{File: yamlFile}, "families lists %s but no template covers it: add %s.sh.tmpl or default.sh.tmpl", f, f)
+		}
+	}
+	return c, errs.err()
+}
+
+func mustOS(id string) OS {
+	os, err := ParseOS(id)
+	if err != nil {
+		panic(err) // only called with names from the family table
+	}
+	return os
+}
+
+func loadParams(file string, node *yaml.Node, errs *ErrorList) []*Param {
+	if node.Kind == 0 || isNull(node) {
+		return nil
+	}
+	if node.Kind != yaml.MappingNode {
+		errs.add(posOf(file, node), "params must be a mapping of name → {type, default, required, enum, doc}")
+		return nil
+	}
+	var out []*Param
+	for i := 0; i+1 < len(node.Content); i += 2 {
+		k, v := node.Content[i], node.Content[i+1]
+		var pf paramFile
+		if !DecodeStrict(file, v, &pf, errs) {
+			continue
+		}
+		p := &Param{Name: k.Value, Type: pf.Type, Doc: pf.Doc, Required: pf.Required, Enum: pf.Enum, Pattern: pf.Pattern}
+		if p.Type == "" {
+			p.Type = "string"
+		}
+		if !nameRE.MatchString(p.Name) || contains(reserved, p.Name) {
+			errs.add(posOf(file, k), "param name %q: use lower case letters, digits, - and _, and none of %s", p.Name, strings.Join(reserved, ", "))
+			continue
+		}
+		if !contains(paramTypes, p.Type) {
+			errs.add(posOf(file, v), "param %s: unknown type %q (types: %s)", p.Name, p.Type, strings.Join(paramTypes, ", "))
+			continue
+		}
+		if p.Pattern != "" {
+			re, err := regexp.Compile("^(?:" + p.Pattern + ")$")
+			if err != nil {
+				errs.add(posOf(file, v), "param %s: pattern: %v", p.Name, err)
+				continue
+			}
+			p.pattern = re
+		}
+		if pf.Default.Kind != 0 && !isNull(&pf.Default) {
+			def, err := p.fromYAML(&pf.Default)
+			if err == nil {
+				err = p.check(def)
+			}
+			if err != nil {
+				errs.add(posOf(file, &pf.Default), "param %s: default: %v", p.Name, err)
+				continue
+			}
+			p.Default = def
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// Param looks a param up by name.
+func (c *Crate) Param(name string) *Param {
+	for _, p := range c.Params {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+func (c *Crate) paramNames() []string {
+	names := make([]string, len(c.Params))
+	for i, p := range c.Params {
+		names[i] = p.Name
+	}
+	return names
+}
+
+// VariantNames lists the crate's variants, sorted.
+func (c *Crate) VariantNames() []string { return sortedKeys(c.Variants) }
+
+// Variant picks the template for an OS, most specific first:
+// ubuntu-22.04 → ubuntu → debian → default.
+func (c *Crate) Variant(os OS) (*Variant, error) {
+	if why, ok := c.Unsupported[os.Family]; ok {
+		return nil, fmt.Errorf("crate %s does not support %s: %s", c.Name, os.ID, why)
+	}
+	for _, name := range os.Chain() {
+		if v, ok := c.Variants[name]; ok {
+			return v, nil
+		}
+	}
+	if v, ok := c.Variants["default"]; ok {
+		return v, nil
+	}
+	return nil, fmt.Errorf("crate %s has no variant for %s (looked for %s and default; it has %s)",
+		c.Name, os.ID, strings.Join(os.Chain(), ", "), strings.Join(c.VariantNames(), ", "))
+}
+
+var tmplErrRE = regexp.MustCompile(`^template: (.*?:\d+(?::\d+)?): (?:executing "[^"]*" at <[^>]*>: )?(.*)$`)
+
+// templateError turns text/template's "template: f:3:5: executing ..."
+// into "f:3:5: ...".
+func templateError(err error) string {
+	msg := err.Error()
+	if m := tmplErrRE.FindStringSubmatch(msg); m != nil {
+		return m[1] + ": " + m[2]
+	}
+	return strings.TrimPrefix(msg, "template: ")
+}
+
+// registry is every crate a project can call: its own crate_paths first,
+// then the built-ins.
+type registry struct {
+	crates map[string]*Crate
+}
+
+func (r *registry) names() []string { return sortedKeys(r.crates) }
+
+func loadCrates(fsys fs.FS, root, display string, builtin bool, funcs template.FuncMap, into map[string]*Crate, errs *ErrorList) {
+	entries, err := fs.ReadDir(fsys, root)
+	if err != nil {
+		errs.add(Pos{File: display}, "crate path: %v", err)
+		return
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+	for _, e := range entries {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		if _, dup := into[e.Name()]; dup {
+			continue // an earlier crate path wins
+		}
+		c, err := LoadCrate(fsys, path.Join(root, e.Name()), path.Join(display, e.Name()), funcs)
+		if err != nil {
+			errs.addErr(Pos{File: display}, err)
+			continue
+		}
+		c.Builtin = builtin
+		into[c.Name] = c
+	}
+}

@@ -1,0 +1,143 @@
+package compiler
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Pos is a place in an input file, for error messages.
+type Pos struct {
+	File      string
+	Line, Col int
+}
+
+func (p Pos) String() string {
+	switch {
+	case p.Line == 0:
+		return p.File
+	case p.Col == 0:
+		return fmt.Sprintf("%s:%d", p.File, p.Line)
+	}
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+}
+
+func posOf(file string, n *yaml.Node) Pos {
+	if n == nil {
+		return Pos{File: file}
+	}
+	return Pos{File: file, Line: n.Line, Col: n.Column}
+}
+
+// Error is an input error at a place: one line, saying what is wrong and,
+// where it can, what to do.
+type Error struct {
+	Pos Pos
+	Msg string
+	Err error // the cause, if any, for errors.Is/As
+}
+
+func (e *Error) Error() string { return e.Pos.String() + ": " + e.Msg }
+func (e *Error) Unwrap() error { return e.Err }
+
+// ErrorList is every input error found, in file order. Loading goes on
+// after an error so that `palletc check` can report them all at once.
+type ErrorList []*Error
+
+func (l ErrorList) Error() string {
+	var b strings.Builder
+	for i, e := range l {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(e.Error())
+	}
+	return b.String()
+}
+
+func (l *ErrorList) add(pos Pos, format string, args ...any) {
+	*l = append(*l, &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+}
+
+// addErr adds err, keeping its own place if it is an *Error or ErrorList.
+func (l *ErrorList) addErr(pos Pos, err error) {
+	var list ErrorList
+	var one *Error
+	switch {
+	case errors.As(err, &list):
+		*l = append(*l, list...)
+	case errors.As(err, &one):
+		*l = append(*l, one)
+	default:
+		*l = append(*l, &Error{Pos: pos, Msg: err.Error(), Err: err})
+	}
+}
+
+func (l ErrorList) err() error {
+	if len(l) == 0 {
+		return nil
+	}
+	sort.SliceStable(l, func(i, j int) bool {
+		a, b := l[i].Pos, l[j].Pos
+		if a.File != b.File {
+			return false // keep files in the order they were read
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Col < b.Col
+	})
+	return l
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// yamlError turns yaml.v3's "yaml: line 3: ..." into "file:3: ...".
+func yamlError(file string, err error) *Error {
+	msg := strings.TrimSpace(err.Error())
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &Error{Pos: Pos{File: file, Line: line}, Msg: "malformed YAML: " + m[2] + " (check indentation and quoting)", Err: err}
+	}
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	return &Error{Pos: Pos{File: file}, Msg: "malformed YAML: " + msg, Err: err}
+}
+
+// suggest returns ` (did you mean "x"?)` for the nearest of names, or "".
+func suggest(name string, names []string) string {
+	best, bestD := "", len(name)/2+2
+	for _, n := range names {
+		if d := levenshtein(name, n); d < bestD || (d == bestD && n < best) {
+			best, bestD = n, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,312 @@
+package compiler
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"text/template"
+
+	"github.com/Masterminds/sprig/v3"
+)
+
+// A variant template marks out steps with four functions. They print
+// markers that no param value can hold (values with NUL bytes are refused),
+// and the compiler cuts the rendered text at them:
+//
+//	{{ step "install" .raw.packages }}   starts a step, named for the status line
+//	{{ check }}                          what follows, up to apply, is the check
+//	{{ apply }}                          what follows is the apply
+//	{{ use "user" (dict "name" .user) }} renders another crate's steps here
+//
+// A step with no check always applies and reports "ran".
+const (
+	markStep  = "\x00step\x01"
+	markCheck = "\x00check\x01"
+	markApply = "\x00apply\x01"
+	markUse   = "\x00use\x01"
+	markEnd   = "\x00"
+)
+
+// removedFuncs are sprig functions a crate template must not have: they
+// read the compiling machine's environment, make output that differs from
+// run to run, or quote for something other than bash (sprig's quote makes
+// "..." and squote does not escape ', both unsafe in a shell script).
+var removedFuncs = []string{
+	"env", "expandenv", "getHostByName",
+	"now", "date", "dateInZone", "date_in_zone", "dateModify", "date_modify", "htmlDate", "htmlDateInZone", "ago", "duration", "durationRound", "unixEpoch", "toDate", "mustToDate", "mustDateModify",
+	"randAlphaNum", "randAlpha", "randAscii", "randNumeric", "randBytes", "randInt", "uuidv4", "shuffle",
+	"genPrivateKey", "derivePassword", "buildCustomCert", "genCA", "genCAWithKey", "genSelfSignedCert", "genSelfSignedCertWithKey", "genSignedCert", "genSignedCertWithKey",
+	"encryptAES", "decryptAES", "bcrypt", "htpasswd",
+}
+
+func templateFuncs() template.FuncMap {
+	fm := sprig.TxtFuncMap()
+	for _, name := range removedFuncs {
+		delete(fm, name)
+	}
+	unsafeQuote := func(name string) func(...any) (string, error) {
+		return func(...any) (string, error) {
+			return "", fmt.Errorf("%s does not quote for bash: use q (or print the param, which is quoted already)", name)
+		}
+	}
+	fm["quote"] = unsafeQuote("quote")
+	fm["squote"] = unsafeQuote("squote")
+	fm["q"] = quoteAny
+	fm["raw"] = func(v any) any { return unwrap(v) }
+	fm["step"] = func(args ...any) string {
+		parts := make([]string, 0, len(args))
+		for _, a := range args {
+			switch x := unwrap(a).(type) {
+			case []string:
+				parts = append(parts, strings.Join(x, " "))
+			default:
+				parts = append(parts, fmt.Sprint(x))
+			}
+		}
+		return markStep + strings.Join(parts, " ") + markEnd
+	}
+	fm["check"] = func() string { return markCheck + markEnd }
+	fm["apply"] = func() string { return markApply + markEnd }
+	fm["use"] = func(name string, params ...map[string]any) (string, error) {
+		in := map[string]any{}
+		for _, p := range params {
+			for k, v := range p {
+				in[k] = unwrap(v)
+			}
+		}
+		js, err := json.Marshal(in)
+		if err != nil {
+			return "", fmt.Errorf("use %s: %w", name, err)
+		}
+		return markUse + name + "\x01" + string(js) + markEnd, nil
+	}
+	return fm
+}
+
+// adminData is .admin in templates. Its public key is read only when a
+// template asks for it, so projects that never bootstrap need no key file.
+type adminData struct {
+	user    string
+	keyFile string
+	env     *Env
+}
+
+// User is the admin user's name, quoted when printed.
+func (a *adminData) User() (Word, error) {
+	if a.user == "" {
+		return "", fmt.Errorf("no admin user: set admin.user in pallet.yaml (or $USER)")
+	}
+	return Word(a.user), nil
+}
+
+// PublicKey is the admin public key's text (one line), quoted when printed.
+func (a *adminData) PublicKey() (Word, error) {
+	files := []string{a.keyFile}
+	if a.keyFile == "" {
+		files = []string{"~/.ssh/id_ed25519.pub", "~/.ssh/id_rsa.pub"}
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(a.env.expandHome(f))
+		if err != nil {
+			continue
+		}
+		key := strings.TrimSpace(string(data))
+		if key == "" || strings.ContainsAny(key, "\n\x00") {
+			return "", fmt.Errorf("admin public key %s must hold one key on one line", f)
+		}
+		return Word(key), nil
+	}
+	return "", fmt.Errorf("no admin public key: %s not found; set admin.public_key_file in pallet.yaml or run ssh-keygen -t ed25519", strings.Join(files, " or "))
+}
+
+// step is one rendered step before assembly.
+type step struct {
+	Crate string // crate path for the status line: automated-admin-user/user
+	Name  string
+	Check string
+	Apply string
+}
+
+// renderer renders crate calls for one OS.
+type renderer struct {
+	p     *Project
+	os    OS
+	osMap map[string]string
+	admin *adminData
+	node  string
+	steps []step
+	depth int
+}
+
+func (r *renderer) data(args Args) map[string]any {
+	d := make(map[string]any, len(args)+4)
+	raw := make(map[string]any, len(args))
+	for k, v := range args {
+		d[k] = quoted(v)
+		raw[k] = v
+	}
+	d["raw"] = raw
+	d["os"] = r.osMap
+	d["admin"] = r.admin
+	if r.node != "" {
+		d["node"] = map[string]any{"name": Word(r.node)}
+	}
+	return d
+}
+
+// call renders one crate call and appends its steps.
+func (r *renderer) call(c *Crate, label string, args Args) error {
+	if r.depth > 16 {
+		return fmt.Errorf("crate %s: crates use each other more than 16 deep; is there a loop?", c.Name)
+	}
+	v, err := c.Variant(r.os)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	if err := v.tmpl.Execute(&b, r.data(args)); err != nil {
+		return fmt.Errorf("%s", templateError(err))
+	}
+	return r.split(v, label, b.String())
+}
+
+// split cuts a variant's rendered text at its markers into steps.
+func (r *renderer) split(v *Variant, label, text string) error {
+	var cur *step
+	part := "" // "", "check" or "apply"
+	flush := func() error {
+		if cur == nil {
+			return nil
+		}
+		cur.Check, cur.Apply = trimBlank(cur.Check), trimBlank(cur.Apply)
+		if cur.Apply == "" {
+			return fmt.Errorf("%s: step %q has nothing to apply: write commands after {{ apply }}", v.File, cur.Name)
+		}
+		r.steps = append(r.steps, *cur)
+		cur = nil
+		return nil
+	}
+	for text != "" {
+		i := strings.IndexByte(text, 0)
+		chunk := text
+		if i >= 0 {
+			chunk = text[:i]
+		}
+		switch {
+		case cur == nil:
+			if strings.TrimSpace(stripComments(chunk)) != "" {
+				return fmt.Errorf("%s: text outside a step (%q): start each step with {{ step \"what it does\" }}", v.File, firstLine(chunk))
+			}
+		case part == "check":
+			cur.Check += chunk
+		default:
+			cur.Apply += chunk
+		}
+		if i < 0 {
+			break
+		}
+		text = text[i+1:]
+		kind, rest, _ := strings.Cut(text, "\x01")
+		arg, after, _ := strings.Cut(rest, markEnd)
+		text = after
+		switch kind {
+		case "step":
+			if err := flush(); err != nil {
+				return err
+			}
+			cur, part = &step{Crate: label, Name: sanitizeName(arg)}, ""
+		case "check":
+			if cur == nil || part != "" {
+				return fmt.Errorf("%s: {{ check }} must come right after {{ step ... }}", v.File)
+			}
+			part = "check"
+		case "apply":
+			if cur == nil || part == "apply" {
+				return fmt.Errorf("%s: {{ apply }} must come after {{ step ... }} (and its check)", v.File)
+			}
+			if strings.TrimSpace(cur.Apply) != "" {
+				return fmt.Errorf("%s: step %q has commands before {{ check }}: put them after {{ apply }}", v.File, cur.Name)
+			}
+			part = "apply"
+		case "use":
+			if err := flush(); err != nil {
+				return err
+			}
+			name, js, _ := strings.Cut(arg, "\x01")
+			if err := r.use(v, label, name, js); err != nil {
+				return err
+			}
+		}
+	}
+	if cur != nil && part == "check" {
+		return fmt.Errorf("%s: step %q has a check but no {{ apply }}", v.File, cur.Name)
+	}
+	return flush()
+}
+
+func (r *renderer) use(v *Variant, label, name, js string) error {
+	c, ok := r.p.reg.crates[name]
+	if !ok {
+		return fmt.Errorf("%s: use %q: crate not found%s", v.File, name, suggest(name, r.p.reg.names()))
+	}
+	var in map[string]any
+	if err := json.Unmarshal([]byte(js), &in); err != nil {
+		return fmt.Errorf("%s: use %s: %v", v.File, name, err)
+	}
+	args, err := c.bindGo(in)
+	if err != nil {
+		return fmt.Errorf("%s: use: %w", v.File, err)
+	}
+	r.depth++
+	defer func() { r.depth-- }()
+	return r.call(c, label+"/"+name, args)
+}
+
+func trimBlank(s string) string {
+	lines := strings.Split(s, "\n")
+	for len(lines) > 0 && strings.TrimSpace(lines[0]) == "" {
+		lines = lines[1:]
+	}
+	for len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1]) == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func stripComments(s string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(s, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), "#") {
+			b.WriteString(line)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 40 {
+		s = s[:40] + "…"
+	}
+	return s
+}
+
+// sanitizeName makes a step name fit on one status line.
+func sanitizeName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.Join(strings.Fields(s), " ")
+	if s == "" {
+		s = "step"
+	}
+	return s
+}
