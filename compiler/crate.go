@@ -45,11 +45,11 @@ type Param struct {
 }
 
 type crateFile struct {
-	Summary     string                `yaml:"summary"`
-	Families    []string              `yaml:"families"`
-	Unsupported map[string]string     `yaml:"unsupported"`
-	Params      yaml.Node             `yaml:"params"`
-	Notes       string                `yaml:"notes"`
+	Summary     string            `yaml:"summary"`
+	Families    []string          `yaml:"families"`
+	Unsupported map[string]string `yaml:"unsupported"`
+	Params      yaml.Node         `yaml:"params"`
+	Notes       string            `yaml:"notes"`
 }
 
 type paramFile struct {

@@ -37,13 +37,13 @@ type Admin struct {
 
 // Image is a group's image template: which OS its nodes run.
 type Image struct {
-	OSFamily            string `yaml:"os_family"`
-	OSVersionMatches    string `yaml:"os_version_matches"`
+	OSFamily             string `yaml:"os_family"`
+	OSVersionMatches     string `yaml:"os_version_matches"`
 	OSDescriptionMatches string `yaml:"os_description_matches"`
-	OS64Bit             *bool  `yaml:"os_64bit"`
-	ImageID             string `yaml:"image_id"`
-	ImageName           string `yaml:"image_name"`
-	LoginUser           string `yaml:"login_user"`
+	OS64Bit              *bool  `yaml:"os_64bit"`
+	ImageID              string `yaml:"image_id"`
+	ImageName            string `yaml:"image_name"`
+	LoginUser            string `yaml:"login_user"`
 }
 
 // Hardware is a group's hardware template, for providers that create nodes.

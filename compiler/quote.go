@@ -17,7 +17,7 @@ func (w Word) String() string { return Quote(string(w)) }
 
 // Quote returns s as one bash word that expands to exactly s: as it is
 // when it holds only characters bash gives no meaning to, else in single
-// quotes, with each ' written as '\''.
+// quotes, with each ' written as '\”.
 func Quote(s string) string {
 	if s == "" {
 		return "''"
