@@ -1,0 +1,74 @@
+// Package provider is the small seam between pallet's lift/converge and the
+// places nodes come from: a static node list, local nspawn containers, a
+// cloud. Lift and converge only need to list nodes, sometimes make or remove
+// them, and remember which ones have already run their bootstrap phase.
+package provider
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrCannotCreate is returned by Create (and Destroy) from providers whose
+// nodes exist outside pallet's control, such as a fixed node list. Callers
+// test for it with errors.Is and tell the user to add the machines by hand.
+var ErrCannotCreate = errors.New("this provider cannot create or destroy nodes; add them to the node list yourself")
+
+// Node is one machine pallet can reach over SSH.
+type Node struct {
+	// ID is unique within the provider and stable for the node's lifetime.
+	ID string `json:"id"`
+	// Name is a human-friendly name, e.g. "web-1".
+	Name string `json:"name"`
+	// Group is the pallet group the node belongs to.
+	Group string `json:"group"`
+	// Host is the address to ssh to, e.g. "127.0.10.2".
+	Host string `json:"host"`
+	// Port is the SSH port, usually 22.
+	Port int `json:"port"`
+	// User is the login user; scripts are run through sudo when it is not root.
+	User string `json:"user"`
+	// OS is a pallet OS id like "debian-12", or "auto" when the runner
+	// should detect it on the node.
+	OS string `json:"os"`
+	// Bootstrapped is true once the node's bootstrap phase has succeeded,
+	// so lift does not run it again.
+	Bootstrapped bool `json:"bootstrapped"`
+	// Created is when the provider made the node (zero if unknown).
+	Created time.Time `json:"created"`
+}
+
+// CreateSpec says what a provider should make. Providers ignore fields
+// that have no meaning for them (a container provider has no flavour).
+type CreateSpec struct {
+	// Image names the base image or release, e.g. "bookworm" or a cloud
+	// image id. Empty means the provider's default.
+	Image string
+	// AdminPublicKey is an OpenSSH authorized_keys line that may log in as
+	// LoginUser. Required: pallet never logs in with passwords.
+	AdminPublicKey string
+	// LoginUser is the user to create for logging in. Empty or "root"
+	// means log in as root directly.
+	LoginUser string
+	// SudoPassword, when LoginUser is not root, is that user's password and
+	// makes sudo ask for it (to exercise sudo -S). Empty means
+	// passwordless sudo (NOPASSWD).
+	SudoPassword string
+}
+
+// Provider lists, creates and destroys nodes. Implementations must be safe
+// to call from several goroutines and must keep their state outside the
+// process, so that nodes made by one pallet run are seen by the next.
+type Provider interface {
+	// Nodes lists every node the provider knows, in a stable order.
+	Nodes(ctx context.Context) ([]Node, error)
+	// Create makes count new nodes in group and returns once they accept
+	// SSH connections. It returns ErrCannotCreate if the provider cannot.
+	Create(ctx context.Context, group string, count int, spec CreateSpec) ([]Node, error)
+	// Destroy removes the given nodes and everything the provider keeps
+	// for them. Unknown nodes are not an error, so Destroy can be retried.
+	Destroy(ctx context.Context, nodes []Node) error
+	// MarkBootstrapped records that n's bootstrap phase has succeeded.
+	MarkBootstrapped(ctx context.Context, n Node) error
+}
