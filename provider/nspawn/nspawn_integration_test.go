@@ -1,0 +1,152 @@
+package nspawn_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/palletops/pallet/provider"
+	"github.com/palletops/pallet/provider/nspawn"
+	"github.com/palletops/pallet/provider/nspawn/nspawntest"
+)
+
+// TestNodesLifecycle drives the provider the way lift and converge do:
+// create, reach with the real ssh client, list, mark bootstrapped, destroy,
+// and checks the host is left as it was.
+func TestNodesLifecycle(t *testing.T) {
+	key := nspawntest.KeyFile(t) // skips when nodes cannot be made here
+	pub, err := os.ReadFile(key + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Own state dir so the listing below sees only this test's nodes; the
+	// root filesystem cache is shared with every other test.
+	stateDir := t.TempDir()
+	var progress bytes.Buffer
+	p, err := nspawn.New(nspawn.Options{
+		StateDir:     stateDir,
+		CacheDir:     filepath.Join(nspawntest.CacheDir(), "rootfs"),
+		Release:      "bookworm",
+		AddressBlock: 150,
+		Progress:     &progress,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+
+	if err := p.Prepare(ctx, "bookworm"); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	nodes, err := p.Create(ctx, "web", 2, provider.CreateSpec{AdminPublicKey: string(pub)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("created 2 nodes in %s", time.Since(start).Round(time.Millisecond))
+	destroyed := false
+	t.Cleanup(func() {
+		if !destroyed {
+			p.Destroy(context.Background(), nodes)
+		}
+	})
+	if len(nodes) != 2 || nodes[0].Name != "web-1" || nodes[1].Name != "web-2" || nodes[0].Host == nodes[1].Host {
+		t.Fatalf("nodes = %+v, want web-1 and web-2 on different addresses", nodes)
+	}
+
+	kh, err := p.KnownHosts(nodes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	khFile := filepath.Join(t.TempDir(), "known_hosts")
+	if err := os.WriteFile(khFile, kh, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes {
+		if n.OS != "debian-12" || n.User != "root" || n.Port != 22 {
+			t.Errorf("node %s: OS %q user %q port %d, want debian-12 root 22", n.Name, n.OS, n.User, n.Port)
+		}
+		out, err := exec.CommandContext(ctx, "ssh", "-i", key, "-o", "UserKnownHostsFile="+khFile,
+			"-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
+			"root@"+n.Host, "cat /etc/os-release; hostname").CombinedOutput()
+		if err != nil {
+			t.Fatalf("ssh %s: %v\n%s", n.Name, err, out)
+		}
+		if !strings.Contains(string(out), `VERSION_CODENAME=bookworm`) || !strings.Contains(string(out), "\n"+n.Name+"\n") {
+			t.Errorf("ssh %s: os-release and hostname = %q, want bookworm and %s", n.Name, out, n.Name)
+		}
+	}
+
+	// A second Provider on the same state dir stands for the next pallet run.
+	again, err := nspawn.New(nspawn.Options{StateDir: stateDir, CacheDir: filepath.Join(nspawntest.CacheDir(), "rootfs")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.MarkBootstrapped(ctx, nodes[1]); err != nil {
+		t.Fatal(err)
+	}
+	listed, err := again.Nodes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(listed) != 2 || listed[0].ID != nodes[0].ID || listed[1].ID != nodes[1].ID {
+		t.Fatalf("Nodes() = %+v, want the two created nodes in order", listed)
+	}
+	if listed[0].Bootstrapped || !listed[1].Bootstrapped {
+		t.Errorf("bootstrapped = %v, %v; want false, true", listed[0].Bootstrapped, listed[1].Bootstrapped)
+	}
+
+	start = time.Now()
+	if err := again.Destroy(ctx, nodes); err != nil {
+		t.Fatal(err)
+	}
+	destroyed = true
+	t.Logf("destroyed 2 nodes in %s", time.Since(start).Round(time.Millisecond))
+	listed, err = again.Nodes(ctx)
+	if err != nil || len(listed) != 0 {
+		t.Errorf("after Destroy, Nodes() = %v, %v; want none", listed, err)
+	}
+	mounts, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(mounts), stateDir) {
+		t.Errorf("mounts left under %s after Destroy:\n%s", stateDir, mounts)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(stateDir, "nodes")); len(entries) != 0 {
+		t.Errorf("state left after Destroy: %v", entries)
+	}
+	// Destroying again is a no-op, so a retried cleanup does not fail.
+	if err := again.Destroy(ctx, nodes); err != nil {
+		t.Errorf("second Destroy: %v", err)
+	}
+}
+
+// TestNspawntestSudoUser checks the helper the runner's tests use, with a
+// non-root login whose sudo wants a password.
+func TestNspawntestSudoUser(t *testing.T) {
+	nodes := nspawntest.Nodes(t, "bookworm", 1, nspawntest.WithUser("deploy"), nspawntest.WithSudoPassword("s3cret"))
+	n := nodes[0]
+	if n.User != "deploy" {
+		t.Fatalf("user = %q, want deploy", n.User)
+	}
+	run := func(stdin, command string) (string, error) {
+		cmd := exec.Command("ssh", nspawntest.SSHArgs(t, nodes, n, command)...)
+		cmd.Stdin = strings.NewReader(stdin)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := run("", "sudo -n true"); err == nil {
+		t.Errorf("sudo -n succeeded without a password:\n%s", out)
+	}
+	out, err := run("s3cret\n", "sudo -S -p '' id -u")
+	if err != nil || strings.TrimSpace(out) != "0" {
+		t.Errorf("sudo -S id -u = %q, %v; want 0", out, err)
+	}
+}
