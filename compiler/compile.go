@@ -64,7 +64,7 @@ func (p *Project) Compile(t Target) (*Script, error) {
 	}
 	for _, c := range ph.Calls {
 		if err := r.call(c.Crate, c.Crate.Name, c.Args); err != nil {
-			return nil, &Error{Pos: c.Pos, Msg: fmt.Sprintf("group %s, phase %s, crate %s on %s: %v", g.Name, ph.Name, c.Crate.Name, os.ID, err), Err: err}
+			return nil, &Error{Pos: c.Pos, Msg: fmt.Sprintf("group %s, phase %s, for %s: %v", g.Name, ph.Name, os.ID, err), Err: err}
 		}
 	}
 	text := assemble(g.Name, ph.Name, os.ID, t.Node, r.steps)

@@ -6,6 +6,7 @@ import (
 	"path"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"text/template"
 
@@ -21,6 +22,7 @@ type Crate struct {
 	Families    []string          // root families it supports
 	Unsupported map[string]string // root family → why the crate makes no sense there
 	Params      []*Param          // in crate.yaml order
+	Notes       string
 	Variants    map[string]*Variant
 	Builtin     bool
 }
@@ -105,6 +107,7 @@ func LoadCrate(fsys fs.FS, dir, display string, funcs template.FuncMap) (*Crate,
 		DecodeStrict(yamlFile, doc.Content[0], &cf, &errs)
 	}
 	c.Summary = cf.Summary
+	c.Notes = cf.Notes
 	if c.Summary == "" {
 		errs.add(Pos{File: yamlFile}, "crate.yaml needs a summary: one line saying what the crate does")
 	}
@@ -150,7 +153,9 @@ func LoadCrate(fsys fs.FS, dir, display string, funcs template.FuncMap) (*Crate,
 		}
 		t, err := template.New(file).Option("missingkey=zero").Funcs(funcs).Parse(string(src))
 		if err != nil {
-			errs.add(Pos{File: file}, "template syntax: %s", templateError(err))
+			e := templateErrorAt(file, err)
+			e.Msg = "template syntax: " + e.Msg
+			errs = append(errs, e)
 			continue
 		}
 		c.Variants[vname] = &Variant{Name: vname, File: file, tmpl: t}
@@ -269,8 +274,8 @@ func (c *Crate) Variant(os OS) (*Variant, error) {
 	if v, ok := c.Variants["default"]; ok {
 		return v, nil
 	}
-	return nil, fmt.Errorf("crate %s has no variant for %s (looked for %s and default; it has %s)",
-		c.Name, os.ID, strings.Join(os.Chain(), ", "), strings.Join(c.VariantNames(), ", "))
+	return nil, fmt.Errorf("crate %s has no variant for %s (looked for %s and default; it has %s): add %s.sh.tmpl to %s, or render for another OS",
+		c.Name, os.ID, strings.Join(os.Chain(), ", "), strings.Join(c.VariantNames(), ", "), os.Family, c.Dir)
 }
 
 var tmplErrRE = regexp.MustCompile(`^template: (.*?:\d+(?::\d+)?): (?:executing "[^"]*" at <[^>]*>: )?(.*)$`)
@@ -283,6 +288,19 @@ func templateError(err error) string {
 		return m[1] + ": " + m[2]
 	}
 	return strings.TrimPrefix(msg, "template: ")
+}
+
+var tmplPosRE = regexp.MustCompile(`^(.*?):(\d+)(?::(\d+))?: (.*)$`)
+
+// templateErrorAt places a template error at the file:line it names.
+func templateErrorAt(file string, err error) *Error {
+	msg := templateError(err)
+	if m := tmplPosRE.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[2])
+		col, _ := strconv.Atoi(m[3])
+		return &Error{Pos: Pos{File: m[1], Line: line, Col: col}, Msg: m[4], Err: err}
+	}
+	return &Error{Pos: Pos{File: file}, Msg: msg, Err: err}
 }
 
 // registry is every crate a project can call: its own crate_paths first,

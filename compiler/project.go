@@ -368,3 +368,16 @@ func (e *Env) expandHome(path string) string {
 	}
 	return path
 }
+
+// Builtin is a project with no groups that knows only the built-in crates
+// and those under cratePaths: what `palletc crates` lists outside a project.
+func Builtin(env *Env, cratePaths ...string) (*Project, error) {
+	var errs ErrorList
+	p := &Project{File: "(no project)", Dir: ".", env: env, reg: &registry{crates: map[string]*Crate{}}}
+	funcs := templateFuncs()
+	for _, dir := range cratePaths {
+		loadCrates(os.DirFS(dir), ".", dir, false, funcs, p.reg.crates, &errs)
+	}
+	loadCrates(crates.FS, ".", "crates", true, funcs, p.reg.crates, &errs)
+	return p, errs.err()
+}

@@ -1,0 +1,375 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/palletops/pallet/compiler"
+)
+
+const (
+	exitOK    = 0
+	exitInput = 1
+	exitUsage = 2
+)
+
+const usage = `palletc compiles a pallet project into one self-contained bash script per group and phase.
+
+Usage:
+  palletc render [-f pallet.yaml] [--group G] [--phase P] [--os OS-ID]   print scripts
+  palletc build  [-f pallet.yaml] -o DIR                                  write DIR/<group>/<phase>.sh and DIR/manifest.json
+  palletc check  [-f pallet.yaml]                                         validate everything, report every error
+  palletc crates [-f pallet.yaml]                                         list crates
+  palletc crate NAME [-f pallet.yaml]                                     show a crate's params and variants
+  palletc version
+
+Run 'palletc COMMAND --help' for a command's flags.
+Exit status: 0 ok, 1 errors in the input, 2 wrong usage.
+`
+
+type command struct {
+	summary string
+	run     func(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	case "version", "--version":
+		fmt.Fprintln(stdout, "palletc", compiler.Version)
+		return exitOK
+	}
+	cmds := map[string]command{
+		"render": {"print the compiled script(s) to stdout", cmdRender},
+		"build":  {"write compiled scripts and a manifest to a directory", cmdBuild},
+		"check":  {"validate the project and compile everything, reporting every error", cmdCheck},
+		"crates": {"list the crates a project can call", cmdCrates},
+		"crate":  {"show one crate: params, variants, families", cmdCrate},
+	}
+	c, ok := cmds[args[0]]
+	if !ok {
+		var names []string
+		for n := range cmds {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		fmt.Fprintf(stderr, "palletc: unknown command %q (commands: %s; see palletc --help)\n", args[0], strings.Join(names, ", "))
+		return exitUsage
+	}
+	fs := flag.NewFlagSet("palletc "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "palletc %s: %s\n\nFlags:\n", args[0], c.summary)
+		fs.PrintDefaults()
+	}
+	return c.run(fs, args[1:], stdout, stderr)
+}
+
+// parse parses flags, allowing them after positional arguments too.
+func parse(fs *flag.FlagSet, args []string, stdout io.Writer) ([]string, int, bool) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(stdout)
+				fs.Usage()
+				return nil, exitOK, false
+			}
+			return nil, exitUsage, false
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, 0, true
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func fileFlag(fs *flag.FlagSet) *string {
+	f := fs.String("f", "pallet.yaml", "the project file")
+	return f
+}
+
+// load loads the project and prints its errors, one per line.
+func load(file string, stderr io.Writer) (*compiler.Project, bool) {
+	p, err := compiler.Load(file)
+	if err != nil {
+		report(stderr, err)
+		return nil, false
+	}
+	return p, true
+}
+
+func report(stderr io.Writer, err error) {
+	fmt.Fprintln(stderr, err)
+	var list compiler.ErrorList
+	if errors.As(err, &list) && len(list) > 1 {
+		fmt.Fprintf(stderr, "%d errors\n", len(list))
+	}
+}
+
+func noArgs(fs *flag.FlagSet, pos []string, stderr io.Writer) bool {
+	if len(pos) > 0 {
+		fmt.Fprintf(stderr, "%s: unexpected argument %q (see --help)\n", fs.Name(), pos[0])
+		return false
+	}
+	return true
+}
+
+func cmdRender(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
+	file := fileFlag(fs)
+	group := fs.String("group", "", "render only this group")
+	phase := fs.String("phase", "", "render only this phase")
+	osID := fs.String("os", "", "render for this OS id (debian-12, ubuntu-22.04, rocky-9, alpine-3.20, arch, ...) instead of each group's image")
+	pos, code, ok := parse(fs, args, stdout)
+	if !ok {
+		return code
+	}
+	if !noArgs(fs, pos, stderr) {
+		return exitUsage
+	}
+	if *osID != "" {
+		if _, err := compiler.ParseOS(*osID); err != nil {
+			fmt.Fprintf(stderr, "palletc render: --os: %v\n", err)
+			return exitInput
+		}
+	}
+	p, ok := load(*file, stderr)
+	if !ok {
+		return exitInput
+	}
+	scripts, err := p.CompileAll(*group, *phase, *osID)
+	if err != nil {
+		report(stderr, err)
+		return exitInput
+	}
+	if len(scripts) == 0 {
+		fmt.Fprintf(stderr, "palletc render: nothing to render: no group in %s has a phase", *file)
+		if *phase != "" {
+			fmt.Fprintf(stderr, " named %s", *phase)
+		}
+		fmt.Fprintln(stderr)
+		return exitInput
+	}
+	for i, s := range scripts {
+		if i > 0 {
+			fmt.Fprintln(stdout)
+		}
+		stdout.Write(s.Text)
+	}
+	return exitOK
+}
+
+// Manifest is what `palletc build` writes beside the scripts, and what
+// `pallet-run apply` trusts: a script whose sha256 differs is refused.
+type Manifest struct {
+	Palletc string             `json:"palletc"`
+	Project string             `json:"project"`
+	Scripts []*compiler.Script `json:"scripts"`
+}
+
+func cmdBuild(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
+	file := fileFlag(fs)
+	out := fs.String("o", "", "output directory (required)")
+	osID := fs.String("os", "", "compile for this OS id instead of each group's image")
+	pos, code, ok := parse(fs, args, stdout)
+	if !ok {
+		return code
+	}
+	if !noArgs(fs, pos, stderr) {
+		return exitUsage
+	}
+	if *out == "" {
+		fmt.Fprintln(stderr, "palletc build: -o DIR is required")
+		return exitUsage
+	}
+	p, ok := load(*file, stderr)
+	if !ok {
+		return exitInput
+	}
+	scripts, err := p.CompileAll("", "", *osID)
+	if err != nil {
+		report(stderr, err)
+		return exitInput
+	}
+	m := Manifest{Palletc: compiler.Version, Project: filepath.ToSlash(*file), Scripts: scripts}
+	for _, s := range scripts {
+		path := filepath.Join(*out, s.Group, s.Phase+".sh")
+		if err := writeAtomic(path, s.Text, 0o755); err != nil {
+			fmt.Fprintf(stderr, "palletc build: %v\n", err)
+			return exitInput
+		}
+	}
+	data, _ := json.MarshalIndent(m, "", "  ")
+	if err := writeAtomic(filepath.Join(*out, "manifest.json"), append(data, '\n'), 0o644); err != nil {
+		fmt.Fprintf(stderr, "palletc build: %v\n", err)
+		return exitInput
+	}
+	fmt.Fprintf(stdout, "wrote %d scripts and manifest.json to %s\n", len(scripts), *out)
+	return exitOK
+}
+
+// writeAtomic writes through a temporary file and a rename, so a reader
+// never sees a half-written script.
+func writeAtomic(path string, data []byte, mode os.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".palletc-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func cmdCheck(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
+	file := fileFlag(fs)
+	pos, code, ok := parse(fs, args, stdout)
+	if !ok {
+		return code
+	}
+	if !noArgs(fs, pos, stderr) {
+		return exitUsage
+	}
+	p, ok := load(*file, stderr)
+	if !ok {
+		return exitInput
+	}
+	scripts, err := p.CompileAll("", "", "")
+	if err != nil {
+		report(stderr, err)
+		return exitInput
+	}
+	steps := 0
+	for _, s := range scripts {
+		steps += s.Steps
+	}
+	fmt.Fprintf(stdout, "%s: ok: %d groups, %d scripts, %d steps\n", *file, len(p.Groups), len(scripts), steps)
+	return exitOK
+}
+
+// catalog is the project's crates, or the built-ins when there is no
+// project file and -f was not given.
+func catalog(fs *flag.FlagSet, file string, stderr io.Writer) (*compiler.Project, bool) {
+	explicit := false
+	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "f" })
+	if _, err := os.Stat(file); err != nil && !explicit {
+		p, err := compiler.Builtin(compiler.DefaultEnv())
+		if err != nil {
+			report(stderr, err)
+			return nil, false
+		}
+		return p, true
+	}
+	return load(file, stderr)
+}
+
+func cmdCrates(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
+	file := fileFlag(fs)
+	pos, code, ok := parse(fs, args, stdout)
+	if !ok {
+		return code
+	}
+	if !noArgs(fs, pos, stderr) {
+		return exitUsage
+	}
+	p, ok := catalog(fs, *file, stderr)
+	if !ok {
+		return exitInput
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CRATE\tFAMILIES\tSUMMARY")
+	for _, c := range p.Crates() {
+		name := c.Name
+		if !c.Builtin {
+			name += " (project)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", name, strings.Join(c.Families, ","), c.Summary)
+	}
+	tw.Flush()
+	return exitOK
+}
+
+func cmdCrate(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
+	file := fileFlag(fs)
+	pos, code, ok := parse(fs, args, stdout)
+	if !ok {
+		return code
+	}
+	if len(pos) != 1 {
+		fmt.Fprintln(stderr, "palletc crate: want one crate name (palletc crates lists them)")
+		return exitUsage
+	}
+	p, ok := catalog(fs, *file, stderr)
+	if !ok {
+		return exitInput
+	}
+	c, err := p.Crate(pos[0])
+	if err != nil {
+		fmt.Fprintf(stderr, "palletc crate: %v\n", err)
+		return exitInput
+	}
+	fmt.Fprintf(stdout, "%s: %s\n", c.Name, c.Summary)
+	fmt.Fprintf(stdout, "from: %s\n", c.Dir)
+	fmt.Fprintf(stdout, "families: %s\n", strings.Join(c.Families, ", "))
+	for _, f := range compiler.RootFamilies() {
+		if why, ok := c.Unsupported[f]; ok {
+			fmt.Fprintf(stdout, "unsupported on %s: %s\n", f, why)
+		}
+	}
+	fmt.Fprintf(stdout, "variants: %s\n", strings.Join(c.VariantNames(), ", "))
+	if c.Notes != "" {
+		fmt.Fprintf(stdout, "\n%s\n", strings.TrimSpace(c.Notes))
+	}
+	fmt.Fprintln(stdout)
+	if len(c.Params) == 0 {
+		fmt.Fprintln(stdout, "no params")
+		return exitOK
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PARAM\tTYPE\tDEFAULT\tDOC")
+	for _, prm := range c.Params {
+		def := "-"
+		switch {
+		case prm.Required:
+			def = "(required)"
+		case prm.Default != nil:
+			js, _ := json.Marshal(prm.Default)
+			def = string(js)
+		}
+		doc := prm.Doc
+		if len(prm.Enum) > 0 {
+			doc = strings.TrimSpace(doc + " (one of: " + strings.Join(prm.Enum, ", ") + ")")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", prm.Name, prm.Type, def, doc)
+	}
+	tw.Flush()
+	return exitOK
+}
