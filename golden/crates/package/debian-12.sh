@@ -100,16 +100,35 @@ pallet_step() {
   printf '::pallet::v1 end %s/%s changed %d\n' "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
 }
 
-# step 1: package: install openjdk-17-jdk curl
+# pallet_pkg_dpkg_state installed|absent PKG... succeeds when every PKG is
+# installed (dpkg status "ii"), or when none of them is. A package removed
+# but not purged (status "rc") counts as absent.
+pallet_pkg_dpkg_state() {
+  local want=$1 p status
+  shift
+  for p in "$@"; do
+    status=$(dpkg-query -W -f '${db:Status-Abbrev}' -- "$p" 2>/dev/null) || status=
+    if [[ $status == ii* ]]; then
+      [[ $want == installed ]] || return 1
+    else
+      [[ $want == absent ]] || return 1
+    fi
+  done
+}
+
+# step 1: package: install curl rsync
 pallet_check_1() {
-for p in openjdk-17-jdk curl; do
-  [[ $(dpkg-query -W -f '${db:Status-Abbrev}' "$p" 2>/dev/null) == ii* ]] || exit 1
-done
+pallet_pkg_dpkg_state installed curl rsync
 }
 pallet_apply_1() {
 export DEBIAN_FRONTEND=noninteractive
-apt-get install -y -q --no-install-recommends -- openjdk-17-jdk curl
+apt-get update -q
+# Keep locally changed config files and take new defaults only where
+# nothing was changed: no dpkg prompt can hang the run.
+apt-get install -y -q --no-install-recommends \
+  -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+  -- curl rsync
 }
 
-pallet_step 1 package 'install openjdk-17-jdk curl' pallet_check_1 pallet_apply_1
+pallet_step 1 package 'install curl rsync' pallet_check_1 pallet_apply_1
 pallet_done 0
