@@ -1,0 +1,349 @@
+package runner
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/pkg/sftp"
+	"golang.org/x/crypto/ssh"
+)
+
+// Phase is one compiled script to run on a node.
+type Phase struct {
+	// Name is the phase name (configure, bootstrap, ...), used in results
+	// and as the uploaded file's name.
+	Name string
+	// Script is the complete bash script from the compiler.
+	Script []byte
+	// Check runs the script with PALLET_MODE=check: report, change nothing.
+	Check bool
+}
+
+// RunPhase uploads p's script into a fresh private directory on the node and
+// runs it as root, streaming events to onEvent (which may be nil). The
+// returned PhaseResult holds everything that ran, also on error. The error is
+// nil only when the script reached its done line with no failed step; it is
+// a *StepFailedError, *ScriptDiedError or *SudoError when the script got to
+// run, and wraps context.DeadlineExceeded or context.Canceled when the phase
+// timeout or ctx stopped it.
+func (c *Conn) RunPhase(ctx context.Context, p Phase, onEvent EventFunc) (PhaseResult, error) {
+	start := time.Now()
+	node := c.target.name()
+	timeoutCause := fmt.Errorf("phase timeout of %s", c.opts.PhaseTimeout)
+	if c.opts.PhaseTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, c.opts.PhaseTimeout, timeoutCause)
+		defer cancel()
+	}
+
+	prompt := ""
+	if c.user != "root" && c.opts.SudoPassword != "" {
+		prompt = "[pallet-sudo-" + randomHex(8) + "]"
+	}
+	tr := newTracker(node, p.Name, p.Check, c.opts.TailLines, prompt, onEvent)
+	fail := func(err error) (PhaseResult, error) {
+		r := tr.result()
+		r.Duration = time.Since(start)
+		return r, err
+	}
+
+	dir := path.Join(c.opts.RemoteTmpDir, "pallet-"+randomHex(16))
+	script := path.Join(dir, scriptFileName(p.Name))
+	if err := c.upload(ctx, dir, script, p.Script); err != nil {
+		if ctx.Err() != nil {
+			return fail(c.stopped(ctx, p, timeoutCause, err))
+		}
+		return fail(fmt.Errorf("node %s phase %s: upload script: %w", node, p.Name, err))
+	}
+
+	sess, err := c.client.NewSession()
+	if err != nil {
+		return fail(fmt.Errorf("node %s phase %s: open session: %w (connection lost?)", node, p.Name, err))
+	}
+	defer sess.Close()
+	// stdout and stderr are copied by separate goroutines; each gets its
+	// own line splitter so their lines never mix mid-line.
+	sess.Stdout = &lineSplitter{t: tr}
+	sess.Stderr = &lineSplitter{t: tr}
+	var stdin io.WriteCloser
+	if prompt != "" {
+		if stdin, err = sess.StdinPipe(); err != nil {
+			return fail(fmt.Errorf("node %s phase %s: %w", node, p.Name, err))
+		}
+	}
+	cmd := phaseCommand(dir, script, p.Check, c.sudoMode(), prompt, c.opts.KeepScripts)
+	if err := sess.Start(cmd); err != nil {
+		return fail(fmt.Errorf("node %s phase %s: start script: %w", node, p.Name, err))
+	}
+	if stdin != nil {
+		// Password, newline, then EOF: a second sudo prompt (wrong
+		// password) reads EOF and gives up instead of waiting forever.
+		_, werr := io.WriteString(stdin, c.opts.SudoPassword+"\n")
+		stdin.Close()
+		if werr != nil {
+			return fail(fmt.Errorf("node %s phase %s: give sudo its password: %w", node, p.Name, werr))
+		}
+	}
+
+	done := make(chan error, 1)
+	go func() { done <- sess.Wait() }()
+	var waitErr error
+	select {
+	case waitErr = <-done:
+	case <-ctx.Done():
+		// Ask the remote shell to stop the script and clean up, give it
+		// a moment, then drop the session whatever happened.
+		sess.Signal(ssh.SIGTERM)
+		select {
+		case waitErr = <-done:
+		case <-time.After(c.opts.CancelGrace):
+			sess.Close()
+			select {
+			case waitErr = <-done:
+			case <-time.After(c.opts.CancelGrace):
+			}
+		}
+		tr.flushAll(sess)
+		r, _ := fail(nil)
+		r.ExitCode, _ = exitStatus(waitErr)
+		return r, c.stopped(ctx, p, timeoutCause, nil)
+	}
+	tr.flushAll(sess)
+
+	res := tr.result()
+	res.Duration = time.Since(start)
+	if c.opts.KeepScripts {
+		res.ScriptPath = script
+	}
+	var signal string
+	res.ExitCode, signal = exitStatus(waitErr)
+	if res.OK() {
+		return res, nil
+	}
+	if err := c.sudoFailure(res, tr.promptCount()); err != nil {
+		return res, err
+	}
+	if step := res.FailedStep(); step != nil && step.Status == StatusFailed {
+		return res, &StepFailedError{Node: node, Phase: p.Name, Step: *step}
+	}
+	died := &ScriptDiedError{Node: node, Phase: p.Name, ExitCode: res.ExitCode, Signal: signal, Step: res.FailedStep()}
+	if died.Step == nil {
+		died.Output = res.Output
+	}
+	var exitErr *ssh.ExitError
+	if waitErr != nil && !errors.As(waitErr, &exitErr) {
+		return res, fmt.Errorf("%w (connection: %v)", died, waitErr)
+	}
+	return res, died
+}
+
+// stopped builds the error for a phase ended by its timeout or ctx.
+func (c *Conn) stopped(ctx context.Context, p Phase, timeoutCause error, cause error) error {
+	during := ""
+	if cause != nil {
+		during = fmt.Sprintf(" (%v)", cause)
+	}
+	if errors.Is(context.Cause(ctx), timeoutCause) {
+		return fmt.Errorf("node %s phase %s: stopped after the %w%s; raise the phase timeout if it needs longer: %w",
+			c.target.name(), p.Name, timeoutCause, during, context.DeadlineExceeded)
+	}
+	return fmt.Errorf("node %s phase %s: stopped%s: %w", c.target.name(), p.Name, during, ctx.Err())
+}
+
+// sudoFailure recognises sudo refusing to start the script, which otherwise
+// looks like a script dying before its first step.
+func (c *Conn) sudoFailure(res PhaseResult, prompts int) error {
+	if c.user == "root" || len(res.Steps) > 0 {
+		return nil
+	}
+	node := c.target.name()
+	out := strings.Join(res.Output, "\n")
+	switch {
+	case prompts >= 2 || strings.Contains(out, "incorrect password"):
+		return &SudoError{Node: node, User: c.user, Reason: "the sudo password was rejected; check the password given for this node"}
+	case strings.Contains(out, "a password is required") || strings.Contains(out, "a terminal is required"):
+		return &SudoError{Node: node, User: c.user, Reason: "sudo needs a password; pass the sudo password, or allow NOPASSWD for this user in sudoers"}
+	case strings.Contains(out, "not in the sudoers file") || strings.Contains(out, "is not allowed to run sudo"):
+		return &SudoError{Node: node, User: c.user, Reason: "the user may not use sudo; add it to the sudo (or wheel) group, or log in as root"}
+	case res.ExitCode == 127 && strings.Contains(out, "sudo"):
+		return &SudoError{Node: node, User: c.user, Reason: "sudo is not installed; install it or log in as root"}
+	}
+	return nil
+}
+
+// exitStatus reads a session's Wait error: the exit code, or -1 with the
+// signal name (if any) when the process did not exit normally.
+func exitStatus(waitErr error) (code int, signal string) {
+	var exitErr *ssh.ExitError
+	switch {
+	case waitErr == nil:
+		return 0, ""
+	case errors.As(waitErr, &exitErr):
+		if exitErr.Signal() != "" {
+			return -1, exitErr.Signal()
+		}
+		return exitErr.ExitStatus(), ""
+	}
+	return -1, ""
+}
+
+type sudoMode int
+
+const (
+	asRoot       sudoMode = iota // logged in as root: no sudo
+	sudoNoPass                   // sudo -n: fail rather than prompt
+	sudoPassword                 // sudo -S: password on stdin
+)
+
+func (c *Conn) sudoMode() sudoMode {
+	switch {
+	case c.user == "root":
+		return asRoot
+	case c.opts.SudoPassword != "":
+		return sudoPassword
+	}
+	return sudoNoPass
+}
+
+// phaseCommand is the one command line that runs a phase. It is POSIX sh
+// for the login shell; the script itself runs under bash as root with stdout
+// and stderr merged. Design points, each for a reason:
+//   - cleanup is an EXIT trap in the same command, so no second session is
+//     needed and it also runs when the script fails or is stopped;
+//   - the script runs as a background job that a HUP/INT/TERM trap kills:
+//     the SSH signal reaches the login shell, not the script under sudo;
+//   - the script's stdin is /dev/null, so nothing it runs can read the sudo
+//     password if sudo did not need it (cached, NOPASSWD);
+//   - fd 3 carries the session's stdin to sudo, because a background job's
+//     stdin is /dev/null before its own redirections apply;
+//   - sudo -k makes sudo ask every time so the password is always consumed
+//     by sudo, never left in the pipe.
+func phaseCommand(dir, script string, check bool, mode sudoMode, prompt string, keep bool) string {
+	pmode := "apply"
+	if check {
+		pmode = "check"
+	}
+	run := "env PALLET_MODE=" + pmode + ` bash "$s" </dev/null`
+	switch mode {
+	case sudoNoPass:
+		run = "sudo -n -- " + run
+	case sudoPassword:
+		run = "sudo -S -k -p " + shellQuote(prompt) + ` -- bash -c 'exec env PALLET_MODE=` + pmode + ` bash "$0" </dev/null' "$s" 0<&3`
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "d=%s; s=%s\n", shellQuote(dir), shellQuote(script))
+	if !keep {
+		b.WriteString(`trap 'rm -rf "$d"' EXIT` + "\n")
+	}
+	b.WriteString(`trap 'kill -TERM "$p" 2>/dev/null; wait "$p"; exit 143' HUP INT TERM` + "\n")
+	b.WriteString("exec 3<&0\n")
+	b.WriteString(run + " 2>&1 3<&- &\n")
+	b.WriteString("p=$!\n")
+	b.WriteString(`wait "$p"; exit $?` + "\n")
+	return b.String()
+}
+
+// shellQuote quotes s for POSIX sh.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// scriptFileName makes a phase name safe as a file name; the directory is
+// already unique, so the name only has to be readable when KeepScripts is on.
+func scriptFileName(phase string) string {
+	var b strings.Builder
+	for _, r := range phase {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	if b.Len() == 0 {
+		return "phase.sh"
+	}
+	return b.String() + ".sh"
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b) // never fails (crypto/rand panics instead on broken systems)
+	return hex.EncodeToString(b)
+}
+
+// upload writes the script over SFTP: mkdir (fails if the name exists, so a
+// planted symlink is never followed), chmod 0700 before anything goes in,
+// then the file with O_EXCL and mode 0700.
+func (c *Conn) upload(ctx context.Context, dir, file string, data []byte) error {
+	sc, err := sftp.NewClient(c.client)
+	if err != nil {
+		return fmt.Errorf("start SFTP (is the sftp subsystem enabled in sshd_config?): %w", err)
+	}
+	defer sc.Close()
+	stop := context.AfterFunc(ctx, func() { sc.Close() })
+	defer stop()
+	if err := sc.Mkdir(dir); err != nil {
+		return fmt.Errorf("mkdir %s: %w (is %s writable?)", dir, err, path.Dir(dir))
+	}
+	err = func() error {
+		if err := sc.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("chmod %s: %w", dir, err)
+		}
+		f, err := sc.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL)
+		if err != nil {
+			return fmt.Errorf("create %s: %w", file, err)
+		}
+		if err := f.Chmod(0o700); err != nil {
+			f.Close()
+			return fmt.Errorf("chmod %s: %w", file, err)
+		}
+		if _, err := f.Write(data); err != nil {
+			f.Close()
+			return fmt.Errorf("write %s: %w (disk full?)", file, err)
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("write %s: %w", file, err)
+		}
+		return nil
+	}()
+	if err != nil {
+		// Best effort: do not leave a half-written script behind.
+		sc.Remove(file)
+		sc.RemoveDirectory(dir)
+	}
+	return err
+}
+
+// lineSplitter feeds one output stream into the tracker line by line.
+type lineSplitter struct {
+	t       *tracker
+	partial []byte
+}
+
+func (w *lineSplitter) Write(p []byte) (int, error) {
+	w.t.mu.Lock()
+	defer w.t.mu.Unlock()
+	w.partial = w.t.feed(w.partial, p)
+	return len(p), nil
+}
+
+// flushAll ends any last lines without newline. It is called after the
+// session's copy goroutines are done (or abandoned), under the tracker lock.
+func (tr *tracker) flushAll(sess *ssh.Session) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	for _, w := range []io.Writer{sess.Stdout, sess.Stderr} {
+		if ls, ok := w.(*lineSplitter); ok && len(ls.partial) > 0 {
+			tr.line(string(ls.partial))
+			ls.partial = nil
+		}
+	}
+}
