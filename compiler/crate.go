@@ -43,7 +43,11 @@ type Param struct {
 	Default  any // validated, raw
 	Enum     []string
 	Pattern  string
-	pattern  *regexp.Regexp
+	// Raw marks a param that is bash on purpose (exec-script's script):
+	// the template prints it with .raw, and the hostile-value tests leave it
+	// out. Every other param must never reach the script unquoted.
+	Raw     bool
+	pattern *regexp.Regexp
 }
 
 type crateFile struct {
@@ -61,6 +65,7 @@ type paramFile struct {
 	Default  yaml.Node `yaml:"default"`
 	Enum     []string  `yaml:"enum"`
 	Pattern  string    `yaml:"pattern"`
+	Raw      bool      `yaml:"raw"`
 }
 
 var paramTypes = []string{"string", "int", "bool", "list", "map"}
@@ -203,7 +208,7 @@ func loadParams(file string, node *yaml.Node, errs *ErrorList) []*Param {
 		if !DecodeStrict(file, v, &pf, errs) {
 			continue
 		}
-		p := &Param{Name: k.Value, Type: pf.Type, Doc: pf.Doc, Required: pf.Required, Enum: pf.Enum, Pattern: pf.Pattern}
+		p := &Param{Name: k.Value, Type: pf.Type, Doc: pf.Doc, Required: pf.Required, Enum: pf.Enum, Pattern: pf.Pattern, Raw: pf.Raw}
 		if p.Type == "" {
 			p.Type = "string"
 		}

@@ -160,7 +160,10 @@ func Parse(file string, data []byte, env *Env) (*Project, error) {
 	p.reg = &registry{crates: map[string]*Crate{}}
 	funcs := templateFuncs()
 	for _, cp := range p.CratePaths {
-		dir := filepath.Join(p.Dir, cp)
+		dir := cp
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(p.Dir, cp)
+		}
 		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 			errs.add(posOf(file, root), "crate_paths: %s is not a directory (paths are relative to %s)", cp, file)
 			continue

@@ -1,0 +1,253 @@
+package compiler
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// hostile values: each would run `touch PWNED` (or worse) if it reached
+// the script unquoted.
+var hostile = []string{
+	`'`, `"`, `\`, `''`, `'\''`,
+	`$(touch PWNED)`, "`touch PWNED`", `${IFS}$(touch${IFS}PWNED)`,
+	`; touch PWNED`, `&& touch PWNED`, `| touch PWNED`, `& touch PWNED &`,
+	"a\ntouch PWNED\n", "\ntouch PWNED", "x'\ntouch PWNED\n'",
+	`'; touch PWNED; '`, `"; touch PWNED; "`, `'$(touch PWNED)'`, `"$(touch PWNED)"`,
+	`*`, `/*`, `?`, `[a-z]*`, `~`, `~root`, `{a,b}`, `$HOME`, `$1`, `$@`, `!!`, `#comment`,
+	`-rf`, `--help`, `-`, `a=b`, `PATH=/x touch PWNED`,
+	`<(touch PWNED)`, `>(touch PWNED)`, `> PWNED`, `< /etc/passwd`,
+	"tab\there", "cr\rhere", "bell\a", "ünïcødé ✓ 日本", "\u202e", " leading and trailing ",
+	"", " ", "!", "%s%n", `\\'\\`, "$'\\x41'",
+}
+
+func probeProject(t testing.TB, s string, l []string) *Project {
+	t.Helper()
+	abs, err := filepath.Abs("testdata/probe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := map[string]any{
+		"crate_paths": []string{abs},
+		"groups": map[string]any{"probe": map[string]any{"phases": map[string]any{"test": []any{
+			map[string]any{"probe": map[string]any{"s": s, "l": l, "m": map[string]string{s: s, "k": s}}},
+		}}}},
+	}
+	// JSON is YAML, and unlike yaml.Marshal it writes any string in a form
+	// that reads back exactly.
+	data, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Parse(filepath.Join(t.TempDir(), "pallet.yaml"), data, &Env{User: "deploy", Home: t.TempDir()})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, data)
+	}
+	return p
+}
+
+// runProbe compiles the probe crate with s and runs the script with bash
+// in a fresh directory, returning that directory.
+func runProbe(t testing.TB, s string) string {
+	t.Helper()
+	p := probeProject(t, s, []string{s, "plain", s})
+	sc, err := p.Compile(Target{Group: "probe", Phase: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cmd := exec.Command("bash", "-c", string(sc.Text), "script")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "PALLET_MODE=apply")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("value %q: script failed: %v\n%s", s, err, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "PWNED")); err == nil {
+		t.Fatalf("value %q was executed", s)
+	}
+	return dir
+}
+
+func readFile(t testing.TB, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// TestHostileValuesRun: every way a template prints a param round-trips
+// the value exactly through bash, and never executes any part of it.
+func TestHostileValuesRun(t *testing.T) {
+	for _, s := range hostile {
+		dir := runProbe(t, s)
+		if got := readFile(t, filepath.Join(dir, "out_s")); got != s {
+			t.Errorf("quoted string: got %q, want %q", got, s)
+		}
+		if got, want := readFile(t, filepath.Join(dir, "out_l")), s+"\nplain\n"+s+"\n"; got != want {
+			t.Errorf("list: got %q, want %q", got, want)
+		}
+		if got, want := readFile(t, filepath.Join(dir, "out_q")), strings.TrimSuffix(s, "!"); got != want {
+			t.Errorf("q: got %q, want %q", got, want)
+		}
+		if got := readFile(t, filepath.Join(dir, "out_inner")); got != s {
+			t.Errorf("use: got %q, want %q", got, s)
+		}
+		if got := readFile(t, filepath.Join(dir, "out_m")); !strings.Contains(got, "k="+s+"\n") || !strings.Contains(got, s+"="+s+"\n") {
+			t.Errorf("map: got %q, want k=%q and %q=%q", got, s, s, s)
+		}
+	}
+}
+
+// TestHostileValuesBuiltinCrates renders every built-in crate with a
+// hostile value in each string and list param (those with an enum or a
+// pattern refuse such values anyway; raw params are code by design) and
+// parses the script: the marker command must never appear as a command.
+func TestHostileValuesBuiltinCrates(t *testing.T) {
+	payloads := []string{"$(pwnmark)", "`pwnmark`", ";pwnmark;", "\npwnmark\n", "'\npwnmark\n'", `"$(pwnmark)"`, "x'; pwnmark; '", "&pwnmark&"}
+	p, err := Builtin(&Env{User: "deploy", Home: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(t.TempDir(), "key.pub")
+	os.WriteFile(keyFile, []byte("ssh-ed25519 AAAA$(pwnmark) me@`pwnmark`\n"), 0o644)
+	parser := syntax.NewParser(syntax.Variant(syntax.LangBash))
+	checked := 0
+	defer func() {
+		if checked == 0 {
+			t.Error("no crate was rendered with a hostile value")
+		}
+	}()
+	for _, c := range p.Crates() {
+		// Start from the golden example params, which are valid, and make
+		// every free-form param hostile.
+		var example map[string]any
+		data, err := os.ReadFile(filepath.Join("..", "golden", "crates", c.Name, "params.yaml"))
+		if err == nil {
+			err = yaml.Unmarshal(data, &example)
+		}
+		if err != nil {
+			t.Errorf("crate %s: golden example params: %v", c.Name, err)
+			continue
+		}
+		for _, payload := range payloads {
+			args := map[string]any{}
+			for k, v := range example {
+				args[k] = v
+			}
+			for _, prm := range c.Params {
+				switch {
+				case prm.Raw, len(prm.Enum) > 0, prm.Pattern != "":
+					// code by design, or refuses free text
+				case prm.Type == "string":
+					args[prm.Name] = payload
+				case prm.Type == "list":
+					args[prm.Name] = []any{payload, "x"}
+				case prm.Type == "map":
+					args[prm.Name] = map[string]any{payload: payload}
+				}
+			}
+			for _, fam := range c.Families {
+				osID := Concrete(fam)
+				if fam == "rhel" {
+					osID = "rocky-9"
+				}
+				text, err := renderCall(p, c, args, osID, keyFile)
+				if err != nil {
+					// A value the crate refuses is not an injection, but say
+					// so: a crate that refuses everything proves nothing.
+					t.Logf("crate %s on %s refuses %q: %v", c.Name, osID, payload, err)
+					continue
+				}
+				checked++
+				f, err := parser.Parse(strings.NewReader(text), c.Name)
+				if err != nil {
+					t.Errorf("crate %s on %s with %q: script does not parse: %v", c.Name, osID, payload, err)
+					continue
+				}
+				syntax.Walk(f, func(n syntax.Node) bool {
+					if call, ok := n.(*syntax.CallExpr); ok && len(call.Args) > 0 && call.Args[0].Lit() == "pwnmark" {
+						t.Errorf("crate %s on %s: value %q became a command at %s", c.Name, osID, payload, call.Pos())
+					}
+					return true
+				})
+			}
+		}
+	}
+}
+
+// renderCall compiles one call of c with args (as use would pass them).
+func renderCall(p *Project, c *Crate, in map[string]any, osID, keyFile string) (string, error) {
+	args, err := c.bindGo(in)
+	if err != nil {
+		return "", err
+	}
+	os, err := ParseOS(osID)
+	if err != nil {
+		return "", err
+	}
+	r := &renderer{p: p, os: os, osMap: map[string]string{"id": os.ID, "name": os.Name, "version": os.Version, "family": os.Family, "pkg": os.Pkg, "init": os.Init, "admin_group": os.Admin},
+		admin: &adminData{user: "deploy", keyFile: keyFile, env: p.env}}
+	if err := r.call(c, c.Name, args); err != nil {
+		return "", err
+	}
+	return string(assemble("g", "p", osID, "", r.steps)), nil
+}
+
+// FuzzRenderedValue: any string a user can write in pallet.yaml comes out
+// of the compiled script, run by bash, exactly as written and unexecuted.
+func FuzzRenderedValue(f *testing.F) {
+	for _, s := range hostile {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) || strings.ContainsRune(s, 0) || strings.ContainsRune(s, '\uFEFF') {
+			t.Skip("YAML holds only valid UTF-8 without NUL")
+		}
+		dir := runProbe(t, s)
+		if got := readFile(t, filepath.Join(dir, "out_s")); got != s {
+			t.Fatalf("got %q, want %q", got, s)
+		}
+		if got := readFile(t, filepath.Join(dir, "out_inner")); got != s {
+			t.Fatalf("use: got %q, want %q", got, s)
+		}
+	})
+}
+
+// FuzzQuote: Quote(s) is one bash word that expands to exactly s.
+func FuzzQuote(f *testing.F) {
+	for _, s := range hostile {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if strings.ContainsRune(s, 0) {
+			t.Skip("bash strings cannot hold NUL")
+		}
+		q := Quote(s)
+		file, err := syntax.NewParser().Parse(strings.NewReader("printf %s "+q+"\n"), "")
+		if err != nil {
+			t.Fatalf("Quote(%q) = %s does not parse: %v", s, q, err)
+		}
+		call := file.Stmts[0].Cmd.(*syntax.CallExpr)
+		if len(call.Args) != 3 {
+			t.Fatalf("Quote(%q) = %s is %d words, want 1", s, q, len(call.Args)-2)
+		}
+		out, err := exec.Command("bash", "-c", `printf %s `+q).Output()
+		if err != nil {
+			t.Fatalf("bash: %v", err)
+		}
+		if !bytes.Equal(out, []byte(s)) {
+			t.Fatalf("Quote(%q) = %s expands to %q", s, q, out)
+		}
+	})
+}

@@ -1,0 +1,104 @@
+package compiler
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// project builds a project from pallet.yaml text and crate files, all in a
+// temp dir.
+func project(t *testing.T, yamlText string, files map[string]string) (*Project, error) {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		writeTestFile(t, filepath.Join(dir, name), content)
+	}
+	return Parse(filepath.Join(dir, "pallet.yaml"), []byte(yamlText), &Env{User: "deploy", Home: dir})
+}
+
+func TestSteps(t *testing.T) {
+	tests := []struct {
+		name  string
+		tmpl  string
+		want  []step
+		error string
+	}{
+		{
+			name: "check and apply",
+			tmpl: "{{ step \"one\" }}\n{{ check }}\ntest -f x\n{{ apply }}\ntouch x\n",
+			want: []step{{Crate: "c", Name: "one", Check: "test -f x", Apply: "touch x"}},
+		},
+		{
+			name: "no check",
+			tmpl: "# leading comment\n{{ step \"run\" \"it\" }}\necho hi\n",
+			want: []step{{Crate: "c", Name: "run it", Apply: "echo hi"}},
+		},
+		{
+			name: "two steps and a use",
+			tmpl: "{{ step \"a\" }}\necho a\n{{ use \"inner\" (dict \"v\" \"x y\") }}\n{{ step \"b\" }}\necho b\n",
+			want: []step{
+				{Crate: "c", Name: "a", Apply: "echo a"},
+				{Crate: "c/inner", Name: "inner x y", Apply: "echo 'x y'"},
+				{Crate: "c", Name: "b", Apply: "echo b"},
+			},
+		},
+		{name: "text outside a step", tmpl: "echo stray\n{{ step \"a\" }}\necho a\n", error: "text outside a step"},
+		{name: "check without apply", tmpl: "{{ step \"a\" }}\n{{ check }}\ntrue\n", error: "has a check but no {{ apply }}"},
+		{name: "empty apply", tmpl: "{{ step \"a\" }}\n{{ check }}\ntrue\n{{ apply }}\n", error: "nothing to apply"},
+		{name: "commands before check", tmpl: "{{ step \"a\" }}\necho a\n{{ check }}\ntrue\n{{ apply }}\nx\n", error: "has commands before {{ check }}"},
+		{name: "unknown crate in use", tmpl: "{{ step \"a\" }}\necho a\n{{ use \"inerr\" }}\n", error: `did you mean "inner"?`},
+		{name: "bad param in use", tmpl: "{{ use \"inner\" (dict \"w\" 1) }}\n", error: `crate inner has no param "w"`},
+		{name: "unsafe quote", tmpl: "{{ step \"a\" }}\necho {{ quote \"x\" }}\n", error: "quote does not quote for bash"},
+		{name: "step name sanitized", tmpl: "{{ step \"a\\nb\\tc\" }}\necho\n", want: []step{{Crate: "c", Name: "a b c", Apply: "echo"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := project(t, "crate_paths: [crates]\ngroups:\n  g: {phases: {p: [c]}}\n", map[string]string{
+				"crates/c/crate.yaml":          "summary: test\n",
+				"crates/c/default.sh.tmpl":     tt.tmpl,
+				"crates/inner/crate.yaml":      "summary: inner\nparams:\n  v: {type: string, default: d}\n",
+				"crates/inner/default.sh.tmpl": "{{ step \"inner\" .raw.v }}\necho {{ .v }}\n",
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := &renderer{p: p, os: mustOS("debian-12"), admin: &adminData{env: p.env}}
+			err = r.call(p.reg.crates["c"], "c", Args{})
+			if tt.error != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.error) {
+					t.Fatalf("got %v, want error containing %q", err, tt.error)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, r.steps); diff != "" {
+				t.Errorf("steps (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestDeterministic: same input, byte-identical script, also when
+// compiled in parallel.
+func TestDeterministic(t *testing.T) {
+	p := probeProject(t, "x y", []string{"a", "b"})
+	var first []byte
+	for i := 0; i < 20; i++ {
+		scripts, err := p.CompileTargets([]Target{{Group: "probe", Phase: "test"}, {Group: "probe", Phase: "test"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range scripts {
+			if first == nil {
+				first = s.Text
+			} else if string(s.Text) != string(first) {
+				t.Fatal("two compiles of the same input differ")
+			}
+		}
+	}
+}
