@@ -59,7 +59,7 @@ func (p *Project) Compile(t Target) (*Script, error) {
 			"id": os.ID, "name": os.Name, "version": os.Version, "family": os.Family,
 			"pkg": os.Pkg, "init": os.Init, "admin_group": os.Admin,
 		},
-		admin: &adminData{user: p.adminUser(), keyFile: p.Admin.PublicKeyFile, env: p.env},
+		admin: &adminData{user: p.adminUser(), key: p.adminKey},
 		node:  t.Node,
 	}
 	for _, c := range ph.Calls {

@@ -197,7 +197,7 @@ func renderCall(p *Project, c *Crate, in map[string]any, osID, keyFile string) (
 		return "", err
 	}
 	r := &renderer{p: p, os: os, osMap: map[string]string{"id": os.ID, "name": os.Name, "version": os.Version, "family": os.Family, "pkg": os.Pkg, "init": os.Init, "admin_group": os.Admin},
-		admin: &adminData{user: "deploy", keyFile: keyFile, env: p.env}}
+		admin: &adminData{user: "deploy", key: func() (Word, error) { return readPublicKey(keyFile, "", p.env) }}}
 	if err := r.call(c, c.Name, args); err != nil {
 		return "", err
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -23,8 +24,9 @@ type Project struct {
 	Groups     []*Group // in file order
 	Providers  []*ProviderSpec
 
-	reg *registry
-	env *Env
+	reg      *registry
+	env      *Env
+	adminKey func() (Word, error) // read once, when a template first asks
 }
 
 // Admin is the user bootstrap creates on every node and later phases log
@@ -156,6 +158,7 @@ func Parse(file string, data []byte, env *Env) (*Project, error) {
 		DecodeStrict(file, &pf.Admin, &p.Admin, &errs)
 	}
 	p.CratePaths = pf.CratePaths
+	p.adminKey = sync.OnceValues(func() (Word, error) { return readPublicKey(p.Admin.PublicKeyFile, p.Dir, env) })
 
 	p.reg = &registry{crates: map[string]*Crate{}}
 	funcs := templateFuncs()
@@ -377,6 +380,7 @@ func (e *Env) expandHome(path string) string {
 func Builtin(env *Env, cratePaths ...string) (*Project, error) {
 	var errs ErrorList
 	p := &Project{File: "(no project)", Dir: ".", env: env, reg: &registry{crates: map[string]*Crate{}}}
+	p.adminKey = sync.OnceValues(func() (Word, error) { return readPublicKey("", ".", env) })
 	funcs := templateFuncs()
 	for _, dir := range cratePaths {
 		loadCrates(os.DirFS(dir), ".", dir, false, funcs, p.reg.crates, &errs)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/template"
 
@@ -87,9 +88,8 @@ func templateFuncs() template.FuncMap {
 // adminData is .admin in templates. Its public key is read only when a
 // template asks for it, so projects that never bootstrap need no key file.
 type adminData struct {
-	user    string
-	keyFile string
-	env     *Env
+	user string
+	key  func() (Word, error)
 }
 
 // User is the admin user's name, quoted when printed.
@@ -101,13 +101,21 @@ func (a *adminData) User() (Word, error) {
 }
 
 // PublicKey is the admin public key's text (one line), quoted when printed.
-func (a *adminData) PublicKey() (Word, error) {
-	files := []string{a.keyFile}
-	if a.keyFile == "" {
+func (a *adminData) PublicKey() (Word, error) { return a.key() }
+
+// readPublicKey reads the admin public key: the file named in pallet.yaml
+// (relative to it), else ~/.ssh/id_ed25519.pub, else ~/.ssh/id_rsa.pub.
+func readPublicKey(keyFile, dir string, env *Env) (Word, error) {
+	files := []string{keyFile}
+	if keyFile == "" {
 		files = []string{"~/.ssh/id_ed25519.pub", "~/.ssh/id_rsa.pub"}
 	}
 	for _, f := range files {
-		data, err := os.ReadFile(a.env.expandHome(f))
+		path := env.expandHome(f)
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(dir, path)
+		}
+		data, err := os.ReadFile(path)
 		if err != nil {
 			continue
 		}

@@ -65,7 +65,7 @@ func TestSteps(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := &renderer{p: p, os: mustOS("debian-12"), admin: &adminData{env: p.env}}
+			r := &renderer{p: p, os: mustOS("debian-12"), admin: &adminData{key: p.adminKey}}
 			err = r.call(p.reg.crates["c"], "c", Args{})
 			if tt.error != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.error) {
