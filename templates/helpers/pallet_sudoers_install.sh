@@ -1,0 +1,24 @@
+# pallet_sudoers_install PATH puts its stdin live as the sudoers drop-in
+# PATH, root:root 0440, only once visudo has accepted it: the content goes
+# to a temporary file beside PATH, is checked with visudo -cf, then renamed
+# over PATH. The temporary name has a '.', so sudo never reads it, and a
+# rejected drop-in never goes live: a typo cannot lock anyone out of sudo.
+pallet_sudoers_install() {
+  local path=$1 dir tmp out
+  dir=$(dirname -- "$path")
+  if ! command -v visudo >/dev/null || [[ ! -d $dir ]]; then
+    echo "no visudo or no $dir: install sudo first (package crate)" >&2
+    return 1
+  fi
+  tmp=$(mktemp "$dir/.pallet.XXXXXX")
+  # shellcheck disable=SC2064 # expand $tmp now: it is local
+  trap "rm -f -- '$tmp'" EXIT
+  cat >"$tmp"
+  chown root:root "$tmp"
+  chmod 0440 "$tmp"
+  if ! out=$(visudo -cf "$tmp" 2>&1); then
+    printf '%s\nvisudo rejected the drop-in for %s; it was not installed\n' "$out" "$path" >&2
+    return 1
+  fi
+  mv -f -- "$tmp" "$path"
+}
