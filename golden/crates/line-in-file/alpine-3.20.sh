@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# Compiled by palletc 0.1.0. Do not edit: change pallet.yaml or its crates and compile again.
+# group: golden
+# phase: test
+# os: alpine-3.20
+# steps: 1
+# shellcheck disable=SC2317 # step functions are called through pallet_step
+set -euo pipefail
+umask 022
+export LC_ALL=C
+PALLET_TOTAL=1
+PALLET_MODE=${PALLET_MODE:-apply}
+case $PALLET_MODE in
+  apply | check) ;;
+  *)
+    echo "pallet: PALLET_MODE must be apply or check, not '$PALLET_MODE'" >&2
+    exit 2
+    ;;
+esac
+PALLET_RC=0
+PALLET_OK=0
+PALLET_CHANGED=0
+PALLET_WOULD=0
+PALLET_RAN=0
+
+# Status lines: ::pallet::v1 begin N/TOTAL CRATE NAME...
+#               ::pallet::v1 end N/TOTAL STATUS MS [MESSAGE...]
+#               ::pallet::v1 done OK CHANGED WOULD-CHANGE RAN FAILED
+pallet_now_ms() {
+  if [[ -n ${EPOCHREALTIME:-} ]]; then
+    local t=${EPOCHREALTIME/[.,]/}
+    echo $((10#$t / 1000))
+  else
+    date +%s%3N
+  fi
+}
+
+pallet_done() {
+  printf '::pallet::v1 done %d %d %d %d %d\n' "$PALLET_OK" "$PALLET_CHANGED" "$PALLET_WOULD" "$PALLET_RAN" "$1"
+}
+
+# pallet_part runs one part of a step in a subshell with errexit in force
+# and leaves its exit status in PALLET_RC. It is never called as a
+# condition: bash ignores set -e there, even inside subshells.
+pallet_part() {
+  set +e
+  (
+    set -e
+    "$@"
+  )
+  PALLET_RC=$?
+  set -e
+}
+
+# pallet_test runs a step's check; its output shows only with PALLET_DEBUG.
+pallet_test() {
+  if [[ -n ${PALLET_DEBUG:-} ]]; then
+    pallet_part "$1" </dev/null
+  else
+    pallet_part "$1" </dev/null >/dev/null 2>&1
+  fi
+}
+
+# pallet_step N CRATE NAME CHECK-FUNCTION APPLY-FUNCTION
+pallet_step() {
+  local n=$1 crate=$2 name=$3 check=$4 apply=$5 start
+  start=$(pallet_now_ms)
+  printf '::pallet::v1 begin %s/%s %s %s\n' "$n" "$PALLET_TOTAL" "$crate" "$name"
+  if [[ -n $check ]]; then
+    pallet_test "$check"
+    if ((PALLET_RC == 0)); then
+      PALLET_OK=$((PALLET_OK + 1))
+      printf '::pallet::v1 end %s/%s ok %d\n' "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+      return 0
+    fi
+  fi
+  if [[ $PALLET_MODE == check ]]; then
+    PALLET_WOULD=$((PALLET_WOULD + 1))
+    printf '::pallet::v1 end %s/%s would-change %d\n' "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+    return 0
+  fi
+  pallet_part "$apply" </dev/null
+  if ((PALLET_RC != 0)); then
+    printf '::pallet::v1 end %s/%s failed %d exit status %d\n' "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start)) "$PALLET_RC"
+    pallet_done 1
+    exit 1
+  fi
+  if [[ -z $check ]]; then
+    PALLET_RAN=$((PALLET_RAN + 1))
+    printf '::pallet::v1 end %s/%s ran %d\n' "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+    return 0
+  fi
+  pallet_test "$check"
+  if ((PALLET_RC != 0)); then
+    printf '::pallet::v1 end %s/%s failed %d did not converge\n' "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+    pallet_done 1
+    exit 1
+  fi
+  PALLET_CHANGED=$((PALLET_CHANGED + 1))
+  printf '::pallet::v1 end %s/%s changed %d\n' "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+}
+
+# pallet_file_line is|set ACTION PATH LINE MATCH MODE keeps LINE present in
+# (or absent from) the text file PATH. "is" succeeds when PATH is already so;
+# "set" makes it so with an atomic rewrite that keeps the file's owner, group
+# and mode, or creates it with MODE (owned by the user running the script).
+#
+# present: the first line matching the extended regexp MATCH is LINE, or,
+#          when no line matches (or MATCH is empty), some line is LINE; set
+#          replaces that first match, or appends LINE.
+# absent:  no line matches MATCH (no line equals LINE when MATCH is empty);
+#          set deletes every such line. A missing file is already so.
+#
+# LINE and MATCH reach awk through the environment, which, unlike awk -v,
+# does not interpret backslashes. A symlink is followed: its target is edited.
+pallet_file_line() {
+  local op=$1 action=$2 path=$3 line=$4 match=$5 mode=$6 meta dir tmp owner group
+  if [[ -L $path ]]; then
+    path=$(readlink -f -- "$path")
+  fi
+  if [[ ! -e $path ]]; then
+    [[ $action == absent ]] && return 0
+    [[ $op == set ]] || return 1
+  elif [[ ! -f $path ]]; then
+    echo "pallet: $path is not a regular file" >&2
+    return 1
+  fi
+  if [[ $op == is ]]; then
+    pallet_file_line_awk is "$action" "$line" "$match" <"$path"
+    return
+  fi
+  dir=$(dirname -- "$path")
+  tmp=$(mktemp "$dir/.pallet.XXXXXX")
+  # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
+  trap "rm -f -- $(printf '%q' "$tmp")" EXIT
+  if [[ -e $path ]]; then
+    meta=$(stat -c '%a %u %g' -- "$path")
+    read -r mode owner group <<<"$meta"
+    pallet_file_line_awk edit "$action" "$line" "$match" <"$path" >"$tmp"
+  else
+    owner=$(id -u) group=$(id -g)
+    pallet_file_line_awk edit "$action" "$line" "$match" </dev/null >"$tmp"
+  fi
+  pallet_file_set_meta "$tmp" "$mode" "$owner" "$group"
+  mv -fT -- "$tmp" "$path"
+}
+
+# pallet_file_line_awk is|edit ACTION LINE MATCH reads a text file on stdin
+# for pallet_file_line: "is" exits 0 when it is as ACTION wants, "edit"
+# prints it as it should be.
+pallet_file_line_awk() {
+  PALLET_LINE=$3 PALLET_MATCH=$4 awk -v op="$1" -v action="$2" '
+    BEGIN { line = ENVIRON["PALLET_LINE"]; re = ENVIRON["PALLET_MATCH"]; first = 0; has = 0 }
+    {
+      text[NR] = $0
+      if ($0 == line) has = 1
+      if (re != "" && !first && $0 ~ re) first = NR
+    }
+    function hit(s) { return re != "" ? s ~ re : s == line }
+    END {
+      if (op == "is") {
+        if (action == "present") exit (first ? text[first] != line : !has)
+        for (i = 1; i <= NR; i++) if (hit(text[i])) exit 1
+        exit 0
+      }
+      for (i = 1; i <= NR; i++) {
+        if (action == "present") print (i == first ? line : text[i])
+        else if (!hit(text[i])) print text[i]
+      }
+      if (action == "present" && !first && !has) print line
+    }
+  '
+}
+
+# pallet_file_set_meta PATH MODE OWNER GROUP gives PATH exactly that owner,
+# group and octal mode. chown goes first because it may clear the setuid and
+# setgid bits; the mode is given with five digits because GNU chmod keeps a
+# directory's setuid and setgid bits for a shorter numeric mode.
+pallet_file_set_meta() {
+  local path=$1 mode=$2 owner=$3 group=$4
+  chown -- "$owner:$group" "$path"
+  chmod -- "$(printf '%05o' "$((8#$mode))")" "$path"
+}
+
+# step 1: line-in-file: line in /etc/ssh/sshd_config
+pallet_check_1() {
+pallet_file_line is present /etc/ssh/sshd_config 'PasswordAuthentication no' '^#?[[:space:]]*PasswordAuthentication[[:space:]]' 0600
+}
+pallet_apply_1() {
+pallet_file_line set present /etc/ssh/sshd_config 'PasswordAuthentication no' '^#?[[:space:]]*PasswordAuthentication[[:space:]]' 0600
+}
+
+pallet_step 1 line-in-file 'line in /etc/ssh/sshd_config' pallet_check_1 pallet_apply_1
+pallet_done 0

@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# Compiled by palletc 0.1.0. Do not edit: change pallet.yaml or its crates and compile again.
+# group: golden
+# phase: test
+# os: arch
+# steps: 1
+# shellcheck disable=SC2317 # step functions are called through pallet_step
+set -euo pipefail
+umask 022
+export LC_ALL=C
+PALLET_TOTAL=1
+PALLET_MODE=${PALLET_MODE:-apply}
+case $PALLET_MODE in
+  apply | check) ;;
+  *)
+    echo "pallet: PALLET_MODE must be apply or check, not '$PALLET_MODE'" >&2
+    exit 2
+    ;;
+esac
+PALLET_RC=0
+PALLET_OK=0
+PALLET_CHANGED=0
+PALLET_WOULD=0
+PALLET_RAN=0
+
+# Status lines: ::pallet::v1 begin N/TOTAL CRATE NAME...
+#               ::pallet::v1 end N/TOTAL STATUS MS [MESSAGE...]
+#               ::pallet::v1 done OK CHANGED WOULD-CHANGE RAN FAILED
+pallet_now_ms() {
+  if [[ -n ${EPOCHREALTIME:-} ]]; then
+    local t=${EPOCHREALTIME/[.,]/}
+    echo $((10#$t / 1000))
+  else
+    date +%s%3N
+  fi
+}
+
+pallet_done() {
+  printf '::pallet::v1 done %d %d %d %d %d\n' "$PALLET_OK" "$PALLET_CHANGED" "$PALLET_WOULD" "$PALLET_RAN" "$1"
+}
+
+# pallet_part runs one part of a step in a subshell with errexit in force
+# and leaves its exit status in PALLET_RC. It is never called as a
+# condition: bash ignores set -e there, even inside subshells.
+pallet_part() {
+  set +e
+  (
+    set -e
+    "$@"
+  )
+  PALLET_RC=$?
+  set -e
+}
+
+# pallet_test runs a step's check; its output shows only with PALLET_DEBUG.
+pallet_test() {
+  if [[ -n ${PALLET_DEBUG:-} ]]; then
+    pallet_part "$1" </dev/null
+  else
+    pallet_part "$1" </dev/null >/dev/null 2>&1
+  fi
+}
+
+# pallet_step N CRATE NAME CHECK-FUNCTION APPLY-FUNCTION
+pallet_step() {
+  local n=$1 crate=$2 name=$3 check=$4 apply=$5 start
+  start=$(pallet_now_ms)
+  printf '::pallet::v1 begin %s/%s %s %s\n' "$n" "$PALLET_TOTAL" "$crate" "$name"
+  if [[ -n $check ]]; then
+    pallet_test "$check"
+    if ((PALLET_RC == 0)); then
+      PALLET_OK=$((PALLET_OK + 1))
+      printf '::pallet::v1 end %s/%s ok %d\n' "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+      return 0
+    fi
+  fi
+  if [[ $PALLET_MODE == check ]]; then
+    PALLET_WOULD=$((PALLET_WOULD + 1))
+    printf '::pallet::v1 end %s/%s would-change %d\n' "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+    return 0
+  fi
+  pallet_part "$apply" </dev/null
+  if ((PALLET_RC != 0)); then
+    printf '::pallet::v1 end %s/%s failed %d exit status %d\n' "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start)) "$PALLET_RC"
+    pallet_done 1
+    exit 1
+  fi
+  if [[ -z $check ]]; then
+    PALLET_RAN=$((PALLET_RAN + 1))
+    printf '::pallet::v1 end %s/%s ran %d\n' "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+    return 0
+  fi
+  pallet_test "$check"
+  if ((PALLET_RC != 0)); then
+    printf '::pallet::v1 end %s/%s failed %d did not converge\n' "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+    pallet_done 1
+    exit 1
+  fi
+  PALLET_CHANGED=$((PALLET_CHANGED + 1))
+  printf '::pallet::v1 end %s/%s changed %d\n' "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+}
+
+# pallet_file_download URL PATH SHA256 MODE OWNER GROUP downloads URL with
+# curl or wget into a temporary file beside PATH, checks its sha256, gives it
+# its owner, group and mode, and only then renames it over PATH. A failed
+# download or a wrong checksum leaves PATH as it was and no temporary file.
+pallet_file_download() {
+  local url=$1 path=$2 sha=$3 mode=$4 owner=$5 group=$6 dir tmp have
+  dir=$(dirname -- "$path")
+  if [[ ! -d $dir ]]; then
+    echo "pallet: cannot download to $path: directory $dir does not exist (create it first, with the directory crate)" >&2
+    return 1
+  fi
+  tmp=$(mktemp "$dir/.pallet.XXXXXX")
+  # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
+  trap "rm -f -- $(printf '%q' "$tmp")" EXIT
+  if command -v curl >/dev/null 2>&1; then
+    curl -fsSL --retry 3 -o "$tmp" -- "$url"
+  elif command -v wget >/dev/null 2>&1; then
+    wget -q -O "$tmp" -- "$url"
+  else
+    echo "pallet: cannot download $url: neither curl nor wget is installed (install one first, with the package crate)" >&2
+    return 1
+  fi
+  have=$(sha256sum <"$tmp")
+  have=${have%% *}
+  if [[ $have != "$sha" ]]; then
+    echo "pallet: $url has sha256 $have, not $sha: $path left as it was" >&2
+    return 1
+  fi
+  pallet_file_set_meta "$tmp" "$mode" "$owner" "$group"
+  mv -fT -- "$tmp" "$path"
+}
+
+# pallet_file_set_meta PATH MODE OWNER GROUP gives PATH exactly that owner,
+# group and octal mode. chown goes first because it may clear the setuid and
+# setgid bits; the mode is given with five digits because GNU chmod keeps a
+# directory's setuid and setgid bits for a shorter numeric mode.
+pallet_file_set_meta() {
+  local path=$1 mode=$2 owner=$3 group=$4
+  chown -- "$owner:$group" "$path"
+  chmod -- "$(printf '%05o' "$((8#$mode))")" "$path"
+}
+
+# pallet_file_sha256_is PATH SHA256 succeeds when PATH is a regular file
+# (not a symlink) whose sha256 is SHA256 (lower-case hex). The file is read
+# on stdin so that sha256sum never escapes an odd file name into its output.
+pallet_file_sha256_is() {
+  local path=$1 want=$2 have
+  [[ -f $path && ! -L $path ]] || return 1
+  have=$(sha256sum <"$path") || return 1
+  [[ ${have%% *} == "$want" ]]
+}
+
+# pallet_meta_is PATH MODE OWNER GROUP succeeds when PATH has that octal
+# mode, owner and group (names or numeric ids).
+pallet_meta_is() {
+  local path=$1 mode=$2 owner=$3 group=$4 want have hmode huser hgroup huid hgid
+  want=$(printf '%o' "$((8#$mode))")
+  have=$(stat -c '%a %U %G %u %g' -- "$path") || return 1
+  read -r hmode huser hgroup huid hgid <<<"$have"
+  [[ $hmode == "$want" ]] || return 1
+  [[ $huser == "$owner" || $huid == "$owner" ]] || return 1
+  [[ $hgroup == "$group" || $hgid == "$group" ]]
+}
+
+# step 1: remote-file: download /opt/app/app-1.2.3.tar.gz from https://example.org/releases/app-1.2.3.tar.gz
+pallet_check_1() {
+pallet_file_sha256_is /opt/app/app-1.2.3.tar.gz 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+pallet_meta_is /opt/app/app-1.2.3.tar.gz 0644 root root
+}
+pallet_apply_1() {
+if pallet_file_sha256_is /opt/app/app-1.2.3.tar.gz 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08; then
+  pallet_file_set_meta /opt/app/app-1.2.3.tar.gz 0644 root root
+else
+  pallet_file_download https://example.org/releases/app-1.2.3.tar.gz /opt/app/app-1.2.3.tar.gz 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 0644 root root
+fi
+}
+
+pallet_step 1 remote-file 'download /opt/app/app-1.2.3.tar.gz from https://example.org/releases/app-1.2.3.tar.gz' pallet_check_1 pallet_apply_1
+pallet_done 0

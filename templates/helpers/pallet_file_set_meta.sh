@@ -1,0 +1,9 @@
+# pallet_file_set_meta PATH MODE OWNER GROUP gives PATH exactly that owner,
+# group and octal mode. chown goes first because it may clear the setuid and
+# setgid bits; the mode is given with five digits because GNU chmod keeps a
+# directory's setuid and setgid bits for a shorter numeric mode.
+pallet_file_set_meta() {
+  local path=$1 mode=$2 owner=$3 group=$4
+  chown -- "$owner:$group" "$path"
+  chmod -- "$(printf '%05o' "$((8#$mode))")" "$path"
+}
