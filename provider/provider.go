@@ -55,6 +55,53 @@ type CreateSpec struct {
 	// makes sudo ask for it (to exercise sudo -S). Empty means
 	// passwordless sudo (NOPASSWD).
 	SudoPassword string
+
+	// The fields below matter to cloud providers, which pick from a
+	// catalogue instead of building the machine themselves. On a cloud,
+	// LoginUser is the user the image already has (a group's login_user);
+	// empty means the image's own default user.
+
+	// AdminUser is the user bootstrap will create; clouds name the
+	// imported AdminPublicKey after it (openstack: pallet-<AdminUser>).
+	AdminUser string
+	// ImageTemplate picks an image when Image is empty.
+	ImageTemplate ImageTemplate
+	// Hardware picks the machine size.
+	Hardware Hardware
+	// Network, when set, overrides the provider's network (name or id).
+	Network string
+	// FloatingIPPool, when set, overrides the provider's floating IP pool.
+	FloatingIPPool string
+}
+
+// ImageTemplate selects a cloud image by what it is rather than by id, as
+// a group's image: block does. Empty fields match anything.
+type ImageTemplate struct {
+	// OSFamily is a distribution name such as "debian" or "ubuntu".
+	OSFamily string
+	// OSVersionMatches is a regular expression for the OS version.
+	OSVersionMatches string
+	// OSDescriptionMatches is a regular expression for the image's name
+	// or description.
+	OSDescriptionMatches string
+	// OS64Bit, when set, requires (or refuses) a 64-bit image.
+	OS64Bit *bool
+	// ImageID pins one image by id; ImageName by exact name.
+	ImageID   string
+	ImageName string
+}
+
+// Hardware selects a machine size. The zero value means the smallest size
+// the image fits on.
+type Hardware struct {
+	// Smallest asks for the smallest size that meets the minimums.
+	Smallest bool
+	// MinCores, MinRAMMB and MinDiskGB are lower bounds (0: no bound).
+	MinCores  int
+	MinRAMMB  int
+	MinDiskGB int
+	// Flavor pins a size by name or id.
+	Flavor string
 }
 
 // Provider lists, creates and destroys nodes. Implementations must be safe
