@@ -61,6 +61,9 @@ func Dial(ctx context.Context, t Target, o Options) (*Conn, error) {
 			c.startKeepalive()
 			return c, nil
 		}
+		if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+			err = fmt.Errorf("%w (%v)", ctx.Err(), err)
+		}
 		if ctx.Err() != nil || permanent(err) || attempt >= o.ConnectAttempts {
 			return nil, &ConnectError{Node: t.name(), Addr: ep.addr(), Attempts: attempt, Err: err}
 		}

@@ -213,13 +213,18 @@ func (c *Conn) sudoMode() sudoMode {
 	return sudoNoPass
 }
 
-// phaseCommand is the one command line that runs a phase. It is POSIX sh
-// for the login shell; the script itself runs under bash as root with stdout
-// and stderr merged. Design points, each for a reason:
+// phaseCommand is the one command line that runs a phase. The outer part is
+// POSIX sh for the login shell; the part run as root is bash. Design points,
+// each for a reason:
 //   - cleanup is an EXIT trap in the same command, so no second session is
 //     needed and it also runs when the script fails or is stopped;
-//   - the script runs as a background job that a HUP/INT/TERM trap kills:
-//     the SSH signal reaches the login shell, not the script under sudo;
+//   - the SSH signal reaches only the login shell, so it runs everything as
+//     a background job and its HUP/INT/TERM trap passes TERM on (through
+//     sudo, which relays it);
+//   - as root, a small bash wrapper runs the script in its own process
+//     group (set -m, only while starting it: job control would print
+//     "Done" lines) and kills that whole group on TERM, so nothing the
+//     script started keeps running, or keeps the session's output open;
 //   - the script's stdin is /dev/null, so nothing it runs can read the sudo
 //     password if sudo did not need it (cached, NOPASSWD);
 //   - fd 3 carries the session's stdin to sudo, because a background job's
@@ -231,12 +236,14 @@ func phaseCommand(dir, script string, check bool, mode sudoMode, prompt string, 
 	if check {
 		pmode = "check"
 	}
-	run := "env PALLET_MODE=" + pmode + ` bash "$s" </dev/null`
+	wrapper := `set -m; env PALLET_MODE=` + pmode + ` bash "$0" </dev/null & p=$!; set +m; ` +
+		`trap "kill -TERM -- -$p 2>/dev/null; wait $p 2>/dev/null; exit 143" HUP INT TERM; wait $p`
+	run := "bash -c " + shellQuote(wrapper) + ` "$s" </dev/null`
 	switch mode {
 	case sudoNoPass:
 		run = "sudo -n -- " + run
 	case sudoPassword:
-		run = "sudo -S -k -p " + shellQuote(prompt) + ` -- bash -c 'exec env PALLET_MODE=` + pmode + ` bash "$0" </dev/null' "$s" 0<&3`
+		run = "sudo -S -k -p " + shellQuote(prompt) + " -- bash -c " + shellQuote(wrapper) + ` "$s" 0<&3`
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "d=%s; s=%s\n", shellQuote(dir), shellQuote(script))

@@ -100,9 +100,14 @@ func runJob(ctx context.Context, job Job, ro RunOptions) NodeResult {
 	if job.Options != nil {
 		opts = *job.Options
 	}
+	if err := ctx.Err(); err != nil {
+		res.Err = fmt.Errorf("node %s: not started: %w", job.Target.name(), err)
+		return res
+	}
 	conn, err := Dial(ctx, job.Target, opts)
 	if err != nil {
-		res.Unreachable, res.Err = true, err
+		// A dial cut short by cancellation says nothing about the node.
+		res.Unreachable, res.Err = ctx.Err() == nil, err
 		res.Duration = time.Since(start)
 		return res
 	}

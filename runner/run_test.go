@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -114,13 +113,18 @@ func TestRunCancelled(t *testing.T) {
 			cancel()
 		}
 	}})
-	if time.Since(start) > 5*time.Second {
-		t.Errorf("cancelled run took %v", time.Since(start))
+	if time.Since(start) > 1500*time.Millisecond {
+		t.Errorf("cancelled run took %v; the script should stop on SIGTERM, not wait for the grace period", time.Since(start))
 	}
-	if !errors.Is(results[0].Err, context.Canceled) || len(results[0].Phases) != 1 || len(results[0].Phases[0].Steps) != 1 {
-		t.Errorf("first node: %+v, want cancelled during its first phase", results[0])
+	// Which node got the one slot first is up to the scheduler.
+	ran, other := results[0], results[1]
+	if len(ran.Phases) == 0 {
+		ran, other = other, ran
 	}
-	if results[1].Err == nil || !strings.Contains(results[1].Err.Error(), "cancel") {
-		t.Errorf("second node: %v, want not started/cancelled", results[1].Err)
+	if !errors.Is(ran.Err, context.Canceled) || len(ran.Phases) != 1 || len(ran.Phases[0].Steps) != 1 {
+		t.Errorf("node that started: %+v, want cancelled during its first phase", ran)
+	}
+	if !errors.Is(other.Err, context.Canceled) || len(other.Phases) != 0 {
+		t.Errorf("other node: %+v, want not started", other)
 	}
 }
