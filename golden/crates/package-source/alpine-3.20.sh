@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Compiled by palletc 0.1.0. Do not edit: change pallet.yaml or its crates and compile again.
+# group: golden
+# phase: test
+# os: alpine-3.20
+# steps: 1
+# shellcheck disable=SC2317 # step functions are called through pallet_step
+set -euo pipefail
+umask 022
+export LC_ALL=C
+PALLET_TOTAL=1
+PALLET_MODE=${PALLET_MODE:-apply}
+case $PALLET_MODE in
+  apply | check) ;;
+  *)
+    echo "pallet: PALLET_MODE must be apply or check, not '$PALLET_MODE'" >&2
+    exit 2
+    ;;
+esac
+PALLET_RC=0
+PALLET_OK=0
+PALLET_CHANGED=0
+PALLET_WOULD=0
+PALLET_RAN=0
+
+# Status lines: ::pallet::v1 begin N/TOTAL CRATE NAME...
+#               ::pallet::v1 end N/TOTAL STATUS MS [MESSAGE...]
+#               ::pallet::v1 done OK CHANGED WOULD-CHANGE RAN FAILED
+pallet_now_ms() {
+  if [[ -n ${EPOCHREALTIME:-} ]]; then
+    local t=${EPOCHREALTIME/[.,]/}
+    echo $((10#$t / 1000))
+  else
+    date +%s%3N
+  fi
+}
+
+pallet_done() {
+  printf '::pallet::v1 done %d %d %d %d %d\n' "$PALLET_OK" "$PALLET_CHANGED" "$PALLET_WOULD" "$PALLET_RAN" "$1"
+}
+
+# pallet_part runs one part of a step in a subshell with errexit in force
+# and leaves its exit status in PALLET_RC. It is never called as a
+# condition: bash ignores set -e there, even inside subshells.
+pallet_part() {
+  set +e
+  (
+    set -e
+    "$@"
+  )
+  PALLET_RC=$?
+  set -e
+}
+
+# pallet_test runs a step's check; its output shows only with PALLET_DEBUG.
+pallet_test() {
+  if [[ -n ${PALLET_DEBUG:-} ]]; then
+    pallet_part "$1" </dev/null
+  else
+    pallet_part "$1" </dev/null >/dev/null 2>&1
+  fi
+}
+
+# pallet_step N CRATE NAME CHECK-FUNCTION APPLY-FUNCTION
+pallet_step() {
+  local n=$1 crate=$2 name=$3 check=$4 apply=$5 start
+  start=$(pallet_now_ms)
+  printf '::pallet::v1 begin %s/%s %s %s\n' "$n" "$PALLET_TOTAL" "$crate" "$name"
+  if [[ -n $check ]]; then
+    pallet_test "$check"
+    if ((PALLET_RC == 0)); then
+      PALLET_OK=$((PALLET_OK + 1))
+      printf '::pallet::v1 end %s/%s ok %d\n' "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+      return 0
+    fi
+  fi
+  if [[ $PALLET_MODE == check ]]; then
+    PALLET_WOULD=$((PALLET_WOULD + 1))
+    printf '::pallet::v1 end %s/%s would-change %d\n' "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+    return 0
+  fi
+  pallet_part "$apply" </dev/null
+  if ((PALLET_RC != 0)); then
+    printf '::pallet::v1 end %s/%s failed %d exit status %d\n' "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start)) "$PALLET_RC"
+    pallet_done 1
+    exit 1
+  fi
+  if [[ -z $check ]]; then
+    PALLET_RAN=$((PALLET_RAN + 1))
+    printf '::pallet::v1 end %s/%s ran %d\n' "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+    return 0
+  fi
+  pallet_test "$check"
+  if ((PALLET_RC != 0)); then
+    printf '::pallet::v1 end %s/%s failed %d did not converge\n' "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+    pallet_done 1
+    exit 1
+  fi
+  PALLET_CHANGED=$((PALLET_CHANGED + 1))
+  printf '::pallet::v1 end %s/%s changed %d\n' "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+}
+
+# pallet_file_is PATH MODE OWNER GROUP succeeds when PATH is a regular file
+# whose content equals stdin and whose mode, owner and group are as given.
+pallet_file_is() {
+  local path=$1 mode=$2 owner=$3 group=$4
+  [[ -f $path && ! -L $path ]] || return 1
+  cmp -s -- - "$path" || return 1
+  pallet_meta_is "$path" "$mode" "$owner" "$group"
+}
+
+# pallet_meta_is PATH MODE OWNER GROUP succeeds when PATH has that octal
+# mode, owner and group (names or numeric ids).
+pallet_meta_is() {
+  local path=$1 mode=$2 owner=$3 group=$4 want have hmode huser hgroup huid hgid
+  want=$(printf '%o' "$((8#$mode))")
+  have=$(stat -c '%a %U %G %u %g' -- "$path") || return 1
+  read -r hmode huser hgroup huid hgid <<<"$have"
+  [[ $hmode == "$want" ]] || return 1
+  [[ $huser == "$owner" || $huid == "$owner" ]] || return 1
+  [[ $hgroup == "$group" || $hgid == "$group" ]]
+}
+
+# pallet_pkg_apk_repositories LINE prints /etc/apk/repositories with LINE
+# in it once: other lines stay as they are, LINE is appended when missing.
+pallet_pkg_apk_repositories() {
+  PALLET_LINE=$1 awk '
+    $0 == ENVIRON["PALLET_LINE"] { if (seen++) next }
+    { print }
+    END { if (!seen) print ENVIRON["PALLET_LINE"] }
+  ' /etc/apk/repositories
+}
+
+# pallet_write_file PATH MODE OWNER GROUP writes its stdin to PATH
+# atomically: a temporary file in the same directory takes the content,
+# owner and mode, then is renamed over PATH, so no reader (and no dropped
+# connection) ever sees PATH half-written. PATH may be a symlink (it is
+# replaced) but not a directory (mv -T refuses rather than moving into it).
+pallet_write_file() {
+  local path=$1 mode=$2 owner=$3 group=$4 tmp
+  tmp=$(mktemp "$(dirname -- "$path")/.pallet.XXXXXX")
+  # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
+  trap "rm -f -- $(printf '%q' "$tmp")" EXIT
+  cat >"$tmp"
+  chown -- "$owner:$group" "$tmp"
+  chmod -- "$mode" "$tmp"
+  mv -fT -- "$tmp" "$path"
+}
+
+# step 1: package-source: example https://pkg.example.com/linux
+pallet_check_1() {
+pallet_file_is /etc/apk/keys/example@example.com-6530a1b2.rsa.pub 0644 root root <<<'-----BEGIN PGP PUBLIC KEY BLOCK-----
+
+mDMEZQAAABYJKwYBBAHaRw8BAQdAexampleexampleexampleexampleexample0
+=AbCd
+-----END PGP PUBLIC KEY BLOCK-----'
+grep -qxF -e https://pkg.example.com/linux /etc/apk/repositories
+}
+pallet_apply_1() {
+pallet_write_file /etc/apk/keys/example@example.com-6530a1b2.rsa.pub 0644 root root <<<'-----BEGIN PGP PUBLIC KEY BLOCK-----
+
+mDMEZQAAABYJKwYBBAHaRw8BAQdAexampleexampleexampleexampleexample0
+=AbCd
+-----END PGP PUBLIC KEY BLOCK-----'
+pallet_pkg_apk_repositories https://pkg.example.com/linux | pallet_write_file /etc/apk/repositories 0644 root root
+apk update --quiet
+}
+
+pallet_step 1 package-source 'example https://pkg.example.com/linux' pallet_check_1 pallet_apply_1
+pallet_done 0
