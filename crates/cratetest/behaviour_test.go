@@ -54,11 +54,12 @@ type result struct {
 	failed   bool // the script exited non-zero
 }
 
-// run runs the script with bash in mode (apply or check).
-func run(t *testing.T, script, mode string) result {
+// run runs the script with bash in mode (apply or check), with env added
+// to the environment.
+func run(t *testing.T, script, mode string, env ...string) result {
 	t.Helper()
 	cmd := exec.Command("bash", script)
-	cmd.Env = append(os.Environ(), "PALLET_MODE="+mode)
+	cmd.Env = append(append(os.Environ(), "PALLET_MODE="+mode), env...)
 	out, err := cmd.CombinedOutput()
 	r := result{output: string(out), failed: err != nil}
 	if err != nil {
@@ -471,4 +472,34 @@ func TestDirectoryExactMode(t *testing.T) {
 		t.Errorf("mode %v, want drwxr-x--- without setgid", got)
 	}
 	expect(t, "second", run(t, script, "apply"), "ok")
+}
+
+// TestChefSolo runs chef-solo's step against a stand-in chef-solo that
+// prints what it was given: the config names the cookbook paths, the
+// attributes file holds json, the run list goes to -o.
+func TestChefSolo(t *testing.T) {
+	bin := t.TempDir()
+	stub := "#!/bin/bash\nprintf 'arg %s\\n' \"$@\"\nwhile (($#)); do [[ $1 == -[cj] ]] && cat \"$2\"; shift; done\necho \"license=${CHEF_LICENSE:-none}\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "chef-solo"), []byte(stub), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	script := compile(t, call{"chef-solo": {
+		"cookbook_path":  []string{"/srv/chef/cookbooks", "/srv/my cookbooks"},
+		"run_list":       []string{"recipe[nginx::default]", "role[web]"},
+		"json":           `{"motd": "it's $HOME"}`,
+		"accept_license": true,
+	}})
+	r := run(t, script, "apply", "PATH="+bin+":"+os.Getenv("PATH"))
+	expect(t, "run", r, "ran")
+	for _, want := range []string{
+		"arg -o\narg recipe[nginx::default],role[web]\n",
+		"cookbook_path ['/srv/chef/cookbooks', '/srv/my cookbooks']\n",
+		`{"motd": "it's $HOME"}` + "\n",
+		"license=accept-no-persist\n",
+	} {
+		if !strings.Contains(r.output, want) {
+			t.Errorf("chef-solo was not given %q:\n%s", want, r.output)
+		}
+	}
+	expect(t, "check mode", run(t, script, "check", "PATH="+bin+":"+os.Getenv("PATH")), "would-change")
 }
