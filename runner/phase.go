@@ -73,23 +73,20 @@ func (c *Conn) RunPhase(ctx context.Context, p Phase, onEvent EventFunc) (PhaseR
 	// own line splitter so their lines never mix mid-line.
 	sess.Stdout = &lineSplitter{t: tr}
 	sess.Stderr = &lineSplitter{t: tr}
-	var stdin io.WriteCloser
-	if prompt != "" {
-		if stdin, err = sess.StdinPipe(); err != nil {
-			return fail(fmt.Errorf("node %s phase %s: %w", node, p.Name, err))
-		}
+	// stdin stays open while the script runs: closing it is how the
+	// script is stopped (see phaseCommand).
+	stdin, err := sess.StdinPipe()
+	if err != nil {
+		return fail(fmt.Errorf("node %s phase %s: %w", node, p.Name, err))
 	}
+	defer stdin.Close()
 	cmd := phaseCommand(dir, script, p.Check, c.sudoMode(), prompt, c.opts.KeepScripts)
 	if err := sess.Start(cmd); err != nil {
 		return fail(fmt.Errorf("node %s phase %s: start script: %w", node, p.Name, err))
 	}
-	if stdin != nil {
-		// Password, newline, then EOF: a second sudo prompt (wrong
-		// password) reads EOF and gives up instead of waiting forever.
-		_, werr := io.WriteString(stdin, c.opts.SudoPassword+"\n")
-		stdin.Close()
-		if werr != nil {
-			return fail(fmt.Errorf("node %s phase %s: give sudo its password: %w", node, p.Name, werr))
+	if prompt != "" {
+		if _, err := io.WriteString(stdin, c.opts.SudoPassword+"\n"); err != nil {
+			return fail(fmt.Errorf("node %s phase %s: give sudo its password: %w", node, p.Name, err))
 		}
 	}
 
@@ -100,7 +97,10 @@ func (c *Conn) RunPhase(ctx context.Context, p Phase, onEvent EventFunc) (PhaseR
 	case waitErr = <-done:
 	case <-ctx.Done():
 		// Ask the remote shell to stop the script and clean up, give it
-		// a moment, then drop the session whatever happened.
+		// a moment, then drop the session whatever happened. EOF on
+		// stdin is what works with OpenSSH; the signal is for servers
+		// that deliver it.
+		stdin.Close()
 		sess.Signal(ssh.SIGTERM)
 		select {
 		case waitErr = <-done:
@@ -218,19 +218,24 @@ func (c *Conn) sudoMode() sudoMode {
 // each for a reason:
 //   - cleanup is an EXIT trap in the same command, so no second session is
 //     needed and it also runs when the script fails or is stopped;
-//   - the SSH signal reaches only the login shell, so it runs everything as
-//     a background job and its HUP/INT/TERM trap passes TERM on (through
-//     sudo, which relays it);
+//   - stopping: OpenSSH ignores the SSH "signal" request and does not kill
+//     anything when a session closes, so the runner stops a script by
+//     closing the session's stdin. A watchdog job reads stdin and TERMs the
+//     script at EOF, which also happens when the connection dies, so an
+//     abandoned run does not go on unattended. (A HUP/INT/TERM trap handles
+//     servers that do deliver signals.)
 //   - as root, a small bash wrapper runs the script in its own process
 //     group (set -m, only while starting it: job control would print
 //     "Done" lines) and kills that whole group on TERM, so nothing the
-//     script started keeps running, or keeps the session's output open;
-//   - the script's stdin is /dev/null, so nothing it runs can read the sudo
-//     password if sudo did not need it (cached, NOPASSWD);
-//   - fd 3 carries the session's stdin to sudo, because a background job's
-//     stdin is /dev/null before its own redirections apply;
-//   - sudo -k makes sudo ask every time so the password is always consumed
-//     by sudo, never left in the pipe.
+//     script started keeps running or keeps the session's output open;
+//     sudo relays the TERM to it;
+//   - with a sudo password, the first stdin line is the password: the login
+//     shell reads it into a variable and pipes it to sudo -S with the
+//     builtin printf, so it is never in an argv, the environment or a file,
+//     and sudo sees EOF after it, so a wrong password fails at once;
+//   - the script's stdin is /dev/null, so nothing it runs can read the
+//     password or the watchdog's stdin; sudo -k makes sudo always consume
+//     the password instead of leaving it unread.
 func phaseCommand(dir, script string, check bool, mode sudoMode, prompt string, keep bool) string {
 	pmode := "apply"
 	if check {
@@ -243,7 +248,7 @@ func phaseCommand(dir, script string, check bool, mode sudoMode, prompt string, 
 	case sudoNoPass:
 		run = "sudo -n -- " + run
 	case sudoPassword:
-		run = "sudo -S -k -p " + shellQuote(prompt) + " -- bash -c " + shellQuote(wrapper) + ` "$s" 0<&3`
+		run = `printf '%s\n' "$pw" | sudo -S -k -p ` + shellQuote(prompt) + " -- bash -c " + shellQuote(wrapper) + ` "$s"`
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "d=%s; s=%s\n", shellQuote(dir), shellQuote(script))
@@ -251,10 +256,15 @@ func phaseCommand(dir, script string, check bool, mode sudoMode, prompt string, 
 		b.WriteString(`trap 'rm -rf "$d"' EXIT` + "\n")
 	}
 	b.WriteString(`trap 'kill -TERM "$p" 2>/dev/null; wait "$p"; exit 143' HUP INT TERM` + "\n")
+	if mode == sudoPassword {
+		b.WriteString("IFS= read -r pw\n")
+	}
 	b.WriteString("exec 3<&0\n")
 	b.WriteString(run + " 2>&1 3<&- &\n")
-	b.WriteString("p=$!\n")
-	b.WriteString(`wait "$p"; exit $?` + "\n")
+	b.WriteString("p=$!; pw=\n")
+	b.WriteString(`(while IFS= read -r x; do :; done; kill -TERM "$p" 2>/dev/null) <&3 >/dev/null 2>&1 3<&- &` + "\n")
+	b.WriteString("w=$!\n")
+	b.WriteString(`wait "$p"; rc=$?; kill "$w" 2>/dev/null; exit "$rc"` + "\n")
 	return b.String()
 }
 

@@ -262,7 +262,7 @@ func TestRunPhaseSudo(t *testing.T) {
 // quotes the directory.
 func TestPhaseCommandQuotes(t *testing.T) {
 	cmd := phaseCommand("/tmp/it's here/pallet-x", "/tmp/it's here/pallet-x/p.sh", true, sudoPassword, "[pallet-sudo-ab]", false)
-	for _, want := range []string{`d='/tmp/it'\''s here/pallet-x'`, "PALLET_MODE=check", "sudo -S -k -p '[pallet-sudo-ab]'", `trap 'rm -rf "$d"' EXIT`} {
+	for _, want := range []string{`d='/tmp/it'\''s here/pallet-x'`, "PALLET_MODE=check", "sudo -S -k -p '[pallet-sudo-ab]'", "IFS= read -r pw", `trap 'rm -rf "$d"' EXIT`} {
 		if !strings.Contains(cmd, want) {
 			t.Errorf("command lacks %q:\n%s", want, cmd)
 		}

@@ -25,8 +25,8 @@ import (
 // testServer is an in-process SSH server on 127.0.0.1 that runs exec
 // requests with the real /bin/sh (dash on Debian, which keeps the runner's
 // command POSIX) and serves SFTP from the real file system. It plays sshd
-// closely enough for the runner: exit-status, signals, direct-tcpip for
-// ProxyJump. Everything runs as the test's own user; a fake sudo on PATH
+// closely enough for the runner: exit-status, direct-tcpip for ProxyJump,
+// and like OpenSSH it ignores signal requests. Everything runs as the test's own user; a fake sudo on PATH
 // stands in for the real one.
 type testServer struct {
 	t        *testing.T
@@ -263,14 +263,8 @@ func (s *testServer) serveSession(ch ssh.Channel, reqs <-chan *ssh.Request, bin 
 				srv.Close()
 			}()
 		case "signal":
-			var p struct{ Signal string }
-			if cmd == nil || ssh.Unmarshal(req.Payload, &p) != nil {
-				continue
-			}
-			sig := map[string]syscall.Signal{"TERM": syscall.SIGTERM, "INT": syscall.SIGINT, "HUP": syscall.SIGHUP, "KILL": syscall.SIGKILL}[p.Signal]
-			if sig != 0 {
-				cmd.Process.Signal(sig)
-			}
+			// Ignored, as OpenSSH does: the runner must stop scripts
+			// by closing stdin.
 		default:
 			if req.WantReply {
 				req.Reply(false, nil)
