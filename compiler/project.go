@@ -26,6 +26,7 @@ type Project struct {
 
 	reg      *registry
 	env      *Env
+	byName   map[string]*Group
 	adminKey func() (Word, error) // read once, when a template first asks
 }
 
@@ -215,6 +216,10 @@ func (p *Project) loadGroups(file string, node *yaml.Node, errs *ErrorList) {
 		}
 		p.loadPhases(file, g, &gf.Phases, errs)
 		p.Groups = append(p.Groups, g)
+		if p.byName == nil {
+			p.byName = map[string]*Group{}
+		}
+		p.byName[g.Name] = g
 	}
 }
 
@@ -305,6 +310,9 @@ func (p *Project) loadProviders(file string, node *yaml.Node, errs *ErrorList) {
 
 // Group returns the named group, or an error listing the groups there are.
 func (p *Project) Group(name string) (*Group, error) {
+	if g, ok := p.byName[name]; ok {
+		return g, nil
+	}
 	var names []string
 	for _, g := range p.Groups {
 		if g.Name == name {

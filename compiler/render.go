@@ -147,12 +147,28 @@ type renderer struct {
 	depth int
 }
 
-func (r *renderer) data(args Args) map[string]any {
+func (r *renderer) data(c *Crate, args Args) map[string]any {
 	d := make(map[string]any, len(args)+4)
 	raw := make(map[string]any, len(args))
 	for k, v := range args {
 		d[k] = quoted(v)
 		raw[k] = v
+	}
+	// An optional string, list or map param the call left out prints as
+	// empty ('' or nothing), never as text/template's "<no value>"; .raw
+	// keeps it absent so templates can tell with hasKey.
+	for _, p := range c.Params {
+		if _, ok := args[p.Name]; ok {
+			continue
+		}
+		switch p.Type {
+		case "string":
+			d[p.Name] = Word("")
+		case "list":
+			d[p.Name] = []Word{}
+		case "map":
+			d[p.Name] = map[string]Word{}
+		}
 	}
 	d["raw"] = raw
 	d["os"] = r.osMap
@@ -173,7 +189,7 @@ func (r *renderer) call(c *Crate, label string, args Args) error {
 		return err
 	}
 	var b strings.Builder
-	if err := v.tmpl.Execute(&b, r.data(args)); err != nil {
+	if err := v.tmpl.Execute(&b, r.data(c, args)); err != nil {
 		return fmt.Errorf("%s", templateError(err))
 	}
 	return r.split(v, label, b.String())
