@@ -123,12 +123,18 @@ func report(stderr io.Writer, err error) {
 	}
 }
 
-func noArgs(fs *flag.FlagSet, pos []string, stderr io.Writer) bool {
+// parseNoArgs parses flags of a command that takes no arguments. When it
+// returns false the command returns the code.
+func parseNoArgs(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (int, bool) {
+	pos, code, ok := parse(fs, args, stdout)
+	if !ok {
+		return code, false
+	}
 	if len(pos) > 0 {
 		fmt.Fprintf(stderr, "%s: unexpected argument %q (see --help)\n", fs.Name(), pos[0])
-		return false
+		return exitUsage, false
 	}
-	return true
+	return 0, true
 }
 
 func cmdRender(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
@@ -136,12 +142,8 @@ func cmdRender(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 	group := fs.String("group", "", "render only this group")
 	phase := fs.String("phase", "", "render only this phase")
 	osID := fs.String("os", "", "render for this OS id (debian-12, ubuntu-22.04, rocky-9, alpine-3.20, arch, ...) instead of each group's image")
-	pos, code, ok := parse(fs, args, stdout)
-	if !ok {
+	if code, ok := parseNoArgs(fs, args, stdout, stderr); !ok {
 		return code
-	}
-	if !noArgs(fs, pos, stderr) {
-		return exitUsage
 	}
 	if *osID != "" {
 		if _, err := compiler.ParseOS(*osID); err != nil {
@@ -187,12 +189,8 @@ func cmdBuild(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 	file := fileFlag(fs)
 	out := fs.String("o", "", "output directory (required)")
 	osID := fs.String("os", "", "compile for this OS id instead of each group's image")
-	pos, code, ok := parse(fs, args, stdout)
-	if !ok {
+	if code, ok := parseNoArgs(fs, args, stdout, stderr); !ok {
 		return code
-	}
-	if !noArgs(fs, pos, stderr) {
-		return exitUsage
 	}
 	if *out == "" {
 		fmt.Fprintln(stderr, "palletc build: -o DIR is required")
@@ -251,12 +249,8 @@ func writeAtomic(path string, data []byte, mode os.FileMode) error {
 
 func cmdCheck(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 	file := fileFlag(fs)
-	pos, code, ok := parse(fs, args, stdout)
-	if !ok {
+	if code, ok := parseNoArgs(fs, args, stdout, stderr); !ok {
 		return code
-	}
-	if !noArgs(fs, pos, stderr) {
-		return exitUsage
 	}
 	p, ok := load(*file, stderr)
 	if !ok {
@@ -293,12 +287,8 @@ func catalog(fs *flag.FlagSet, file string, stderr io.Writer) (*compiler.Project
 
 func cmdCrates(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 	file := fileFlag(fs)
-	pos, code, ok := parse(fs, args, stdout)
-	if !ok {
+	if code, ok := parseNoArgs(fs, args, stdout, stderr); !ok {
 		return code
-	}
-	if !noArgs(fs, pos, stderr) {
-		return exitUsage
 	}
 	p, ok := catalog(fs, *file, stderr)
 	if !ok {
