@@ -1,0 +1,284 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/palletops/pallet/compiler"
+	"github.com/palletops/pallet/provider"
+	"github.com/palletops/pallet/provider/nspawn/nspawntest"
+	"github.com/palletops/pallet/runner"
+)
+
+// fleet is a set of test nodes with the files needed to reach them.
+type fleet struct {
+	nodes      []provider.Node
+	key        string // private key every node's login user accepts
+	knownHosts string // the nodes' real host keys
+}
+
+// newFleet makes one node per release (bullseye, bookworm, trixie), all
+// booted before it returns and destroyed when t ends.
+func newFleet(t *testing.T, releases []string, opts ...nspawntest.Option) *fleet {
+	t.Helper()
+	var nodes []provider.Node
+	for _, r := range releases {
+		nodes = append(nodes, nspawntest.Nodes(t, r, 1, opts...)...)
+	}
+	return &fleet{nodes: nodes, key: nspawntest.KeyFile(t), knownHosts: nspawntest.KnownHostsFile(t, nodes)}
+}
+
+// options are runner options that trust only the fleet's host keys and
+// offer only the test key, whatever ~/.ssh and ssh-agent hold.
+func (f *fleet) options() runner.Options {
+	return runner.Options{
+		KnownHostsFile:    f.knownHosts,
+		IdentityFiles:     []string{f.key},
+		SSHConfigFile:     "none",
+		AgentSocket:       "none",
+		ConnectTimeout:    10 * time.Second,
+		KeepAliveInterval: -1,
+	}
+}
+
+// target is how the runner reaches n, logged in as user ("" = n's own).
+func target(n provider.Node, user string) runner.Target {
+	if user == "" {
+		user = n.User
+	}
+	return runner.Target{Name: n.Name, Host: n.Host, Port: n.Port, User: user}
+}
+
+// sshOut runs a shell command on n as user ("" = n's login user) with the
+// OpenSSH client, independently of the runner under test, and returns its
+// stdout and stderr together.
+func (f *fleet) sshOut(t *testing.T, n provider.Node, user, command string) (string, error) {
+	t.Helper()
+	if user == "" {
+		user = n.User
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "ssh",
+		"-i", f.key,
+		"-o", "UserKnownHostsFile="+f.knownHosts,
+		"-o", "GlobalKnownHostsFile=/dev/null",
+		"-o", "StrictHostKeyChecking=yes",
+		"-o", "BatchMode=yes",
+		"-o", "IdentitiesOnly=yes",
+		"-o", "ConnectTimeout=10",
+		"-F", "none",
+		"-p", strconv.Itoa(n.Port),
+		"-l", user,
+		n.Host, "--", command)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// ssh is sshOut for commands that must succeed.
+func (f *fleet) ssh(t *testing.T, n provider.Node, user, command string) string {
+	t.Helper()
+	out, err := f.sshOut(t, n, user, command)
+	if err != nil {
+		t.Fatalf("on %s as %s: %s: %v\n%s", n.Name, user, command, err, out)
+	}
+	return out
+}
+
+// project parses a pallet.yaml given as text, with a fixed environment so
+// nothing depends on who runs the tests.
+func project(t *testing.T, yaml string) *compiler.Project {
+	t.Helper()
+	dir := t.TempDir()
+	p, err := compiler.Parse(filepath.Join(dir, "pallet.yaml"), []byte(yaml), &compiler.Env{User: "padmin", Home: dir})
+	if err != nil {
+		t.Fatalf("pallet.yaml: %v\n%s", err, yaml)
+	}
+	return p
+}
+
+// compile renders one phase of group for osID.
+func compile(t *testing.T, p *compiler.Project, group, phase, osID string) []byte {
+	t.Helper()
+	s, err := p.Compile(compiler.Target{Group: group, Phase: phase, OS: osID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Text
+}
+
+// prepare compiles group's phases for the OS the runner probed on each
+// node, the way lift does with os: auto.
+func prepare(p *compiler.Project, group string, check bool, phases ...string) func(context.Context, runner.Target, runner.OSInfo) ([]runner.Phase, error) {
+	return func(_ context.Context, _ runner.Target, info runner.OSInfo) ([]runner.Phase, error) {
+		if info.PalletOS == "" {
+			return nil, fmt.Errorf("OS probe found no pallet OS: %+v", info)
+		}
+		var out []runner.Phase
+		for _, ph := range phases {
+			s, err := p.Compile(compiler.Target{Group: group, Phase: ph, OS: info.PalletOS})
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, runner.Phase{Name: ph, Script: s.Text, Check: check})
+		}
+		return out, nil
+	}
+}
+
+// yq quotes s as a YAML double-quoted scalar (JSON strings are valid YAML).
+func yq(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// describe prints a node result with every step, for failure messages.
+func describe(r runner.NodeResult) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "node %s (%s): counts %+v unreachable=%v err=%v", r.Target.Name, r.OS.PalletOS, r.Counts, r.Unreachable, r.Err)
+	for _, ph := range r.Phases {
+		fmt.Fprintf(&b, "\n  phase %s check=%v done=%v exit=%d", ph.Phase, ph.Check, ph.Done, ph.ExitCode)
+		for _, s := range ph.Steps {
+			fmt.Fprintf(&b, "\n    %s -> %s %s", s.Label(), s.Status, s.Message)
+			if s.Status == runner.StatusFailed || s.Status == "" {
+				for _, l := range s.Tail {
+					fmt.Fprintf(&b, "\n      | %s", l)
+				}
+			}
+		}
+		for _, l := range ph.Output {
+			fmt.Fprintf(&b, "\n    > %s", l)
+		}
+	}
+	return b.String()
+}
+
+// aptReachable reports whether the Debian mirror the nodes' sources.list
+// names answers for every release in use. The nodes share the host's
+// network, so what the host reaches they reach.
+func aptReachable(releases ...string) bool {
+	client := &http.Client{Timeout: 5 * time.Second}
+	for _, r := range releases {
+		resp, err := client.Head("http://deb.debian.org/debian/dists/" + r + "/InRelease")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return false
+		}
+	}
+	return true
+}
+
+// waitFor polls cond until it holds or d has passed, and says which.
+func waitFor(d time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(d)
+	for {
+		if cond() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// nodeRoot is n's root directory as the host sees it (the overlay's merged
+// tree), for watching the node's files without a connection of our own.
+func nodeRoot(t *testing.T, n provider.Node) string {
+	return filepath.Join(nspawntest.Provider(t).StateDir(), "nodes", n.ID, "merged")
+}
+
+// nodePID is the systemd-nspawn process of n, from the provider's record.
+func nodePID(t *testing.T, n provider.Node) int {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(nspawntest.Provider(t).StateDir(), "nodes", n.ID, "node.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec struct {
+		PID int `json:"pid"`
+	}
+	if err := json.Unmarshal(b, &rec); err != nil || rec.PID <= 0 {
+		t.Fatalf("node %s record: pid %d, %v", n.Name, rec.PID, err)
+	}
+	return rec.PID
+}
+
+// sessionTitle matches the per-connection sshd processes of a logged-in
+// user (OpenSSH ≤ 9 names them sshd, 10 sshd-session), not the listener.
+var sessionTitle = regexp.MustCompile(`^sshd(-session)?: \S+( \[priv\]|@notty)`)
+
+// dropSSHSessions SIGKILLs every sshd session process on node n, from the
+// host: the node's TCP connections are cut as by a crash of the server
+// side, with no orderly SSH close. It returns how many it killed.
+func dropSSHSessions(t *testing.T, n provider.Node) int {
+	t.Helper()
+	killed := 0
+	for _, pid := range descendants(nodePID(t, n)) {
+		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		if err != nil {
+			continue
+		}
+		title := string(bytes.TrimRight(bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '}), " "))
+		if sessionTitle.MatchString(title) {
+			if syscall.Kill(pid, syscall.SIGKILL) == nil {
+				killed++
+			}
+		}
+	}
+	return killed
+}
+
+// descendants lists every process under pid, from /proc.
+func descendants(pid int) []int {
+	children := map[int][]int{}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// The command name may hold spaces and parentheses: the
+		// fields after it start after the last ')'.
+		i := bytes.LastIndexByte(stat, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(stat[i+1:]))
+		if len(f) < 2 {
+			continue
+		}
+		ppid, _ := strconv.Atoi(f[1])
+		children[ppid] = append(children[ppid], p)
+	}
+	var out []int
+	queue := []int{pid}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, c := range children[p] {
+			out = append(out, c)
+			queue = append(queue, c)
+		}
+	}
+	return out
+}
