@@ -1,0 +1,157 @@
+package lift
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/palletops/pallet/provider"
+)
+
+// Build is a `palletc build` output directory whose scripts all match
+// their manifest.
+type Build struct {
+	Dir     string
+	Palletc string
+	Project string
+	scripts map[[2]string]builtScript // by group, phase
+	groups  []string                  // in manifest order
+}
+
+type builtScript struct {
+	os   string
+	text []byte
+}
+
+// manifest is manifest.json as `palletc build` writes it.
+type manifest struct {
+	Palletc string `json:"palletc"`
+	Project string `json:"project"`
+	Scripts []struct {
+		Group  string `json:"group"`
+		Phase  string `json:"phase"`
+		OS     string `json:"os"`
+		SHA256 string `json:"sha256"`
+	} `json:"scripts"`
+}
+
+// TamperedError lists the scripts of a build that do not match their
+// manifest: edited, truncated or replaced after palletc wrote them.
+type TamperedError struct {
+	Dir      string
+	Problems []string // "web/configure.sh: sha256 is ..., manifest says ..."
+}
+
+func (e *TamperedError) Error() string {
+	return fmt.Sprintf("%s: refusing to run: %s; rebuild with palletc build", e.Dir, strings.Join(e.Problems, "; "))
+}
+
+// LoadBuild reads dir/manifest.json and every script it lists, and checks
+// each script's sha256 against the manifest. Any mismatch or missing script
+// is a *TamperedError naming them all: apply runs a build verbatim or not
+// at all.
+func LoadBuild(dir string) (*Build, error) {
+	data, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		return nil, fmt.Errorf("read build: %w (is %s a palletc build -o directory?)", err, dir)
+	}
+	var m manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("%s: manifest.json is not valid JSON: %w (rebuild with palletc build)", dir, err)
+	}
+	if len(m.Scripts) == 0 {
+		return nil, fmt.Errorf("%s: manifest.json lists no scripts", dir)
+	}
+	b := &Build{Dir: dir, Palletc: m.Palletc, Project: m.Project, scripts: map[[2]string]builtScript{}}
+	tampered := &TamperedError{Dir: dir}
+	for _, s := range m.Scripts {
+		if s.Group == "" || s.Phase == "" || strings.ContainsAny(s.Group+s.Phase, `/\`) || strings.HasPrefix(s.Group, ".") || strings.HasPrefix(s.Phase, ".") {
+			return nil, fmt.Errorf("%s: manifest.json has a script with group %q phase %q, which palletc does not write", dir, s.Group, s.Phase)
+		}
+		rel := s.Group + "/" + s.Phase + ".sh"
+		text, err := os.ReadFile(filepath.Join(dir, s.Group, s.Phase+".sh"))
+		if err != nil {
+			tampered.Problems = append(tampered.Problems, fmt.Sprintf("%s: %v", rel, unwrapPath(err)))
+			continue
+		}
+		sum := sha256.Sum256(text)
+		if got := hex.EncodeToString(sum[:]); got != s.SHA256 {
+			tampered.Problems = append(tampered.Problems, fmt.Sprintf("%s: sha256 is %s, manifest says %s", rel, got, s.SHA256))
+			continue
+		}
+		b.scripts[[2]string{s.Group, s.Phase}] = builtScript{os: s.OS, text: text}
+		if !slices.Contains(b.groups, s.Group) {
+			b.groups = append(b.groups, s.Group)
+		}
+	}
+	if len(tampered.Problems) > 0 {
+		return nil, tampered
+	}
+	return b, nil
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// Groups lists the build's groups in manifest order.
+func (b *Build) Groups() []string { return append([]string(nil), b.groups...) }
+
+func (b *Build) has(group, phase string) bool {
+	_, ok := b.scripts[[2]string{group, phase}]
+	return ok
+}
+
+func (b *Build) phasesOf(group string) []string {
+	var out []string
+	for k := range b.scripts {
+		if k[0] == group {
+			out = append(out, k[1])
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// script returns the built script as it is: it cannot be recompiled, so a
+// node running another OS than it was built for is refused.
+func (b *Build) script(node provider.Node, phase, osID string) ([]byte, error) {
+	s := b.scripts[[2]string{node.Group, phase}]
+	if osID != "" && osID != s.os {
+		return nil, fmt.Errorf("%s/%s.sh was built for %s but the node runs %s: build for it (palletc build --os %s) or use pallet-run lift",
+			node.Group, phase, s.os, osID, osID)
+	}
+	return s.text, nil
+}
+
+// Apply runs a build's scripts verbatim on the provider's nodes, like Lift
+// (same options, bootstrap and report), with opts.Groups defaulting to every
+// group in the build.
+func Apply(ctx context.Context, b *Build, projectFile string, prov provider.Provider, providerName string, opts Options) (*Report, error) {
+	if len(opts.Groups) == 0 {
+		opts.Groups = b.Groups()
+	}
+	if len(opts.Phases) == 0 {
+		opts.Phases = []string{DefaultPhase}
+	}
+	for _, g := range opts.Groups {
+		if !slices.Contains(b.groups, g) {
+			return nil, fmt.Errorf("%s: no scripts for group %q%s (groups: %s)", b.Dir, g, suggest(g, b.groups), strings.Join(b.groups, ", "))
+		}
+	}
+	if err := checkPhases(opts, b, b.phasesOf); err != nil {
+		return nil, fmt.Errorf("%s: %w", b.Dir, err)
+	}
+	return run(ctx, "apply", projectFile, prov, providerName, b, opts)
+}

@@ -1,0 +1,564 @@
+// Package lift is pallet's lift operation: run some phases of some groups
+// on every node a provider has in those groups. It joins the three parts
+// that know nothing of each other — the compiler (scripts), a provider
+// (nodes) and the runner (SSH) — and adds what only lift knows: which
+// phases a node needs (bootstrap once), the per-node logs, and the report.
+//
+// Apply is the same operation for scripts already built by `palletc build`:
+// they run verbatim, after their sha256 is checked against the manifest.
+package lift
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/palletops/pallet/compiler"
+	"github.com/palletops/pallet/provider"
+	"github.com/palletops/pallet/runner"
+)
+
+// BootstrapPhase is the phase lift runs only once per node.
+const BootstrapPhase = "bootstrap"
+
+// DefaultPhase is what lift runs when no phase is named.
+const DefaultPhase = "configure"
+
+// AutoOS is a node OS that asks for the node to be probed.
+const AutoOS = "auto"
+
+// Options say what to run and how.
+type Options struct {
+	// Groups are the groups whose nodes are lifted; at least one.
+	Groups []string
+	// Phases run in this order on every node; default [DefaultPhase]. A
+	// group without one of them skips it.
+	Phases []string
+	// Check runs the scripts in check mode: report, change nothing.
+	Check bool
+	// ForceBootstrap runs the bootstrap phase also on nodes that have
+	// already been bootstrapped.
+	ForceBootstrap bool
+	// Parallelism bounds how many nodes are worked on at once; default
+	// runner.DefaultParallelism.
+	Parallelism int
+	// Runner is how to connect and run. When KnownHostsFile is empty and
+	// the provider knows its nodes' host keys (nspawn does), those keys
+	// are used instead of ~/.ssh/known_hosts.
+	Runner runner.Options
+	// LogDir, when set, receives one full log per node, <node>.log.
+	LogDir string
+	// OnEvent gets every node's live events; called from many goroutines.
+	OnEvent runner.EventFunc
+	// OnNodeDone is called as each node finishes; from many goroutines.
+	OnNodeDone func(NodeReport)
+}
+
+// Status is a node's outcome.
+type Status string
+
+// Node outcomes.
+const (
+	StatusOK          Status = "ok"          // every phase succeeded (or there was nothing to run)
+	StatusFailed      Status = "failed"      // reached, and something failed
+	StatusUnreachable Status = "unreachable" // could not connect
+	StatusInterrupted Status = "interrupted" // stopped by cancellation
+)
+
+// SkippedPhase is a requested phase a node did not run, and why.
+type SkippedPhase struct {
+	Phase  string `json:"phase"`
+	Reason string `json:"reason"`
+}
+
+// NodeReport is what happened on one node.
+type NodeReport struct {
+	Node provider.Node
+	// OS is the pallet OS id the scripts were compiled for; "" when the
+	// run did not get that far.
+	OS string
+	// Probed is what the node's os-release said, when it was probed.
+	Probed *runner.OSInfo
+	// Phases are the phases that ran, in order, as far as they got.
+	Phases  []runner.PhaseResult
+	Skipped []SkippedPhase
+	Counts  runner.Counts
+	Status  Status
+	Err     error
+	// Bootstrapped is true when this run recorded the node as
+	// bootstrapped.
+	Bootstrapped bool
+	Duration     time.Duration
+	// Log is the node's log file, when Options.LogDir was set.
+	Log string
+}
+
+// Report is the outcome of one lift or apply.
+type Report struct {
+	Command  string // "lift" or "apply"
+	Project  string
+	Provider string
+	Groups   []string
+	Phases   []string
+	Check    bool
+	Started  time.Time
+	Duration time.Duration
+	LogDir   string
+	// Interrupted is true when the context was cancelled during the run.
+	Interrupted bool
+	Nodes       []NodeReport
+}
+
+// OK reports whether every node succeeded.
+func (r *Report) OK() bool {
+	for _, n := range r.Nodes {
+		if n.Status != StatusOK {
+			return false
+		}
+	}
+	return !r.Interrupted
+}
+
+// Totals sums the report for the recap line.
+type Totals struct {
+	Nodes       int           `json:"nodes"`
+	OK          int           `json:"ok"`
+	Failed      int           `json:"failed"`
+	Unreachable int           `json:"unreachable"`
+	Interrupted int           `json:"interrupted"`
+	Steps       runner.Counts `json:"steps"`
+}
+
+// Totals counts nodes by status and sums their steps.
+func (r *Report) Totals() Totals {
+	t := Totals{Nodes: len(r.Nodes)}
+	for _, n := range r.Nodes {
+		t.Steps = t.Steps.Add(n.Counts)
+		switch n.Status {
+		case StatusOK:
+			t.OK++
+		case StatusFailed:
+			t.Failed++
+		case StatusUnreachable:
+			t.Unreachable++
+		case StatusInterrupted:
+			t.Interrupted++
+		}
+	}
+	return t
+}
+
+// scripts is where a run gets each node's phase scripts from: the
+// compiler (lift) or a build directory (apply).
+type scripts interface {
+	// has reports whether group has phase.
+	has(group, phase string) bool
+	// script returns the script for node's phase on osID.
+	script(node provider.Node, phase, osID string) ([]byte, error)
+}
+
+// Lift runs opts.Phases of opts.Groups on the provider's nodes of those
+// groups. It returns an error, and runs nothing, when the input is wrong
+// (unknown group or phase, no nodes, a script that does not compile);
+// failures on nodes are in the report.
+func Lift(ctx context.Context, p *compiler.Project, prov provider.Provider, providerName string, opts Options) (*Report, error) {
+	if len(opts.Groups) == 0 {
+		return nil, errors.New("no group given: name at least one group to lift")
+	}
+	if len(opts.Phases) == 0 {
+		opts.Phases = []string{DefaultPhase}
+	}
+	groups := map[string]*compiler.Group{}
+	for _, name := range opts.Groups {
+		g, err := p.Group(name)
+		if err != nil {
+			return nil, err
+		}
+		groups[name] = g
+	}
+	src := compiled{p: p, groups: groups}
+	if err := checkPhases(opts, src, func(g string) []string { return groups[g].PhaseNames() }); err != nil {
+		return nil, fmt.Errorf("%s: %w", p.File, err)
+	}
+	return run(ctx, "lift", p.File, prov, providerName, src, opts)
+}
+
+// checkPhases refuses a phase that no selected group has: a typo, most
+// likely, which would otherwise be a silent no-op.
+func checkPhases(opts Options, src scripts, phasesOf func(group string) []string) error {
+	for _, ph := range opts.Phases {
+		found := false
+		var known []string
+		for _, g := range opts.Groups {
+			found = found || src.has(g, ph)
+			known = append(known, phasesOf(g)...)
+		}
+		if !found {
+			slices.Sort(known)
+			known = slices.Compact(known)
+			list := strings.Join(known, ", ")
+			if list == "" {
+				list = "none"
+			}
+			return fmt.Errorf("no phase %q in group %s%s (phases there: %s)", ph, strings.Join(opts.Groups, ", "), suggest(ph, known), list)
+		}
+	}
+	return nil
+}
+
+// compiled compiles scripts from the project, per node so that crates can
+// use the node's name (hostname does).
+type compiled struct {
+	p      *compiler.Project
+	groups map[string]*compiler.Group
+}
+
+func (c compiled) has(group, phase string) bool {
+	g := c.groups[group]
+	return g != nil && g.Phase(phase) != nil
+}
+
+func (c compiled) script(node provider.Node, phase, osID string) ([]byte, error) {
+	s, err := c.p.Compile(compiler.Target{Group: node.Group, Phase: phase, OS: osID, Node: node.Name})
+	if err != nil {
+		return nil, err
+	}
+	return s.Text, nil
+}
+
+// plan is one node's work before it runs.
+type plan struct {
+	node    provider.Node
+	phases  []string
+	skipped []SkippedPhase
+	// ready holds the scripts when the node's OS is known up front.
+	ready []runner.Phase
+}
+
+func run(ctx context.Context, command, projectFile string, prov provider.Provider, providerName string, src scripts, opts Options) (*Report, error) {
+	rep := &Report{
+		Command: command, Project: projectFile, Provider: providerName,
+		Groups: opts.Groups, Phases: opts.Phases, Check: opts.Check,
+		Started: time.Now(), LogDir: opts.LogDir,
+	}
+	all, err := prov.Nodes(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("provider %s: list nodes: %w", providerName, err)
+	}
+	var plans []*plan
+	for _, n := range all {
+		if !slices.Contains(opts.Groups, n.Group) {
+			continue
+		}
+		pl := &plan{node: n}
+		for _, ph := range opts.Phases {
+			switch {
+			case !src.has(n.Group, ph):
+				pl.skipped = append(pl.skipped, SkippedPhase{ph, "group " + n.Group + " has no such phase"})
+			case ph == BootstrapPhase && n.Bootstrapped && !opts.ForceBootstrap:
+				pl.skipped = append(pl.skipped, SkippedPhase{ph, "already bootstrapped (--force-bootstrap runs it again)"})
+			default:
+				pl.phases = append(pl.phases, ph)
+			}
+		}
+		plans = append(plans, pl)
+	}
+	if len(plans) == 0 {
+		return nil, fmt.Errorf("provider %s has no nodes in group %s: create some (pallet-run nodes create) or declare them in the node list",
+			providerName, strings.Join(opts.Groups, ", "))
+	}
+	// Compile now for nodes whose OS is known, so an input error stops
+	// the run before anything touches a node.
+	for _, pl := range plans {
+		if pl.node.OS == "" || pl.node.OS == AutoOS {
+			continue
+		}
+		if pl.ready, err = phasesFor(src, pl, pl.node.OS, opts.Check); err != nil {
+			return nil, err
+		}
+	}
+
+	ropts := opts.Runner
+	if ropts.KnownHostsFile == "" {
+		file, cleanup, err := providerKnownHosts(prov, plans)
+		if err != nil {
+			return nil, err
+		}
+		defer cleanup()
+		ropts.KnownHostsFile = file
+	}
+	logs, err := openLogs(opts.LogDir, command, plans)
+	if err != nil {
+		return nil, err
+	}
+	defer logs.closeAll()
+
+	rep.Nodes = make([]NodeReport, len(plans))
+	byName := map[string]int{}
+	var jobs []runner.Job
+	var jobIndex []int
+	for i, pl := range plans {
+		rep.Nodes[i] = NodeReport{Node: pl.node, Skipped: pl.skipped, Status: StatusOK, Log: logs.path(pl.node.Name)}
+		if pl.node.OS != "" && pl.node.OS != AutoOS {
+			rep.Nodes[i].OS = pl.node.OS
+		}
+		if len(pl.phases) == 0 {
+			logs.get(pl.node.Name).printf("nothing to run: %s", describeSkipped(pl.skipped))
+			if opts.OnNodeDone != nil {
+				opts.OnNodeDone(rep.Nodes[i])
+			}
+			continue
+		}
+		byName[pl.node.Name] = i
+		job := runner.Job{
+			Target: runner.Target{Name: pl.node.Name, Host: pl.node.Host, Port: pl.node.Port, User: pl.node.User},
+			Phases: pl.ready,
+		}
+		if pl.ready == nil {
+			job.Prepare = func(ctx context.Context, t runner.Target, info runner.OSInfo) ([]runner.Phase, error) {
+				if info.PalletOS == "" {
+					return nil, fmt.Errorf("os-release says %q %q, which pallet cannot map to an OS id; set os: for this node", info.ID, info.VersionID)
+				}
+				ph, err := phasesFor(src, pl, info.PalletOS, opts.Check)
+				if err != nil {
+					return nil, err
+				}
+				return ph, nil
+			}
+		}
+		jobs = append(jobs, job)
+		jobIndex = append(jobIndex, i)
+	}
+
+	var mu sync.Mutex // guards rep.Nodes entries written from node goroutines
+	onEvent := func(e runner.Event) {
+		logs.get(e.Node).event(e)
+		if opts.OnEvent != nil {
+			opts.OnEvent(e)
+		}
+	}
+	onDone := func(res runner.NodeResult) {
+		i, ok := byName[res.Target.Name]
+		if !ok {
+			return
+		}
+		nr := nodeReport(ctx, prov, plans[i], res, opts.Check)
+		nr.Log = logs.path(plans[i].node.Name)
+		logs.get(res.Target.Name).result(nr)
+		mu.Lock()
+		rep.Nodes[i] = nr
+		mu.Unlock()
+		if opts.OnNodeDone != nil {
+			opts.OnNodeDone(nr)
+		}
+	}
+	runner.Run(ctx, jobs, runner.RunOptions{
+		Options:     ropts,
+		Parallelism: opts.Parallelism,
+		OnEvent:     onEvent,
+		OnNodeDone:  onDone,
+	})
+	rep.Duration = time.Since(rep.Started)
+	rep.Interrupted = ctx.Err() != nil
+	return rep, nil
+}
+
+func describeSkipped(s []SkippedPhase) string {
+	var parts []string
+	for _, sp := range s {
+		parts = append(parts, sp.Phase+": "+sp.Reason)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// phasesFor gets pl's scripts for osID.
+func phasesFor(src scripts, pl *plan, osID string, check bool) ([]runner.Phase, error) {
+	var out []runner.Phase
+	for _, ph := range pl.phases {
+		text, err := src.script(pl.node, ph, osID)
+		if err != nil {
+			return nil, fmt.Errorf("node %s: %w", pl.node.Name, err)
+		}
+		out = append(out, runner.Phase{Name: ph, Script: text, Check: check})
+	}
+	return out, nil
+}
+
+// nodeReport turns a runner result into a NodeReport and records a
+// successful bootstrap with the provider.
+func nodeReport(ctx context.Context, prov provider.Provider, pl *plan, res runner.NodeResult, check bool) NodeReport {
+	nr := NodeReport{
+		Node: pl.node, Phases: res.Phases, Skipped: pl.skipped, Counts: res.Counts,
+		Err: res.Err, Duration: res.Duration, Status: StatusOK,
+	}
+	if pl.node.OS != "" && pl.node.OS != AutoOS {
+		nr.OS = pl.node.OS
+	} else if res.OS.ID != "" {
+		info := res.OS
+		nr.Probed, nr.OS = &info, info.PalletOS
+	}
+	switch {
+	case res.Err == nil:
+	case errors.Is(res.Err, context.Canceled):
+		nr.Status = StatusInterrupted
+	case res.Unreachable:
+		nr.Status = StatusUnreachable
+	default:
+		nr.Status = StatusFailed
+	}
+	if check {
+		return nr
+	}
+	for _, ph := range res.Phases {
+		if ph.Phase == BootstrapPhase && ph.OK() {
+			// Recorded even when the run is being cancelled: the
+			// bootstrap did happen.
+			mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			err := prov.MarkBootstrapped(mctx, pl.node)
+			cancel()
+			if err != nil {
+				nr.Err = errors.Join(nr.Err, fmt.Errorf("node %s: bootstrap succeeded but could not be recorded (it will run again next time): %w", pl.node.Name, err))
+				if nr.Status == StatusOK {
+					nr.Status = StatusFailed
+				}
+			} else {
+				nr.Bootstrapped = true
+			}
+		}
+	}
+	return nr
+}
+
+// knownHoster is a provider that knows its nodes' SSH host keys because it
+// made them, so they need not be trusted on first use.
+type knownHoster interface {
+	KnownHosts(nodes []provider.Node) ([]byte, error)
+}
+
+func providerKnownHosts(prov provider.Provider, plans []*plan) (string, func(), error) {
+	kh, ok := prov.(knownHoster)
+	if !ok {
+		return "", func() {}, nil
+	}
+	nodes := make([]provider.Node, len(plans))
+	for i, pl := range plans {
+		nodes[i] = pl.node
+	}
+	data, err := kh.KnownHosts(nodes)
+	if err != nil {
+		return "", nil, fmt.Errorf("host keys from the provider: %w", err)
+	}
+	f, err := os.CreateTemp("", "pallet-known-hosts-")
+	if err != nil {
+		return "", nil, fmt.Errorf("write the provider's host keys: %w", err)
+	}
+	cleanup := func() { os.Remove(f.Name()) }
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		cleanup()
+		return "", nil, fmt.Errorf("write the provider's host keys: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("write the provider's host keys: %w", err)
+	}
+	return f.Name(), cleanup, nil
+}
+
+// AdminIdentityFiles returns the private keys beside the project's admin
+// public key (admin.public_key_file without .pub, else ~/.ssh/id_ed25519
+// and id_rsa) that exist: the key bootstrap authorises is the key lift
+// logs in with.
+func AdminIdentityFiles(p *compiler.Project) []string {
+	var pubs []string
+	home, _ := os.UserHomeDir()
+	if f := p.Admin.PublicKeyFile; f != "" {
+		if rest, ok := strings.CutPrefix(f, "~/"); ok {
+			f = filepath.Join(home, rest)
+		} else if !filepath.IsAbs(f) {
+			f = filepath.Join(p.Dir, f)
+		}
+		pubs = append(pubs, f)
+	} else if home != "" {
+		pubs = append(pubs, filepath.Join(home, ".ssh", "id_ed25519.pub"), filepath.Join(home, ".ssh", "id_rsa.pub"))
+	}
+	var out []string
+	for _, pub := range pubs {
+		priv := strings.TrimSuffix(pub, ".pub")
+		if priv == pub {
+			continue
+		}
+		if st, err := os.Stat(priv); err == nil && st.Mode().IsRegular() {
+			out = append(out, priv)
+		}
+	}
+	return out
+}
+
+// AdminPublicKey reads the project's admin public key, the one new nodes
+// accept: admin.public_key_file, else ~/.ssh/id_ed25519.pub or id_rsa.pub.
+func AdminPublicKey(p *compiler.Project) (string, error) {
+	home, _ := os.UserHomeDir()
+	files := []string{p.Admin.PublicKeyFile}
+	if files[0] == "" {
+		files = []string{"~/.ssh/id_ed25519.pub", "~/.ssh/id_rsa.pub"}
+	}
+	for _, f := range files {
+		path := f
+		if rest, ok := strings.CutPrefix(f, "~/"); ok {
+			path = filepath.Join(home, rest)
+		} else if !filepath.IsAbs(path) {
+			path = filepath.Join(p.Dir, path)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		key := strings.TrimSpace(string(data))
+		if key == "" || strings.ContainsAny(key, "\n\x00") {
+			return "", fmt.Errorf("admin public key %s must hold one key on one line", f)
+		}
+		return key, nil
+	}
+	return "", fmt.Errorf("no admin public key: %s not found; set admin.public_key_file in %s or run ssh-keygen -t ed25519", strings.Join(files, " or "), p.File)
+}
+
+// suggest returns ` (did you mean "x"?)` for the nearest of names, or "".
+func suggest(name string, names []string) string {
+	best, bestD := "", len(name)/2+2
+	for _, n := range names {
+		if d := levenshtein(name, n); d < bestD || (d == bestD && n < best) {
+			best, bestD = n, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

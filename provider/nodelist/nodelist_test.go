@@ -1,0 +1,105 @@
+package nodelist
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/palletops/pallet/provider"
+)
+
+func decode(t *testing.T, src string) *yaml.Node {
+	t.Helper()
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc.Content[0]
+}
+
+func TestFromYAMLErrors(t *testing.T) {
+	for _, tc := range []struct{ name, src, want string }{
+		{"unknown top key", "kind: node-list\nnode: []\n", `p.yaml:2:1: unknown key "node" (did you mean "nodes"?)`},
+		{"unknown node key", "kind: node-list\nnodes:\n  - {name: a, host: h, group: g, prot: 22}\n", `p.yaml:3:34: unknown key "prot" (did you mean "port"?)`},
+		{"no nodes", "kind: node-list\n", "has no nodes"},
+		{"no host", "kind: node-list\nnodes:\n  - {name: a, group: g}\n", "p.yaml:3:5: node a needs a host"},
+		{"no group", "kind: node-list\nnodes:\n  - {name: a, host: h}\n", "node a needs a group"},
+		{"no name", "kind: node-list\nnodes:\n  - {host: h, group: g}\n", "node needs a name"},
+		{"duplicate", "kind: node-list\nnodes:\n  - {name: a, host: h, group: g}\n  - {name: a, host: i, group: g}\n", `p.yaml:4:5: node name "a" is used twice`},
+		{"bad os", "kind: node-list\nnodes:\n  - {name: a, host: h, group: g, os: plan9}\n", `node a: os: unknown OS id "plan9"`},
+		{"bad port", "kind: node-list\nnodes:\n  - {name: a, host: h, group: g, port: 70000}\n", "port 70000 out of range"},
+		{"wrong type", "kind: node-list\nnodes:\n  - {name: a, host: h, group: g, port: ssh}\n", "wrong type"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := FromYAML("p.yaml", decode(t, tc.src))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestNodesAndBootstrapState(t *testing.T) {
+	cfg, err := FromYAML("p.yaml", decode(t, `kind: node-list
+nodes:
+  - {name: web-1, host: 10.0.0.1, user: root, group: web}
+  - {name: db-1, host: 10.0.0.2, port: 2222, group: db, os: debian-12}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := filepath.Join(t.TempDir(), ".pallet", "state", "lab.json")
+	p, err := New(cfg, Options{StateFile: state})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	nodes, err := p.Nodes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []provider.Node{
+		{ID: "web-1", Name: "web-1", Group: "web", Host: "10.0.0.1", Port: 22, User: "root", OS: "auto"},
+		{ID: "db-1", Name: "db-1", Group: "db", Host: "10.0.0.2", Port: 2222, OS: "debian-12"},
+	}
+	if len(nodes) != 2 || nodes[0] != want[0] || nodes[1] != want[1] {
+		t.Fatalf("Nodes:\n got %+v\nwant %+v", nodes, want)
+	}
+	if err := p.MarkBootstrapped(ctx, nodes[1]); err != nil {
+		t.Fatal(err)
+	}
+	// A second provider over the same file (the next run) sees it.
+	p2, _ := New(cfg, Options{StateFile: state})
+	nodes, _ = p2.Nodes(ctx)
+	if nodes[0].Bootstrapped || !nodes[1].Bootstrapped {
+		t.Fatalf("after MarkBootstrapped(db-1): %+v", nodes)
+	}
+	// Re-pointing a node at another machine forgets its bootstrap.
+	cfg.Nodes[1].Host = "10.0.0.3"
+	nodes, _ = p2.Nodes(ctx)
+	if nodes[1].Bootstrapped {
+		t.Fatal("a node moved to another host still counts as bootstrapped")
+	}
+	if _, err := os.Stat(state); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.MarkBootstrapped(ctx, provider.Node{ID: "nosuch"}); err == nil {
+		t.Fatal("MarkBootstrapped of an undeclared node succeeded")
+	}
+	if _, err := p.Create(ctx, "web", 1, provider.CreateSpec{}); !errors.Is(err, provider.ErrCannotCreate) {
+		t.Fatalf("Create: %v, want ErrCannotCreate", err)
+	}
+	if err := p.Destroy(ctx, nodes); !errors.Is(err, provider.ErrCannotCreate) {
+		t.Fatalf("Destroy: %v, want ErrCannotCreate", err)
+	}
+	// A corrupt state file is reported with what to do.
+	os.WriteFile(state, []byte("{"), 0o644)
+	if _, err := p.Nodes(ctx); err == nil || !strings.Contains(err.Error(), "delete it") {
+		t.Fatalf("corrupt state: %v", err)
+	}
+}
