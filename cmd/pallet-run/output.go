@@ -1,0 +1,242 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/palletops/pallet/lift"
+	"github.com/palletops/pallet/runner"
+)
+
+// output shows a run's progress: on a terminal one line per node redrawn in
+// place, otherwise one plain line per finished step (`node phase step k/n
+// crate: status`), and nothing at all with --json, whose document must be
+// the only thing on stdout.
+type output struct {
+	w    io.Writer
+	json bool
+	live bool
+	// width is the terminal width; live lines are cut to it, because a
+	// wrapped line would break moving the cursor back up.
+	width int
+
+	mu    sync.Mutex
+	lines map[string]string // node → its live line
+	drawn int               // how many lines the last redraw printed
+	dirty bool
+	done  chan struct{}
+	wg    sync.WaitGroup
+}
+
+func newOutput(w io.Writer, jsonOut bool) *output {
+	o := &output{w: w, json: jsonOut, lines: map[string]string{}, done: make(chan struct{})}
+	if f, ok := w.(*os.File); ok && !jsonOut && term.IsTerminal(int(f.Fd())) {
+		o.live = true
+		o.width = 100
+		if wd, _, err := term.GetSize(int(f.Fd())); err == nil && wd > 20 {
+			o.width = wd
+		}
+		o.wg.Add(1)
+		go o.redrawLoop()
+	}
+	return o
+}
+
+// attach routes a run's events to the output.
+func (o *output) attach(opts *lift.Options) {
+	if o.json {
+		return
+	}
+	opts.OnEvent = o.event
+	opts.OnNodeDone = o.nodeDone
+}
+
+func (o *output) event(e runner.Event) {
+	switch e.Kind {
+	case runner.EventBegin:
+		if o.live {
+			o.set(e.Node, fmt.Sprintf("%s %d/%d %s: %s", e.Phase, e.Step.N, e.Step.Total, e.Step.Crate, e.Step.Name))
+		}
+	case runner.EventEnd:
+		if !o.live {
+			msg := ""
+			if e.Step.Message != "" {
+				msg = " (" + e.Step.Message + ")"
+			}
+			o.mu.Lock()
+			fmt.Fprintf(o.w, "%s %s step %d/%d %s: %s%s\n", e.Node, e.Phase, e.Step.N, e.Step.Total, e.Step.Crate, e.Step.Status, msg)
+			o.mu.Unlock()
+		}
+	}
+}
+
+func (o *output) nodeDone(nr lift.NodeReport) {
+	line := fmt.Sprintf("%s in %s", nodeStatusText(nr), nr.Duration.Round(10*time.Millisecond))
+	if o.live {
+		o.set(nr.Node.Name, line)
+		return
+	}
+	o.mu.Lock()
+	fmt.Fprintf(o.w, "%s: %s\n", nr.Node.Name, line)
+	o.mu.Unlock()
+}
+
+func nodeStatusText(nr lift.NodeReport) string {
+	c := nr.Counts
+	switch nr.Status {
+	case lift.StatusOK:
+		if len(nr.Phases) == 0 {
+			return "ok, nothing to run"
+		}
+		return fmt.Sprintf("ok (ok=%d changed=%d would-change=%d ran=%d)", c.OK, c.Changed, c.WouldChange, c.Ran)
+	case lift.StatusUnreachable:
+		return "UNREACHABLE"
+	case lift.StatusInterrupted:
+		return "interrupted"
+	}
+	return fmt.Sprintf("FAILED (ok=%d changed=%d failed=%d)", c.OK, c.Changed, c.Failed)
+}
+
+func (o *output) set(node, line string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.lines[node] = line
+	o.dirty = true
+}
+
+func (o *output) redrawLoop() {
+	defer o.wg.Done()
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-o.done:
+			o.redraw()
+			return
+		case <-t.C:
+			o.redraw()
+		}
+	}
+}
+
+// redraw moves the cursor up over the previous drawing and prints every
+// node's line again, sorted by node name.
+func (o *output) redraw() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.dirty {
+		return
+	}
+	o.dirty = false
+	names := make([]string, 0, len(o.lines))
+	for n := range o.lines {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	if o.drawn > 0 {
+		fmt.Fprintf(&b, "\x1b[%dA", o.drawn)
+	}
+	for _, n := range names {
+		line := fmt.Sprintf("%-16s %s", n, o.lines[n])
+		if r := []rune(line); len(r) > o.width-1 {
+			line = string(r[:o.width-2]) + "…"
+		}
+		b.WriteString("\r\x1b[2K" + line + "\n")
+	}
+	o.drawn = len(names)
+	io.WriteString(o.w, b.String())
+}
+
+// stop ends live redrawing, leaving the last drawing on screen.
+func (o *output) stop() {
+	if o.live {
+		close(o.done)
+		o.wg.Wait()
+		o.live = false
+	}
+}
+
+// recap prints the end-of-run table, like Ansible's PLAY RECAP, then what
+// went wrong on each node that failed.
+func recap(w io.Writer, rep *lift.Report) {
+	mode := ""
+	if rep.Check {
+		mode = ", check mode"
+	}
+	fmt.Fprintf(w, "\nRECAP %s %s (provider %s%s) %s\n", rep.Command, strings.Join(rep.Phases, ","), rep.Provider, mode, strings.Repeat("*", 20))
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NODE\tSTATUS\tOK\tCHANGED\tWOULD-CHANGE\tRAN\tFAILED\tUNREACHABLE\tTIME")
+	for _, n := range rep.Nodes {
+		unreach := 0
+		if n.Status == lift.StatusUnreachable {
+			unreach = 1
+		}
+		c := n.Counts
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", n.Node.Name, n.Status, c.OK, c.Changed, c.WouldChange, c.Ran, c.Failed, unreach, n.Duration.Round(10*time.Millisecond))
+	}
+	tw.Flush()
+
+	for _, n := range rep.Nodes {
+		for _, s := range n.Skipped {
+			fmt.Fprintf(w, "%s: skipped %s: %s\n", n.Node.Name, s.Phase, s.Reason)
+		}
+	}
+	for _, n := range rep.Nodes {
+		switch n.Status {
+		case lift.StatusOK:
+			continue
+		case lift.StatusUnreachable:
+			fmt.Fprintf(w, "\n%s %s: %s\n", strings.ToUpper(string(n.Status)), n.Node.Name, errText(n))
+			continue
+		}
+		fmt.Fprintf(w, "\n%s %s", strings.ToUpper(string(n.Status)), n.Node.Name)
+		var step *runner.StepResult
+		var phase string
+		for _, ph := range n.Phases {
+			if s := ph.FailedStep(); s != nil {
+				step, phase = s, ph.Phase
+				break
+			}
+		}
+		if step != nil {
+			fmt.Fprintf(w, ": phase %s, step %d/%d, crate %s: %s\n", phase, step.N, step.Total, step.Crate, step.Name)
+		} else {
+			fmt.Fprintln(w)
+		}
+		if n.Err != nil {
+			fmt.Fprintf(w, "  %s\n", errText(n))
+		}
+	}
+	t := rep.Totals()
+	fmt.Fprintf(w, "\n%d node(s): %d ok, %d failed, %d unreachable", t.Nodes, t.OK, t.Failed, t.Unreachable)
+	if t.Interrupted > 0 {
+		fmt.Fprintf(w, ", %d interrupted", t.Interrupted)
+	}
+	fmt.Fprintf(w, "; steps: %d ok, %d changed, %d would change, %d ran, %d failed; %s\n",
+		t.Steps.OK, t.Steps.Changed, t.Steps.WouldChange, t.Steps.Ran, t.Steps.Failed, rep.Duration.Round(10*time.Millisecond))
+	if rep.Interrupted {
+		fmt.Fprintln(w, "interrupted: nodes were stopped where they were; what ran is reported above")
+	}
+	if rep.LogDir != "" {
+		fmt.Fprintf(w, "logs: %s\n", rep.LogDir)
+	}
+}
+
+// errText is a node's error without the "node NAME: " the runner starts
+// it with, since the recap already names the node.
+func errText(n lift.NodeReport) string {
+	if n.Err == nil {
+		return ""
+	}
+	msg := strings.TrimPrefix(n.Err.Error(), "node "+n.Node.Name+": ")
+	return strings.TrimPrefix(msg, "node "+n.Node.Name+" ")
+}
