@@ -217,7 +217,8 @@ func addRunFlags(fs *flag.FlagSet) *runFlags {
 	f.phaseTimeout = fs.Duration("phase-timeout", 0, "bound on each phase's script (0: none)")
 	f.knownHosts = fs.String("known-hosts", "", "known_hosts file (default ~/.ssh/known_hosts, or the host keys the provider recorded, for nspawn)")
 	f.sshConfig = fs.String("ssh-config", "", `OpenSSH client config to honour (default ~/.ssh/config; "none" for none)`)
-	fs.Var(&f.identities, "i", "a private key to offer; repeat for more (after it: the admin key's private half, ~/.ssh/config's, ssh-agent's)")
+	fs.Var(&f.identities, "identity", "a private key to offer; repeat for more (then: the admin public key's private half beside it, ~/.ssh/config's, ssh-agent's)")
+	fs.Var(&f.identities, "i", "short for --identity")
 	f.forceBootstrap = fs.Bool("force-bootstrap", false, "run the bootstrap phase also on nodes already bootstrapped")
 	return f
 }
