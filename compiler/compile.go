@@ -45,7 +45,7 @@ func (p *Project) Compile(t Target) (*Script, error) {
 	}
 	ph := g.Phase(t.Phase)
 	if ph == nil {
-		return nil, fmt.Errorf("%s: group %s has no phase %q%s (phases: %s)", p.File, g.Name, t.Phase, suggest(t.Phase, g.PhaseNames()), strings.Join(g.PhaseNames(), ", "))
+		return nil, fmt.Errorf("%s: group %s has no phase %q%s (phases: %s)", p.File, g.Name, t.Phase, didYouMean(t.Phase, g.PhaseNames()), strings.Join(g.PhaseNames(), ", "))
 	}
 	os, err := p.OSFor(g, t.OS)
 	if err != nil {
@@ -100,7 +100,7 @@ func (p *Project) CompileAll(group, phase, osOverride string) ([]*Script, error)
 			return nil, err
 		}
 		if phase != "" && g.Phase(phase) == nil {
-			return nil, fmt.Errorf("%s: group %s has no phase %q%s (phases: %s)", p.File, g.Name, phase, suggest(phase, g.PhaseNames()), strings.Join(g.PhaseNames(), ", "))
+			return nil, fmt.Errorf("%s: group %s has no phase %q%s (phases: %s)", p.File, g.Name, phase, didYouMean(phase, g.PhaseNames()), strings.Join(g.PhaseNames(), ", "))
 		}
 	}
 	return p.CompileTargets(targets)

@@ -118,7 +118,7 @@ func LoadCrate(fsys fs.FS, dir, display string, funcs template.FuncMap) (*Crate,
 	}
 	for _, f := range cf.Families {
 		if !contains(RootFamilies(), f) {
-			errs.add(Pos{File: yamlFile}, "families: %q is not a root family (%s)%s", f, strings.Join(RootFamilies(), ", "), suggest(f, RootFamilies()))
+			errs.add(Pos{File: yamlFile}, "families: %q is not a root family (%s)%s", f, strings.Join(RootFamilies(), ", "), didYouMean(f, RootFamilies()))
 		}
 	}
 	c.Families = cf.Families

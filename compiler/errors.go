@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/palletops/pallet/internal/suggest"
 )
 
 // Pos is a place in an input file, for error messages.
@@ -108,36 +110,5 @@ func yamlError(file string, err error) *Error {
 	return &Error{Pos: Pos{File: file}, Msg: "malformed YAML: " + msg, Err: err}
 }
 
-// suggest returns ` (did you mean "x"?)` for the nearest of names, or "".
-func suggest(name string, names []string) string {
-	best, bestD := "", len(name)/2+2
-	for _, n := range names {
-		if d := levenshtein(name, n); d < bestD || (d == bestD && n < best) {
-			best, bestD = n, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
+// didYouMean returns ` (did you mean "x"?)` for the nearest of names, or "".
+func didYouMean(name string, names []string) string { return suggest.DidYouMean(name, names) }

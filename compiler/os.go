@@ -64,7 +64,7 @@ func ParseOS(id string) (OS, error) {
 	}
 	fam, ok := families[m[1]]
 	if !ok {
-		return OS{}, fmt.Errorf("unknown OS family %q in OS id %q%s (families: %s)", m[1], id, suggest(m[1], FamilyNames()), strings.Join(FamilyNames(), ", "))
+		return OS{}, fmt.Errorf("unknown OS family %q in OS id %q%s (families: %s)", m[1], id, didYouMean(m[1], FamilyNames()), strings.Join(FamilyNames(), ", "))
 	}
 	if fam.Known == nil && m[2] != "" {
 		return OS{}, fmt.Errorf("OS id %q: %s is a rolling release, write just %q", id, fam.Name, fam.Name)
@@ -118,7 +118,7 @@ func RootFamilies() []string {
 func osForImage(img Image) (string, error) {
 	fam, ok := families[img.OSFamily]
 	if !ok {
-		return "", fmt.Errorf("unknown os_family %q%s (families: %s)", img.OSFamily, suggest(img.OSFamily, FamilyNames()), strings.Join(FamilyNames(), ", "))
+		return "", fmt.Errorf("unknown os_family %q%s (families: %s)", img.OSFamily, didYouMean(img.OSFamily, FamilyNames()), strings.Join(FamilyNames(), ", "))
 	}
 	if fam.Known == nil {
 		return fam.Name, nil

@@ -157,7 +157,7 @@ func (p *Param) check(v any) error {
 	}
 	for _, s := range strs {
 		if len(p.Enum) > 0 && !contains(p.Enum, s) {
-			return fmt.Errorf("%q is not one of %s%s", s, strings.Join(p.Enum, ", "), suggest(s, p.Enum))
+			return fmt.Errorf("%q is not one of %s%s", s, strings.Join(p.Enum, ", "), didYouMean(s, p.Enum))
 		}
 		if p.pattern != nil && !p.pattern.MatchString(s) {
 			return fmt.Errorf("%q does not match %s", s, p.Pattern)
@@ -180,7 +180,7 @@ func (c *Crate) bindYAML(file string, call *yaml.Node, params *yaml.Node, errs *
 			k, v := params.Content[i], params.Content[i+1]
 			p := c.Param(k.Value)
 			if p == nil {
-				hint := suggest(k.Value, c.paramNames())
+				hint := didYouMean(k.Value, c.paramNames())
 				if hint == "" {
 					hint = fmt.Sprintf(" (it takes: %s)", paramList(c))
 				}
@@ -221,7 +221,7 @@ func (c *Crate) bindGo(in map[string]any) (Args, error) {
 	for _, k := range sortedKeys(in) {
 		p := c.Param(k)
 		if p == nil {
-			return nil, fmt.Errorf("crate %s has no param %q%s", c.Name, k, suggest(k, c.paramNames()))
+			return nil, fmt.Errorf("crate %s has no param %q%s", c.Name, k, didYouMean(k, c.paramNames()))
 		}
 		val, err := p.fromGo(in[k])
 		if err == nil {

@@ -272,7 +272,7 @@ func (p *Project) loadCall(file string, item *yaml.Node, errs *ErrorList) *Call 
 	}
 	c, ok := p.reg.crates[nameNode.Value]
 	if !ok {
-		errs.add(posOf(file, nameNode), "crate %q not found%s (run `palletc crates` to list them)", nameNode.Value, suggest(nameNode.Value, p.reg.names()))
+		errs.add(posOf(file, nameNode), "crate %q not found%s (run `palletc crates` to list them)", nameNode.Value, didYouMean(nameNode.Value, p.reg.names()))
 		return nil
 	}
 	args, ok := c.bindYAML(file, nameNode, params, errs)
@@ -320,7 +320,7 @@ func (p *Project) Group(name string) (*Group, error) {
 		}
 		names = append(names, g.Name)
 	}
-	return nil, fmt.Errorf("%s: no group %q%s (groups: %s)", p.File, name, suggest(name, names), strings.Join(names, ", "))
+	return nil, fmt.Errorf("%s: no group %q%s (groups: %s)", p.File, name, didYouMean(name, names), strings.Join(names, ", "))
 }
 
 // Phase returns the group's phase by name, or nil.
@@ -372,7 +372,7 @@ func (p *Project) Crate(name string) (*Crate, error) {
 	if c, ok := p.reg.crates[name]; ok {
 		return c, nil
 	}
-	return nil, fmt.Errorf("crate %q not found%s (run `palletc crates` to list them)", name, suggest(name, p.reg.names()))
+	return nil, fmt.Errorf("crate %q not found%s (run `palletc crates` to list them)", name, didYouMean(name, p.reg.names()))
 }
 
 // expandHome resolves a leading ~/ against the environment's home.

@@ -272,7 +272,7 @@ func (r *renderer) split(v *Variant, label, text string) error {
 func (r *renderer) use(v *Variant, label, name, js string) error {
 	c, ok := r.p.reg.crates[name]
 	if !ok {
-		return fmt.Errorf("%s: use %q: crate not found%s", v.File, name, suggest(name, r.p.reg.names()))
+		return fmt.Errorf("%s: use %q: crate not found%s", v.File, name, didYouMean(name, r.p.reg.names()))
 	}
 	var in map[string]any
 	if err := json.Unmarshal([]byte(js), &in); err != nil {

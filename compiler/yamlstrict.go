@@ -29,7 +29,7 @@ func DecodeStrict(file string, node *yaml.Node, out any, errs *ErrorList) bool {
 	for i := 0; i+1 < len(node.Content); i += 2 {
 		k := node.Content[i]
 		if !contains(known, k.Value) {
-			errs.add(posOf(file, k), "unknown key %q%s (known keys: %s)", k.Value, suggest(k.Value, known), strings.Join(known, ", "))
+			errs.add(posOf(file, k), "unknown key %q%s (known keys: %s)", k.Value, didYouMean(k.Value, known), strings.Join(known, ", "))
 			ok = false
 		}
 	}

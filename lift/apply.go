@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/palletops/pallet/internal/suggest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -147,7 +148,7 @@ func Apply(ctx context.Context, b *Build, projectFile string, prov provider.Prov
 	}
 	for _, g := range opts.Groups {
 		if !slices.Contains(b.groups, g) {
-			return nil, fmt.Errorf("%s: no scripts for group %q%s (groups: %s)", b.Dir, g, suggest(g, b.groups), strings.Join(b.groups, ", "))
+			return nil, fmt.Errorf("%s: no scripts for group %q%s (groups: %s)", b.Dir, g, suggest.DidYouMean(g, b.groups), strings.Join(b.groups, ", "))
 		}
 	}
 	if err := checkPhases(opts, b, b.phasesOf); err != nil {

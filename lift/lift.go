@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/palletops/pallet/internal/suggest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -206,7 +207,7 @@ func checkPhases(opts Options, src scripts, phasesOf func(group string) []string
 			if list == "" {
 				list = "none"
 			}
-			return fmt.Errorf("no phase %q in group %s%s (phases there: %s)", ph, strings.Join(opts.Groups, ", "), suggest(ph, known), list)
+			return fmt.Errorf("no phase %q in group %s%s (phases there: %s)", ph, strings.Join(opts.Groups, ", "), suggest.DidYouMean(ph, known), list)
 		}
 	}
 	return nil
@@ -527,38 +528,4 @@ func AdminPublicKey(p *compiler.Project) (string, error) {
 		return key, nil
 	}
 	return "", fmt.Errorf("no admin public key: %s not found; set admin.public_key_file in %s or run ssh-keygen -t ed25519", strings.Join(files, " or "), p.File)
-}
-
-// suggest returns ` (did you mean "x"?)` for the nearest of names, or "".
-func suggest(name string, names []string) string {
-	best, bestD := "", len(name)/2+2
-	for _, n := range names {
-		if d := levenshtein(name, n); d < bestD || (d == bestD && n < best) {
-			best, bestD = n, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -6,6 +6,7 @@ package providers
 import (
 	"context"
 	"fmt"
+	"github.com/palletops/pallet/internal/suggest"
 	"io"
 	"path/filepath"
 	"sort"
@@ -27,6 +28,9 @@ type Options struct {
 	// Progress receives one line per step of long work (building a root
 	// filesystem, nodes booting). Nil discards it.
 	Progress io.Writer
+	// KeepFailed keeps nodes whose creation failed, for inspection, where
+	// the provider supports it (openstack; its keep_failed: setting).
+	KeepFailed bool
 }
 
 // StateDir is where pallet keeps per-project state next to pallet.yaml:
@@ -70,6 +74,7 @@ func Open(ctx context.Context, p *compiler.Project, name string, opts Options) (
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", where, err)
 		}
+		cfg.KeepFailed = cfg.KeepFailed || opts.KeepFailed
 		// Credentials come from clouds.yaml or OS_* variables, never
 		// from pallet.yaml; New authenticates, so errors surface here.
 		op, err := openstack.New(ctx, cfg, openstack.Options{Progress: opts.Progress})
@@ -78,7 +83,7 @@ func Open(ctx context.Context, p *compiler.Project, name string, opts Options) (
 		}
 		return op, nil
 	}
-	return nil, fmt.Errorf("%s: unknown kind %q%s (kinds: %s)", where, spec.Kind, suggest(spec.Kind, Kinds()), strings.Join(Kinds(), ", "))
+	return nil, fmt.Errorf("%s: unknown kind %q%s (kinds: %s)", where, spec.Kind, suggest.DidYouMean(spec.Kind, Kinds()), strings.Join(Kinds(), ", "))
 }
 
 // Spec returns the providers: entry named name, or an error naming the
@@ -95,7 +100,7 @@ func Spec(p *compiler.Project, name string) (*compiler.ProviderSpec, error) {
 	if len(names) == 0 {
 		return nil, fmt.Errorf("%s: no providers declared: add one, e.g. providers: {local: {kind: nspawn}} or a node-list", p.File)
 	}
-	return nil, fmt.Errorf("%s: no provider %q%s (providers: %s)", p.File, name, suggest(name, names), strings.Join(names, ", "))
+	return nil, fmt.Errorf("%s: no provider %q%s (providers: %s)", p.File, name, suggest.DidYouMean(name, names), strings.Join(names, ", "))
 }
 
 // nspawnConfig is an nspawn provider's block in pallet.yaml.
@@ -139,38 +144,4 @@ func (p *nspawnProvider) Create(ctx context.Context, group string, count int, sp
 		spec.LoginUser = p.loginUser
 	}
 	return p.Provider.Create(ctx, group, count, spec)
-}
-
-// suggest returns ` (did you mean "x"?)` for the nearest of names, or "".
-func suggest(name string, names []string) string {
-	best, bestD := "", len(name)/2+2
-	for _, n := range names {
-		if d := levenshtein(name, n); d < bestD || (d == bestD && n < best) {
-			best, bestD = n, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
