@@ -277,6 +277,7 @@ func Apply(ctx context.Context, pl *Plan, opts Options) (*Report, error) {
 	}
 	rep.Duration = time.Since(rep.Started)
 	rep.Lift = merged.report(pl, rep.Started, rep.Duration, ctx.Err() != nil)
+	rep.Lift.LogDir = opts.LogDir
 	return rep, nil
 }
 

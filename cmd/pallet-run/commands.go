@@ -38,6 +38,8 @@ const usage = `pallet-run runs a pallet project's compiled scripts on nodes over
 Usage:
   pallet-run lift  [-f pallet.yaml] [--provider NAME] GROUP... [--phase P]... [flags]   compile and run phases on a group's nodes
   pallet-run apply DIR [GROUP...] [--provider NAME] [--phase P]... [flags]             run a palletc build output verbatim
+  pallet-run converge [-f pallet.yaml] [--provider NAME] GROUP=COUNT... [--phase P]... [--plan] [flags]
+                                                      create/destroy nodes to match the counts, bootstrap new ones, run phases
   pallet-run nodes [-f pallet.yaml] [--provider NAME] [--group G] [--json]             list a provider's nodes
   pallet-run nodes create  [--provider NAME] --group G --count N                       make nodes (providers that can: nspawn)
   pallet-run nodes destroy [--provider NAME] (--group G | NODE...)                     remove nodes
@@ -78,6 +80,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			"compile the phases (default configure) of each GROUP for each node's OS and run them on the provider's nodes of those groups; bootstrap runs once per node unless --force-bootstrap", cmdLift},
 		"apply": {"pallet-run apply DIR [GROUP...] [-f pallet.yaml] [--provider NAME] [--phase P]... [flags]",
 			"run the scripts of a `palletc build -o DIR` verbatim on the provider's nodes (default: every group in DIR, phase configure), refusing any script whose sha256 differs from DIR/manifest.json", cmdApply},
+		"converge": {"pallet-run converge [-f pallet.yaml] [--provider NAME] GROUP=COUNT... [--phase P]... [--plan] [--json] [--keep-failed] [flags]",
+			"make the provider's node count of each named GROUP equal COUNT (the newest nodes go first, after their destroy-server phase; missing ones are created in parallel), bootstrap nodes not yet bootstrapped as the image's login user, then run the phases (default configure) on every node of those groups as the admin user; groups not named are never touched", cmdConverge},
 		"nodes":         {"pallet-run nodes [-f pallet.yaml] [--provider NAME] [--group G] [--json]", "list the provider's nodes", cmdNodes},
 		"nodes list":    {"pallet-run nodes list [-f pallet.yaml] [--provider NAME] [--group G] [--json]", "list the provider's nodes", cmdNodes},
 		"nodes create":  {"pallet-run nodes create [-f pallet.yaml] [--provider NAME] --group G --count N [--image IMAGE]", "make N nodes for group G that accept the admin public key (providers that can: nspawn)", cmdCreate},
@@ -85,7 +89,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	c, ok := cmds[name]
 	if !ok {
-		fmt.Fprintf(stderr, "pallet-run: unknown command %q (commands: apply, lift, nodes, version; see pallet-run --help)\n", name)
+		fmt.Fprintf(stderr, "pallet-run: unknown command %q (commands: apply, converge, lift, nodes, version; see pallet-run --help)\n", name)
 		return exitUsage
 	}
 	fs := flag.NewFlagSet("pallet-run "+name, flag.ContinueOnError)
