@@ -40,8 +40,7 @@ for t in $TOOLS; do
 	esac
 done
 
-mkdir -p "$out"/{bin,logs,home/.ssh}
-chmod 700 "$out/home/.ssh"
+mkdir -p "$out"/{bin,logs}
 say "results and logs in $out"
 
 # --- build (untimed) ---------------------------------------------------------
@@ -82,9 +81,6 @@ key=$out/key
 rm -f "$key" "$key.pub"
 ssh-keygen -q -t ed25519 -N '' -C pallet-bench -f "$key"
 pubkey=$(<"$key.pub")
-cp "$key" "$out/home/.ssh/id_ed25519"
-cp "$key.pub" "$out/home/.ssh/id_ed25519.pub"
-: >"$out/home/.ssh/config"
 
 app_conf='# written by the pallet vs ansible benchmark
 listen = 127.0.0.1:8080
@@ -225,7 +221,7 @@ fresh_nodes() {
 	done < <(nodes create -group bench -count "$N" -user "$LOGIN_USER" \
 		-pubkey "$key.pub" -known-hosts "$out/known_hosts" 2>>"$out/logs/nodes.log")
 	((${#names[@]} == N)) || die "made ${#names[@]} of $N nodes: see $out/logs/nodes.log"
-	cp "$out/known_hosts" "$out/home/.ssh/known_hosts"
+	rm -rf "$out/.pallet/state" # node-list bootstrap records of the last nodes
 
 	# Untimed: wait until every node has finished booting, so the first run
 	# does not compete with 20 systemds starting up.
@@ -256,13 +252,22 @@ fresh_nodes() {
 
 # --- the three tools; each prints "changed=<total changed steps>" ----------------
 run_pallet() { # log
-	(cd "$out" && env HOME="$out/home" SSH_AUTH_SOCK= "$out/bin/pallet-run" lift \
-		-f "$out/pallet.yaml" --provider bench --parallel "$N" --json bench) >"$1" 2>"$1.stderr"
+	(cd "$out" && env SSH_AUTH_SOCK= "$out/bin/pallet-run" lift -f "$out/pallet.yaml" \
+		--provider bench --identity "$key" --known-hosts "$out/known_hosts" --ssh-config none \
+		--parallel "$N" --json bench) >"$1" 2>"$1.stderr"
 }
 count_pallet() { # log
-	# Total changed steps over all nodes, from the JSON document; schema-light
-	# on purpose: sums every "changed": <n> field found.
-	grep -o '"changed": *[0-9]*' "$1" | awk -F: '{s += $2} END {print s + 0}'
+	# Changed steps over all nodes from the --json document: totals.steps,
+	# else the sum of the nodes' counts.
+	python3 - "$1" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+steps = (doc.get("totals") or {}).get("steps")
+if isinstance(steps, dict) and "changed" in steps:
+    print(steps["changed"])
+else:
+    print(sum(n.get("counts", {}).get("changed", 0) for n in doc.get("nodes", [])))
+PY
 }
 
 run_ansible() { # log
@@ -316,9 +321,11 @@ spot_check() { # tool label
 now() { echo "$EPOCHREALTIME"; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", b - a}'; }
 
-printf 'tool\trep\trun\tseconds\tchanged\tchecked\n' >"$out/results.tsv"
+printf 'tool\trep\trun\tseconds\tchanged\tchecked\tload1\n' >"$out/results.tsv"
 measure() { # tool rep run
-	local tool=$1 rep=$2 run=$3 log="$out/logs/$1-$2-$3.log" t0 t1 secs changed checked
+	local tool=$1 rep=$2 run=$3 log="$out/logs/$1-$2-$3.log" t0 t1 secs changed checked load1
+	# The 1-minute load before the run: shows when something else was busy.
+	load1=$(cut -d' ' -f1 /proc/loadavg)
 	t0=$(now)
 	if ! "run_$tool" "$log"; then
 		echo "run.sh: $tool $run (rep $rep) failed: see $log" >&2
@@ -330,8 +337,8 @@ measure() { # tool rep run
 	secs=$(elapsed "$t0" "$t1")
 	changed=$("count_$tool" "$log")
 	checked=$(spot_check "$tool" "$run") || exit 1
-	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$rep" "$run" "$secs" "$changed" "$checked" >>"$out/results.tsv"
-	say "$tool rep $rep $run: ${secs}s, $changed changed, spot-check ok on $checked"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$rep" "$run" "$secs" "$changed" "$checked" "$load1" >>"$out/results.tsv"
+	say "$tool rep $rep $run: ${secs}s, $changed changed, spot-check ok on $checked (load before: $load1)"
 }
 
 # --- run: each repetition rotates the tools' order, each tool gets fresh nodes --
@@ -359,7 +366,7 @@ cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 {
 	echo "pallet vs Ansible vs bare ssh: $N nodes, median of $REPS, $(date -u +%Y-%m-%d)"
 	echo "machine: $(nproc) cores ($cpu), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), Linux $(uname -r)"
-	echo "ansible: $(ansible-playbook --version 2>/dev/null | head -n 1 || echo -), login user: $LOGIN_USER (NOPASSWD sudo)"
+	echo "ansible: $(ansible-playbook --version 2>/dev/null | awk "NR == 1" || echo -), login user: $LOGIN_USER (NOPASSWD sudo)"
 	echo
 	echo "| tool | first run (s) | no-op re-run (s) | steps changed first / no-op |"
 	echo "|---|---:|---:|---|"
