@@ -27,8 +27,21 @@ var representative = map[string]string{
 	"arch":   "arch",
 }
 
+// testEnv is a machine whose user is deploy, with the golden admin key as
+// ~/.ssh/id_ed25519.pub, so that output depends on nobody's real home.
 func testEnv(t testing.TB) *compiler.Env {
-	return &compiler.Env{User: "deploy", Home: t.TempDir()}
+	home := t.TempDir()
+	key, err := os.ReadFile("testdata/admin.pub")
+	if err == nil {
+		err = os.MkdirAll(filepath.Join(home, ".ssh"), 0o700)
+	}
+	if err == nil {
+		err = os.WriteFile(filepath.Join(home, ".ssh", "id_ed25519.pub"), key, 0o644)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &compiler.Env{User: "deploy", Home: home}
 }
 
 // crateProject builds a one-call project for crate with the example params
@@ -109,12 +122,13 @@ func TestExamples(t *testing.T) {
 	for _, file := range projects {
 		name := filepath.Base(filepath.Dir(file))
 		t.Run(name, func(t *testing.T) {
+			env := testEnv(t)
 			wd, _ := os.Getwd()
 			if err := os.Chdir(filepath.Dir(file)); err != nil {
 				t.Fatal(err)
 			}
 			defer os.Chdir(wd)
-			p, err := compiler.LoadEnv("pallet.yaml", testEnv(t))
+			p, err := compiler.LoadEnv("pallet.yaml", env)
 			if err != nil {
 				t.Fatal(err)
 			}

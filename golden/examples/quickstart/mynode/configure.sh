@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Compiled by palletc 0.1.0. Do not edit: change pallet.yaml or its crates and compile again.
+# group: mynode
+# phase: configure
+# os: debian-12
+# steps: 1
+# shellcheck disable=SC2317 # step functions are called through pallet_step
+set -euo pipefail
+umask 022
+export LC_ALL=C
+PALLET_TOTAL=1
+PALLET_MODE=${PALLET_MODE:-apply}
+case $PALLET_MODE in
+  apply | check) ;;
+  *)
+    echo "pallet: PALLET_MODE must be apply or check, not '$PALLET_MODE'" >&2
+    exit 2
+    ;;
+esac
+PALLET_RC=0
+PALLET_OK=0
+PALLET_CHANGED=0
+PALLET_WOULD=0
+PALLET_RAN=0
+
+# Status lines: ::pallet::v1 begin N/TOTAL CRATE NAME...
+#               ::pallet::v1 end N/TOTAL STATUS MS [MESSAGE...]
+#               ::pallet::v1 done OK CHANGED WOULD-CHANGE RAN FAILED
+pallet_now_ms() {
+  if [[ -n ${EPOCHREALTIME:-} ]]; then
+    local t=${EPOCHREALTIME/[.,]/}
+    echo $((10#$t / 1000))
+  else
+    date +%s%3N
+  fi
+}
+
+pallet_done() {
+  printf '::pallet::v1 done %d %d %d %d %d\n' "$PALLET_OK" "$PALLET_CHANGED" "$PALLET_WOULD" "$PALLET_RAN" "$1"
+}
+
+# pallet_part runs one part of a step in a subshell with errexit in force
+# and leaves its exit status in PALLET_RC. It is never called as a
+# condition: bash ignores set -e there, even inside subshells.
+pallet_part() {
+  set +e
+  (
+    set -e
+    "$@"
+  )
+  PALLET_RC=$?
+  set -e
+}
+
+# pallet_test runs a step's check; its output shows only with PALLET_DEBUG.
+pallet_test() {
+  if [[ -n ${PALLET_DEBUG:-} ]]; then
+    pallet_part "$1" </dev/null
+  else
+    pallet_part "$1" </dev/null >/dev/null 2>&1
+  fi
+}
+
+# pallet_step N CRATE NAME CHECK-FUNCTION APPLY-FUNCTION
+pallet_step() {
+  local n=$1 crate=$2 name=$3 check=$4 apply=$5 start
+  start=$(pallet_now_ms)
+  printf '::pallet::v1 begin %s/%s %s %s\n' "$n" "$PALLET_TOTAL" "$crate" "$name"
+  if [[ -n $check ]]; then
+    pallet_test "$check"
+    if ((PALLET_RC == 0)); then
+      PALLET_OK=$((PALLET_OK + 1))
+      printf '::pallet::v1 end %s/%s ok %d\n' "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+      return 0
+    fi
+  fi
+  if [[ $PALLET_MODE == check ]]; then
+    PALLET_WOULD=$((PALLET_WOULD + 1))
+    printf '::pallet::v1 end %s/%s would-change %d\n' "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+    return 0
+  fi
+  pallet_part "$apply" </dev/null
+  if ((PALLET_RC != 0)); then
+    printf '::pallet::v1 end %s/%s failed %d exit status %d\n' "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start)) "$PALLET_RC"
+    pallet_done 1
+    exit 1
+  fi
+  if [[ -z $check ]]; then
+    PALLET_RAN=$((PALLET_RAN + 1))
+    printf '::pallet::v1 end %s/%s ran %d\n' "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+    return 0
+  fi
+  pallet_test "$check"
+  if ((PALLET_RC != 0)); then
+    printf '::pallet::v1 end %s/%s failed %d did not converge\n' "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+    pallet_done 1
+    exit 1
+  fi
+  PALLET_CHANGED=$((PALLET_CHANGED + 1))
+  printf '::pallet::v1 end %s/%s changed %d\n' "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+}
+
+# pallet_pkg_dpkg_state installed|absent PKG... succeeds when every PKG is
+# installed (dpkg status "ii"), or when none of them is. A package removed
+# but not purged (status "rc") counts as absent.
+pallet_pkg_dpkg_state() {
+  local want=$1 p status
+  shift
+  for p in "$@"; do
+    status=$(dpkg-query -W -f '${db:Status-Abbrev}' -- "$p" 2>/dev/null) || status=
+    if [[ $status == ii* ]]; then
+      [[ $want == installed ]] || return 1
+    else
+      [[ $want == absent ]] || return 1
+    fi
+  done
+}
+
+# step 1: package: install tar gzip
+pallet_check_1() {
+pallet_pkg_dpkg_state installed tar gzip
+}
+pallet_apply_1() {
+export DEBIAN_FRONTEND=noninteractive
+# Keep locally changed config files and take new defaults only where
+# nothing was changed: no dpkg prompt can hang the run.
+apt-get install -y -q --no-install-recommends \
+  -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+  -- tar gzip
+}
+
+pallet_step 1 package 'install tar gzip' pallet_check_1 pallet_apply_1
+pallet_done 0
