@@ -3,6 +3,7 @@ package converge
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/ssh"
 
 	"github.com/palletops/pallet/compiler"
 	"github.com/palletops/pallet/lift"
@@ -53,6 +56,8 @@ type pool struct {
 	free  []provider.Node
 	byKey map[string]provider.Node // server name → node
 	keys  map[string]string        // node host → host key line
+	// lie makes the console announce a key the node does not have.
+	lie string
 }
 
 func (pl *pool) add(nodes []provider.Node) {
@@ -88,9 +93,13 @@ func (pl *pool) console(s openstacktest.ServerInfo) string {
 	if !ok {
 		return "cloud-init finished\n"
 	}
+	key := pl.keys[n.Host]
+	if pl.lie != "" {
+		key = pl.lie
+	}
 	return fmt.Sprintf("[   5.1] cloud-init[812]: Generating public/private ed25519 key pair.\n"+
 		"ci-info: no authorized SSH keys fingerprints found for user debian.\n"+
-		"-----BEGIN SSH HOST KEY KEYS-----\n%s root@%s\n-----END SSH HOST KEY KEYS-----\n", pl.keys[n.Host], s.Name)
+		"-----BEGIN SSH HOST KEY KEYS-----\n%s root@%s\n-----END SSH HOST KEY KEYS-----\n", key, s.Name)
 }
 
 func (pl *pool) node(serverName string) provider.Node {
@@ -388,6 +397,28 @@ func TestConvergeOpenStack(t *testing.T) {
 		// The node that was there is still configured.
 		if len(rep.Lift.Nodes) != 1 || rep.Lift.Nodes[0].Status != lift.StatusOK {
 			t.Errorf("the existing web node should still be lifted:\n%s", describeReport(rep))
+		}
+	})
+
+	step("a new node whose host key is not the one its console announced is not connected to", func(t *testing.T) {
+		f.pool.mu.Lock()
+		f.pool.free = append(f.pool.free, f.pool.byKey[newest[0].Name]) // its machine is still up
+		f.pool.lie = strings.TrimSpace(string(ssh.MarshalAuthorizedKey(newHostKey(t))))
+		f.pool.mu.Unlock()
+		rep := f.converge(t, map[string]int{"web": 2})
+		if rep.OK() || len(rep.Created) != 1 {
+			t.Fatalf("want one created node that fails:\n%s", describeReport(rep))
+		}
+		for _, n := range rep.Lift.Nodes {
+			if !rep.WasCreated(n.Node) {
+				continue
+			}
+			if !errors.Is(n.Err, openstack.ErrHostKeyMismatch) || len(n.Phases) != 0 || n.Status != lift.StatusFailed {
+				t.Errorf("%s: want failed with a host key mismatch and nothing run:\n%s", n.Node.Name, describeReport(rep))
+			}
+			if kh, _ := os.ReadFile(f.kh); strings.Contains(string(kh), n.Node.Host+" ") {
+				t.Errorf("the mismatched key of %s was recorded:\n%s", n.Node.Host, kh)
+			}
 		}
 	})
 }
