@@ -46,6 +46,12 @@ type Options struct {
 	// ForceBootstrap runs the bootstrap phase also on nodes that have
 	// already been bootstrapped.
 	ForceBootstrap bool
+	// AdminUser, when set, is who logs in to nodes already bootstrapped
+	// (of groups with a bootstrap phase, which creates that user) when
+	// this run does not bootstrap them: Pallet's model, where bootstrap
+	// runs as the image's login user and everything after as the admin.
+	// Empty: always the node's own login user (node lists name theirs).
+	AdminUser string
 	// Parallelism bounds how many nodes are worked on at once; default
 	// runner.DefaultParallelism.
 	Parallelism int
@@ -267,6 +273,9 @@ func run(ctx context.Context, command, projectFile string, prov provider.Provide
 			default:
 				pl.phases = append(pl.phases, ph)
 			}
+		}
+		if opts.AdminUser != "" && n.Bootstrapped && src.has(n.Group, BootstrapPhase) && !slices.Contains(pl.phases, BootstrapPhase) {
+			pl.node.User = opts.AdminUser
 		}
 		plans = append(plans, pl)
 	}

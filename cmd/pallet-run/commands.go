@@ -227,6 +227,21 @@ func addRunFlags(fs *flag.FlagSet) *runFlags {
 	return f
 }
 
+// adminUserFor is who lift logs in as on bootstrapped nodes: the admin
+// user for providers that make nodes (their login user is the image's),
+// and the node list's own users for node-list, which names them.
+func adminUserFor(p *compiler.Project, providerName string) string {
+	for _, spec := range p.Providers {
+		if spec.Name == providerName && spec.Kind == nodelist.Kind {
+			return ""
+		}
+	}
+	if p.Admin.User != "" {
+		return p.Admin.User
+	}
+	return os.Getenv("USER")
+}
+
 // options turns the flags into lift options; it asks for the sudo
 // password when told to.
 func (f *runFlags) options(p *compiler.Project, stderr io.Writer) (lift.Options, error) {
@@ -313,6 +328,7 @@ func cmdLift(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stder
 	}
 	opts.Groups = groups
 	opts.LogDir = runDir(p)
+	opts.AdminUser = adminUserFor(p, name)
 	out := newOutput(stdout, *f.jsonOut)
 	out.attach(&opts)
 	rep, err := lift.Lift(ctx, p, prov, name, opts)
