@@ -396,3 +396,18 @@ func Builtin(env *Env, cratePaths ...string) (*Project, error) {
 	loadCrates(crates.FS, ".", "crates", true, funcs, p.reg.crates, &errs)
 	return p, errs.err()
 }
+
+// AdminPublicKey is the admin public key (one authorized_keys line): what
+// bootstrap authorizes and what providers give new nodes.
+func (p *Project) AdminPublicKey() (string, error) {
+	key, err := p.adminKey()
+	return string(key), err
+}
+
+// AdminPublicKeyFiles lists where the admin public key is looked for,
+// resolved to paths, in order; their private halves are the keys to log in
+// with.
+func (p *Project) AdminPublicKeyFiles() []string {
+	paths, _ := publicKeyFiles(p.Admin.PublicKeyFile, p.Dir, p.env)
+	return paths
+}

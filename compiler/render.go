@@ -103,29 +103,40 @@ func (a *adminData) User() (Word, error) {
 // PublicKey is the admin public key's text (one line), quoted when printed.
 func (a *adminData) PublicKey() (Word, error) { return a.key() }
 
-// readPublicKey reads the admin public key: the file named in pallet.yaml
-// (relative to it), else ~/.ssh/id_ed25519.pub, else ~/.ssh/id_rsa.pub.
-func readPublicKey(keyFile, dir string, env *Env) (Word, error) {
-	files := []string{keyFile}
+// publicKeyFiles is where the admin public key is looked for, in order:
+// the file named in pallet.yaml (relative to it), else
+// ~/.ssh/id_ed25519.pub, else ~/.ssh/id_rsa.pub. Each comes with the name
+// it was given, for messages.
+func publicKeyFiles(keyFile, dir string, env *Env) (paths, names []string) {
+	names = []string{keyFile}
 	if keyFile == "" {
-		files = []string{"~/.ssh/id_ed25519.pub", "~/.ssh/id_rsa.pub"}
+		names = []string{"~/.ssh/id_ed25519.pub", "~/.ssh/id_rsa.pub"}
 	}
-	for _, f := range files {
+	for _, f := range names {
 		path := env.expandHome(f)
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(dir, path)
 		}
+		paths = append(paths, path)
+	}
+	return paths, names
+}
+
+// readPublicKey reads the first admin public key that exists.
+func readPublicKey(keyFile, dir string, env *Env) (Word, error) {
+	paths, names := publicKeyFiles(keyFile, dir, env)
+	for i, path := range paths {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			continue
 		}
 		key := strings.TrimSpace(string(data))
 		if key == "" || strings.ContainsAny(key, "\n\x00") {
-			return "", fmt.Errorf("admin public key %s must hold one key on one line", f)
+			return "", fmt.Errorf("admin public key %s must hold one key on one line", names[i])
 		}
 		return Word(key), nil
 	}
-	return "", fmt.Errorf("no admin public key: %s not found; set admin.public_key_file in pallet.yaml or run ssh-keygen -t ed25519", strings.Join(files, " or "))
+	return "", fmt.Errorf("no admin public key: %s not found; set admin.public_key_file in pallet.yaml or run ssh-keygen -t ed25519", strings.Join(names, " or "))
 }
 
 // step is one rendered step before assembly.

@@ -102,7 +102,7 @@ func Apply(ctx context.Context, pl *Plan, opts Options) (*Report, error) {
 	var adminKey string
 	if anyCreate(pl) {
 		var err error
-		if adminKey, err = lift.AdminPublicKey(p); err != nil {
+		if adminKey, err = p.AdminPublicKey(); err != nil {
 			return nil, err
 		}
 	}

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"github.com/palletops/pallet/internal/suggest"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -486,22 +485,10 @@ func providerKnownHosts(prov provider.Provider, plans []*plan) (string, func(), 
 // and id_rsa) that exist: the key bootstrap authorises is the key lift
 // logs in with.
 func AdminIdentityFiles(p *compiler.Project) []string {
-	var pubs []string
-	home, _ := os.UserHomeDir()
-	if f := p.Admin.PublicKeyFile; f != "" {
-		if rest, ok := strings.CutPrefix(f, "~/"); ok {
-			f = filepath.Join(home, rest)
-		} else if !filepath.IsAbs(f) {
-			f = filepath.Join(p.Dir, f)
-		}
-		pubs = append(pubs, f)
-	} else if home != "" {
-		pubs = append(pubs, filepath.Join(home, ".ssh", "id_ed25519.pub"), filepath.Join(home, ".ssh", "id_rsa.pub"))
-	}
 	var out []string
-	for _, pub := range pubs {
-		priv := strings.TrimSuffix(pub, ".pub")
-		if priv == pub {
+	for _, pub := range p.AdminPublicKeyFiles() {
+		priv, ok := strings.CutSuffix(pub, ".pub")
+		if !ok {
 			continue
 		}
 		if st, err := os.Stat(priv); err == nil && st.Mode().IsRegular() {
@@ -509,32 +496,4 @@ func AdminIdentityFiles(p *compiler.Project) []string {
 		}
 	}
 	return out
-}
-
-// AdminPublicKey reads the project's admin public key, the one new nodes
-// accept: admin.public_key_file, else ~/.ssh/id_ed25519.pub or id_rsa.pub.
-func AdminPublicKey(p *compiler.Project) (string, error) {
-	home, _ := os.UserHomeDir()
-	files := []string{p.Admin.PublicKeyFile}
-	if files[0] == "" {
-		files = []string{"~/.ssh/id_ed25519.pub", "~/.ssh/id_rsa.pub"}
-	}
-	for _, f := range files {
-		path := f
-		if rest, ok := strings.CutPrefix(f, "~/"); ok {
-			path = filepath.Join(home, rest)
-		} else if !filepath.IsAbs(path) {
-			path = filepath.Join(p.Dir, path)
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			continue
-		}
-		key := strings.TrimSpace(string(data))
-		if key == "" || strings.ContainsAny(key, "\n\x00") {
-			return "", fmt.Errorf("admin public key %s must hold one key on one line", f)
-		}
-		return key, nil
-	}
-	return "", fmt.Errorf("no admin public key: %s not found; set admin.public_key_file in %s or run ssh-keygen -t ed25519", strings.Join(files, " or "), p.File)
 }

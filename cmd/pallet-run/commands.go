@@ -510,7 +510,7 @@ func cmdCreate(ctx context.Context, fs *flag.FlagSet, args []string, stdout, std
 		fmt.Fprintf(stderr, "pallet-run nodes create: provider %s cannot create nodes: declare them in its nodes: list in %s\n", name, p.File)
 		return exitInput
 	}
-	key, err := lift.AdminPublicKey(p)
+	key, err := p.AdminPublicKey()
 	if err != nil {
 		fmt.Fprintf(stderr, "pallet-run nodes create: %v\n", err)
 		return exitInput
