@@ -215,7 +215,7 @@ pallet_sudoers_install() {
   fi
   tmp=$(mktemp "$dir/.pallet.XXXXXX")
   # shellcheck disable=SC2064 # expand $tmp now: it is local
-  trap "rm -f -- '$tmp'" EXIT
+  trap "rm -f -- $(printf '%q' "$tmp")" EXIT
   cat >"$tmp"
   chown root:root "$tmp"
   chmod 0440 "$tmp"
@@ -223,7 +223,7 @@ pallet_sudoers_install() {
     printf '%s\nvisudo rejected the drop-in for %s; it was not installed\n' "$out" "$path" >&2
     return 1
   fi
-  mv -f -- "$tmp" "$path"
+  mv -fT -- "$tmp" "$path"
 }
 
 # pallet_user_in_groups USER GROUP... succeeds when USER is a member of

@@ -122,14 +122,15 @@ pallet_meta_is() {
 }
 
 # pallet_pkg_dpkg_state installed|absent PKG... succeeds when every PKG is
-# installed (dpkg status "ii"), or when none of them is. A package removed
-# but not purged (status "rc") counts as absent.
+# installed, or when none of them is. Installed is dpkg's "installed"
+# state, the second letter of the status ("ii", or "hi" when held); a
+# package removed but not purged ("rc") counts as absent.
 pallet_pkg_dpkg_state() {
   local want=$1 p status
   shift
   for p in "$@"; do
     status=$(dpkg-query -W -f '${db:Status-Abbrev}' -- "$p" 2>/dev/null) || status=
-    if [[ $status == ii* ]]; then
+    if [[ ${status:1:1} == i ]]; then
       [[ $want == installed ]] || return 1
     else
       [[ $want == absent ]] || return 1
@@ -215,7 +216,7 @@ pallet_sudoers_install() {
   fi
   tmp=$(mktemp "$dir/.pallet.XXXXXX")
   # shellcheck disable=SC2064 # expand $tmp now: it is local
-  trap "rm -f -- '$tmp'" EXIT
+  trap "rm -f -- $(printf '%q' "$tmp")" EXIT
   cat >"$tmp"
   chown root:root "$tmp"
   chmod 0440 "$tmp"
@@ -223,7 +224,7 @@ pallet_sudoers_install() {
     printf '%s\nvisudo rejected the drop-in for %s; it was not installed\n' "$out" "$path" >&2
     return 1
   fi
-  mv -f -- "$tmp" "$path"
+  mv -fT -- "$tmp" "$path"
 }
 
 # pallet_user_in_groups USER GROUP... succeeds when USER is a member of
