@@ -93,10 +93,10 @@ func unwrap(v any) any {
 			out[i] = string(w)
 		}
 		return out
-	case map[string]Word:
+	case map[Word]Word:
 		out := make(map[string]string, len(x))
 		for k, w := range x {
-			out[k] = string(w)
+			out[string(k)] = string(w)
 		}
 		return out
 	case []any:
@@ -127,9 +127,11 @@ func quoted(v any) any {
 		}
 		return out
 	case map[string]string:
-		out := make(map[string]Word, len(x))
+		// Keys are Words too: a template that ranges over a map prints
+		// both quoted. (text/template still sorts keys of string kind.)
+		out := make(map[Word]Word, len(x))
 		for k, s := range x {
-			out[k] = Word(s)
+			out[Word(k)] = Word(s)
 		}
 		return out
 	}

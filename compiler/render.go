@@ -178,7 +178,7 @@ func (r *renderer) data(c *Crate, args Args) map[string]any {
 		case "list":
 			d[p.Name] = []Word{}
 		case "map":
-			d[p.Name] = map[string]Word{}
+			d[p.Name] = map[Word]Word{}
 		}
 	}
 	d["raw"] = raw
