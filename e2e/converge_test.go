@@ -34,7 +34,7 @@ WantedBy=multi-user.target
 // convergeProject is the one project every OS in the matrix gets:
 // bootstrap (as root) makes the admin user; configure (as that user,
 // through sudo) uses each core crate once.
-func convergeProject(t *testing.T, adminKey string, installPackage string) string {
+func convergeProject(adminKey string, installPackage string) string {
 	pkg := ""
 	if installPackage != "" {
 		pkg = fmt.Sprintf("        - package: {packages: [%s], update: true}\n", installPackage)
@@ -76,7 +76,7 @@ func TestConverge(t *testing.T) {
 		t.Log("deb.debian.org is not reachable: the package crate is tested with installed packages only (no install)")
 		installPkg = ""
 	}
-	p := project(t, convergeProject(t, strings.TrimSpace(string(pub)), installPkg))
+	p := project(t, convergeProject(strings.TrimSpace(string(pub)), installPkg))
 
 	// run lifts phase on every node and fails t unless all succeed.
 	run := func(t *testing.T, user string, check bool, phase string) []runner.NodeResult {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/palletops/pallet/provider"
+	"github.com/palletops/pallet/provider/nspawn/nspawntest"
 	"github.com/palletops/pallet/runner"
 	"golang.org/x/crypto/ssh"
 )
@@ -166,6 +167,7 @@ func TestFaults(t *testing.T) {
         - file: {path: /root/big, content: `+yq(string(big))+`}
 `)
 		root := nodeRoot(t, b)
+		stateDir := nspawntest.Provider(t).StateDir()
 		// check is called with how long after the kill RunPhase returned.
 		check := func(t *testing.T, res runner.PhaseResult, err error, took time.Duration) {
 			t.Helper()
@@ -196,13 +198,13 @@ func TestFaults(t *testing.T) {
 			}
 			defer conn.Close()
 			begun := make(chan struct{}, 1)
-			killed := make(chan int, 1)
+			killed := make(chan error, 1)
 			var killedAt time.Time
 			go func() {
 				<-begun
-				n := dropSSHSessions(t, b)
+				_, err := dropSSHSessions(stateDir, b)
 				killedAt = time.Now()
-				killed <- n
+				killed <- err
 			}()
 			res, err := conn.RunPhase(t.Context(), phaseScript("configure"), func(e runner.Event) {
 				if e.Kind == runner.EventBegin && e.Step.Crate == "exec-script" {
@@ -210,8 +212,8 @@ func TestFaults(t *testing.T) {
 				}
 			})
 			returned := time.Now()
-			if n := <-killed; n == 0 {
-				t.Fatalf("found no sshd session of %s to kill", b.Name)
+			if err := <-killed; err != nil {
+				t.Fatal(err)
 			}
 			check(t, res, err, returned.Sub(killedAt))
 			if _, err := os.Lstat(filepath.Join(root, "root/big")); !errors.Is(err, os.ErrNotExist) {
@@ -243,8 +245,12 @@ func TestFaults(t *testing.T) {
 					// leak window (see TestWriteFileTempLeak).
 					m, _ := filepath.Glob(filepath.Join(root, "root/.pallet.*"))
 					if fi, err := os.Stat(firstOr(m)); err == nil && fi.Size() > 0 {
-						n := dropSSHSessions(t, b)
+						n, err := dropSSHSessions(stateDir, b)
 						killedAt <- time.Now()
+						if err != nil {
+							watched <- "kill failed: " + err.Error()
+							return
+						}
 						watched <- "killed " + strconv.Itoa(n) + " sshd processes with the temporary file at " + strconv.FormatInt(fi.Size(), 10) + " of " + strconv.Itoa(len(big)) + " bytes"
 						return
 					}
@@ -256,9 +262,12 @@ func TestFaults(t *testing.T) {
 			close(stop)
 			how := <-watched
 			t.Log(how)
-			if strings.HasPrefix(how, "killed") {
+			switch {
+			case strings.HasPrefix(how, "kill failed"):
+				t.Error(how)
+			case strings.HasPrefix(how, "killed"):
 				check(t, res, err, returned.Sub(<-killedAt))
-			} else if err != nil {
+			case err != nil:
 				t.Errorf("no drop, yet: %v", err)
 			}
 			got, err := os.ReadFile(filepath.Join(root, "root/big"))

@@ -204,19 +204,18 @@ func nodeRoot(t *testing.T, n provider.Node) string {
 }
 
 // nodePID is the systemd-nspawn process of n, from the provider's record.
-func nodePID(t *testing.T, n provider.Node) int {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(nspawntest.Provider(t).StateDir(), "nodes", n.ID, "node.json"))
+func nodePID(stateDir string, n provider.Node) (int, error) {
+	b, err := os.ReadFile(filepath.Join(stateDir, "nodes", n.ID, "node.json"))
 	if err != nil {
-		t.Fatal(err)
+		return 0, err
 	}
 	var rec struct {
 		PID int `json:"pid"`
 	}
 	if err := json.Unmarshal(b, &rec); err != nil || rec.PID <= 0 {
-		t.Fatalf("node %s record: pid %d, %v", n.Name, rec.PID, err)
+		return 0, fmt.Errorf("node %s record: pid %d, %v", n.Name, rec.PID, err)
 	}
-	return rec.PID
+	return rec.PID, nil
 }
 
 // sessionTitle matches the per-connection sshd processes of a logged-in
@@ -225,23 +224,30 @@ var sessionTitle = regexp.MustCompile(`^sshd(-session)?: \S+( \[priv\]|@notty)`)
 
 // dropSSHSessions SIGKILLs every sshd session process on node n, from the
 // host: the node's TCP connections are cut as by a crash of the server
-// side, with no orderly SSH close. It returns how many it killed.
-func dropSSHSessions(t *testing.T, n provider.Node) int {
-	t.Helper()
+// side, with no orderly SSH close. It returns how many it killed. It is
+// safe to call from any goroutine.
+func dropSSHSessions(stateDir string, n provider.Node) (int, error) {
+	pid, err := nodePID(stateDir, n)
+	if err != nil {
+		return 0, err
+	}
 	killed := 0
-	for _, pid := range descendants(nodePID(t, n)) {
-		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	for _, p := range descendants(pid) {
+		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p))
 		if err != nil {
 			continue
 		}
 		title := string(bytes.TrimRight(bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '}), " "))
 		if sessionTitle.MatchString(title) {
-			if syscall.Kill(pid, syscall.SIGKILL) == nil {
+			if syscall.Kill(p, syscall.SIGKILL) == nil {
 				killed++
 			}
 		}
 	}
-	return killed
+	if killed == 0 {
+		return 0, fmt.Errorf("no sshd session process found on node %s", n.Name)
+	}
+	return killed, nil
 }
 
 // descendants lists every process under pid, from /proc.
