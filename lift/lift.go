@@ -58,7 +58,8 @@ type Options struct {
 	// the provider knows its nodes' host keys (nspawn does), those keys
 	// are used instead of ~/.ssh/known_hosts.
 	Runner runner.Options
-	// LogDir, when set, receives one full log per node, <node>.log.
+	// LogDir, when set, receives one full log per node, <node>.log, or
+	// <node>-<id>.log for nodes that share a name.
 	LogDir string
 	// OnEvent gets every node's live events; called from many goroutines.
 	OnEvent runner.EventFunc
@@ -308,23 +309,23 @@ func run(ctx context.Context, command, projectFile string, prov provider.Provide
 	}
 	defer logs.closeAll()
 
+	// Everything below is keyed by plan index, never by node name: names
+	// need not be unique (two OpenStack servers may both be web-1).
 	rep.Nodes = make([]NodeReport, len(plans))
-	byName := map[string]int{}
 	var jobs []runner.Job
-	var jobIndex []int
+	var jobIndex []int // job index → plan index
 	for i, pl := range plans {
-		rep.Nodes[i] = NodeReport{Node: pl.node, Skipped: pl.skipped, Status: StatusOK, Log: logs.path(pl.node.Name)}
+		rep.Nodes[i] = NodeReport{Node: pl.node, Skipped: pl.skipped, Status: StatusOK, Log: logs.path(i)}
 		if pl.node.OS != "" && pl.node.OS != AutoOS {
 			rep.Nodes[i].OS = pl.node.OS
 		}
 		if len(pl.phases) == 0 {
-			logs.get(pl.node.Name).printf("nothing to run: %s", describeSkipped(pl.skipped))
+			logs.get(i).printf("nothing to run: %s", describeSkipped(pl.skipped))
 			if opts.OnNodeDone != nil {
 				opts.OnNodeDone(rep.Nodes[i])
 			}
 			continue
 		}
-		byName[pl.node.Name] = i
 		job := runner.Job{
 			Target: runner.Target{Name: pl.node.Name, Host: pl.node.Host, Port: pl.node.Port, User: pl.node.User},
 			Phases: pl.ready,
@@ -347,19 +348,21 @@ func run(ctx context.Context, command, projectFile string, prov provider.Provide
 
 	var mu sync.Mutex // guards rep.Nodes entries written from node goroutines
 	onEvent := func(e runner.Event) {
-		logs.get(e.Node).event(e)
+		if e.Job >= 0 && e.Job < len(jobIndex) {
+			logs.get(jobIndex[e.Job]).event(e)
+		}
 		if opts.OnEvent != nil {
 			opts.OnEvent(e)
 		}
 	}
 	onDone := func(res runner.NodeResult) {
-		i, ok := byName[res.Target.Name]
-		if !ok {
+		if res.Job < 0 || res.Job >= len(jobIndex) {
 			return
 		}
+		i := jobIndex[res.Job]
 		nr := nodeReport(ctx, prov, plans[i], res, opts.Check)
-		nr.Log = logs.path(plans[i].node.Name)
-		logs.get(res.Target.Name).result(nr)
+		nr.Log = logs.path(i)
+		logs.get(i).result(nr)
 		mu.Lock()
 		rep.Nodes[i] = nr
 		mu.Unlock()

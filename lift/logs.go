@@ -17,7 +17,7 @@ import (
 // read after the run.
 type nodeLogs struct {
 	dir   string
-	files map[string]*nodeLog // by node name; read-only once opened
+	files []*nodeLog // by plan index (names need not be unique); read-only once opened
 }
 
 // nodeLog is one node's log. A nil *nodeLog discards everything, so
@@ -30,15 +30,16 @@ type nodeLog struct {
 }
 
 func openLogs(dir, command string, plans []*plan) (*nodeLogs, error) {
-	l := &nodeLogs{dir: dir, files: map[string]*nodeLog{}}
+	l := &nodeLogs{dir: dir, files: make([]*nodeLog, len(plans))}
 	if dir == "" {
 		return l, nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create the run log directory: %w", err)
 	}
-	for _, pl := range plans {
-		path := filepath.Join(dir, logFileName(pl.node.Name))
+	names := logFileNames(plans)
+	for i, pl := range plans {
+		path := filepath.Join(dir, names[i])
 		// 0600: output of configuration scripts may include things only
 		// root on the node should read.
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
@@ -47,7 +48,7 @@ func openLogs(dir, command string, plans []*plan) (*nodeLogs, error) {
 			return nil, fmt.Errorf("create node log: %w", err)
 		}
 		nl := &nodeLog{path: path, f: f, w: bufio.NewWriter(f)}
-		l.files[pl.node.Name] = nl
+		l.files[i] = nl
 		n := pl.node
 		nl.printf("pallet-run %s: node %s (group %s) at %s@%s:%d, os %s, started %s",
 			command, n.Name, n.Group, n.User, n.Host, n.Port, n.OS, time.Now().UTC().Format(time.RFC3339))
@@ -59,8 +60,36 @@ func openLogs(dir, command string, plans []*plan) (*nodeLogs, error) {
 	return l, nil
 }
 
-// logFileName makes a node name safe as a file name.
-func logFileName(node string) string {
+// logFileNames names each plan's log: <name>.log, and <name>-<id>.log
+// for nodes whose names clash (two servers may share a name), with a
+// counter added should even that clash, so no log overwrites another.
+func logFileNames(plans []*plan) []string {
+	count := map[string]int{}
+	for _, pl := range plans {
+		count[safeFileName(pl.node.Name)]++
+	}
+	names := make([]string, len(plans))
+	used := map[string]bool{}
+	for i, pl := range plans {
+		base := safeFileName(pl.node.Name)
+		if count[base] > 1 && pl.node.ID != "" {
+			base = safeFileName(pl.node.Name + "-" + pl.node.ID)
+		}
+		if base == "" {
+			base = "node"
+		}
+		name := base
+		for k := 2; used[strings.ToLower(name)]; k++ {
+			name = fmt.Sprintf("%s-%d", base, k)
+		}
+		used[strings.ToLower(name)] = true
+		names[i] = name + ".log"
+	}
+	return names
+}
+
+// safeFileName keeps letters, digits, '-', '_' and '.', not leading dots.
+func safeFileName(node string) string {
 	var b strings.Builder
 	for _, r := range node {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' {
@@ -69,13 +98,19 @@ func logFileName(node string) string {
 			b.WriteByte('_')
 		}
 	}
-	return strings.TrimLeft(b.String(), ".") + ".log"
+	return strings.TrimLeft(b.String(), ".")
 }
 
-func (l *nodeLogs) get(node string) *nodeLog { return l.files[node] }
+// get returns plan i's log, nil (discard) when logging is off.
+func (l *nodeLogs) get(i int) *nodeLog {
+	if i < 0 || i >= len(l.files) {
+		return nil
+	}
+	return l.files[i]
+}
 
-func (l *nodeLogs) path(node string) string {
-	if nl := l.files[node]; nl != nil {
+func (l *nodeLogs) path(i int) string {
+	if nl := l.get(i); nl != nil {
 		return nl.path
 	}
 	return ""

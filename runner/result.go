@@ -101,7 +101,10 @@ const (
 
 // Event is one thing that happened while a phase ran, for live progress.
 type Event struct {
-	Node   string
+	Node string
+	// Job is the index of the node's job in the slice given to Run (0
+	// for RunPhase called directly).
+	Job    int
 	Phase  string
 	Kind   EventKind
 	Step   StepResult // the step concerned (begin, end, output inside a step)

@@ -31,6 +31,8 @@ type RunOptions struct {
 	// default DefaultParallelism.
 	Parallelism int
 	// OnEvent gets every node's events; it is called from many goroutines.
+	// Event.Job says which job an event belongs to: node names need not
+	// be unique.
 	OnEvent EventFunc
 	// OnNodeDone, when set, is called as each node finishes; it is called
 	// from many goroutines.
@@ -39,6 +41,10 @@ type RunOptions struct {
 
 // NodeResult is what happened on one node.
 type NodeResult struct {
+	// Job is the index of the job in the slice given to Run: node names
+	// need not be unique (two cloud servers may share one), so results
+	// are matched to jobs by it.
+	Job    int    `json:"job"`
 	Target Target `json:"target"`
 	// OS is set when Prepare asked for the OS probe.
 	OS     OSInfo        `json:"os"`
@@ -76,14 +82,22 @@ func Run(ctx context.Context, jobs []Job, ro RunOptions) []NodeResult {
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
-				results[i] = NodeResult{Target: job.Target, Err: fmt.Errorf("node %s: not started: %w", job.Target.name(), ctx.Err())}
+				results[i] = NodeResult{Job: i, Target: job.Target, Err: fmt.Errorf("node %s: not started: %w", job.Target.name(), ctx.Err())}
 				if ro.OnNodeDone != nil {
 					ro.OnNodeDone(results[i])
 				}
 				return
 			}
 			defer func() { <-sem }()
-			results[i] = runJob(ctx, job, ro)
+			jro := ro
+			if ro.OnEvent != nil {
+				jro.OnEvent = func(e Event) {
+					e.Job = i
+					ro.OnEvent(e)
+				}
+			}
+			results[i] = runJob(ctx, job, jro)
+			results[i].Job = i
 			if ro.OnNodeDone != nil {
 				ro.OnNodeDone(results[i])
 			}

@@ -128,3 +128,48 @@ func TestRunCancelled(t *testing.T) {
 		t.Errorf("other node: %+v, want not started", other)
 	}
 }
+
+// TestRunJobIndex: events and results say which job they belong to, since
+// node names need not be unique.
+func TestRunJobIndex(t *testing.T) {
+	c := newClient(t)
+	s := newTestServer(t, c.pub)
+	c.trust(t, s)
+	okPhase := Phase{Name: "configure", Script: script(step{crate: "a", name: "one", status: "ok"})}
+	failPhase := Phase{Name: "configure", Script: script(step{crate: "b", name: "breaks", body: "false"})}
+	tg := s.target("root")
+	tg.Name = "web-1"
+	jobs := []Job{{Target: tg, Phases: []Phase{okPhase}}, {Target: tg, Phases: []Phase{failPhase}}}
+	var mu sync.Mutex
+	ended := map[int]StepStatus{}
+	var doneJobs []int
+	results := Run(t.Context(), jobs, RunOptions{
+		Options: c.options(t),
+		OnEvent: func(e Event) {
+			if e.Kind == EventEnd {
+				mu.Lock()
+				ended[e.Job] = e.Step.Status
+				mu.Unlock()
+			}
+		},
+		OnNodeDone: func(r NodeResult) {
+			mu.Lock()
+			doneJobs = append(doneJobs, r.Job)
+			mu.Unlock()
+		},
+	})
+	for i, r := range results {
+		if r.Job != i {
+			t.Errorf("results[%d].Job = %d", i, r.Job)
+		}
+	}
+	if !results[0].OK() || results[1].OK() {
+		t.Errorf("job 0 should succeed and job 1 fail: %v, %v", results[0].Err, results[1].Err)
+	}
+	if ended[0] != StatusOK || ended[1] != StatusFailed {
+		t.Errorf("end events by job = %v, want 0: ok, 1: failed", ended)
+	}
+	if len(doneJobs) != 2 || doneJobs[0]+doneJobs[1] != 1 {
+		t.Errorf("OnNodeDone jobs = %v, want 0 and 1", doneJobs)
+	}
+}
