@@ -45,11 +45,11 @@ func (p *Project) Compile(t Target) (*Script, error) {
 	}
 	ph := g.Phase(t.Phase)
 	if ph == nil {
-		return nil, fmt.Errorf("%s: group %s has no phase %q%s (phases: %s)", p.File, g.Name, t.Phase, didYouMean(t.Phase, g.PhaseNames()), strings.Join(g.PhaseNames(), ", "))
+		return nil, g.noPhase(p.File, t.Phase)
 	}
 	os, err := p.OSFor(g, t.OS)
 	if err != nil {
-		return nil, fmt.Errorf("%s: group %s: %w", g.Pos, g.Name, err)
+		return nil, &Error{Pos: g.Pos, Msg: fmt.Sprintf("group %s: %v", g.Name, err), Err: err}
 	}
 	r := &renderer{
 		p:  p,
@@ -82,6 +82,27 @@ func (p *Project) adminUser() string {
 // and phase), for osOverride or each group's own OS, and returns the
 // scripts in file order with every error found.
 func (p *Project) CompileAll(group, phase, osOverride string) ([]*Script, error) {
+	targets, err := p.Targets(group, phase, osOverride)
+	if err != nil {
+		return nil, err
+	}
+	return p.CompileTargets(targets)
+}
+
+// Check compiles every phase of every group as if for a node named
+// node-1, so crates whose defaults come from the node (hostname) are
+// checked too, and returns every error found.
+func (p *Project) Check() ([]*Script, error) {
+	targets, _ := p.Targets("", "", "")
+	for i := range targets {
+		targets[i].Node = "node-1"
+	}
+	return p.CompileTargets(targets)
+}
+
+// Targets lists the group × phase pairs to compile, in file order: all,
+// or only the given group and phase.
+func (p *Project) Targets(group, phase, osOverride string) ([]Target, error) {
 	var targets []Target
 	for _, g := range p.Groups {
 		if group != "" && g.Name != group {
@@ -100,10 +121,15 @@ func (p *Project) CompileAll(group, phase, osOverride string) ([]*Script, error)
 			return nil, err
 		}
 		if phase != "" && g.Phase(phase) == nil {
-			return nil, fmt.Errorf("%s: group %s has no phase %q%s (phases: %s)", p.File, g.Name, phase, didYouMean(phase, g.PhaseNames()), strings.Join(g.PhaseNames(), ", "))
+			return nil, g.noPhase(p.File, phase)
 		}
 	}
-	return p.CompileTargets(targets)
+	return targets, nil
+}
+
+// noPhase is the error for a phase the group does not have.
+func (g *Group) noPhase(file, phase string) error {
+	return &Error{Pos: Pos{File: file}, Msg: fmt.Sprintf("group %s has no phase %q%s (phases: %s)", g.Name, phase, didYouMean(phase, g.PhaseNames()), strings.Join(g.PhaseNames(), ", "))}
 }
 
 // CompileTargets compiles targets in parallel (rendering holds no shared

@@ -87,7 +87,7 @@ func (l ErrorList) err() error {
 	sort.SliceStable(l, func(i, j int) bool {
 		a, b := l[i].Pos, l[j].Pos
 		if a.File != b.File {
-			return false // keep files in the order they were read
+			return a.File < b.File
 		}
 		if a.Line != b.Line {
 			return a.Line < b.Line

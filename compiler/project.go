@@ -320,7 +320,7 @@ func (p *Project) Group(name string) (*Group, error) {
 		}
 		names = append(names, g.Name)
 	}
-	return nil, fmt.Errorf("%s: no group %q%s (groups: %s)", p.File, name, didYouMean(name, names), strings.Join(names, ", "))
+	return nil, &Error{Pos: Pos{File: p.File}, Msg: fmt.Sprintf("no group %q%s (groups: %s)", name, didYouMean(name, names), strings.Join(names, ", "))}
 }
 
 // Phase returns the group's phase by name, or nil.

@@ -196,6 +196,12 @@ func cmdBuild(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "palletc build: -o DIR is required")
 		return exitUsage
 	}
+	if *osID != "" {
+		if _, err := compiler.ParseOS(*osID); err != nil {
+			fmt.Fprintf(stderr, "palletc build: --os: %v\n", err)
+			return exitInput
+		}
+	}
 	p, ok := load(*file, stderr)
 	if !ok {
 		return exitInput
@@ -208,7 +214,9 @@ func cmdBuild(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 	m := Manifest{Palletc: compiler.Version, Project: filepath.ToSlash(*file), Scripts: scripts}
 	for _, s := range scripts {
 		path := filepath.Join(*out, s.Group, s.Phase+".sh")
-		if err := writeAtomic(path, s.Text, 0o755); err != nil {
+		// Scripts can hold secrets (a file crate's content): readable by
+		// their owner only. pallet-run runs them with bash, not as programs.
+		if err := writeAtomic(path, s.Text, 0o600); err != nil {
 			fmt.Fprintf(stderr, "palletc build: %v\n", err)
 			return exitInput
 		}
@@ -225,7 +233,7 @@ func cmdBuild(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 // writeAtomic writes through a temporary file and a rename, so a reader
 // never sees a half-written script.
 func writeAtomic(path string, data []byte, mode os.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".palletc-*")
@@ -256,7 +264,7 @@ func cmdCheck(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return exitInput
 	}
-	scripts, err := p.CompileAll("", "", "")
+	scripts, err := p.Check()
 	if err != nil {
 		report(stderr, err)
 		return exitInput
