@@ -50,8 +50,12 @@ func openLogs(dir, command string, plans []*plan) (*nodeLogs, error) {
 		nl := &nodeLog{path: path, f: f, w: bufio.NewWriter(f)}
 		l.files[i] = nl
 		n := pl.node
-		nl.printf("pallet-run %s: node %s (group %s) at %s@%s:%d, os %s, started %s",
-			command, n.Name, n.Group, n.User, n.Host, n.Port, n.OS, time.Now().UTC().Format(time.RFC3339))
+		addr := n.Host
+		if n.Port != 0 {
+			addr = fmt.Sprintf("%s:%d", n.Host, n.Port)
+		}
+		nl.printf("pallet-run %s: node %s (group %s) at %s@%s, os %s, started %s",
+			command, n.Name, n.Group, n.User, addr, n.OS, time.Now().UTC().Format(time.RFC3339))
 		nl.printf("phases to run: %s", strings.Join(pl.phases, ", "))
 		for _, s := range pl.skipped {
 			nl.printf("skipped phase %s: %s", s.Phase, s.Reason)

@@ -63,7 +63,7 @@ func TestNodesSharingAName(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(string(data), "@"+n.Node.Host+":") || !strings.Contains(string(data), "result: unreachable") {
+		if !strings.Contains(string(data), "@"+n.Node.Host+":1,") || !strings.Contains(string(data), "result: unreachable") {
 			t.Errorf("log %s of node %s at %s:\n%s", n.Log, n.Node.ID, n.Node.Host, data)
 		}
 	}

@@ -25,7 +25,8 @@ type Node struct {
 	Group string `json:"group"`
 	// Host is the address to ssh to, e.g. "127.0.10.2".
 	Host string `json:"host"`
-	// Port is the SSH port, usually 22.
+	// Port is the SSH port, usually 22; 0 means the Port of the host's
+	// ~/.ssh/config entry, else 22 (a node list's host may be an alias).
 	Port int `json:"port"`
 	// User is the login user; scripts are run through sudo when it is not root.
 	User string `json:"user"`

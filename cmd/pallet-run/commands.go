@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -466,7 +467,11 @@ func nodeTable(w io.Writer, nodes []provider.Node) {
 		if n.Bootstrapped {
 			boot = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", n.Name, n.Group, n.Host, n.Port, user, n.OS, boot)
+		port := "-" // the SSH config's, else 22
+		if n.Port != 0 {
+			port = strconv.Itoa(n.Port)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", n.Name, n.Group, n.Host, port, user, n.OS, boot)
 	}
 	tw.Flush()
 }

@@ -192,7 +192,12 @@ func (p *Provider) readState() (state, error) {
 	return st, nil
 }
 
-func port(n NodeConfig) int {
+// statePort is the port that identifies a node in the state file: 22 when
+// the list gives none, as it always has been, so that leaving the port out
+// or writing 22 keeps a node bootstrapped. It is never what is dialled: a
+// node without a port is given to the runner with port 0, which takes the
+// Port of its ~/.ssh/config Host entry, else 22.
+func statePort(n NodeConfig) int {
 	if n.Port == 0 {
 		return 22
 	}
@@ -215,10 +220,10 @@ func (p *Provider) Nodes(ctx context.Context) ([]provider.Node, error) {
 			Name:         n.Name,
 			Group:        n.Group,
 			Host:         n.Host,
-			Port:         port(n),
+			Port:         n.Port, // 0: the SSH config's, else 22
 			User:         n.User,
 			OS:           n.OS,
-			Bootstrapped: ok && rec.Host == n.Host && rec.Port == port(n),
+			Bootstrapped: ok && rec.Host == n.Host && rec.Port == statePort(n),
 		})
 	}
 	return out, nil
@@ -243,13 +248,19 @@ func (p *Provider) MarkBootstrapped(ctx context.Context, n provider.Node) error 
 		return err
 	}
 	found := false
+	port := 0
 	for _, c := range p.nodes {
-		found = found || c.Name == n.ID
+		if c.Name == n.ID {
+			found, port = true, statePort(c)
+		}
 	}
 	if !found {
 		return fmt.Errorf("node-list: node %q is not in the list", n.ID)
 	}
-	st.Bootstrapped[n.ID] = bootstrapRecord{Host: n.Host, Port: n.Port, At: time.Now().UTC().Truncate(time.Second)}
+	if n.Port != 0 {
+		port = n.Port
+	}
+	st.Bootstrapped[n.ID] = bootstrapRecord{Host: n.Host, Port: port, At: time.Now().UTC().Truncate(time.Second)}
 	// Forget nodes no longer declared, so the file does not grow forever.
 	names := make([]string, 0, len(st.Bootstrapped))
 	for name := range st.Bootstrapped {

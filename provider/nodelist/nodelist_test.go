@@ -64,7 +64,9 @@ nodes:
 		t.Fatal(err)
 	}
 	want := []provider.Node{
-		{ID: "web-1", Name: "web-1", Group: "web", Host: "10.0.0.1", Port: 22, User: "root", OS: "auto"},
+		// No port: 0, so that the runner takes the Port of the host's
+		// ~/.ssh/config entry (the host may be an alias), else 22.
+		{ID: "web-1", Name: "web-1", Group: "web", Host: "10.0.0.1", User: "root", OS: "auto"},
 		{ID: "db-1", Name: "db-1", Group: "db", Host: "10.0.0.2", Port: 2222, OS: "debian-12"},
 	}
 	if len(nodes) != 2 || nodes[0] != want[0] || nodes[1] != want[1] {
@@ -97,6 +99,24 @@ nodes:
 	if err := p.Destroy(ctx, nodes); !errors.Is(err, provider.ErrCannotCreate) {
 		t.Fatalf("Destroy: %v, want ErrCannotCreate", err)
 	}
+	// The state of a node without a port is recorded under port 22, as it
+	// always was: writing port 22 later, or an older state file, keeps it
+	// bootstrapped.
+	os.WriteFile(state, []byte(`{"bootstrapped": {"web-1": {"host": "10.0.0.1", "port": 22}}}`), 0o644)
+	nodes, _ = p2.Nodes(ctx)
+	if !nodes[0].Bootstrapped || nodes[0].Port != 0 {
+		t.Fatalf("web-1 with a state file from port 22: %+v", nodes[0])
+	}
+	os.Remove(state)
+	if err := p2.MarkBootstrapped(ctx, nodes[0]); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Nodes[0].Port = 22
+	nodes, _ = p2.Nodes(ctx)
+	if !nodes[0].Bootstrapped || nodes[0].Port != 22 {
+		t.Fatalf("web-1 given port 22 after its bootstrap without one: %+v", nodes[0])
+	}
+	cfg.Nodes[0].Port = 0
 	// A corrupt state file is reported with what to do.
 	os.WriteFile(state, []byte("{"), 0o644)
 	if _, err := p.Nodes(ctx); err == nil || !strings.Contains(err.Error(), "delete it") {
