@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/palletops/pallet/compiler"
+	"github.com/palletops/pallet/internal/atomicfile"
 )
 
 const (
@@ -216,43 +217,18 @@ func cmdBuild(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 		path := filepath.Join(*out, s.Group, s.Phase+".sh")
 		// Scripts can hold secrets (a file crate's content): readable by
 		// their owner only. pallet-run runs them with bash, not as programs.
-		if err := writeAtomic(path, s.Text, 0o600); err != nil {
+		if err := atomicfile.WriteDirs(path, s.Text, 0o600, 0o700); err != nil {
 			fmt.Fprintf(stderr, "palletc build: %v\n", err)
 			return exitInput
 		}
 	}
 	data, _ := json.MarshalIndent(m, "", "  ")
-	if err := writeAtomic(filepath.Join(*out, "manifest.json"), append(data, '\n'), 0o644); err != nil {
+	if err := atomicfile.WriteDirs(filepath.Join(*out, "manifest.json"), append(data, '\n'), 0o644, 0o700); err != nil {
 		fmt.Fprintf(stderr, "palletc build: %v\n", err)
 		return exitInput
 	}
 	fmt.Fprintf(stdout, "wrote %d scripts and manifest.json to %s\n", len(scripts), *out)
 	return exitOK
-}
-
-// writeAtomic writes through a temporary file and a rename, so a reader
-// never sees a half-written script.
-func writeAtomic(path string, data []byte, mode os.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".palletc-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 func cmdCheck(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {

@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/palletops/pallet/internal/atomicfile"
 	"io"
 	"net"
 	"os"
@@ -265,32 +266,10 @@ func (p *Provider) writeRecord(rec record) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(p.recordPath(rec.ID), append(b, '\n'), 0o644); err != nil {
+	if err := atomicfile.Write(p.recordPath(rec.ID), append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("nspawn: save node %s: %w", rec.Name, err)
 	}
 	return nil
-}
-
-// writeFileAtomic writes via a temporary file and rename, so a reader (or
-// a crash) never sees a half-written state file.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // Nodes lists the nodes in the state dir, by group then name.
