@@ -19,14 +19,15 @@ import (
 // systemd-nspawn or debootstrap, and under -short.
 
 const integrationScript = `#!/bin/bash
-echo "::pallet::v1 begin 1/2 base whoami"
+m="::pallet::v1${PALLET_NONCE:+ $PALLET_NONCE}"
+echo "$m begin 1/2 base whoami"
 echo "uid=$(id -u) mode=$PALLET_MODE"
 cat
-echo "::pallet::v1 end 1/2 changed 3"
-echo "::pallet::v1 begin 2/2 base release"
+echo "$m end 1/2 changed 3"
+echo "$m begin 2/2 base release"
 . /etc/os-release; printf '%s' "$ID"
-echo "::pallet::v1 end 2/2 ok 1"
-echo "::pallet::v1 done 1 1 0 0 0"
+echo "$m end 2/2 ok 1"
+echo "$m done 1 1 0 0 0"
 `
 
 func integrationOptions(t *testing.T, nodes []provider.Node) runner.Options {
@@ -76,7 +77,7 @@ func TestOpenSSHRoot(t *testing.T) {
 func checkCancelStopsScript(t *testing.T, conn *runner.Conn) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
-	slow := "#!/bin/bash\necho '::pallet::v1 begin 1/1 a sleep'\nsleep 300\n"
+	slow := "#!/bin/bash\necho \"::pallet::v1 $PALLET_NONCE begin 1/1 a sleep\"\nsleep 300\n"
 	start := time.Now()
 	_, err := conn.RunPhase(ctx, runner.Phase{Name: "slow", Script: []byte(slow)}, func(e runner.Event) {
 		if e.Kind == runner.EventBegin {
@@ -87,7 +88,7 @@ func checkCancelStopsScript(t *testing.T, conn *runner.Conn) {
 		t.Errorf("cancel: err %v after %v", err, time.Since(start))
 	}
 	out, err := conn.RunPhase(t.Context(), runner.Phase{Name: "look", Script: []byte(
-		"#!/bin/bash\necho '::pallet::v1 begin 1/1 a look'\npgrep -x sleep || true; ls -d /tmp/pallet-* 2>/dev/null | grep -v \"$(dirname \"$0\")\" || true\necho '::pallet::v1 end 1/1 ok 0'\necho '::pallet::v1 done 1 0 0 0 0'\n")}, nil)
+		"#!/bin/bash\nm=\"::pallet::v1 $PALLET_NONCE\"\necho \"$m begin 1/1 a look\"\npgrep -x sleep || true; ls -d /tmp/pallet-* 2>/dev/null | grep -v \"$(dirname \"$0\")\" || true\necho \"$m end 1/1 ok 0\"\necho \"$m done 1 0 0 0 0\"\n")}, nil)
 	if err != nil || len(out.Steps[0].Tail) != 0 {
 		t.Errorf("after cancel, left running or behind: %q, %v", out.Steps[0].Tail, err)
 	}

@@ -48,7 +48,10 @@ func (c *Conn) RunPhase(ctx context.Context, p Phase, onEvent EventFunc) (PhaseR
 	if c.user != "root" && c.opts.SudoPassword != "" {
 		prompt = "[pallet-sudo-" + randomHex(8) + "]"
 	}
-	tr := newTracker(node, p.Name, p.Check, c.opts.TailLines, prompt, onEvent)
+	// A fresh nonce per phase: the script prints it in every status line
+	// and only lines with it count, so output cannot fake a step's status.
+	nonce := randomHex(16)
+	tr := newTracker(node, p.Name, p.Check, c.opts.TailLines, prompt, nonce, onEvent)
 	fail := func(err error) (PhaseResult, error) {
 		r := tr.result()
 		r.Duration = time.Since(start)
@@ -80,7 +83,7 @@ func (c *Conn) RunPhase(ctx context.Context, p Phase, onEvent EventFunc) (PhaseR
 		return fail(fmt.Errorf("node %s phase %s: %w", node, p.Name, err))
 	}
 	defer stdin.Close()
-	cmd := phaseCommand(dir, script, p.Check, c.sudoMode(), prompt, c.opts.KeepScripts)
+	cmd := phaseCommand(dir, script, p.Check, nonce, c.sudoMode(), prompt, c.opts.KeepScripts)
 	if err := sess.Start(cmd); err != nil {
 		return fail(fmt.Errorf("node %s phase %s: start script: %w", node, p.Name, err))
 	}
@@ -233,15 +236,20 @@ func (c *Conn) sudoMode() sudoMode {
 //     shell reads it into a variable and pipes it to sudo -S with the
 //     builtin printf, so it is never in an argv, the environment or a file,
 //     and sudo sees EOF after it, so a wrong password fails at once;
+//   - PALLET_MODE and PALLET_NONCE (the token status lines must carry) are
+//     set by env inside the wrapper run as root, after sudo, whose
+//     env_reset would drop them otherwise;
 //   - the script's stdin is /dev/null, so nothing it runs can read the
 //     password or the watchdog's stdin; sudo -k makes sudo always consume
 //     the password instead of leaving it unread.
-func phaseCommand(dir, script string, check bool, mode sudoMode, prompt string, keep bool) string {
+func phaseCommand(dir, script string, check bool, nonce string, mode sudoMode, prompt string, keep bool) string {
 	pmode := "apply"
 	if check {
 		pmode = "check"
 	}
-	wrapper := `set -m; env PALLET_MODE=` + pmode + ` bash "$0" </dev/null & p=$!; set +m; ` +
+	// The nonce is hex (randomHex), safe unquoted; it is passed like
+	// PALLET_MODE, inside the root wrapper, so sudo's env_reset keeps it.
+	wrapper := `set -m; env PALLET_MODE=` + pmode + ` PALLET_NONCE=` + nonce + ` bash "$0" </dev/null & p=$!; set +m; ` +
 		`trap "kill -TERM -- -$p 2>/dev/null; wait $p 2>/dev/null; exit 143" HUP INT TERM; wait $p`
 	run := "bash -c " + shellQuote(wrapper) + ` "$s" </dev/null`
 	switch mode {

@@ -149,6 +149,7 @@ type tracker struct {
 	onEvent  EventFunc
 	tailN    int
 	prompt   string // sudo prompt to strip, "" when sudo does not prompt
+	nonce    string // the PALLET_NONCE status lines must carry
 	prompts  int    // how many times the prompt was seen
 	current  int    // index into res.Steps of the step begun and not ended, -1 if none
 	tails    []tail
@@ -156,7 +157,7 @@ type tracker struct {
 	byNumber map[int]int
 }
 
-func newTracker(node, phase string, check bool, tailN int, prompt string, onEvent EventFunc) *tracker {
+func newTracker(node, phase string, check bool, tailN int, prompt, nonce string, onEvent EventFunc) *tracker {
 	if tailN <= 0 {
 		tailN = DefaultTailLines
 	}
@@ -165,6 +166,7 @@ func newTracker(node, phase string, check bool, tailN int, prompt string, onEven
 		onEvent:  onEvent,
 		tailN:    tailN,
 		prompt:   prompt,
+		nonce:    nonce,
 		current:  -1,
 		loose:    tail{n: tailN},
 		byNumber: map[int]int{},
@@ -214,7 +216,7 @@ func (t *tracker) line(s string) {
 			return
 		}
 	}
-	before, st, ok := ParseStatusLine(s)
+	before, st, ok := ParseStatusLine(s, t.nonce)
 	if !ok {
 		t.output(s)
 		return

@@ -371,20 +371,26 @@ type step struct {
 	status            string // ok, changed, failed, ... ; "" means body decides via exit
 }
 
-// script builds a contract-following bash script from steps.
+// script builds a contract-following bash script from steps. Its status
+// lines carry PALLET_NONCE, as the compiled scripts' do.
 func script(steps ...step) []byte {
 	var b strings.Builder
 	b.WriteString("#!/bin/bash\nset -u\nok=0 changed=0 would=0 ran=0 failed=0\n")
+	b.WriteString(statusMark)
 	n := len(steps)
 	for i, st := range steps {
-		fmt.Fprintf(&b, "echo '::pallet::v1 begin %d/%d %s %s'\n", i+1, n, st.crate, st.name)
+		fmt.Fprintf(&b, "echo \"$m begin %d/%d %s %s\"\n", i+1, n, st.crate, st.name)
 		fmt.Fprintf(&b, "if ( %s\n ); then s=%s; else s=failed; fi\n", orTrue(st.body), orDefault(st.status, "ran"))
-		fmt.Fprintf(&b, "echo \"::pallet::v1 end %d/%d $s 5\"\n", i+1, n)
+		fmt.Fprintf(&b, "echo \"$m end %d/%d $s 5\"\n", i+1, n)
 		b.WriteString(`case $s in ok) ok=$((ok+1));; changed) changed=$((changed+1));; would-change) would=$((would+1));; ran) ran=$((ran+1));; failed) failed=$((failed+1)); exit 1;; esac` + "\n")
 	}
-	b.WriteString("echo \"::pallet::v1 done $ok $changed $would $ran $failed\"\n")
+	b.WriteString("echo \"$m done $ok $changed $would $ran $failed\"\n")
 	return []byte(b.String())
 }
+
+// statusMark sets $m to the status line marker with the run's nonce, as
+// templates/runtime.sh does, for hand-written test scripts.
+const statusMark = "m=\"::pallet::v1${PALLET_NONCE:+ $PALLET_NONCE}\"\n"
 
 func orTrue(s string) string { return orDefault(s, "true") }
 

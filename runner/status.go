@@ -9,7 +9,8 @@ import (
 
 // StatusMarker starts every status line a compiled script prints. It may
 // appear anywhere in a line: output printed without a trailing newline comes
-// before it on the same line.
+// before it on the same line. When the script was given a nonce
+// (PALLET_NONCE), the nonce and a space follow the marker.
 const StatusMarker = "::pallet::v1 "
 
 // StepStatus is how a step ended, as the script reports it.
@@ -90,16 +91,24 @@ type StatusLine struct {
 }
 
 // ParseStatusLine looks for a status line in one line of script output
-// (without its newline). It returns the output text that came before the
-// marker, and ok=false with before set to the whole line when the line holds
-// no well-formed status. A malformed status line is kept as output rather than
-// dropped so that nothing the node printed is lost.
-func ParseStatusLine(line string) (before string, st StatusLine, ok bool) {
-	i := strings.Index(line, StatusMarker)
+// (without its newline). nonce is the PALLET_NONCE the script was run with:
+// only status lines carrying it count, so that a step printing something
+// that looks like a status line cannot fake one; "" is for scripts run
+// without one (by hand), whose lines carry none. It returns the output text
+// that came before the marker, and ok=false with before set to the whole
+// line when the line holds no well-formed status. A malformed status line is
+// kept as output rather than dropped so that nothing the node printed is
+// lost.
+func ParseStatusLine(line, nonce string) (before string, st StatusLine, ok bool) {
+	marker := StatusMarker
+	if nonce != "" {
+		marker += nonce + " "
+	}
+	i := strings.Index(line, marker)
 	if i < 0 {
 		return line, StatusLine{}, false
 	}
-	st, err := parseStatusFields(line[i+len(StatusMarker):])
+	st, err := parseStatusFields(line[i+len(marker):])
 	if err != nil {
 		return line, StatusLine{}, false
 	}

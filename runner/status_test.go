@@ -12,58 +12,82 @@ import (
 func TestParseStatusLine(t *testing.T) {
 	tests := []struct {
 		name   string
+		nonce  string
 		line   string
 		before string
 		want   StatusLine
 		ok     bool
 	}{
-		{"begin", "::pallet::v1 begin 1/3 java install openjdk 17",
+		// Without a nonce: scripts run by hand.
+		{"begin", "", "::pallet::v1 begin 1/3 java install openjdk 17",
 			"", StatusLine{Kind: KindBegin, N: 1, Total: 3, Crate: "java", Name: "install openjdk 17"}, true},
-		{"end with message", "::pallet::v1 end 2/3 failed 1500 did not converge",
+		{"end with message", "", "::pallet::v1 end 2/3 failed 1500 did not converge",
 			"", StatusLine{Kind: KindEnd, N: 2, Total: 3, Status: StatusFailed, Duration: 1500 * time.Millisecond, Message: "did not converge"}, true},
-		{"end without message", "::pallet::v1 end 3/3 would-change 0",
+		{"end without message", "", "::pallet::v1 end 3/3 would-change 0",
 			"", StatusLine{Kind: KindEnd, N: 3, Total: 3, Status: StatusWouldChange}, true},
-		{"done", "::pallet::v1 done 1 2 3 4 0",
+		{"done", "", "::pallet::v1 done 1 2 3 4 0",
 			"", StatusLine{Kind: KindDone, Counts: Counts{OK: 1, Changed: 2, WouldChange: 3, Ran: 4}}, true},
-		{"marker mid-line", "Reading package lists... Done::pallet::v1 end 1/1 changed 12",
+		{"marker mid-line", "", "Reading package lists... Done::pallet::v1 end 1/1 changed 12",
 			"Reading package lists... Done", StatusLine{Kind: KindEnd, N: 1, Total: 1, Status: StatusChanged, Duration: 12 * time.Millisecond}, true},
-		{"plain output", "hello world", "hello world", StatusLine{}, false},
-		{"marker without space", "::pallet::v1", "::pallet::v1", StatusLine{}, false},
-		{"unknown kind", "::pallet::v1 start 1/2 a b", "::pallet::v1 start 1/2 a b", StatusLine{}, false},
-		{"unknown status", "::pallet::v1 end 1/2 great 5", "::pallet::v1 end 1/2 great 5", StatusLine{}, false},
-		{"n beyond total", "::pallet::v1 begin 3/2 a b", "::pallet::v1 begin 3/2 a b", StatusLine{}, false},
-		{"begin without name", "::pallet::v1 begin 1/2 java", "::pallet::v1 begin 1/2 java", StatusLine{}, false},
-		{"bad duration", "::pallet::v1 end 1/2 ok soon", "::pallet::v1 end 1/2 ok soon", StatusLine{}, false},
-		{"done short", "::pallet::v1 done 1 2 3", "::pallet::v1 done 1 2 3", StatusLine{}, false},
-		{"version 2 is not ours", "::pallet::v2 done 0 0 0 0 0", "::pallet::v2 done 0 0 0 0 0", StatusLine{}, false},
+		{"plain output", "", "hello world", "hello world", StatusLine{}, false},
+		{"marker without space", "", "::pallet::v1", "::pallet::v1", StatusLine{}, false},
+		{"unknown kind", "", "::pallet::v1 start 1/2 a b", "::pallet::v1 start 1/2 a b", StatusLine{}, false},
+		{"unknown status", "", "::pallet::v1 end 1/2 great 5", "::pallet::v1 end 1/2 great 5", StatusLine{}, false},
+		{"n beyond total", "", "::pallet::v1 begin 3/2 a b", "::pallet::v1 begin 3/2 a b", StatusLine{}, false},
+		{"begin without name", "", "::pallet::v1 begin 1/2 java", "::pallet::v1 begin 1/2 java", StatusLine{}, false},
+		{"bad duration", "", "::pallet::v1 end 1/2 ok soon", "::pallet::v1 end 1/2 ok soon", StatusLine{}, false},
+		{"done short", "", "::pallet::v1 done 1 2 3", "::pallet::v1 done 1 2 3", StatusLine{}, false},
+		{"version 2 is not ours", "", "::pallet::v2 done 0 0 0 0 0", "::pallet::v2 done 0 0 0 0 0", StatusLine{}, false},
+		{"a nonce line read without one", "", "::pallet::v1 5eed end 1/2 ok 3", "::pallet::v1 5eed end 1/2 ok 3", StatusLine{}, false},
+
+		// With the run's nonce: only lines carrying it are status lines.
+		{"nonce begin", "5eed", "::pallet::v1 5eed begin 1/3 java install openjdk 17",
+			"", StatusLine{Kind: KindBegin, N: 1, Total: 3, Crate: "java", Name: "install openjdk 17"}, true},
+		{"nonce end", "5eed", "::pallet::v1 5eed end 2/3 failed 1500 did not converge",
+			"", StatusLine{Kind: KindEnd, N: 2, Total: 3, Status: StatusFailed, Duration: 1500 * time.Millisecond, Message: "did not converge"}, true},
+		{"nonce done", "5eed", "::pallet::v1 5eed done 1 2 3 4 0",
+			"", StatusLine{Kind: KindDone, Counts: Counts{OK: 1, Changed: 2, WouldChange: 3, Ran: 4}}, true},
+		{"nonce mid-line", "5eed", "Done::pallet::v1 5eed end 1/1 changed 12",
+			"Done", StatusLine{Kind: KindEnd, N: 1, Total: 1, Status: StatusChanged, Duration: 12 * time.Millisecond}, true},
+		{"spoof without nonce", "5eed", "hello ::pallet::v1 end 1/2 failed 3 spoof",
+			"hello ::pallet::v1 end 1/2 failed 3 spoof", StatusLine{}, false},
+		{"spoof with a wrong nonce", "5eed", "::pallet::v1 beef end 1/2 failed 3 spoof",
+			"::pallet::v1 beef end 1/2 failed 3 spoof", StatusLine{}, false},
+		{"spoof with the nonce as a prefix", "5eed", "::pallet::v1 5eedx end 1/2 failed 3 spoof",
+			"::pallet::v1 5eedx end 1/2 failed 3 spoof", StatusLine{}, false},
+		{"spoof before the real line", "5eed", "x ::pallet::v1 end 1/2 failed 3::pallet::v1 5eed end 1/2 ok 4",
+			"x ::pallet::v1 end 1/2 failed 3", StatusLine{Kind: KindEnd, N: 1, Total: 2, Status: StatusOK, Duration: 4 * time.Millisecond}, true},
+		{"nonce, malformed", "5eed", "::pallet::v1 5eed end 1/2 great 5", "::pallet::v1 5eed end 1/2 great 5", StatusLine{}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before, got, ok := ParseStatusLine(tt.line)
+			before, got, ok := ParseStatusLine(tt.line, tt.nonce)
 			if ok != tt.ok || before != tt.before {
-				t.Fatalf("ParseStatusLine(%q) = before %q ok %v; want before %q ok %v", tt.line, before, ok, tt.before, tt.ok)
+				t.Fatalf("ParseStatusLine(%q, %q) = before %q ok %v; want before %q ok %v", tt.line, tt.nonce, before, ok, tt.before, tt.ok)
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("ParseStatusLine(%q) mismatch (-want +got):\n%s", tt.line, diff)
+				t.Errorf("ParseStatusLine(%q, %q) mismatch (-want +got):\n%s", tt.line, tt.nonce, diff)
 			}
 		})
 	}
 }
 
 // trackerInput is a phase's output with a sudo prompt glued to the first
-// status line, output without newline before a marker, and a failing step
-// that prints more lines than the tail keeps.
+// status line, a step printing a status line without the run's nonce (mere
+// output), output without newline before a marker, and a failing step that
+// prints more lines than the tail keeps.
 func trackerInput() string {
 	var b strings.Builder
 	b.WriteString("[prompt]preamble\n")
-	b.WriteString("::pallet::v1 begin 1/2 base update apt\n")
+	b.WriteString("::pallet::v1 n0nce begin 1/2 base update apt\n")
 	b.WriteString("Hit:1 http://deb\n")
-	b.WriteString("no newline::pallet::v1 end 1/2 changed 40\n")
-	b.WriteString("::pallet::v1 begin 2/2 java install jdk\n")
+	b.WriteString("hello ::pallet::v1 end 1/2 failed 3 spoof\n")
+	b.WriteString("no newline::pallet::v1 n0nce end 1/2 changed 40\n")
+	b.WriteString("::pallet::v1 n0nce begin 2/2 java install jdk\n")
 	for i := 1; i <= 25; i++ {
 		fmt.Fprintf(&b, "line %d\r\n", i)
 	}
-	b.WriteString("::pallet::v1 end 2/2 failed 7 did not converge\n")
+	b.WriteString("::pallet::v1 n0nce end 2/2 failed 7 did not converge\n")
 	b.WriteString("trailing without newline")
 	return b.String()
 }
@@ -73,7 +97,7 @@ func TestTrackerSplitsAnyChunking(t *testing.T) {
 	var reference PhaseResult
 	for _, chunk := range []int{1, 2, 7, 64, len(input)} {
 		var events []Event
-		tr := newTracker("n1", "configure", false, 0, "[prompt]", func(e Event) { events = append(events, e) })
+		tr := newTracker("n1", "configure", false, 0, "[prompt]", "n0nce", func(e Event) { events = append(events, e) })
 		var partial []byte
 		for i := 0; i < len(input); i += chunk {
 			partial = tr.feed(partial, []byte(input[i:min(i+chunk, len(input))]))
@@ -100,7 +124,7 @@ func checkTrackerResult(t *testing.T, got PhaseResult, events []Event) {
 	if s1.Status != StatusChanged || s1.Duration != 40*time.Millisecond || s1.Crate != "base" || s1.Name != "update apt" {
 		t.Errorf("step 1 = %+v", s1)
 	}
-	if diff := cmp.Diff([]string{"Hit:1 http://deb", "no newline"}, s1.Tail); diff != "" {
+	if diff := cmp.Diff([]string{"Hit:1 http://deb", "hello ::pallet::v1 end 1/2 failed 3 spoof", "no newline"}, s1.Tail); diff != "" {
 		t.Errorf("step 1 tail (-want +got):\n%s", diff)
 	}
 	if s2.Status != StatusFailed || s2.Message != "did not converge" {
@@ -139,7 +163,7 @@ func checkTrackerResult(t *testing.T, got PhaseResult, events []Event) {
 }
 
 func TestTrackerBoundsLongLines(t *testing.T) {
-	tr := newTracker("n", "p", false, 3, "", nil)
+	tr := newTracker("n", "p", false, 3, "", "", nil)
 	tr.feed(nil, []byte(strings.Repeat("x", 3*maxLineBytes)))
 	if r := tr.result(); len(r.Output) != 3 {
 		t.Fatalf("a 3*max line without newline gives %d lines, want 3", len(r.Output))

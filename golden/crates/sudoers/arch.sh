@@ -17,15 +17,26 @@ case $PALLET_MODE in
     exit 2
     ;;
 esac
+# PALLET_NONCE is a random token pallet-run passes with each run and that
+# every status line carries, so output that merely looks like a status line
+# is not taken for one. Run by hand, without it, the lines have no token.
+# It is not exported: nothing the steps run sees it.
+PALLET_NONCE=${PALLET_NONCE:-}
+if [[ ! $PALLET_NONCE =~ ^[A-Za-z0-9]*$ ]]; then
+  echo "pallet: PALLET_NONCE must be letters and digits" >&2
+  exit 2
+fi
+export -n PALLET_NONCE
+PALLET_MARK="::pallet::v1${PALLET_NONCE:+ $PALLET_NONCE}"
 PALLET_RC=0
 PALLET_OK=0
 PALLET_CHANGED=0
 PALLET_WOULD=0
 PALLET_RAN=0
 
-# Status lines: ::pallet::v1 begin N/TOTAL CRATE NAME...
-#               ::pallet::v1 end N/TOTAL STATUS MS [MESSAGE...]
-#               ::pallet::v1 done OK CHANGED WOULD-CHANGE RAN FAILED
+# Status lines: ::pallet::v1 [NONCE] begin N/TOTAL CRATE NAME...
+#               ::pallet::v1 [NONCE] end N/TOTAL STATUS MS [MESSAGE...]
+#               ::pallet::v1 [NONCE] done OK CHANGED WOULD-CHANGE RAN FAILED
 pallet_now_ms() {
   if [[ -n ${EPOCHREALTIME:-} ]]; then
     local t=${EPOCHREALTIME/[.,]/}
@@ -36,7 +47,7 @@ pallet_now_ms() {
 }
 
 pallet_done() {
-  printf '::pallet::v1 done %d %d %d %d %d\n' "$PALLET_OK" "$PALLET_CHANGED" "$PALLET_WOULD" "$PALLET_RAN" "$1"
+  printf '%s done %d %d %d %d %d\n' "$PALLET_MARK" "$PALLET_OK" "$PALLET_CHANGED" "$PALLET_WOULD" "$PALLET_RAN" "$1"
 }
 
 # pallet_part runs one part of a step in a subshell with errexit in force
@@ -65,39 +76,39 @@ pallet_test() {
 pallet_step() {
   local n=$1 crate=$2 name=$3 check=$4 apply=$5 start
   start=$(pallet_now_ms)
-  printf '::pallet::v1 begin %s/%s %s %s\n' "$n" "$PALLET_TOTAL" "$crate" "$name"
+  printf '%s begin %s/%s %s %s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" "$crate" "$name"
   if [[ -n $check ]]; then
     pallet_test "$check"
     if ((PALLET_RC == 0)); then
       PALLET_OK=$((PALLET_OK + 1))
-      printf '::pallet::v1 end %s/%s ok %d\n' "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+      printf '%s end %s/%s ok %d\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
       return 0
     fi
   fi
   if [[ $PALLET_MODE == check ]]; then
     PALLET_WOULD=$((PALLET_WOULD + 1))
-    printf '::pallet::v1 end %s/%s would-change %d\n' "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+    printf '%s end %s/%s would-change %d\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
     return 0
   fi
   pallet_part "$apply" </dev/null
   if ((PALLET_RC != 0)); then
-    printf '::pallet::v1 end %s/%s failed %d exit status %d\n' "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start)) "$PALLET_RC"
+    printf '%s end %s/%s failed %d exit status %d\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start)) "$PALLET_RC"
     pallet_done 1
     exit 1
   fi
   if [[ -z $check ]]; then
     PALLET_RAN=$((PALLET_RAN + 1))
-    printf '::pallet::v1 end %s/%s ran %d\n' "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+    printf '%s end %s/%s ran %d\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
     return 0
   fi
   pallet_test "$check"
   if ((PALLET_RC != 0)); then
-    printf '::pallet::v1 end %s/%s failed %d did not converge\n' "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+    printf '%s end %s/%s failed %d did not converge\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
     pallet_done 1
     exit 1
   fi
   PALLET_CHANGED=$((PALLET_CHANGED + 1))
-  printf '::pallet::v1 end %s/%s changed %d\n' "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+  printf '%s end %s/%s changed %d\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
 }
 
 # pallet_file_is PATH MODE OWNER GROUP succeeds when PATH is a regular file
