@@ -471,7 +471,7 @@ func nodeTable(w io.Writer, nodes []provider.Node) {
 		if n.Port != 0 {
 			port = strconv.Itoa(n.Port)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", n.Name, n.Group, n.Host, port, user, n.OS, boot)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", clean(n.Name), clean(n.Group), clean(n.Host), port, clean(user), clean(n.OS), boot)
 	}
 	tw.Flush()
 }
@@ -610,7 +610,7 @@ func cmdDestroy(ctx context.Context, fs *flag.FlagSet, args []string, stdout, st
 		return exitInput
 	}
 	for _, n := range doomed {
-		fmt.Fprintf(stdout, "destroyed %s (%s)\n", n.Name, n.Host)
+		fmt.Fprintf(stdout, "destroyed %s (%s)\n", clean(n.Name), clean(n.Host))
 	}
 	return exitOK
 }

@@ -110,10 +110,10 @@ func convergeRecap(w io.Writer, rep *converge.Report) {
 		if len(names) == 0 {
 			return "none"
 		}
-		return strings.Join(names, ", ")
+		return clean(strings.Join(names, ", "))
 	}
 	fmt.Fprintf(w, "created: %s; destroyed: %s; bootstrapped: %s\n", list(d.Created), list(d.Destroyed), list(d.Bootstrapped))
 	for _, p := range d.Problems {
-		fmt.Fprintf(w, "PROBLEM: %s\n", p)
+		fmt.Fprintf(w, "PROBLEM: %s\n", cleanLines(p))
 	}
 }

@@ -59,20 +59,22 @@ func (o *output) attach(opts *lift.Options) {
 	opts.OnNodeDone = o.nodeDone
 }
 
+// Everything printed that a node or provider chose (names, step names,
+// messages, error texts with output tails) goes through clean first.
 func (o *output) event(e runner.Event) {
 	switch e.Kind {
 	case runner.EventBegin:
 		if o.live {
-			o.set(e.Node, fmt.Sprintf("%s %d/%d %s: %s", e.Phase, e.Step.N, e.Step.Total, e.Step.Crate, e.Step.Name))
+			o.set(e.Node, fmt.Sprintf("%s %d/%d %s: %s", clean(e.Phase), e.Step.N, e.Step.Total, clean(e.Step.Crate), clean(e.Step.Name)))
 		}
 	case runner.EventEnd:
 		if !o.live {
 			msg := ""
 			if e.Step.Message != "" {
-				msg = " (" + e.Step.Message + ")"
+				msg = " (" + clean(e.Step.Message) + ")"
 			}
 			o.mu.Lock()
-			fmt.Fprintf(o.w, "%s %s step %d/%d %s: %s%s\n", e.Node, e.Phase, e.Step.N, e.Step.Total, e.Step.Crate, e.Step.Status, msg)
+			fmt.Fprintf(o.w, "%s %s step %d/%d %s: %s%s\n", clean(e.Node), clean(e.Phase), e.Step.N, e.Step.Total, clean(e.Step.Crate), clean(string(e.Step.Status)), msg)
 			o.mu.Unlock()
 		}
 	}
@@ -85,7 +87,7 @@ func (o *output) nodeDone(nr lift.NodeReport) {
 		return
 	}
 	o.mu.Lock()
-	fmt.Fprintf(o.w, "%s: %s\n", nr.Node.Name, line)
+	fmt.Fprintf(o.w, "%s: %s\n", clean(nr.Node.Name), line)
 	o.mu.Unlock()
 }
 
@@ -108,7 +110,7 @@ func nodeStatusText(nr lift.NodeReport) string {
 func (o *output) set(node, line string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.lines[node] = line
+	o.lines[clean(node)] = clean(line)
 	o.dirty = true
 }
 
@@ -181,13 +183,13 @@ func recap(w io.Writer, rep *lift.Report) {
 			unreach = 1
 		}
 		c := n.Counts
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", n.Node.Name, n.Status, c.OK, c.Changed, c.WouldChange, c.Ran, c.Failed, unreach, n.Duration.Round(10*time.Millisecond))
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", clean(n.Node.Name), n.Status, c.OK, c.Changed, c.WouldChange, c.Ran, c.Failed, unreach, n.Duration.Round(10*time.Millisecond))
 	}
 	tw.Flush()
 
 	for _, n := range rep.Nodes {
 		for _, s := range n.Skipped {
-			fmt.Fprintf(w, "%s: skipped %s: %s\n", n.Node.Name, s.Phase, s.Reason)
+			fmt.Fprintf(w, "%s: skipped %s: %s\n", clean(n.Node.Name), clean(s.Phase), clean(s.Reason))
 		}
 	}
 	for _, n := range rep.Nodes {
@@ -195,10 +197,10 @@ func recap(w io.Writer, rep *lift.Report) {
 		case lift.StatusOK:
 			continue
 		case lift.StatusUnreachable:
-			fmt.Fprintf(w, "\n%s %s: %s\n", strings.ToUpper(string(n.Status)), n.Node.Name, errText(n))
+			fmt.Fprintf(w, "\n%s %s: %s\n", strings.ToUpper(string(n.Status)), clean(n.Node.Name), errText(n))
 			continue
 		}
-		fmt.Fprintf(w, "\n%s %s", strings.ToUpper(string(n.Status)), n.Node.Name)
+		fmt.Fprintf(w, "\n%s %s", strings.ToUpper(string(n.Status)), clean(n.Node.Name))
 		var step *runner.StepResult
 		var phase string
 		for _, ph := range n.Phases {
@@ -208,7 +210,7 @@ func recap(w io.Writer, rep *lift.Report) {
 			}
 		}
 		if step != nil {
-			fmt.Fprintf(w, ": phase %s, step %d/%d, crate %s: %s\n", phase, step.N, step.Total, step.Crate, step.Name)
+			fmt.Fprintf(w, ": phase %s, step %d/%d, crate %s: %s\n", clean(phase), step.N, step.Total, clean(step.Crate), clean(step.Name))
 		} else {
 			fmt.Fprintln(w)
 		}
@@ -232,11 +234,12 @@ func recap(w io.Writer, rep *lift.Report) {
 }
 
 // errText is a node's error without the "node NAME: " the runner starts
-// it with, since the recap already names the node.
+// it with, since the recap already names the node, cleaned for the
+// terminal (it may quote what the node printed).
 func errText(n lift.NodeReport) string {
 	if n.Err == nil {
 		return ""
 	}
 	msg := strings.TrimPrefix(n.Err.Error(), "node "+n.Node.Name+": ")
-	return strings.TrimPrefix(msg, "node "+n.Node.Name+" ")
+	return cleanLines(strings.TrimPrefix(msg, "node "+n.Node.Name+" "))
 }

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/palletops/pallet/lift"
+	"github.com/palletops/pallet/provider"
+	"github.com/palletops/pallet/runner"
+)
+
+// hostile holds what a script or a provider could put in a name or a
+// message to take over the terminal: clear screen, a window title, a
+// C1 CSI, a bidi override, a carriage return, invalid UTF-8.
+const hostile = "a\x1b[2J\x1b]0;owned\x07b\u009b31m\u202ec\rd\te\xff"
+
+func checkClean(t *testing.T, what, out string) {
+	t.Helper()
+	for _, bad := range []string{"\x1b", "\x07", "\u009b", "\u202e", "\r", "\xff"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("%s prints %q raw:\n%q", what, bad, out)
+		}
+	}
+}
+
+func TestClean(t *testing.T) {
+	if got, want := clean(hostile), "a[2J]0;ownedb31mcd e"; got != want {
+		t.Errorf("clean = %q, want %q", got, want)
+	}
+	if got := clean("plain ascii – and ünïcode"); got != "plain ascii – and ünïcode" {
+		t.Errorf("clean changed clean text: %q", got)
+	}
+	if got, want := cleanLines("one\x1b[1m\r\ntwo\tthree"), "one[1m\ntwo three"; got != want {
+		t.Errorf("cleanLines = %q, want %q", got, want)
+	}
+}
+
+func TestOutputStripsControlCharacters(t *testing.T) {
+	var buf bytes.Buffer
+	o := newOutput(&buf, false)
+	step := runner.StepResult{N: 1, Total: 1, Crate: "exec" + hostile, Name: "step" + hostile, Status: runner.StatusFailed, Message: "msg" + hostile}
+	o.event(runner.Event{Node: "node" + hostile, Phase: "configure", Kind: runner.EventEnd, Step: step})
+	node := provider.Node{Name: "web" + hostile, Host: "h" + hostile}
+	o.nodeDone(lift.NodeReport{Node: node, Status: lift.StatusFailed})
+	checkClean(t, "progress", buf.String())
+	if !strings.Contains(buf.String(), "(msga[2J]0;ownedb31mcd e)") {
+		t.Errorf("progress lost the printable text:\n%q", buf.String())
+	}
+
+	buf.Reset()
+	rep := &lift.Report{Command: "lift", Phases: []string{"configure"}, Provider: "lab", Nodes: []lift.NodeReport{
+		{Node: node, Status: lift.StatusFailed,
+			Phases:  []runner.PhaseResult{{Phase: "configure", Steps: []runner.StepResult{step}}},
+			Skipped: []lift.SkippedPhase{{Phase: "backup", Reason: "why" + hostile}},
+			Err:     errors.New("node web: step failed\n    output" + hostile + "\n    more")},
+		{Node: provider.Node{Name: "db" + hostile}, Status: lift.StatusUnreachable, Err: errors.New("cannot connect: " + hostile)},
+	}}
+	recap(&buf, rep)
+	checkClean(t, "recap", buf.String())
+	if !strings.Contains(buf.String(), "\n    outputa[2J]0;ownedb31mcd e\n    more\n") {
+		t.Errorf("recap should keep the error's lines:\n%s", buf.String())
+	}
+
+	buf.Reset()
+	nodeTable(&buf, []provider.Node{node})
+	checkClean(t, "nodes", buf.String())
+}
