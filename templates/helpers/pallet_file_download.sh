@@ -1,31 +1,22 @@
-# pallet_file_download URL PATH SHA256 MODE OWNER GROUP downloads URL with
-# curl or wget into a temporary file beside PATH, checks its sha256, gives it
-# its owner, group and mode, and only then renames it over PATH. A failed
-# download or a wrong checksum leaves PATH as it was and no temporary file.
+# pallet_file_download URL PATH SHA256 MODE OWNER GROUP makes PATH the file
+# at URL with that owner, group and mode. A regular file already there with
+# the sha256 only gets its owner, group and mode. Otherwise URL is
+# downloaded with curl or wget into a temporary file beside PATH, its sha256
+# checked, its owner, group and mode given, and only then is it renamed over
+# PATH. A failed download or a wrong checksum leaves PATH as it was and no
+# temporary file. Who writes is pallet_file_writer's answer (as for
+# pallet_write_file).
 pallet_file_download() {
-  local url=$1 path=$2 sha=$3 mode=$4 owner=$5 group=$6 dir tmp have
+  local url=$1 path=$2 sha=$3 mode=$4 owner=$5 group=$6 dir who
   dir=$(dirname -- "$path")
   if [[ ! -d $dir ]]; then
     echo "pallet: cannot download to $path: directory $dir does not exist (create it first, with the directory crate)" >&2
     return 1
   fi
-  tmp=$(mktemp "$dir/.pallet.XXXXXX")
-  # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
-  trap "rm -f -- $(printf '%q' "$tmp")" EXIT
-  if command -v curl >/dev/null 2>&1; then
-    curl -fsSL --retry 3 -o "$tmp" -- "$url"
-  elif command -v wget >/dev/null 2>&1; then
-    wget -q -O "$tmp" -- "$url"
+  who=$(pallet_file_writer "$path" "$owner") || return 1
+  if [[ $who == root ]]; then
+    pallet_file_download_as "$url" "$path" "$sha" "$mode" "$owner" "$group"
   else
-    echo "pallet: cannot download $url: neither curl nor wget is installed (install one first, with the package crate)" >&2
-    return 1
+    pallet_as_user "$who" 'pallet_file_download_as pallet_file_sha256_is pallet_file_set_meta' "$url" "$path" "$sha" "$mode" "$owner" "$group"
   fi
-  have=$(sha256sum <"$tmp")
-  have=${have%% *}
-  if [[ $have != "$sha" ]]; then
-    echo "pallet: $url has sha256 $have, not $sha: $path left as it was" >&2
-    return 1
-  fi
-  pallet_file_set_meta "$tmp" "$mode" "$owner" "$group"
-  mv -fT -- "$tmp" "$path"
 }

@@ -11,34 +11,30 @@
 #
 # LINE and MATCH reach awk through the environment, which, unlike awk -v,
 # does not interpret backslashes. A symlink is followed: its target is edited.
+# "set" writes as pallet_file_writer says: a symlink in a directory another
+# user owns is followed (and the file edited) as that user, or not at all.
 pallet_file_line() {
-  local op=$1 action=$2 path=$3 line=$4 match=$5 mode=$6 meta dir tmp owner group
-  if [[ -L $path ]]; then
-    path=$(readlink -f -- "$path")
-  fi
-  if [[ ! -e $path ]]; then
-    [[ $action == absent ]] && return 0
-    [[ $op == set ]] || return 1
-  elif [[ ! -f $path ]]; then
-    echo "pallet: $path is not a regular file" >&2
-    return 1
-  fi
+  local op=$1 action=$2 path=$3 line=$4 match=$5 mode=$6 who
   if [[ $op == is ]]; then
+    if [[ -L $path ]]; then
+      path=$(readlink -f -- "$path")
+    fi
+    if [[ ! -e $path ]]; then
+      [[ $action == absent ]]
+      return
+    fi
+    [[ -f $path ]] || return 1
     pallet_file_line_awk is "$action" "$line" "$match" <"$path"
     return
   fi
-  dir=$(dirname -- "$path")
-  tmp=$(mktemp "$dir/.pallet.XXXXXX")
-  # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
-  trap "rm -f -- $(printf '%q' "$tmp")" EXIT
-  if [[ -e $path ]]; then
-    meta=$(stat -c '%a %u %g' -- "$path")
-    read -r mode owner group <<<"$meta"
-    pallet_file_line_awk edit "$action" "$line" "$match" <"$path" >"$tmp"
-  else
-    owner=$(id -u) group=$(id -g)
-    pallet_file_line_awk edit "$action" "$line" "$match" </dev/null >"$tmp"
+  who=$(pallet_file_writer "$path" "$(stat -c %u -- "$path" 2>/dev/null || id -u)") || return 1
+  if [[ $who == root && -L $path ]]; then
+    path=$(readlink -f -- "$path")
+    who=$(pallet_file_writer "$path" "$(stat -c %u -- "$path" 2>/dev/null || id -u)") || return 1
   fi
-  pallet_file_set_meta "$tmp" "$mode" "$owner" "$group"
-  mv -fT -- "$tmp" "$path"
+  if [[ $who == root ]]; then
+    pallet_file_line_as "$action" "$path" "$line" "$match" "$mode"
+  else
+    pallet_as_user "$who" 'pallet_file_line_as pallet_file_line_awk pallet_file_set_meta' "$action" "$path" "$line" "$match" "$mode"
+  fi
 }

@@ -1,9 +1,15 @@
 # pallet_file_set_meta PATH MODE OWNER GROUP gives PATH exactly that owner,
 # group and octal mode. chown goes first because it may clear the setuid and
 # setgid bits; the mode is given with five digits because GNU chmod keeps a
-# directory's setuid and setgid bits for a shorter numeric mode.
+# directory's setuid and setgid bits for a shorter numeric mode. chown -h
+# never follows a symlink; chmod would, so PATH must be in a directory only
+# the caller controls (see pallet_file_writer), and a symlink is refused.
 pallet_file_set_meta() {
   local path=$1 mode=$2 owner=$3 group=$4
-  chown -- "$owner:$group" "$path"
+  if [[ -L $path ]]; then
+    echo "pallet: $path is a symlink: not setting its owner and mode through it" >&2
+    return 1
+  fi
+  chown -h -- "$owner:$group" "$path"
   chmod -- "$(printf '%05o' "$((8#$mode))")" "$path"
 }

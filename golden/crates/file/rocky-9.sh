@@ -111,6 +111,49 @@ pallet_step() {
   printf '%s end %s/%s changed %d\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
 }
 
+# pallet_as_user USER 'FUNC [HELPER...]' ARGS... runs FUNC ARGS as USER (a
+# name or uid: its uid, primary group and supplementary groups) in a fresh
+# bash that holds only FUNC and the HELPER functions it calls. Whatever that
+# does to files it does with USER's rights, so a USER racing it (swapping a
+# path for a symlink) can only hurt themselves. Privileges are dropped with
+# setpriv, else runuser, else su (busybox). Values travel as arguments, never
+# inside code; stdin is passed on, stdout and stderr come back on stderr,
+# and no other file descriptor of root's is inherited.
+pallet_as_user() {
+  local user=$1 funcs=$2 entry uid gid code out rc=0
+  shift 2
+  entry=$(getent passwd "$user") || {
+    echo "pallet: no user $user" >&2
+    return 1
+  }
+  IFS=: read -r user _ uid gid _ _ _ <<<"$entry"
+  # shellcheck disable=SC2086 # funcs is a list of function names
+  code=$(declare -f $funcs)
+  code=$'set -euo pipefail\n'$code$'\n"$@"'
+  out=$(
+    exec 2>&1
+    cd /
+    for fd in /proc/self/fd/*; do
+      fd=${fd##*/}
+      if ((fd > 2 && fd != 255)); then
+        exec {fd}>&-
+      fi
+    done
+    if command -v setpriv >/dev/null 2>&1; then
+      exec setpriv --reuid="$uid" --regid="$gid" --init-groups -- bash -c "$code" pallet "${funcs%% *}" "$@"
+    elif command -v runuser >/dev/null 2>&1; then
+      exec runuser -u "$user" -- bash -c "$code" pallet "${funcs%% *}" "$@"
+    else
+      # shellcheck disable=SC2016 # expanded by the user's sh, from its arguments
+      exec su -s /bin/sh -c 'exec bash -c "$0" pallet "$@"' -- "$user" "$code" "${funcs%% *}" "$@"
+    fi
+  ) || rc=$?
+  if [[ -n $out ]]; then
+    printf '%s\n' "$out" >&2
+  fi
+  return "$rc"
+}
+
 # pallet_file_is PATH MODE OWNER GROUP succeeds when PATH is a regular file
 # whose content equals stdin and whose mode, owner and group are as given.
 pallet_file_is() {
@@ -118,6 +161,80 @@ pallet_file_is() {
   [[ -f $path && ! -L $path ]] || return 1
   cmp -s -- - "$path" || return 1
   pallet_meta_is "$path" "$mode" "$owner" "$group"
+}
+
+# pallet_file_set_meta PATH MODE OWNER GROUP gives PATH exactly that owner,
+# group and octal mode. chown goes first because it may clear the setuid and
+# setgid bits; the mode is given with five digits because GNU chmod keeps a
+# directory's setuid and setgid bits for a shorter numeric mode. chown -h
+# never follows a symlink; chmod would, so PATH must be in a directory only
+# the caller controls (see pallet_file_writer), and a symlink is refused.
+pallet_file_set_meta() {
+  local path=$1 mode=$2 owner=$3 group=$4
+  if [[ -L $path ]]; then
+    echo "pallet: $path is a symlink: not setting its owner and mode through it" >&2
+    return 1
+  fi
+  chown -h -- "$owner:$group" "$path"
+  chmod -- "$(printf '%05o' "$((8#$mode))")" "$path"
+}
+
+# pallet_file_writer PATH OWNER prints who may write PATH (which need not
+# exist yet) as a file or directory owned by OWNER (a name or uid). It walks
+# every directory on the way to PATH's, through symlinks too, from /:
+#   root       when only root can change what each of them holds (owned by
+#              root; not group- or world-writable unless sticky, as /tmp);
+#   OWNER's uid when the first directory owned by another user is OWNER's:
+#              the write then runs as OWNER (pallet_as_user), who can only
+#              hurt themselves.
+# Otherwise it refuses, naming the directory and why: root writing by name
+# where someone else can swap entries would follow the symlinks they plant
+# (into /etc/shadow, say) between its steps. A symlink is followed only
+# from a directory root alone controls, and its target is walked as well.
+pallet_file_writer() {
+  local path=$1 owner=$2 dir want prefix part real cur step meta uid name mode
+  local -a parts steps
+  dir=$(dirname -- "$path")
+  while [[ ! -e $dir ]]; do
+    dir=$(dirname -- "$dir")
+  done
+  if [[ $owner =~ ^[0-9]+$ ]]; then
+    want=$owner
+  else
+    want=$(id -u -- "$owner" 2>/dev/null) || want=
+  fi
+  prefix=
+  IFS=/ read -ra parts <<<"${dir#/}"
+  for part in "" "${parts[@]}"; do
+    prefix=${prefix%/}/$part
+    real=$(readlink -f -- "$prefix")
+    cur=/
+    IFS=/ read -ra steps <<<"${real#/}"
+    for step in "" "${steps[@]}"; do
+      if [[ -n $step ]]; then
+        cur=${cur%/}/$step
+      fi
+      if [[ -L $cur || ! -d $cur ]]; then
+        echo "pallet: refusing to write $path: $cur is no longer a directory" >&2
+        return 1
+      fi
+      meta=$(stat -c '%u %U %a' -- "$cur")
+      read -r uid name mode <<<"$meta"
+      if ((uid != 0)); then
+        if [[ $uid == "$want" ]]; then
+          echo "$uid"
+          return 0
+        fi
+        echo "pallet: refusing to write $path: $cur belongs to $name, who could swap what it holds for a symlink while root writes; only a file owned by $name is written there (as $name)" >&2
+        return 1
+      fi
+      if (((8#$mode & 8#022) && !(8#$mode & 8#1000))); then
+        echo "pallet: refusing to write $path: $cur is group- or world-writable without the sticky bit (mode $mode), so others could swap what it holds for a symlink while root writes" >&2
+        return 1
+      fi
+    done
+  done
+  echo root
 }
 
 # pallet_meta_is PATH MODE OWNER GROUP succeeds when PATH has that octal
@@ -137,14 +254,29 @@ pallet_meta_is() {
 # owner and mode, then is renamed over PATH, so no reader (and no dropped
 # connection) ever sees PATH half-written. PATH may be a symlink (it is
 # replaced) but not a directory (mv -T refuses rather than moving into it).
+# Who writes is pallet_file_writer's answer: root where only root controls
+# the directories on the way, OWNER in a directory of OWNER's, and no one
+# (an error) where another user could swap a symlink in mid-write.
 pallet_write_file() {
+  local path=$1 mode=$2 owner=$3 group=$4 who
+  who=$(pallet_file_writer "$path" "$owner") || return 1
+  if [[ $who == root ]]; then
+    pallet_write_file_as "$path" "$mode" "$owner" "$group"
+  else
+    pallet_as_user "$who" 'pallet_write_file_as pallet_file_set_meta' "$path" "$mode" "$owner" "$group"
+  fi
+}
+
+# pallet_write_file_as PATH MODE OWNER GROUP is pallet_write_file's write,
+# run by the user pallet_file_writer chose. mktemp creates the temporary
+# file exclusively (O_EXCL), chown -h never follows a symlink.
+pallet_write_file_as() {
   local path=$1 mode=$2 owner=$3 group=$4 tmp
   tmp=$(mktemp "$(dirname -- "$path")/.pallet.XXXXXX")
   # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
   trap "rm -f -- $(printf '%q' "$tmp")" EXIT
   cat >"$tmp"
-  chown -- "$owner:$group" "$tmp"
-  chmod -- "$mode" "$tmp"
+  pallet_file_set_meta "$tmp" "$mode" "$owner" "$group"
   mv -fT -- "$tmp" "$path"
 }
 

@@ -111,6 +111,49 @@ pallet_step() {
   printf '%s end %s/%s changed %d\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
 }
 
+# pallet_as_user USER 'FUNC [HELPER...]' ARGS... runs FUNC ARGS as USER (a
+# name or uid: its uid, primary group and supplementary groups) in a fresh
+# bash that holds only FUNC and the HELPER functions it calls. Whatever that
+# does to files it does with USER's rights, so a USER racing it (swapping a
+# path for a symlink) can only hurt themselves. Privileges are dropped with
+# setpriv, else runuser, else su (busybox). Values travel as arguments, never
+# inside code; stdin is passed on, stdout and stderr come back on stderr,
+# and no other file descriptor of root's is inherited.
+pallet_as_user() {
+  local user=$1 funcs=$2 entry uid gid code out rc=0
+  shift 2
+  entry=$(getent passwd "$user") || {
+    echo "pallet: no user $user" >&2
+    return 1
+  }
+  IFS=: read -r user _ uid gid _ _ _ <<<"$entry"
+  # shellcheck disable=SC2086 # funcs is a list of function names
+  code=$(declare -f $funcs)
+  code=$'set -euo pipefail\n'$code$'\n"$@"'
+  out=$(
+    exec 2>&1
+    cd /
+    for fd in /proc/self/fd/*; do
+      fd=${fd##*/}
+      if ((fd > 2 && fd != 255)); then
+        exec {fd}>&-
+      fi
+    done
+    if command -v setpriv >/dev/null 2>&1; then
+      exec setpriv --reuid="$uid" --regid="$gid" --init-groups -- bash -c "$code" pallet "${funcs%% *}" "$@"
+    elif command -v runuser >/dev/null 2>&1; then
+      exec runuser -u "$user" -- bash -c "$code" pallet "${funcs%% *}" "$@"
+    else
+      # shellcheck disable=SC2016 # expanded by the user's sh, from its arguments
+      exec su -s /bin/sh -c 'exec bash -c "$0" pallet "$@"' -- "$user" "$code" "${funcs%% *}" "$@"
+    fi
+  ) || rc=$?
+  if [[ -n $out ]]; then
+    printf '%s\n' "$out" >&2
+  fi
+  return "$rc"
+}
+
 # pallet_file_line is|set ACTION PATH LINE MATCH MODE keeps LINE present in
 # (or absent from) the text file PATH. "is" succeeds when PATH is already so;
 # "set" makes it so with an atomic rewrite that keeps the file's owner, group
@@ -124,24 +167,51 @@ pallet_step() {
 #
 # LINE and MATCH reach awk through the environment, which, unlike awk -v,
 # does not interpret backslashes. A symlink is followed: its target is edited.
+# "set" writes as pallet_file_writer says: a symlink in a directory another
+# user owns is followed (and the file edited) as that user, or not at all.
 pallet_file_line() {
-  local op=$1 action=$2 path=$3 line=$4 match=$5 mode=$6 meta dir tmp owner group
+  local op=$1 action=$2 path=$3 line=$4 match=$5 mode=$6 who
+  if [[ $op == is ]]; then
+    if [[ -L $path ]]; then
+      path=$(readlink -f -- "$path")
+    fi
+    if [[ ! -e $path ]]; then
+      [[ $action == absent ]]
+      return
+    fi
+    [[ -f $path ]] || return 1
+    pallet_file_line_awk is "$action" "$line" "$match" <"$path"
+    return
+  fi
+  who=$(pallet_file_writer "$path" "$(stat -c %u -- "$path" 2>/dev/null || id -u)") || return 1
+  if [[ $who == root && -L $path ]]; then
+    path=$(readlink -f -- "$path")
+    who=$(pallet_file_writer "$path" "$(stat -c %u -- "$path" 2>/dev/null || id -u)") || return 1
+  fi
+  if [[ $who == root ]]; then
+    pallet_file_line_as "$action" "$path" "$line" "$match" "$mode"
+  else
+    pallet_as_user "$who" 'pallet_file_line_as pallet_file_line_awk pallet_file_set_meta' "$action" "$path" "$line" "$match" "$mode"
+  fi
+}
+
+# pallet_file_line_as ACTION PATH LINE MATCH MODE is pallet_file_line's
+# "set", run by the user pallet_file_writer chose: PATH (a symlink is
+# followed) is rewritten through a temporary file beside it, keeping its
+# owner, group and mode; a missing one is created with MODE, owned by the
+# user running this.
+pallet_file_line_as() {
+  local action=$1 path=$2 line=$3 match=$4 mode=$5 meta tmp owner group
   if [[ -L $path ]]; then
     path=$(readlink -f -- "$path")
   fi
   if [[ ! -e $path ]]; then
     [[ $action == absent ]] && return 0
-    [[ $op == set ]] || return 1
   elif [[ ! -f $path ]]; then
     echo "pallet: $path is not a regular file" >&2
     return 1
   fi
-  if [[ $op == is ]]; then
-    pallet_file_line_awk is "$action" "$line" "$match" <"$path"
-    return
-  fi
-  dir=$(dirname -- "$path")
-  tmp=$(mktemp "$dir/.pallet.XXXXXX")
+  tmp=$(mktemp "$(dirname -- "$path")/.pallet.XXXXXX")
   # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
   trap "rm -f -- $(printf '%q' "$tmp")" EXIT
   if [[ -e $path ]]; then
@@ -186,11 +256,75 @@ pallet_file_line_awk() {
 # pallet_file_set_meta PATH MODE OWNER GROUP gives PATH exactly that owner,
 # group and octal mode. chown goes first because it may clear the setuid and
 # setgid bits; the mode is given with five digits because GNU chmod keeps a
-# directory's setuid and setgid bits for a shorter numeric mode.
+# directory's setuid and setgid bits for a shorter numeric mode. chown -h
+# never follows a symlink; chmod would, so PATH must be in a directory only
+# the caller controls (see pallet_file_writer), and a symlink is refused.
 pallet_file_set_meta() {
   local path=$1 mode=$2 owner=$3 group=$4
-  chown -- "$owner:$group" "$path"
+  if [[ -L $path ]]; then
+    echo "pallet: $path is a symlink: not setting its owner and mode through it" >&2
+    return 1
+  fi
+  chown -h -- "$owner:$group" "$path"
   chmod -- "$(printf '%05o' "$((8#$mode))")" "$path"
+}
+
+# pallet_file_writer PATH OWNER prints who may write PATH (which need not
+# exist yet) as a file or directory owned by OWNER (a name or uid). It walks
+# every directory on the way to PATH's, through symlinks too, from /:
+#   root       when only root can change what each of them holds (owned by
+#              root; not group- or world-writable unless sticky, as /tmp);
+#   OWNER's uid when the first directory owned by another user is OWNER's:
+#              the write then runs as OWNER (pallet_as_user), who can only
+#              hurt themselves.
+# Otherwise it refuses, naming the directory and why: root writing by name
+# where someone else can swap entries would follow the symlinks they plant
+# (into /etc/shadow, say) between its steps. A symlink is followed only
+# from a directory root alone controls, and its target is walked as well.
+pallet_file_writer() {
+  local path=$1 owner=$2 dir want prefix part real cur step meta uid name mode
+  local -a parts steps
+  dir=$(dirname -- "$path")
+  while [[ ! -e $dir ]]; do
+    dir=$(dirname -- "$dir")
+  done
+  if [[ $owner =~ ^[0-9]+$ ]]; then
+    want=$owner
+  else
+    want=$(id -u -- "$owner" 2>/dev/null) || want=
+  fi
+  prefix=
+  IFS=/ read -ra parts <<<"${dir#/}"
+  for part in "" "${parts[@]}"; do
+    prefix=${prefix%/}/$part
+    real=$(readlink -f -- "$prefix")
+    cur=/
+    IFS=/ read -ra steps <<<"${real#/}"
+    for step in "" "${steps[@]}"; do
+      if [[ -n $step ]]; then
+        cur=${cur%/}/$step
+      fi
+      if [[ -L $cur || ! -d $cur ]]; then
+        echo "pallet: refusing to write $path: $cur is no longer a directory" >&2
+        return 1
+      fi
+      meta=$(stat -c '%u %U %a' -- "$cur")
+      read -r uid name mode <<<"$meta"
+      if ((uid != 0)); then
+        if [[ $uid == "$want" ]]; then
+          echo "$uid"
+          return 0
+        fi
+        echo "pallet: refusing to write $path: $cur belongs to $name, who could swap what it holds for a symlink while root writes; only a file owned by $name is written there (as $name)" >&2
+        return 1
+      fi
+      if (((8#$mode & 8#022) && !(8#$mode & 8#1000))); then
+        echo "pallet: refusing to write $path: $cur is group- or world-writable without the sticky bit (mode $mode), so others could swap what it holds for a symlink while root writes" >&2
+        return 1
+      fi
+    done
+  done
+  echo root
 }
 
 # step 1: line-in-file: line in /etc/ssh/sshd_config

@@ -111,37 +111,99 @@ pallet_step() {
   printf '%s end %s/%s changed %d\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
 }
 
-# pallet_meta_is PATH MODE OWNER GROUP succeeds when PATH has that octal
-# mode, owner and group (names or numeric ids).
-pallet_meta_is() {
-  local path=$1 mode=$2 owner=$3 group=$4 want have hmode huser hgroup huid hgid
-  want=$(printf '%o' "$((8#$mode))")
-  have=$(stat -c '%a %U %G %u %g' -- "$path") || return 1
-  read -r hmode huser hgroup huid hgid <<<"$have"
-  [[ $hmode == "$want" ]] || return 1
-  [[ $huser == "$owner" || $huid == "$owner" ]] || return 1
-  [[ $hgroup == "$group" || $hgid == "$group" ]]
+# pallet_as_user USER 'FUNC [HELPER...]' ARGS... runs FUNC ARGS as USER (a
+# name or uid: its uid, primary group and supplementary groups) in a fresh
+# bash that holds only FUNC and the HELPER functions it calls. Whatever that
+# does to files it does with USER's rights, so a USER racing it (swapping a
+# path for a symlink) can only hurt themselves. Privileges are dropped with
+# setpriv, else runuser, else su (busybox). Values travel as arguments, never
+# inside code; stdin is passed on, stdout and stderr come back on stderr,
+# and no other file descriptor of root's is inherited.
+pallet_as_user() {
+  local user=$1 funcs=$2 entry uid gid code out rc=0
+  shift 2
+  entry=$(getent passwd "$user") || {
+    echo "pallet: no user $user" >&2
+    return 1
+  }
+  IFS=: read -r user _ uid gid _ _ _ <<<"$entry"
+  # shellcheck disable=SC2086 # funcs is a list of function names
+  code=$(declare -f $funcs)
+  code=$'set -euo pipefail\n'$code$'\n"$@"'
+  out=$(
+    exec 2>&1
+    cd /
+    for fd in /proc/self/fd/*; do
+      fd=${fd##*/}
+      if ((fd > 2 && fd != 255)); then
+        exec {fd}>&-
+      fi
+    done
+    if command -v setpriv >/dev/null 2>&1; then
+      exec setpriv --reuid="$uid" --regid="$gid" --init-groups -- bash -c "$code" pallet "${funcs%% *}" "$@"
+    elif command -v runuser >/dev/null 2>&1; then
+      exec runuser -u "$user" -- bash -c "$code" pallet "${funcs%% *}" "$@"
+    else
+      # shellcheck disable=SC2016 # expanded by the user's sh, from its arguments
+      exec su -s /bin/sh -c 'exec bash -c "$0" pallet "$@"' -- "$user" "$code" "${funcs%% *}" "$@"
+    fi
+  ) || rc=$?
+  if [[ -n $out ]]; then
+    printf '%s\n' "$out" >&2
+  fi
+  return "$rc"
 }
 
 # pallet_ssh_key_authorize USER KEY makes KEY a line of USER's
 # ~/.ssh/authorized_keys, once: the other lines stay as they are, in their
 # order, and KEY is appended when it is not there. The file is rewritten
 # atomically, 0600 in a 0700 ~/.ssh, owned by USER and its primary group.
-# It refuses a ~/.ssh or authorized_keys that is a symlink: root must not
-# write where the user points it.
+# All of it runs as USER (pallet_as_user): USER owns ~ and can swap what it
+# holds at any moment, so root must not touch a path under it.
 pallet_ssh_key_authorize() {
-  local user=$1 key=$2 entry uid gid home dir file
+  local user=$1 key=$2 entry uid gid home
   entry=$(getent passwd "$user") || {
     echo "no user $user: create it first (user crate)" >&2
     return 1
   }
   IFS=: read -r _ _ uid gid _ home _ <<<"$entry"
+  pallet_as_user "$user" pallet_ssh_key_user set "$user" "$uid" "$gid" "$home" "$key" </dev/null
+}
+
+# pallet_ssh_key_authorized USER KEY succeeds when KEY is a line of USER's
+# ~/.ssh/authorized_keys and both are as sshd's StrictModes wants them:
+# real (not symlinks), owned by USER and its primary group, the directory
+# 0700 and the file 0600. It looks as USER (pallet_as_user), so a symlink
+# USER planted leads nowhere USER could not read anyway.
+pallet_ssh_key_authorized() {
+  local user=$1 key=$2 entry uid gid home
+  entry=$(getent passwd "$user") || return 1
+  IFS=: read -r _ _ uid gid _ home _ <<<"$entry"
+  pallet_as_user "$user" pallet_ssh_key_user is "$user" "$uid" "$gid" "$home" "$key" </dev/null
+}
+
+# pallet_ssh_key_user is|set USER UID GID HOME KEY is the part of
+# pallet_ssh_key_authorized ("is") and pallet_ssh_key_authorize ("set") that
+# runs as USER, so it calls no other function. set refuses a ~/.ssh or
+# authorized_keys that is a symlink or owned by someone else (USER could not
+# give it the right owner); it creates ~/.ssh 0700 when missing.
+pallet_ssh_key_user() {
+  local op=$1 user=$2 uid=$3 gid=$4 home=$5 key=$6 dir file tmp meta
+  dir=$home/.ssh
+  file=$dir/authorized_keys
+  if [[ $op == is ]]; then
+    [[ -d $dir && ! -L $dir && -f $file && ! -L $file ]] || return 1
+    meta=$(stat -c '%a %u %g' -- "$dir")
+    [[ $meta == "700 $uid $gid" ]] || return 1
+    meta=$(stat -c '%a %u %g' -- "$file")
+    [[ $meta == "600 $uid $gid" ]] || return 1
+    grep -qxF -e "$key" -- "$file"
+    return
+  fi
   if [[ ! -d $home ]]; then
     echo "user $user has no home directory ($home)" >&2
     return 1
   fi
-  dir=$home/.ssh
-  file=$dir/authorized_keys
   if [[ -L $dir || -L $file ]]; then
     echo "$dir or $file is a symlink: refusing to write through it" >&2
     return 1
@@ -149,48 +211,36 @@ pallet_ssh_key_authorize() {
   if [[ ! -d $dir ]]; then
     mkdir -m 0700 -- "$dir"
   fi
-  chown -- "$uid:$gid" "$dir"
+  if [[ -L $dir || ! -d $dir ]]; then
+    echo "$dir changed into a symlink or a file while pallet worked: refusing to write through it" >&2
+    return 1
+  fi
+  meta=$(stat -c %u -- "$dir")
+  if [[ $meta != "$uid" ]]; then
+    echo "$dir belongs to uid $meta, not to $user: give it to $user (pallet does not chown inside a user's home as root)" >&2
+    return 1
+  fi
+  chgrp -- "$gid" "$dir"
   chmod 0700 -- "$dir"
+  tmp=$(mktemp "$dir/.pallet.XXXXXX")
+  # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
+  trap "rm -f -- $(printf '%q' "$tmp")" EXIT
+  if [[ -e $file && ! -r $file ]]; then
+    echo "$file cannot be read by $user: give it to $user" >&2
+    return 1
+  fi
   if [[ -e $file ]]; then
     PALLET_KEY=$key awk '
       $0 == ENVIRON["PALLET_KEY"] { if (seen++) next }
       { print }
       END { if (!seen) print ENVIRON["PALLET_KEY"] }
-    ' "$file"
+    ' "$file" >"$tmp"
   else
-    printf '%s\n' "$key"
-  fi | pallet_write_file "$file" 0600 "$uid" "$gid"
-}
-
-# pallet_ssh_key_authorized USER KEY succeeds when KEY is a line of USER's
-# ~/.ssh/authorized_keys and both are as sshd's StrictModes wants them:
-# real (not symlinks), owned by USER and its primary group, the directory
-# 0700 and the file 0600.
-pallet_ssh_key_authorized() {
-  local user=$1 key=$2 entry uid gid home
-  entry=$(getent passwd "$user") || return 1
-  IFS=: read -r _ _ uid gid _ home _ <<<"$entry"
-  [[ -d $home/.ssh && ! -L $home/.ssh ]] || return 1
-  pallet_meta_is "$home/.ssh" 0700 "$uid" "$gid" || return 1
-  [[ -f $home/.ssh/authorized_keys && ! -L $home/.ssh/authorized_keys ]] || return 1
-  pallet_meta_is "$home/.ssh/authorized_keys" 0600 "$uid" "$gid" || return 1
-  grep -qxF -e "$key" -- "$home/.ssh/authorized_keys"
-}
-
-# pallet_write_file PATH MODE OWNER GROUP writes its stdin to PATH
-# atomically: a temporary file in the same directory takes the content,
-# owner and mode, then is renamed over PATH, so no reader (and no dropped
-# connection) ever sees PATH half-written. PATH may be a symlink (it is
-# replaced) but not a directory (mv -T refuses rather than moving into it).
-pallet_write_file() {
-  local path=$1 mode=$2 owner=$3 group=$4 tmp
-  tmp=$(mktemp "$(dirname -- "$path")/.pallet.XXXXXX")
-  # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
-  trap "rm -f -- $(printf '%q' "$tmp")" EXIT
-  cat >"$tmp"
-  chown -- "$owner:$group" "$tmp"
-  chmod -- "$mode" "$tmp"
-  mv -fT -- "$tmp" "$path"
+    printf '%s\n' "$key" >"$tmp"
+  fi
+  chgrp -- "$gid" "$tmp"
+  chmod 0600 -- "$tmp"
+  mv -fT -- "$tmp" "$file"
 }
 
 # step 1: ssh-key: deploy deploy@example

@@ -1,0 +1,42 @@
+# pallet_as_user USER 'FUNC [HELPER...]' ARGS... runs FUNC ARGS as USER (a
+# name or uid: its uid, primary group and supplementary groups) in a fresh
+# bash that holds only FUNC and the HELPER functions it calls. Whatever that
+# does to files it does with USER's rights, so a USER racing it (swapping a
+# path for a symlink) can only hurt themselves. Privileges are dropped with
+# setpriv, else runuser, else su (busybox). Values travel as arguments, never
+# inside code; stdin is passed on, stdout and stderr come back on stderr,
+# and no other file descriptor of root's is inherited.
+pallet_as_user() {
+  local user=$1 funcs=$2 entry uid gid code out rc=0
+  shift 2
+  entry=$(getent passwd "$user") || {
+    echo "pallet: no user $user" >&2
+    return 1
+  }
+  IFS=: read -r user _ uid gid _ _ _ <<<"$entry"
+  # shellcheck disable=SC2086 # funcs is a list of function names
+  code=$(declare -f $funcs)
+  code=$'set -euo pipefail\n'$code$'\n"$@"'
+  out=$(
+    exec 2>&1
+    cd /
+    for fd in /proc/self/fd/*; do
+      fd=${fd##*/}
+      if ((fd > 2 && fd != 255)); then
+        exec {fd}>&-
+      fi
+    done
+    if command -v setpriv >/dev/null 2>&1; then
+      exec setpriv --reuid="$uid" --regid="$gid" --init-groups -- bash -c "$code" pallet "${funcs%% *}" "$@"
+    elif command -v runuser >/dev/null 2>&1; then
+      exec runuser -u "$user" -- bash -c "$code" pallet "${funcs%% *}" "$@"
+    else
+      # shellcheck disable=SC2016 # expanded by the user's sh, from its arguments
+      exec su -s /bin/sh -c 'exec bash -c "$0" pallet "$@"' -- "$user" "$code" "${funcs%% *}" "$@"
+    fi
+  ) || rc=$?
+  if [[ -n $out ]]; then
+    printf '%s\n' "$out" >&2
+  fi
+  return "$rc"
+}
