@@ -26,6 +26,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -34,6 +35,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/palletops/pallet/compiler"
+	"github.com/palletops/pallet/internal/suggest"
 	"github.com/palletops/pallet/provider"
 )
 
@@ -61,10 +63,28 @@ const AutoOS = "auto"
 
 var nodeNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
+// FromProject is FromYAML for the provider spec of project p, which also
+// checks each node's group against the project's groups: a node in a group
+// that does not exist (a typo) would otherwise be silently left out of
+// every lift.
+func FromProject(p *compiler.Project, spec *compiler.ProviderSpec) (*Config, error) {
+	groups := make([]string, 0, len(p.Groups))
+	for _, g := range p.Groups {
+		groups = append(groups, g.Name)
+	}
+	return fromYAML(p.File, spec.Node, groups)
+}
+
 // FromYAML decodes and validates a node-list block strictly: unknown keys,
 // missing names or hosts, duplicate names and unknown OS ids are errors
-// reported at their line in file (a compiler.ErrorList).
+// reported at their line in file (a compiler.ErrorList). It does not know
+// the project's groups; FromProject checks those too.
 func FromYAML(file string, node *yaml.Node) (*Config, error) {
+	return fromYAML(file, node, nil)
+}
+
+// fromYAML is FromYAML; groups, when not nil, are the groups nodes may be in.
+func fromYAML(file string, node *yaml.Node, groups []string) (*Config, error) {
 	// Decoded in two steps because DecodeStrict checks the keys of one
 	// mapping: each node entry is checked on its own, at its own line.
 	var raw struct {
@@ -112,6 +132,9 @@ func FromYAML(file string, node *yaml.Node) (*Config, error) {
 		}
 		if n.Group == "" {
 			problems = append(problems, fmt.Sprintf("%s: node %s needs a group (one of the groups in pallet.yaml)", at, n.Name))
+		} else if groups != nil && !slices.Contains(groups, n.Group) {
+			problems = append(problems, fmt.Sprintf("%s: node %s: no group %q in pallet.yaml%s (groups: %s)",
+				at, n.Name, n.Group, suggest.DidYouMean(n.Group, groups), groupList(groups)))
 		}
 		if n.Port < 0 || n.Port > 65535 {
 			problems = append(problems, fmt.Sprintf("%s: node %s: port %d out of range 1..65535", at, n.Name, n.Port))
@@ -130,6 +153,15 @@ func FromYAML(file string, node *yaml.Node) (*Config, error) {
 		return nil, errors.New(strings.Join(problems, "\n"))
 	}
 	return cfg, nil
+}
+
+func groupList(groups []string) string {
+	if len(groups) == 0 {
+		return "none"
+	}
+	s := slices.Clone(groups)
+	sort.Strings(s)
+	return strings.Join(s, ", ")
 }
 
 // Options configure a Provider.

@@ -10,6 +10,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/palletops/pallet/compiler"
 	"github.com/palletops/pallet/provider"
 )
 
@@ -121,5 +122,44 @@ nodes:
 	os.WriteFile(state, []byte("{"), 0o644)
 	if _, err := p.Nodes(ctx); err == nil || !strings.Contains(err.Error(), "delete it") {
 		t.Fatalf("corrupt state: %v", err)
+	}
+}
+
+// TestFromProjectChecksGroups: a node whose group is not one of the
+// project's (a typo) is an error at the node's line with the nearest
+// group, instead of a node silently left out of every lift.
+func TestFromProjectChecksGroups(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "pallet.yaml")
+	p, err := compiler.Parse(file, []byte(`groups:
+  web:
+    phases: {configure: [{exec-script: {script: "true"}}]}
+  db:
+    phases: {configure: [{exec-script: {script: "true"}}]}
+providers:
+  lab:
+    kind: node-list
+    nodes:
+      - {name: web-1, host: 10.0.0.1, group: web}
+      - {name: web-2, host: 10.0.0.2, group: wbe}
+      - {name: x-1, host: 10.0.0.3, group: cache}
+`), &compiler.Env{User: "deploy", Home: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = FromProject(p, p.Providers[0])
+	if err == nil {
+		t.Fatal("nodes in groups that do not exist were accepted")
+	}
+	for _, want := range []string{
+		file + `:11:9: node web-2: no group "wbe" in pallet.yaml (did you mean "web"?) (groups: db, web)`,
+		file + `:12:9: node x-1: no group "cache" in pallet.yaml (groups: db, web)`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), "web-1") {
+		t.Errorf("web-1 is in a group that exists:\n%v", err)
 	}
 }

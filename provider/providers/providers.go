@@ -47,7 +47,7 @@ func Open(ctx context.Context, p *compiler.Project, name string, opts Options) (
 	where := fmt.Sprintf("%s:%d:%d: provider %s", p.File, spec.Pos.Line, spec.Pos.Col, spec.Name)
 	switch spec.Kind {
 	case nodelist.Kind:
-		cfg, err := nodelist.FromYAML(p.File, spec.Node)
+		cfg, err := nodelist.FromProject(p, spec)
 		if err != nil {
 			return nil, err
 		}
