@@ -330,15 +330,11 @@ func firstOr(paths []string) string {
 	return paths[0]
 }
 
-// TestWriteFileTempLeak shows a bug in templates/helpers/pallet_write_file.sh:
-// the temporary file is made (mktemp) before the EXIT trap that removes it
-// is set, so a script stopped in between (phase timeout, Ctrl-C, dropped
-// connection) leaves an empty .pallet.XXXXXX beside the target. A slow
-// mktemp on the node widens that window from microseconds to seconds.
+// TestWriteFileTempLeak: a file step stopped at any point (phase timeout,
+// Ctrl-C, dropped connection) leaves no .pallet.XXXXXX beside the target.
+// It once did: mktemp made the file before the EXIT trap that removes it
+// was set. A slow mktemp on the node widens that window to seconds.
 func TestWriteFileTempLeak(t *testing.T) {
-	if os.Getenv("PALLET_E2E_KNOWN_BUGS") == "" {
-		t.Skip("known bug in pallet_write_file (temp file made before its cleanup trap); PALLET_E2E_KNOWN_BUGS=1 runs this failing test")
-	}
 	t.Parallel()
 	f := newFleet(t, []string{"bookworm"})
 	n := f.nodes[0]

@@ -284,14 +284,21 @@ pallet_write_file() {
 }
 
 # pallet_write_file_as PATH MODE OWNER GROUP is pallet_write_file's write,
-# run by the user pallet_file_writer chose. mktemp creates the temporary
-# file exclusively (O_EXCL), chown -h never follows a symlink.
+# run by the user pallet_file_writer chose. The temporary name is picked
+# and its cleanup trap set before the file exists, so a script stopped at
+# any point leaves nothing behind; noclobber creates it exclusively
+# (O_EXCL), owner-only until its mode is set; chown -h never follows a
+# symlink.
 pallet_write_file_as() {
   local path=$1 mode=$2 owner=$3 group=$4 tmp
-  tmp=$(mktemp "$(dirname -- "$path")/.pallet.XXXXXX")
+  tmp=$(mktemp -u "$(dirname -- "$path")/.pallet.XXXXXX")
   # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
   trap "rm -f -- $(printf '%q' "$tmp")" EXIT
-  cat >"$tmp"
+  (
+    umask 077
+    set -C
+    cat >"$tmp"
+  )
   pallet_file_set_meta "$tmp" "$mode" "$owner" "$group"
   mv -fT -- "$tmp" "$path"
 }
