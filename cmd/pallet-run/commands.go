@@ -100,7 +100,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 		fmt.Fprint(fs.Output(), "\nExit status: 0 ok, 1 errors in the input, 2 wrong usage, 3 some nodes failed or were unreachable, 130 interrupted.\n")
 	}
-	return c.run(ctx, fs, args, stdout, stderr)
+	code := c.run(ctx, fs, args, stdout, stderr)
+	if code == exitInput && ctx.Err() != nil {
+		// Interrupted before the run started (opening the provider,
+		// listing its nodes, planning): that is why it failed.
+		return exitInterrupted
+	}
+	return code
 }
 
 // parse parses flags, allowing them after positional arguments too.
@@ -244,12 +250,13 @@ func adminUserFor(p *compiler.Project, providerName string) string {
 }
 
 // options turns the flags into lift options; it asks for the sudo
-// password when told to.
-func (f *runFlags) options(p *compiler.Project, stderr io.Writer) (lift.Options, error) {
+// password when told to. On error, code is the exit status: wrong usage,
+// or exitInput when the password cannot be had (no terminal).
+func (f *runFlags) options(p *compiler.Project, stderr io.Writer) (o lift.Options, code int, err error) {
 	if *f.parallel < 1 {
-		return lift.Options{}, errors.New("--parallel must be at least 1")
+		return lift.Options{}, exitUsage, errors.New("--parallel must be at least 1")
 	}
-	o := lift.Options{
+	o = lift.Options{
 		Phases:         f.phases,
 		Check:          *f.check,
 		ForceBootstrap: *f.forceBootstrap,
@@ -269,13 +276,18 @@ func (f *runFlags) options(p *compiler.Project, stderr io.Writer) (lift.Options,
 	case *f.askSudoPass:
 		pw, err := askPassword(stderr)
 		if err != nil {
-			return o, err
+			return o, exitInput, err
 		}
 		o.Runner.SudoPassword = pw
 	case p.Admin.SudoPasswordEnv != "":
-		o.Runner.SudoPassword = os.Getenv(p.Admin.SudoPasswordEnv)
+		pw, set := os.LookupEnv(p.Admin.SudoPasswordEnv)
+		if !set {
+			fmt.Fprintf(stderr, "pallet-run: warning: admin.sudo_password_env names %s, which is not set: sudo runs without a password (sudo -n) on nodes not logged into as root\n",
+				p.Admin.SudoPasswordEnv)
+		}
+		o.Runner.SudoPassword = pw
 	}
-	return o, nil
+	return o, 0, nil
 }
 
 // askPassword reads the sudo password from the controlling terminal with
@@ -322,10 +334,10 @@ func cmdLift(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stder
 	if !ok {
 		return exitInput
 	}
-	opts, err := f.options(p, stderr)
+	opts, code, err := f.options(p, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "pallet-run lift: %v\n", err)
-		return exitUsage
+		return code
 	}
 	opts.Groups = groups
 	opts.LogDir = runDir(p)
@@ -366,10 +378,10 @@ func cmdApply(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stde
 	if !ok {
 		return exitInput
 	}
-	opts, err := f.options(p, stderr)
+	opts, code, err := f.options(p, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "pallet-run apply: %v\n", err)
-		return exitUsage
+		return code
 	}
 	opts.Groups = groups
 	opts.LogDir = runDir(p)

@@ -66,10 +66,10 @@ func cmdConverge(ctx context.Context, fs *flag.FlagSet, args []string, stdout, s
 		return exitOK
 	}
 
-	lo, err := f.options(p, stderr)
+	lo, code, err := f.options(p, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "pallet-run converge: %v\n", err)
-		return exitUsage
+		return code
 	}
 	out := newOutput(stdout, *f.jsonOut)
 	out.attach(&lo)
