@@ -19,6 +19,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/palletops/pallet/compiler"
+	"github.com/palletops/pallet/internal/cliflag"
 	"github.com/palletops/pallet/lift"
 	"github.com/palletops/pallet/provider"
 	"github.com/palletops/pallet/provider/nodelist"
@@ -27,9 +28,9 @@ import (
 )
 
 const (
-	exitOK          = 0
-	exitInput       = 1
-	exitUsage       = 2
+	exitOK          = cliflag.ExitOK
+	exitInput       = cliflag.ExitInput
+	exitUsage       = cliflag.ExitUsage
 	exitNodesFailed = 3
 	exitInterrupted = 130
 )
@@ -109,27 +110,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
-// parse parses flags, allowing them after positional arguments too.
-func parse(fs *flag.FlagSet, args []string, stdout io.Writer) ([]string, int, bool) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fs.SetOutput(stdout)
-				fs.Usage()
-				return nil, exitOK, false
-			}
-			return nil, exitUsage, false
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, 0, true
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
-}
-
 // stringList is a repeatable string flag.
 type stringList []string
 
@@ -147,19 +127,6 @@ func commonFlags(fs *flag.FlagSet) common {
 		file:     fs.String("f", "pallet.yaml", "the project file"),
 		provider: fs.String("provider", "", "the provider (an entry of providers: in pallet.yaml); may be left out when there is only one"),
 	}
-}
-
-func load(file string, stderr io.Writer) (*compiler.Project, bool) {
-	p, err := compiler.Load(file)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		var list compiler.ErrorList
-		if errors.As(err, &list) && len(list) > 1 {
-			fmt.Fprintf(stderr, "%d errors\n", len(list))
-		}
-		return nil, false
-	}
-	return p, true
 }
 
 // providerName is --provider, or the only provider the project declares.
@@ -318,7 +285,7 @@ func runDir(p *compiler.Project) string {
 
 func cmdLift(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 	f := addRunFlags(fs)
-	groups, code, ok := parse(fs, args, stdout)
+	groups, code, ok := cliflag.Parse(fs, args, stdout)
 	if !ok {
 		return code
 	}
@@ -326,7 +293,7 @@ func cmdLift(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stder
 		fmt.Fprintln(stderr, "pallet-run lift: name at least one GROUP to lift (see --help)")
 		return exitUsage
 	}
-	p, ok := load(*f.file, stderr)
+	p, ok := cliflag.Load(*f.file, stderr)
 	if !ok {
 		return exitInput
 	}
@@ -350,7 +317,7 @@ func cmdLift(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stder
 
 func cmdApply(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 	f := addRunFlags(fs)
-	pos, code, ok := parse(fs, args, stdout)
+	pos, code, ok := cliflag.Parse(fs, args, stdout)
 	if !ok {
 		return code
 	}
@@ -370,7 +337,7 @@ func cmdApply(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stde
 	if _, err := os.Stat(file); err != nil && !explicit && b.Project != "" {
 		file = b.Project // the project the build was made from
 	}
-	p, ok := load(file, stderr)
+	p, ok := cliflag.Load(file, stderr)
 	if !ok {
 		return exitInput
 	}
@@ -418,7 +385,7 @@ func cmdNodes(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stde
 	c := commonFlags(fs)
 	group := fs.String("group", "", "list only this group's nodes")
 	jsonOut := fs.Bool("json", false, "print JSON: {schema, provider, nodes: [{id, name, group, host, port, user, os, bootstrapped, created}]}")
-	pos, code, ok := parse(fs, args, stdout)
+	pos, code, ok := cliflag.Parse(fs, args, stdout)
 	if !ok {
 		return code
 	}
@@ -426,7 +393,7 @@ func cmdNodes(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stde
 		fmt.Fprintf(stderr, "pallet-run nodes: unexpected argument %q (subcommands: create, destroy; see --help)\n", pos[0])
 		return exitUsage
 	}
-	p, ok := load(*c.file, stderr)
+	p, ok := cliflag.Load(*c.file, stderr)
 	if !ok {
 		return exitInput
 	}
@@ -493,7 +460,7 @@ func cmdCreate(ctx context.Context, fs *flag.FlagSet, args []string, stdout, std
 	group := fs.String("group", "", "the group the new nodes belong to (required)")
 	count := fs.Int("count", 1, "how many nodes to make")
 	image := fs.String("image", "", "the image or release (nspawn: bullseye, bookworm, trixie); default the provider's")
-	pos, code, ok := parse(fs, args, stdout)
+	pos, code, ok := cliflag.Parse(fs, args, stdout)
 	if !ok {
 		return code
 	}
@@ -509,7 +476,7 @@ func cmdCreate(ctx context.Context, fs *flag.FlagSet, args []string, stdout, std
 		fmt.Fprintln(stderr, "pallet-run nodes create: --count must be at least 1")
 		return exitUsage
 	}
-	p, ok := load(*c.file, stderr)
+	p, ok := cliflag.Load(*c.file, stderr)
 	if !ok {
 		return exitInput
 	}
@@ -567,7 +534,7 @@ func cmdCreate(ctx context.Context, fs *flag.FlagSet, args []string, stdout, std
 func cmdDestroy(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 	c := commonFlags(fs)
 	group := fs.String("group", "", "destroy every node of this group")
-	names, code, ok := parse(fs, args, stdout)
+	names, code, ok := cliflag.Parse(fs, args, stdout)
 	if !ok {
 		return code
 	}
@@ -575,7 +542,7 @@ func cmdDestroy(ctx context.Context, fs *flag.FlagSet, args []string, stdout, st
 		fmt.Fprintln(stderr, "pallet-run nodes destroy: give either --group G or node names (see --help)")
 		return exitUsage
 	}
-	p, ok := load(*c.file, stderr)
+	p, ok := cliflag.Load(*c.file, stderr)
 	if !ok {
 		return exitInput
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/palletops/pallet/internal/cliflag"
 	"io"
 	"strings"
 
@@ -20,7 +21,7 @@ func cmdConverge(ctx context.Context, fs *flag.FlagSet, args []string, stdout, s
 	f := addRunFlags(fs)
 	planOnly := fs.Bool("plan", false, "print what would be created, destroyed, bootstrapped and run, and change nothing")
 	keepFailed := fs.Bool("keep-failed", false, "keep nodes whose creation failed, for inspection (openstack), instead of deleting them")
-	pos, code, ok := parse(fs, args, stdout)
+	pos, code, ok := cliflag.Parse(fs, args, stdout)
 	if !ok {
 		return code
 	}
@@ -33,7 +34,7 @@ func cmdConverge(ctx context.Context, fs *flag.FlagSet, args []string, stdout, s
 		fmt.Fprintf(stderr, "pallet-run converge: %v (see --help)\n", err)
 		return exitUsage
 	}
-	p, ok := load(*f.file, stderr)
+	p, ok := cliflag.Load(*f.file, stderr)
 	if !ok {
 		return exitInput
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -14,12 +13,13 @@ import (
 
 	"github.com/palletops/pallet/compiler"
 	"github.com/palletops/pallet/internal/atomicfile"
+	"github.com/palletops/pallet/internal/cliflag"
 )
 
 const (
-	exitOK    = 0
-	exitInput = 1
-	exitUsage = 2
+	exitOK    = cliflag.ExitOK
+	exitInput = cliflag.ExitInput
+	exitUsage = cliflag.ExitUsage
 )
 
 const usage = `palletc compiles a pallet project into one self-contained bash script per group and phase.
@@ -80,54 +80,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return c.run(fs, args[1:], stdout, stderr)
 }
 
-// parse parses flags, allowing them after positional arguments too.
-func parse(fs *flag.FlagSet, args []string, stdout io.Writer) ([]string, int, bool) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fs.SetOutput(stdout)
-				fs.Usage()
-				return nil, exitOK, false
-			}
-			return nil, exitUsage, false
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, 0, true
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
-}
-
 func fileFlag(fs *flag.FlagSet) *string {
 	f := fs.String("f", "pallet.yaml", "the project file")
 	return f
 }
 
-// load loads the project and prints its errors, one per line.
-func load(file string, stderr io.Writer) (*compiler.Project, bool) {
-	p, err := compiler.Load(file)
-	if err != nil {
-		report(stderr, err)
-		return nil, false
-	}
-	return p, true
-}
-
-func report(stderr io.Writer, err error) {
-	fmt.Fprintln(stderr, err)
-	var list compiler.ErrorList
-	if errors.As(err, &list) && len(list) > 1 {
-		fmt.Fprintf(stderr, "%d errors\n", len(list))
-	}
-}
-
 // parseNoArgs parses flags of a command that takes no arguments. When it
 // returns false the command returns the code.
 func parseNoArgs(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (int, bool) {
-	pos, code, ok := parse(fs, args, stdout)
+	pos, code, ok := cliflag.Parse(fs, args, stdout)
 	if !ok {
 		return code, false
 	}
@@ -152,13 +113,13 @@ func cmdRender(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 			return exitInput
 		}
 	}
-	p, ok := load(*file, stderr)
+	p, ok := cliflag.Load(*file, stderr)
 	if !ok {
 		return exitInput
 	}
 	scripts, err := p.CompileAll(*group, *phase, *osID)
 	if err != nil {
-		report(stderr, err)
+		cliflag.Report(stderr, err)
 		return exitInput
 	}
 	if len(scripts) == 0 {
@@ -203,13 +164,13 @@ func cmdBuild(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 			return exitInput
 		}
 	}
-	p, ok := load(*file, stderr)
+	p, ok := cliflag.Load(*file, stderr)
 	if !ok {
 		return exitInput
 	}
 	scripts, err := p.CompileAll("", "", *osID)
 	if err != nil {
-		report(stderr, err)
+		cliflag.Report(stderr, err)
 		return exitInput
 	}
 	m := Manifest{Palletc: compiler.Version, Project: filepath.ToSlash(*file), Scripts: scripts}
@@ -236,13 +197,13 @@ func cmdCheck(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 	if code, ok := parseNoArgs(fs, args, stdout, stderr); !ok {
 		return code
 	}
-	p, ok := load(*file, stderr)
+	p, ok := cliflag.Load(*file, stderr)
 	if !ok {
 		return exitInput
 	}
 	scripts, err := p.Check()
 	if err != nil {
-		report(stderr, err)
+		cliflag.Report(stderr, err)
 		return exitInput
 	}
 	steps := 0
@@ -261,12 +222,12 @@ func catalog(fs *flag.FlagSet, file string, stderr io.Writer) (*compiler.Project
 	if _, err := os.Stat(file); err != nil && !explicit {
 		p, err := compiler.Builtin(compiler.DefaultEnv())
 		if err != nil {
-			report(stderr, err)
+			cliflag.Report(stderr, err)
 			return nil, false
 		}
 		return p, true
 	}
-	return load(file, stderr)
+	return cliflag.Load(file, stderr)
 }
 
 func cmdCrates(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
@@ -293,7 +254,7 @@ func cmdCrates(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 
 func cmdCrate(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 	file := fileFlag(fs)
-	pos, code, ok := parse(fs, args, stdout)
+	pos, code, ok := cliflag.Parse(fs, args, stdout)
 	if !ok {
 		return code
 	}

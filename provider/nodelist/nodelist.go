@@ -23,6 +23,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/palletops/pallet/internal/atomicfile"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -312,33 +313,8 @@ func (p *Provider) MarkBootstrapped(ctx context.Context, n provider.Node) error 
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(p.stateFile, append(b, '\n')); err != nil {
+	if err := atomicfile.WriteDirs(p.stateFile, append(b, '\n'), 0o644, 0o755); err != nil {
 		return fmt.Errorf("node-list: save state: %w (is %s writable?)", err, filepath.Dir(p.stateFile))
 	}
 	return nil
-}
-
-// writeFileAtomic writes via a temporary file in the same directory and a
-// rename, so a reader or a crash never sees half a state file.
-func writeFileAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

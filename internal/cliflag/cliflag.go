@@ -1,0 +1,63 @@
+// Package cliflag holds what palletc and pallet-run parse and report the
+// same way: flags mixed with arguments, and a project's load errors.
+package cliflag
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/palletops/pallet/compiler"
+)
+
+// Exit statuses shared by both commands.
+const (
+	ExitOK    = 0
+	ExitInput = 1
+	ExitUsage = 2
+)
+
+// Parse parses flags that may come before, between or after positional
+// arguments (`lift web --phase backup`), and returns the arguments. With
+// ok false the command returns code: ExitOK after --help (printed on
+// stdout), ExitUsage after a bad flag (the flag package said why).
+func Parse(fs *flag.FlagSet, args []string, stdout io.Writer) (pos []string, code int, ok bool) {
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(stdout)
+				fs.Usage()
+				return nil, ExitOK, false
+			}
+			return nil, ExitUsage, false
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, 0, true
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// Load loads a project, printing its errors one per line (and how many,
+// when there are several) to stderr.
+func Load(file string, stderr io.Writer) (*compiler.Project, bool) {
+	p, err := compiler.Load(file)
+	if err != nil {
+		Report(stderr, err)
+		return nil, false
+	}
+	return p, true
+}
+
+// Report prints an error, one line per input error, and a count when
+// there are several.
+func Report(stderr io.Writer, err error) {
+	fmt.Fprintln(stderr, err)
+	var list compiler.ErrorList
+	if errors.As(err, &list) && len(list) > 1 {
+		fmt.Fprintf(stderr, "%d errors\n", len(list))
+	}
+}
