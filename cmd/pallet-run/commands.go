@@ -293,26 +293,46 @@ func cmdLift(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stder
 		fmt.Fprintln(stderr, "pallet-run lift: name at least one GROUP to lift (see --help)")
 		return exitUsage
 	}
-	p, ok := cliflag.Load(*f.file, stderr)
+	r, code, ok := f.open(ctx, "lift", *f.file, groups, stdout, stderr)
 	if !ok {
-		return exitInput
+		return code
+	}
+	rep, err := lift.Lift(ctx, r.p, r.prov, r.name, r.opts)
+	return finish(rep, err, r.out, stdout, stderr, "lift")
+}
+
+// liftRun is what lift and apply share once their flags are read: the
+// project, its provider, the options and the output.
+type liftRun struct {
+	p    *compiler.Project
+	prov provider.Provider
+	name string
+	opts lift.Options
+	out  *output
+}
+
+// open loads the project, opens the provider and turns the flags into
+// options. With ok false the command returns code.
+func (f *runFlags) open(ctx context.Context, command, file string, groups []string, stdout, stderr io.Writer) (*liftRun, int, bool) {
+	p, ok := cliflag.Load(file, stderr)
+	if !ok {
+		return nil, exitInput, false
 	}
 	prov, name, ok := openProvider(ctx, p, *f.provider, stderr)
 	if !ok {
-		return exitInput
+		return nil, exitInput, false
 	}
 	opts, code, err := f.options(p, stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "pallet-run lift: %v\n", err)
-		return code
+		fmt.Fprintf(stderr, "pallet-run %s: %v\n", command, err)
+		return nil, code, false
 	}
 	opts.Groups = groups
 	opts.LogDir = runDir(p)
 	opts.AdminUser = adminUserFor(p, name)
 	out := newOutput(stdout, *f.jsonOut)
 	out.attach(&opts)
-	rep, err := lift.Lift(ctx, p, prov, name, opts)
-	return finish(rep, err, out, stdout, stderr, "lift")
+	return &liftRun{p: p, prov: prov, name: name, opts: opts, out: out}, 0, true
 }
 
 func cmdApply(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
@@ -337,25 +357,12 @@ func cmdApply(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stde
 	if _, err := os.Stat(file); err != nil && !explicit && b.Project != "" {
 		file = b.Project // the project the build was made from
 	}
-	p, ok := cliflag.Load(file, stderr)
+	r, code, ok := f.open(ctx, "apply", file, groups, stdout, stderr)
 	if !ok {
-		return exitInput
-	}
-	prov, name, ok := openProvider(ctx, p, *f.provider, stderr)
-	if !ok {
-		return exitInput
-	}
-	opts, code, err := f.options(p, stderr)
-	if err != nil {
-		fmt.Fprintf(stderr, "pallet-run apply: %v\n", err)
 		return code
 	}
-	opts.Groups = groups
-	opts.LogDir = runDir(p)
-	out := newOutput(stdout, *f.jsonOut)
-	out.attach(&opts)
-	rep, err := lift.Apply(ctx, b, p.File, prov, name, opts)
-	return finish(rep, err, out, stdout, stderr, "apply")
+	rep, err := lift.Apply(ctx, b, r.p.File, r.prov, r.name, r.opts)
+	return finish(rep, err, r.out, stdout, stderr, "apply")
 }
 
 // finish prints the report and picks the exit status.
