@@ -28,6 +28,7 @@ type Project struct {
 	env      *Env
 	byName   map[string]*Group
 	adminKey func() (Word, error) // read once, when a template first asks
+	rendered sync.Map             // cacheKey → []step: what each crate call rendered
 }
 
 // Admin is the user bootstrap creates on every node and later phases log

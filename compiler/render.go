@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/template"
 
@@ -199,11 +200,37 @@ func (r *renderer) call(c *Crate, label string, args Args) error {
 	if err != nil {
 		return err
 	}
+	// A call renders the same steps wherever it appears with the same
+	// params, OS and node: fleets repeat the same bootstrap in every group,
+	// so the project keeps what each call rendered. Errors are not kept.
+	key, cacheable := r.cacheKey(c, label, args)
+	if cacheable {
+		if steps, ok := r.p.rendered.Load(key); ok {
+			r.steps = append(r.steps, steps.([]step)...)
+			return nil
+		}
+	}
+	first := len(r.steps)
 	var b strings.Builder
 	if err := v.tmpl.Execute(&b, r.data(c, args)); err != nil {
 		return fmt.Errorf("%s", templateError(err))
 	}
-	return r.split(v, label, b.String())
+	if err := r.split(v, label, b.String()); err != nil {
+		return err
+	}
+	if cacheable {
+		r.p.rendered.Store(key, slices.Clone(r.steps[first:]))
+	}
+	return nil
+}
+
+// cacheKey names a call's rendering: crate, label, OS, node and params.
+func (r *renderer) cacheKey(c *Crate, label string, args Args) (string, bool) {
+	js, err := json.Marshal(args) // sorted keys: the same params, the same key
+	if err != nil {
+		return "", false
+	}
+	return c.Name + "\x00" + label + "\x00" + r.os.ID + "\x00" + r.node + "\x00" + string(js), true
 }
 
 // split cuts a variant's rendered text at its markers into steps.
