@@ -125,6 +125,18 @@ func configureNode(ctx context.Context, root string, rec record, spec provider.C
 	if err := os.WriteFile(filepath.Join(etc, "hosts"), []byte(hosts), 0o644); err != nil {
 		return "", err
 	}
+	// Create returns once sshd answers, but until boot finishes
+	// systemd's /run/nologin ("System is booting up") makes pam refuse
+	// every login but root's: a non-root login user would be turned away
+	// for seconds after Create, or longer on a loaded machine. The node is
+	// ours and disposable: no boot-time nologin.
+	tmpfiles := filepath.Join(etc, "tmpfiles.d")
+	if err := os.MkdirAll(tmpfiles, 0o755); err != nil {
+		return "", err
+	}
+	if err := os.Symlink("/dev/null", filepath.Join(tmpfiles, "systemd-nologin.conf")); err != nil && !os.IsExist(err) {
+		return "", err
+	}
 	keyFile := filepath.Join(etc, "ssh", "ssh_host_ed25519_key")
 	os.Remove(keyFile)
 	os.Remove(keyFile + ".pub")
