@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"text/template"
 
@@ -224,13 +225,40 @@ func (r *renderer) call(c *Crate, label string, args Args) error {
 	return nil
 }
 
-// cacheKey names a call's rendering: crate, label, OS, node and params.
+// cacheKey names a call's rendering: crate, label, OS, node and params
+// (validated, so of the param types only), in sorted order.
 func (r *renderer) cacheKey(c *Crate, label string, args Args) (string, bool) {
-	js, err := json.Marshal(args) // sorted keys: the same params, the same key
-	if err != nil {
-		return "", false
+	b := make([]byte, 0, 128)
+	b = append(b, c.Name...)
+	for _, s := range []string{label, r.os.ID, r.node} {
+		b = append(b, 0)
+		b = append(b, s...)
 	}
-	return c.Name + "\x00" + label + "\x00" + r.os.ID + "\x00" + r.node + "\x00" + string(js), true
+	for _, k := range sortedKeys(args) {
+		b = append(b, 0)
+		b = append(b, k...)
+		b = append(b, '=')
+		switch v := args[k].(type) {
+		case string:
+			b = strconv.AppendQuote(b, v)
+		case int:
+			b = strconv.AppendInt(b, int64(v), 10)
+		case bool:
+			b = strconv.AppendBool(b, v)
+		case []string:
+			for _, e := range v {
+				b = strconv.AppendQuote(append(b, ','), e)
+			}
+		case map[string]string:
+			for _, mk := range sortedKeys(v) {
+				b = strconv.AppendQuote(append(b, ','), mk)
+				b = strconv.AppendQuote(append(b, ':'), v[mk])
+			}
+		default:
+			return "", false // not a param type: do not cache
+		}
+	}
+	return string(b), true
 }
 
 // split cuts a variant's rendered text at its markers into steps.
@@ -257,7 +285,7 @@ func (r *renderer) split(v *Variant, label, text string) error {
 		}
 		switch {
 		case cur == nil:
-			if strings.TrimSpace(stripComments(chunk)) != "" {
+			if strings.TrimSpace(chunk) != "" && strings.TrimSpace(stripComments(chunk)) != "" {
 				return fmt.Errorf("%s: text outside a step (%q): start each step with {{ step \"what it does\" }}", v.File, firstLine(chunk))
 			}
 		case part == "check":
@@ -325,15 +353,27 @@ func (r *renderer) use(v *Variant, label, name, js string) error {
 	return r.call(c, label+"/"+name, args)
 }
 
+// trimBlank drops leading and trailing blank lines, keeping the
+// indentation of the first line that is not blank.
 func trimBlank(s string) string {
-	lines := strings.Split(s, "\n")
-	for len(lines) > 0 && strings.TrimSpace(lines[0]) == "" {
-		lines = lines[1:]
+	for {
+		i := strings.IndexByte(s, '\n')
+		if i < 0 || strings.TrimSpace(s[:i]) != "" {
+			break
+		}
+		s = s[i+1:]
 	}
-	for len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1]) == "" {
-		lines = lines[:len(lines)-1]
+	for {
+		i := strings.LastIndexByte(s, '\n')
+		if strings.TrimSpace(s[i+1:]) != "" {
+			break
+		}
+		if i < 0 {
+			return ""
+		}
+		s = s[:i]
 	}
-	return strings.Join(lines, "\n")
+	return s
 }
 
 func stripComments(s string) string {
