@@ -129,6 +129,16 @@ func commonFlags(fs *flag.FlagSet) common {
 	}
 }
 
+// open loads the project (-f) and opens its provider (--provider). With
+// ok false the command exits with status exitInput; the reason is printed.
+func (c common) open(ctx context.Context, stderr io.Writer) (p *compiler.Project, prov provider.Provider, name string, ok bool) {
+	if p, ok = cliflag.Load(*c.file, stderr); !ok {
+		return nil, nil, "", false
+	}
+	prov, name, ok = openProvider(ctx, p, *c.provider, stderr)
+	return p, prov, name, ok
+}
+
 // providerName is --provider, or the only provider the project declares.
 func providerName(p *compiler.Project, flagValue string) (string, error) {
 	if flagValue != "" {
@@ -400,11 +410,7 @@ func cmdNodes(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stde
 		fmt.Fprintf(stderr, "pallet-run nodes: unexpected argument %q (subcommands: create, destroy; see --help)\n", pos[0])
 		return exitUsage
 	}
-	p, ok := cliflag.Load(*c.file, stderr)
-	if !ok {
-		return exitInput
-	}
-	prov, name, ok := openProvider(ctx, p, *c.provider, stderr)
+	_, prov, name, ok := c.open(ctx, stderr)
 	if !ok {
 		return exitInput
 	}
@@ -549,11 +555,7 @@ func cmdDestroy(ctx context.Context, fs *flag.FlagSet, args []string, stdout, st
 		fmt.Fprintln(stderr, "pallet-run nodes destroy: give either --group G or node names (see --help)")
 		return exitUsage
 	}
-	p, ok := cliflag.Load(*c.file, stderr)
-	if !ok {
-		return exitInput
-	}
-	prov, name, ok := openProvider(ctx, p, *c.provider, stderr)
+	p, prov, name, ok := c.open(ctx, stderr)
 	if !ok {
 		return exitInput
 	}
