@@ -160,3 +160,48 @@ func TestOpenSSHHostKeys(t *testing.T) {
 		t.Errorf("known_hosts after accept-new: %q", recorded)
 	}
 }
+
+// leakScript looks for its own status-line nonce where other users or the
+// step's commands could read it: any process's command line (ps shows
+// every argv to every user) and a child's environment (sudo exports its
+// command line as SUDO_COMMAND).
+const leakScript = `#!/bin/bash
+m="::pallet::v1${PALLET_NONCE:+ $PALLET_NONCE}"
+f=$(mktemp); printf '%s\n' "$PALLET_NONCE" >"$f"
+export -n PALLET_NONCE
+echo "$m begin 1/1 base leak"
+[[ -n $(<"$f") ]] || echo NO-NONCE
+ps -eo args | grep -F -q -f "$f" && echo LEAK-ARGV
+env | grep -F -q -f "$f" && echo LEAK-ENV
+rm -f "$f"
+echo "$m end 1/1 ok 1"
+echo "$m done 1 0 0 0 0"
+`
+
+// TestOpenSSHNonceHidden: the nonce reaches the script as root through
+// sudo, and is in no argv and in no environment of what the steps run.
+func TestOpenSSHNonceHidden(t *testing.T) {
+	nodes := nspawntest.Nodes(t, "bookworm", 1, nspawntest.WithUser("deploy"))
+	conn, err := runner.Dial(t.Context(), target(nodes[0]), integrationOptions(t, nodes))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	res, err := conn.RunPhase(t.Context(), runner.Phase{Name: "leak", Script: []byte(leakScript)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := res.Output
+	for _, st := range res.Steps {
+		lines = append(lines, st.Tail...)
+	}
+	out := strings.Join(lines, "\n")
+	for _, bad := range []string{"NO-NONCE", "LEAK-ARGV", "LEAK-ENV"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("%s:\n%s", bad, out)
+		}
+	}
+	if !res.OK() || len(res.Steps) != 1 {
+		t.Errorf("want one ok step, got %+v\n%s", res.Steps, out)
+	}
+}

@@ -60,7 +60,10 @@ func (c *Conn) RunPhase(ctx context.Context, p Phase, onEvent EventFunc) (PhaseR
 
 	dir := path.Join(c.opts.RemoteTmpDir, "pallet-"+randomHex(16))
 	script := path.Join(dir, scriptFileName(p.Name))
-	if err := c.upload(ctx, dir, script, p.Script); err != nil {
+	// The nonce goes in a file beside the script, not on the command line:
+	// argv (and sudo's SUDO_COMMAND, which steps inherit) is visible to
+	// every local user, a 0600 file in the private directory is not.
+	if err := c.upload(ctx, dir, []remoteFile{{script, p.Script, 0o700}, {path.Join(dir, nonceFile), []byte(nonce + "\n"), 0o600}}); err != nil {
 		if ctx.Err() != nil {
 			return fail(c.stopped(ctx, p, timeoutCause, err))
 		}
@@ -83,7 +86,7 @@ func (c *Conn) RunPhase(ctx context.Context, p Phase, onEvent EventFunc) (PhaseR
 		return fail(fmt.Errorf("node %s phase %s: %w", node, p.Name, err))
 	}
 	defer stdin.Close()
-	cmd := phaseCommand(dir, script, p.Check, nonce, c.sudoMode(), prompt, c.opts.KeepScripts)
+	cmd := phaseCommand(dir, script, p.Check, c.sudoMode(), prompt, c.opts.KeepScripts)
 	if err := sess.Start(cmd); err != nil {
 		return fail(fmt.Errorf("node %s phase %s: start script: %w", node, p.Name, err))
 	}
@@ -237,19 +240,19 @@ func (c *Conn) sudoMode() sudoMode {
 //     builtin printf, so it is never in an argv, the environment or a file,
 //     and sudo sees EOF after it, so a wrong password fails at once;
 //   - PALLET_MODE and PALLET_NONCE (the token status lines must carry) are
-//     set by env inside the wrapper run as root, after sudo, whose
-//     env_reset would drop them otherwise;
+//     set inside the wrapper run as root, after sudo, whose env_reset would
+//     drop them otherwise; the nonce is read from its file beside the
+//     script, so it is in no argv (ps shows argv to every local user, and
+//     sudo exports its command line to what it runs as SUDO_COMMAND);
 //   - the script's stdin is /dev/null, so nothing it runs can read the
 //     password or the watchdog's stdin; sudo -k makes sudo always consume
 //     the password instead of leaving it unread.
-func phaseCommand(dir, script string, check bool, nonce string, mode sudoMode, prompt string, keep bool) string {
+func phaseCommand(dir, script string, check bool, mode sudoMode, prompt string, keep bool) string {
 	pmode := "apply"
 	if check {
 		pmode = "check"
 	}
-	// The nonce is hex (randomHex), safe unquoted; it is passed like
-	// PALLET_MODE, inside the root wrapper, so sudo's env_reset keeps it.
-	wrapper := `set -m; env PALLET_MODE=` + pmode + ` PALLET_NONCE=` + nonce + ` bash "$0" </dev/null & p=$!; set +m; ` +
+	wrapper := `n=$(<"${0%/*}/` + nonceFile + `"); set -m; PALLET_MODE=` + pmode + ` PALLET_NONCE=$n bash "$0" </dev/null & p=$!; set +m; ` +
 		`trap "kill -TERM -- -$p 2>/dev/null; wait $p 2>/dev/null; exit 143" HUP INT TERM; wait $p`
 	run := "bash -c " + shellQuote(wrapper) + ` "$s" </dev/null`
 	switch mode {
@@ -304,10 +307,20 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// upload writes the script over SFTP: mkdir (fails if the name exists, so a
+// nonceFile holds the phase's status-line nonce, beside the script.
+const nonceFile = "pallet.nonce"
+
+// remoteFile is one file upload writes.
+type remoteFile struct {
+	path string
+	data []byte
+	mode os.FileMode
+}
+
+// upload writes the files over SFTP: mkdir (fails if the name exists, so a
 // planted symlink is never followed), chmod 0700 before anything goes in,
-// then the file with O_EXCL and mode 0700.
-func (c *Conn) upload(ctx context.Context, dir, file string, data []byte) error {
+// then each file with O_EXCL and its mode.
+func (c *Conn) upload(ctx context.Context, dir string, files []remoteFile) error {
 	sc, err := sftp.NewClient(c.client)
 	if err != nil {
 		return fmt.Errorf("start SFTP (is the sftp subsystem enabled in sshd_config?): %w", err)
@@ -322,26 +335,30 @@ func (c *Conn) upload(ctx context.Context, dir, file string, data []byte) error 
 		if err := sc.Chmod(dir, 0o700); err != nil {
 			return fmt.Errorf("chmod %s: %w", dir, err)
 		}
-		f, err := sc.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL)
-		if err != nil {
-			return fmt.Errorf("create %s: %w", file, err)
-		}
-		if err := f.Chmod(0o700); err != nil {
-			f.Close()
-			return fmt.Errorf("chmod %s: %w", file, err)
-		}
-		if _, err := f.Write(data); err != nil {
-			f.Close()
-			return fmt.Errorf("write %s: %w (disk full?)", file, err)
-		}
-		if err := f.Close(); err != nil {
-			return fmt.Errorf("write %s: %w", file, err)
+		for _, rf := range files {
+			f, err := sc.OpenFile(rf.path, os.O_WRONLY|os.O_CREATE|os.O_EXCL)
+			if err != nil {
+				return fmt.Errorf("create %s: %w", rf.path, err)
+			}
+			if err := f.Chmod(rf.mode); err != nil {
+				f.Close()
+				return fmt.Errorf("chmod %s: %w", rf.path, err)
+			}
+			if _, err := f.Write(rf.data); err != nil {
+				f.Close()
+				return fmt.Errorf("write %s: %w (disk full?)", rf.path, err)
+			}
+			if err := f.Close(); err != nil {
+				return fmt.Errorf("write %s: %w", rf.path, err)
+			}
 		}
 		return nil
 	}()
 	if err != nil {
 		// Best effort: do not leave a half-written script behind.
-		sc.Remove(file)
+		for _, rf := range files {
+			sc.Remove(rf.path)
+		}
 		sc.RemoveDirectory(dir)
 	}
 	return err

@@ -261,13 +261,13 @@ func TestRunPhaseSudo(t *testing.T) {
 // it in the test server. Here: the command never contains the password and
 // quotes the directory.
 func TestPhaseCommandQuotes(t *testing.T) {
-	cmd := phaseCommand("/tmp/it's here/pallet-x", "/tmp/it's here/pallet-x/p.sh", true, "0123abcd", sudoPassword, "[pallet-sudo-ab]", false)
-	for _, want := range []string{`d='/tmp/it'\''s here/pallet-x'`, "PALLET_MODE=check PALLET_NONCE=0123abcd bash", "sudo -S -k -p '[pallet-sudo-ab]'", "IFS= read -r pw", `trap 'rm -rf "$d"' EXIT`} {
+	cmd := phaseCommand("/tmp/it's here/pallet-x", "/tmp/it's here/pallet-x/p.sh", true, sudoPassword, "[pallet-sudo-ab]", false)
+	for _, want := range []string{`d='/tmp/it'\''s here/pallet-x'`, `PALLET_MODE=check PALLET_NONCE=$n bash`, `n=$(<"${0%/*}/pallet.nonce")`, "sudo -S -k -p '[pallet-sudo-ab]'", "IFS= read -r pw", `trap 'rm -rf "$d"' EXIT`} {
 		if !strings.Contains(cmd, want) {
 			t.Errorf("command lacks %q:\n%s", want, cmd)
 		}
 	}
-	if keep := phaseCommand("/d", "/d/p.sh", false, "0123abcd", asRoot, "", true); strings.Contains(keep, "rm -rf") || strings.Contains(keep, "sudo") {
+	if keep := phaseCommand("/d", "/d/p.sh", false, asRoot, "", true); strings.Contains(keep, "rm -rf") || strings.Contains(keep, "sudo") {
 		t.Errorf("root + keep command removes or sudos:\n%s", keep)
 	}
 }
