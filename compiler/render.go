@@ -204,7 +204,7 @@ func (r *renderer) call(c *Crate, label string, args Args) error {
 	// A call renders the same steps wherever it appears with the same
 	// params, OS and node: fleets repeat the same bootstrap in every group,
 	// so the project keeps what each call rendered. Errors are not kept.
-	key, cacheable := r.cacheKey(c, label, args)
+	key, cacheable := r.cacheKey(c, v, label, args)
 	if cacheable {
 		if steps, ok := r.p.rendered.Load(key); ok {
 			r.steps = append(r.steps, steps.([]step)...)
@@ -225,12 +225,17 @@ func (r *renderer) call(c *Crate, label string, args Args) error {
 	return nil
 }
 
-// cacheKey names a call's rendering: crate, label, OS, node and params
+// cacheKey names a call's rendering: crate, label, OS, node (when the
+// variant may read it) and params
 // (validated, so of the param types only), in sorted order.
-func (r *renderer) cacheKey(c *Crate, label string, args Args) (string, bool) {
+func (r *renderer) cacheKey(c *Crate, v *Variant, label string, args Args) (string, bool) {
+	node := ""
+	if v.mayReadNode {
+		node = r.node // else one rendering serves every node
+	}
 	b := make([]byte, 0, 128)
 	b = append(b, c.Name...)
-	for _, s := range []string{label, r.os.ID, r.node} {
+	for _, s := range []string{label, r.os.ID, node} {
 		b = append(b, 0)
 		b = append(b, s...)
 	}

@@ -102,3 +102,28 @@ func TestDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderCacheAndNodes: one project compiles for many nodes; a crate
+// that reads the node's name renders per node, even when cached.
+func TestRenderCacheAndNodes(t *testing.T) {
+	p, err := project(t, "crate_paths: [crates]\ngroups:\n  g: {phases: {p: [named, plain, {wrap: {}}]}}\n", map[string]string{
+		"crates/named/crate.yaml":      "summary: reads the node\n",
+		"crates/named/default.sh.tmpl": "{{ step \"name\" }}\necho {{ .node.name }}\n",
+		"crates/plain/crate.yaml":      "summary: does not\n",
+		"crates/plain/default.sh.tmpl": "{{ step \"plain\" }}\necho same\n",
+		"crates/wrap/crate.yaml":       "summary: uses named\n",
+		"crates/wrap/default.sh.tmpl":  "{{ use \"named\" }}\n",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, node := range []string{"web-1", "web-2", "web-1"} {
+		s, err := p.Compile(Target{Group: "g", Phase: "p", Node: node})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Count(string(s.Text), "echo "+node+"\n"); got != 2 {
+			t.Errorf("node %s: its name appears %d times, want 2 (named, and named through wrap):\n%s", node, got, s.Text)
+		}
+	}
+}
