@@ -13,7 +13,7 @@ pallet_file_download() {
     echo "pallet: cannot download to $path: directory $dir does not exist (create it first, with the directory crate)" >&2
     return 1
   fi
-  who=$(pallet_file_writer "$path" "$owner") || return 1
+  who=$(pallet_file_writer "$path" "$owner" replace) || return 1
   if [[ $who == root ]]; then
     pallet_file_download_as "$url" "$path" "$sha" "$mode" "$owner" "$group"
   else

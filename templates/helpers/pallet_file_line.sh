@@ -11,10 +11,12 @@
 #
 # LINE and MATCH reach awk through the environment, which, unlike awk -v,
 # does not interpret backslashes. A symlink is followed: its target is edited.
-# "set" writes as pallet_file_writer says: a symlink in a directory another
-# user owns is followed (and the file edited) as that user, or not at all.
+# "set" writes as pallet_file_writer says, walking PATH itself too: a
+# symlink another user owns (or one in a directory another user owns) is
+# followed, and the file edited, as that user or not at all; root follows
+# only a symlink it owns in a directory only root controls.
 pallet_file_line() {
-  local op=$1 action=$2 path=$3 line=$4 match=$5 mode=$6 who
+  local op=$1 action=$2 path=$3 line=$4 match=$5 mode=$6 who owner
   if [[ $op == is ]]; then
     if [[ -L $path ]]; then
       path=$(readlink -f -- "$path")
@@ -27,11 +29,18 @@ pallet_file_line() {
     pallet_file_line_awk is "$action" "$line" "$match" <"$path"
     return
   fi
-  who=$(pallet_file_writer "$path" "$(stat -c %u -- "$path" 2>/dev/null || id -u)") || return 1
-  if [[ $who == root && -L $path ]]; then
-    path=$(readlink -f -- "$path")
-    who=$(pallet_file_writer "$path" "$(stat -c %u -- "$path" 2>/dev/null || id -u)") || return 1
+  # the owner the walk wants: the entry's own (a symlink's, not its
+  # target's), its target's only behind a symlink root owns, or, for a new
+  # file, the user running this
+  if [[ -e $path || -L $path ]]; then
+    owner=$(stat -c %u -- "$path") || return 1
+    if [[ $owner == 0 && -L $path && -e $path ]]; then
+      owner=$(stat -L -c %u -- "$path") || return 1
+    fi
+  else
+    owner=$(id -u) || return 1
   fi
+  who=$(pallet_file_writer "$path" "$owner") || return 1
   if [[ $who == root ]]; then
     pallet_file_line_as "$action" "$path" "$line" "$match" "$mode"
   else

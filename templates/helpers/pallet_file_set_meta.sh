@@ -2,8 +2,11 @@
 # group and octal mode. chown goes first because it may clear the setuid and
 # setgid bits; the mode is given with five digits because GNU chmod keeps a
 # directory's setuid and setgid bits for a shorter numeric mode. chown -h
-# never follows a symlink; chmod would, so PATH must be in a directory only
-# the caller controls (see pallet_file_writer), and a symlink is refused.
+# never follows a symlink; chmod would, so PATH must be an entry only the
+# caller controls, in a directory only the caller controls: callers ask
+# pallet_file_writer for PATH itself first (an entry another user owns in
+# a sticky directory is theirs, never chowned or chmodded by root), or give
+# a temporary file they just made. A symlink is refused.
 pallet_file_set_meta() {
   local path=$1 mode=$2 owner=$3 group=$4
   if [[ -L $path ]]; then

@@ -8,7 +8,7 @@
 # (an error) where another user could swap a symlink in mid-write.
 pallet_write_file() {
   local path=$1 mode=$2 owner=$3 group=$4 who
-  who=$(pallet_file_writer "$path" "$owner") || return 1
+  who=$(pallet_file_writer "$path" "$owner" replace) || return 1
   if [[ $who == root ]]; then
     pallet_write_file_as "$path" "$mode" "$owner" "$group"
   else
