@@ -193,3 +193,38 @@ func TestWriterFailsClosed(t *testing.T) {
 		}
 	}
 }
+
+// TestAbsentGoesThroughTheWalk: action absent removes only what the
+// walk allows: not root's files behind a symlink the user made in their
+// home; the user's own file in their home is removed as the user.
+func TestAbsentGoesThroughTheWalk(t *testing.T) {
+	user, home := throwawayUser(t)
+	victim, secret := rootOnlyDir(t)
+	sub := filepath.Join(victim, "sub")
+	if err := os.Mkdir(sub, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	userSymlink(t, user, victim, filepath.Join(home, "app"))
+
+	r := run(t, compile(t, call{"file": {"path": filepath.Join(home, "app", "secret"), "action": "absent"}}), "apply")
+	expect(t, "file absent through the user's symlink", r, "failed")
+	if _, err := os.Lstat(secret); err != nil {
+		t.Errorf("root removed its file behind %s's symlink: %v", user, err)
+	}
+	r = run(t, compile(t, call{"directory": {"path": filepath.Join(home, "app", "sub"), "action": "absent"}}), "apply")
+	expect(t, "directory absent through the user's symlink", r, "failed")
+	if _, err := os.Lstat(sub); err != nil {
+		t.Errorf("root removed its directory behind %s's symlink: %v", user, err)
+	}
+
+	own := filepath.Join(home, "own.conf")
+	if err := os.WriteFile(own, []byte("x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(own, uidOf(t, user), -1); err != nil {
+		t.Fatal(err)
+	}
+	script := compile(t, call{"file": {"path": own, "action": "absent"}})
+	expect(t, "the user's own file", run(t, script, "apply"), "changed")
+	expect(t, "again", run(t, script, "apply"), "ok")
+}
