@@ -1,6 +1,9 @@
 package nspawn
 
-import "testing"
+import (
+	"os"
+	"testing"
+)
 
 func TestAddressAt(t *testing.T) {
 	tests := []struct {
@@ -22,6 +25,9 @@ func TestAddressAt(t *testing.T) {
 }
 
 func TestFreeAddressSkipsTaken(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: it probes port 22, which only root may bind")
+	}
 	got, next, err := freeAddress(10, 0, map[string]bool{"127.0.10.2": true, "127.0.10.3": true})
 	if err != nil || got != "127.0.10.4" || next != 3 {
 		t.Errorf("freeAddress = %q, %d, %v; want 127.0.10.4, 3", got, next, err)
