@@ -23,13 +23,26 @@ const (
 // ok false the command returns code: ExitOK after --help (printed on
 // stdout), ExitUsage after a bad flag (the flag package said why).
 func Parse(fs *flag.FlagSet, args []string, stdout io.Writer) (pos []string, code int, ok bool) {
+	// The flag package prints the usage itself, to the set's output
+	// (stderr), before it returns ErrHelp; help is printed here instead,
+	// once, on stdout.
+	usage := fs.Usage
+	if usage == nil {
+		usage = func() {
+			fmt.Fprintf(fs.Output(), "Usage of %s:\n", fs.Name())
+			fs.PrintDefaults()
+		}
+	}
+	fs.Usage = func() {}
+	defer func() { fs.Usage = usage }()
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				fs.SetOutput(stdout)
-				fs.Usage()
+				usage()
 				return nil, ExitOK, false
 			}
+			usage() // after the flag package's line saying what was wrong
 			return nil, ExitUsage, false
 		}
 		args = fs.Args()
