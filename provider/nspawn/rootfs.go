@@ -5,12 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -81,12 +79,20 @@ func (p *Provider) rootfs(ctx context.Context, release string) (string, error) {
 	}()
 
 	start := time.Now()
-	p.progressf("nspawn: building the Debian %s root filesystem with debootstrap in %s (about a minute, once per release)", release, dir)
+	logPath := filepath.Join(p.cacheDir, release+".debootstrap.log")
+	logFile, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return "", fmt.Errorf("nspawn: debootstrap log: %w", err)
+	}
+	defer logFile.Close()
+	p.progressf("nspawn: building the Debian %s root filesystem with debootstrap in %s (about a minute, once per release; its output goes to %s)", release, dir, logPath)
 	cmd := exec.CommandContext(ctx, "debootstrap", "--variant=minbase", "--include="+rootfsPackages, release, tmp, p.mirror)
-	out := &progressLines{prefix: "debootstrap: ", w: p.progress}
+	out := p.newBuildProgress(release, logFile)
 	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("nspawn: debootstrap %s from %s failed (check the mirror is reachable): %w\n%s", release, p.mirror, err, out.tail())
+	err = cmd.Run()
+	out.done()
+	if err != nil {
+		return "", fmt.Errorf("nspawn: debootstrap %s from %s failed (check the mirror is reachable; whole output in %s): %w\n%s", release, p.mirror, logPath, err, out.tail())
 	}
 	if err := prepareRootfs(tmp); err != nil {
 		return "", fmt.Errorf("nspawn: prepare %s root filesystem: %w", release, err)
@@ -132,46 +138,6 @@ func prepareRootfs(root string) error {
 		os.Remove(d)
 	}
 	return nil
-}
-
-// progressLines passes whole output lines to w (if any) and keeps the last
-// few for an error message, so a failed debootstrap explains itself even
-// when nobody watched progress.
-type progressLines struct {
-	prefix string
-	w      io.Writer
-
-	mu   sync.Mutex
-	buf  []byte
-	last []string
-}
-
-func (pl *progressLines) Write(b []byte) (int, error) {
-	pl.mu.Lock()
-	defer pl.mu.Unlock()
-	pl.buf = append(pl.buf, b...)
-	for {
-		i := strings.IndexByte(string(pl.buf), '\n')
-		if i < 0 {
-			break
-		}
-		line := string(pl.buf[:i])
-		pl.buf = pl.buf[i+1:]
-		if pl.w != nil {
-			fmt.Fprintf(pl.w, "%s%s\n", pl.prefix, line)
-		}
-		pl.last = append(pl.last, line)
-		if len(pl.last) > 15 {
-			pl.last = pl.last[1:]
-		}
-	}
-	return len(b), nil
-}
-
-func (pl *progressLines) tail() string {
-	pl.mu.Lock()
-	defer pl.mu.Unlock()
-	return strings.Join(append(pl.last, string(pl.buf)), "\n")
 }
 
 // removeTree unmounts anything still mounted below dir (a killed debootstrap
