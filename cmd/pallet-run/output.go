@@ -74,7 +74,7 @@ func (o *output) event(e runner.Event) {
 				msg = " (" + clean(e.Step.Message) + ")"
 			}
 			o.mu.Lock()
-			fmt.Fprintf(o.w, "%s %s step %d/%d %s: %s%s\n", clean(e.Node), clean(e.Phase), e.Step.N, e.Step.Total, clean(e.Step.Crate), clean(string(e.Step.Status)), msg)
+			fmt.Fprintf(o.w, "%s %s step %d/%d %s %q: %s%s\n", clean(e.Node), clean(e.Phase), e.Step.N, e.Step.Total, clean(e.Step.Crate), clean(e.Step.Name), clean(string(e.Step.Status)), msg)
 			o.mu.Unlock()
 		}
 	}

@@ -37,6 +37,22 @@ func TestClean(t *testing.T) {
 	}
 }
 
+// TestPlainLineNamesTheStep: three exec-scripts in a phase are told apart
+// by their step names, as Ansible's TASK lines are.
+func TestPlainLineNamesTheStep(t *testing.T) {
+	var buf bytes.Buffer
+	o := newOutput(&buf, false)
+	for i, name := range []string{"archive /etc", "archive /srv"} {
+		step := runner.StepResult{N: i + 1, Total: 2, Crate: "exec-script", Name: name, Status: runner.StatusChanged}
+		o.event(runner.Event{Node: "web-1", Phase: "backup", Kind: runner.EventEnd, Step: step})
+	}
+	want := "web-1 backup step 1/2 exec-script \"archive /etc\": changed\n" +
+		"web-1 backup step 2/2 exec-script \"archive /srv\": changed\n"
+	if buf.String() != want {
+		t.Errorf("plain lines:\n%s\nwant:\n%s", buf.String(), want)
+	}
+}
+
 func TestOutputStripsControlCharacters(t *testing.T) {
 	var buf bytes.Buffer
 	o := newOutput(&buf, false)
