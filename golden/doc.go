@@ -1,6 +1,14 @@
-// Package golden pins what palletc renders: one script per built-in crate
-// and OS variant (golden/crates) and one per group and phase of every
-// bundled example (golden/examples). Run `go test ./golden -update` to
-// rewrite them after an intended change, and review the diff: it is the
-// behaviour change.
+// Package golden pins what palletc renders: each built-in crate's
+// scenarios (crates/<crate>/testdata/<scenario>.txtar: params, then the
+// steps each OS variant renders) and one full script per group and phase
+// of every bundled example (golden/examples). Every full script, of every
+// scenario on every OS and of every example, must pass bash -n, the
+// mvdan.cc/sh parser and shellcheck. Run `go test ./golden -update` to
+// rewrite the scenarios and the example scripts after an intended change,
+// and review the diff: it is the behaviour change.
+//
+// golden/crates/<crate>/params.yaml is no golden any more: only
+// compiler's TestHostileValuesBuiltinCrates still reads it, as valid
+// params to make hostile. It goes once that test takes its params from
+// the scenarios.
 package golden
