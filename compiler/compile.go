@@ -253,7 +253,7 @@ func assemble(group, phase, osID, node string, steps []step) []byte {
 		b.WriteString("# node: " + sanitizeName(node) + "\n")
 	}
 	b.WriteString("# steps: " + strconv.Itoa(len(steps)) + "\n")
-	b.WriteString("# shellcheck disable=SC2317 # step functions are called through pallet_step\n")
+	b.WriteString("# shellcheck disable=SC2317,SC2016 # step functions are called through pallet_step; every $ in single quotes is quoted data\n")
 	b.WriteString("set -euo pipefail\numask 022\nexport LC_ALL=C\n")
 	b.WriteString("PALLET_TOTAL=" + strconv.Itoa(len(steps)) + "\n")
 	b.WriteString(templates.Runtime)

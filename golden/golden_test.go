@@ -449,14 +449,6 @@ func knownFindings() map[string]knownFinding {
 	return map[string]knownFinding{
 		"user/home-false": user,
 		"user/system":     user,
-		// A yum/dnf baseurl holds $releasever and $basearch for dnf to
-		// expand, so the single-quoted URL is right; shellcheck warns in
-		// the step bodies and in the compiler's pallet_step line (the step
-		// name carries the URL). Fix: SC2016 in the file-wide disable line
-		// compiler.assemble writes ("# shellcheck disable=SC2317,SC2016":
-		// every param is quoted data by design), after which the file
-		// crate's own SC2016 comments can go.
-		"package-source/key-url-disabled": {codes: []string{"SC2016"}, issue: "architecture issue 4 (found by the scenario goldens): $ in a quoted param value"},
 	}
 }
 

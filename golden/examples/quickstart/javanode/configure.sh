@@ -4,7 +4,7 @@
 # phase: configure
 # os: ubuntu-22.04
 # steps: 1
-# shellcheck disable=SC2317 # step functions are called through pallet_step
+# shellcheck disable=SC2317,SC2016 # step functions are called through pallet_step; every $ in single quotes is quoted data
 set -euo pipefail
 umask 022
 export LC_ALL=C
