@@ -116,9 +116,13 @@ pallet_step() {
 # bash that holds only FUNC and the HELPER functions it calls. Whatever that
 # does to files it does with USER's rights, so a USER racing it (swapping a
 # path for a symlink) can only hurt themselves. Privileges are dropped with
-# setpriv, else runuser, else su (busybox). Values travel as arguments, never
-# inside code; stdin is passed on, stdout and stderr come back on stderr,
-# and no other file descriptor of root's is inherited.
+# setpriv, else runuser, else su (busybox). Values travel as data, never
+# inside code, and never on a command line, where every user can read them
+# (/proc/PID/cmdline): ARGS go NUL-separated down a pipe on fd 3, which the
+# new bash reads into FUNC's arguments and closes. The command line holds
+# only the helpers' code and FUNC's name. stdin is passed on, stdout and
+# stderr come back on stderr, and no other file descriptor of root's is
+# inherited.
 pallet_as_user() {
   local user=$1 funcs=$2 entry uid gid code out rc=0
   shift 2
@@ -129,7 +133,12 @@ pallet_as_user() {
   IFS=: read -r user _ uid gid _ _ _ <<<"$entry"
   # shellcheck disable=SC2086 # funcs is a list of function names
   code=$(declare -f $funcs)
-  code=$'set -euo pipefail\n'$code$'\n"$@"'
+  # shellcheck disable=SC2016 # code for the new bash, expanded there
+  code=$'set -euo pipefail\n'$code$'\n''pallet_args=()
+while IFS= read -r -d "" pallet_arg; do pallet_args+=("$pallet_arg"); done <&3
+exec 3<&-
+unset pallet_arg
+"$1" "${pallet_args[@]}"'
   out=$(
     exec 2>&1
     cd /
@@ -139,13 +148,14 @@ pallet_as_user() {
         exec {fd}>&-
       fi
     done
+    exec 3< <(printf '%s\0' "$@")
     if command -v setpriv >/dev/null 2>&1; then
-      exec setpriv --reuid="$uid" --regid="$gid" --init-groups -- bash -c "$code" pallet "${funcs%% *}" "$@"
+      exec setpriv --reuid="$uid" --regid="$gid" --init-groups -- bash -c "$code" pallet "${funcs%% *}"
     elif command -v runuser >/dev/null 2>&1; then
-      exec runuser -u "$user" -- bash -c "$code" pallet "${funcs%% *}" "$@"
+      exec runuser -u "$user" -- bash -c "$code" pallet "${funcs%% *}"
     else
       # shellcheck disable=SC2016 # expanded by the user's sh, from its arguments
-      exec su -s /bin/sh -c 'exec bash -c "$0" pallet "$@"' -- "$user" "$code" "${funcs%% *}" "$@"
+      exec su -s /bin/sh -c 'exec bash -c "$0" pallet "$@"' -- "$user" "$code" "${funcs%% *}"
     fi
   ) || rc=$?
   if [[ -n $out ]]; then
@@ -166,7 +176,10 @@ pallet_as_user() {
 #          set deletes every such line. A missing file is already so.
 #
 # LINE and MATCH reach awk through the environment, which, unlike awk -v,
-# does not interpret backslashes. A symlink is followed: its target is edited.
+# does not interpret backslashes (and, unlike an argument, is not readable by
+# other users in /proc). A symlink is followed: its target is edited. The
+# file is read with pallet_file_read: a FIFO, device or socket is refused
+# without blocking.
 # "set" writes as pallet_file_writer says, walking PATH itself too: a
 # symlink another user owns (or one in a directory another user owns) is
 # followed, and the file edited, as that user or not at all; root follows
@@ -181,8 +194,7 @@ pallet_file_line() {
       [[ $action == absent ]]
       return
     fi
-    [[ -f $path ]] || return 1
-    pallet_file_line_awk is "$action" "$line" "$match" <"$path"
+    pallet_file_read "$path" pallet_file_line_awk is "$action" "$line" "$match"
     return
   fi
   # the owner the walk wants: the entry's own (a symlink's, not its
@@ -200,7 +212,7 @@ pallet_file_line() {
   if [[ $who == root ]]; then
     pallet_file_line_as "$action" "$path" "$line" "$match" "$mode"
   else
-    pallet_as_user "$who" 'pallet_file_line_as pallet_file_line_awk pallet_file_set_meta' "$action" "$path" "$line" "$match" "$mode"
+    pallet_as_user "$who" 'pallet_file_line_as pallet_file_line_awk pallet_file_read pallet_file_set_meta' "$action" "$path" "$line" "$match" "$mode"
   fi
 }
 
@@ -217,7 +229,7 @@ pallet_file_line_as() {
   if [[ ! -e $path ]]; then
     [[ $action == absent ]] && return 0
   elif [[ ! -f $path ]]; then
-    echo "pallet: $path is not a regular file" >&2
+    echo "pallet: $path is not a regular file ($(stat -c %F -- "$path")): not editing it" >&2
     return 1
   fi
   tmp=$(mktemp "$(dirname -- "$path")/.pallet.XXXXXX")
@@ -226,7 +238,7 @@ pallet_file_line_as() {
   if [[ -e $path ]]; then
     meta=$(stat -c '%a %u %g' -- "$path")
     read -r mode owner group <<<"$meta"
-    pallet_file_line_awk edit "$action" "$line" "$match" <"$path" >"$tmp"
+    pallet_file_read "$path" pallet_file_line_awk edit "$action" "$line" "$match" >"$tmp"
   else
     owner=$(id -u) group=$(id -g)
     pallet_file_line_awk edit "$action" "$line" "$match" </dev/null >"$tmp"
@@ -260,6 +272,46 @@ pallet_file_line_awk() {
       if (action == "present" && !first && !has) print line
     }
   '
+}
+
+# pallet_file_read PATH COMMAND [ARG...] runs COMMAND (a program or a
+# function) with PATH open on its stdin, once PATH is known to be a regular
+# file (a symlink to one counts: callers that must not follow one test -L
+# first). Anything else is refused at once, saying what it is: opening a
+# FIFO blocks until someone writes to it, and a device may never end, so a
+# user's mkfifo would hang the run. PATH is tested before it is opened, and
+# the file opened is tested again, through its descriptor, before COMMAND
+# reads it. Between the two someone who can replace PATH could swap a FIFO
+# in, and that open would block: it is made in a subshell that a watchdog
+# kills after 10 seconds, so the step fails instead of hanging. The
+# watchdog needs no process of its own to time out (bash's read -t on a
+# pipe the subshell closes once it has opened PATH).
+pallet_file_read() {
+  local path=$1 kind
+  shift
+  if [[ ! -f $path ]]; then
+    kind=$(stat -L -c %F -- "$path" 2>/dev/null) || kind='missing or unreadable'
+    printf 'pallet: %s is not a regular file (%s): not reading it\n' "$path" "$kind" >&2
+    return 1
+  fi
+  (
+    me=$BASHPID
+    exec {watch}> >(
+      rc=0
+      read -r -t 10 _ || rc=$?
+      if ((rc > 128)); then
+        printf 'pallet: opening %s took more than 10 seconds (a FIFO put in its place?): not reading it\n' "$path" >&2
+        kill -KILL "$me" 2>/dev/null || true
+      fi
+    )
+    exec {fd}<"$path"
+    exec {watch}>&-
+    if [[ ! -f /dev/fd/$fd ]]; then
+      printf 'pallet: %s is not a regular file (it changed while pallet opened it): not reading it\n' "$path" >&2
+      exit 1
+    fi
+    "$@" <&"$fd"
+  )
 }
 
 # pallet_file_set_meta PATH MODE OWNER GROUP gives PATH exactly that owner,

@@ -116,9 +116,13 @@ pallet_step() {
 # bash that holds only FUNC and the HELPER functions it calls. Whatever that
 # does to files it does with USER's rights, so a USER racing it (swapping a
 # path for a symlink) can only hurt themselves. Privileges are dropped with
-# setpriv, else runuser, else su (busybox). Values travel as arguments, never
-# inside code; stdin is passed on, stdout and stderr come back on stderr,
-# and no other file descriptor of root's is inherited.
+# setpriv, else runuser, else su (busybox). Values travel as data, never
+# inside code, and never on a command line, where every user can read them
+# (/proc/PID/cmdline): ARGS go NUL-separated down a pipe on fd 3, which the
+# new bash reads into FUNC's arguments and closes. The command line holds
+# only the helpers' code and FUNC's name. stdin is passed on, stdout and
+# stderr come back on stderr, and no other file descriptor of root's is
+# inherited.
 pallet_as_user() {
   local user=$1 funcs=$2 entry uid gid code out rc=0
   shift 2
@@ -129,7 +133,12 @@ pallet_as_user() {
   IFS=: read -r user _ uid gid _ _ _ <<<"$entry"
   # shellcheck disable=SC2086 # funcs is a list of function names
   code=$(declare -f $funcs)
-  code=$'set -euo pipefail\n'$code$'\n"$@"'
+  # shellcheck disable=SC2016 # code for the new bash, expanded there
+  code=$'set -euo pipefail\n'$code$'\n''pallet_args=()
+while IFS= read -r -d "" pallet_arg; do pallet_args+=("$pallet_arg"); done <&3
+exec 3<&-
+unset pallet_arg
+"$1" "${pallet_args[@]}"'
   out=$(
     exec 2>&1
     cd /
@@ -139,13 +148,14 @@ pallet_as_user() {
         exec {fd}>&-
       fi
     done
+    exec 3< <(printf '%s\0' "$@")
     if command -v setpriv >/dev/null 2>&1; then
-      exec setpriv --reuid="$uid" --regid="$gid" --init-groups -- bash -c "$code" pallet "${funcs%% *}" "$@"
+      exec setpriv --reuid="$uid" --regid="$gid" --init-groups -- bash -c "$code" pallet "${funcs%% *}"
     elif command -v runuser >/dev/null 2>&1; then
-      exec runuser -u "$user" -- bash -c "$code" pallet "${funcs%% *}" "$@"
+      exec runuser -u "$user" -- bash -c "$code" pallet "${funcs%% *}"
     else
       # shellcheck disable=SC2016 # expanded by the user's sh, from its arguments
-      exec su -s /bin/sh -c 'exec bash -c "$0" pallet "$@"' -- "$user" "$code" "${funcs%% *}" "$@"
+      exec su -s /bin/sh -c 'exec bash -c "$0" pallet "$@"' -- "$user" "$code" "${funcs%% *}"
     fi
   ) || rc=$?
   if [[ -n $out ]]; then
@@ -173,37 +183,93 @@ pallet_file_download() {
   if [[ $who == root ]]; then
     pallet_file_download_as "$url" "$path" "$sha" "$mode" "$owner" "$group"
   else
-    pallet_as_user "$who" 'pallet_file_download_as pallet_file_sha256_is pallet_file_set_meta' "$url" "$path" "$sha" "$mode" "$owner" "$group"
+    pallet_as_user "$who" 'pallet_file_download_as pallet_file_sha256_is pallet_file_read pallet_file_set_meta' "$url" "$path" "$sha" "$mode" "$owner" "$group"
   fi
 }
 
 # pallet_file_download_as URL PATH SHA256 MODE OWNER GROUP is
 # pallet_file_download's work, run by the user pallet_file_writer chose.
+# The URL goes to curl on stdin (-K -, a config file), to GNU wget on stdin
+# (-i -), never on a command line every user can read: it may carry a
+# token. busybox wget takes URLs only as arguments, so there curl is
+# needed. Anything at PATH but a regular file or a symlink (a FIFO, a
+# device) is refused, not replaced.
 pallet_file_download_as() {
-  local url=$1 path=$2 sha=$3 mode=$4 owner=$5 group=$6 tmp have
+  local url=$1 path=$2 sha=$3 mode=$4 owner=$5 group=$6 tmp have quoted
   if pallet_file_sha256_is "$path" "$sha"; then
     pallet_file_set_meta "$path" "$mode" "$owner" "$group"
     return
+  fi
+  if [[ -e $path && ! -L $path && ! -f $path ]]; then
+    echo "pallet: $path is not a regular file ($(stat -c %F -- "$path")): remove it, pallet does not replace it" >&2
+    return 1
   fi
   tmp=$(mktemp "$(dirname -- "$path")/.pallet.XXXXXX")
   # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
   trap "rm -f -- $(printf '%q' "$tmp")" EXIT
   if command -v curl >/dev/null 2>&1; then
-    curl -fsSL --retry 3 -o "$tmp" -- "$url"
+    # a curl config string: \ and " escaped (the URL holds no white space)
+    quoted=${url//\\/\\\\}
+    quoted=${quoted//\"/\\\"}
+    printf 'url = "%s"\n' "$quoted" | curl -fsSL --retry 3 -o "$tmp" -K -
   elif command -v wget >/dev/null 2>&1; then
-    wget -q -O "$tmp" -- "$url"
+    if [[ $(wget --version 2>/dev/null || true) != *'GNU Wget'* ]]; then
+      echo "pallet: cannot download $path: this wget (busybox) takes the URL only on its command line, where every user could read it; install curl (package crate)" >&2
+      return 1
+    fi
+    printf '%s\n' "$url" | wget -q -O "$tmp" -i -
   else
-    echo "pallet: cannot download $url: neither curl nor wget is installed (install one first, with the package crate)" >&2
+    echo "pallet: cannot download $path: neither curl nor wget is installed (install curl first, with the package crate)" >&2
     return 1
   fi
-  have=$(sha256sum <"$tmp")
+  have=$(pallet_file_read "$tmp" sha256sum)
   have=${have%% *}
   if [[ $have != "$sha" ]]; then
-    echo "pallet: $url has sha256 $have, not $sha: $path left as it was" >&2
+    echo "pallet: the download for $path has sha256 $have, not $sha: $path left as it was" >&2
     return 1
   fi
   pallet_file_set_meta "$tmp" "$mode" "$owner" "$group"
   mv -fT -- "$tmp" "$path"
+}
+
+# pallet_file_read PATH COMMAND [ARG...] runs COMMAND (a program or a
+# function) with PATH open on its stdin, once PATH is known to be a regular
+# file (a symlink to one counts: callers that must not follow one test -L
+# first). Anything else is refused at once, saying what it is: opening a
+# FIFO blocks until someone writes to it, and a device may never end, so a
+# user's mkfifo would hang the run. PATH is tested before it is opened, and
+# the file opened is tested again, through its descriptor, before COMMAND
+# reads it. Between the two someone who can replace PATH could swap a FIFO
+# in, and that open would block: it is made in a subshell that a watchdog
+# kills after 10 seconds, so the step fails instead of hanging. The
+# watchdog needs no process of its own to time out (bash's read -t on a
+# pipe the subshell closes once it has opened PATH).
+pallet_file_read() {
+  local path=$1 kind
+  shift
+  if [[ ! -f $path ]]; then
+    kind=$(stat -L -c %F -- "$path" 2>/dev/null) || kind='missing or unreadable'
+    printf 'pallet: %s is not a regular file (%s): not reading it\n' "$path" "$kind" >&2
+    return 1
+  fi
+  (
+    me=$BASHPID
+    exec {watch}> >(
+      rc=0
+      read -r -t 10 _ || rc=$?
+      if ((rc > 128)); then
+        printf 'pallet: opening %s took more than 10 seconds (a FIFO put in its place?): not reading it\n' "$path" >&2
+        kill -KILL "$me" 2>/dev/null || true
+      fi
+    )
+    exec {fd}<"$path"
+    exec {watch}>&-
+    if [[ ! -f /dev/fd/$fd ]]; then
+      printf 'pallet: %s is not a regular file (it changed while pallet opened it): not reading it\n' "$path" >&2
+      exit 1
+    fi
+    "$@" <&"$fd"
+  )
 }
 
 # pallet_file_set_meta PATH MODE OWNER GROUP gives PATH exactly that owner,
@@ -227,11 +293,12 @@ pallet_file_set_meta() {
 
 # pallet_file_sha256_is PATH SHA256 succeeds when PATH is a regular file
 # (not a symlink) whose sha256 is SHA256 (lower-case hex). The file is read
-# on stdin so that sha256sum never escapes an odd file name into its output.
+# on stdin (pallet_file_read: a FIFO fails at once) so that sha256sum never
+# escapes an odd file name into its output.
 pallet_file_sha256_is() {
   local path=$1 want=$2 have
   [[ -f $path && ! -L $path ]] || return 1
-  have=$(sha256sum <"$path") || return 1
+  have=$(pallet_file_read "$path" sha256sum) || return 1
   [[ ${have%% *} == "$want" ]]
 }
 
@@ -408,9 +475,14 @@ pallet_write_file() {
 # and its cleanup trap set before the file exists, so a script stopped at
 # any point leaves nothing behind; noclobber creates it exclusively
 # (O_EXCL), owner-only until its mode is set; chown -h never follows a
-# symlink.
+# symlink. Only a regular file or a symlink at PATH is replaced: a FIFO,
+# socket, device or directory there is refused, saying what it is.
 pallet_write_file_as() {
   local path=$1 mode=$2 owner=$3 group=$4 tmp
+  if [[ -e $path && ! -L $path && ! -f $path ]]; then
+    echo "pallet: $path is not a regular file ($(stat -c %F -- "$path")): remove it, pallet does not replace it" >&2
+    return 1
+  fi
   tmp=$(mktemp -u "$(dirname -- "$path")/.pallet.XXXXXX")
   # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
   trap "rm -f -- $(printf '%q' "$tmp")" EXIT

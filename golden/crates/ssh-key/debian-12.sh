@@ -116,9 +116,13 @@ pallet_step() {
 # bash that holds only FUNC and the HELPER functions it calls. Whatever that
 # does to files it does with USER's rights, so a USER racing it (swapping a
 # path for a symlink) can only hurt themselves. Privileges are dropped with
-# setpriv, else runuser, else su (busybox). Values travel as arguments, never
-# inside code; stdin is passed on, stdout and stderr come back on stderr,
-# and no other file descriptor of root's is inherited.
+# setpriv, else runuser, else su (busybox). Values travel as data, never
+# inside code, and never on a command line, where every user can read them
+# (/proc/PID/cmdline): ARGS go NUL-separated down a pipe on fd 3, which the
+# new bash reads into FUNC's arguments and closes. The command line holds
+# only the helpers' code and FUNC's name. stdin is passed on, stdout and
+# stderr come back on stderr, and no other file descriptor of root's is
+# inherited.
 pallet_as_user() {
   local user=$1 funcs=$2 entry uid gid code out rc=0
   shift 2
@@ -129,7 +133,12 @@ pallet_as_user() {
   IFS=: read -r user _ uid gid _ _ _ <<<"$entry"
   # shellcheck disable=SC2086 # funcs is a list of function names
   code=$(declare -f $funcs)
-  code=$'set -euo pipefail\n'$code$'\n"$@"'
+  # shellcheck disable=SC2016 # code for the new bash, expanded there
+  code=$'set -euo pipefail\n'$code$'\n''pallet_args=()
+while IFS= read -r -d "" pallet_arg; do pallet_args+=("$pallet_arg"); done <&3
+exec 3<&-
+unset pallet_arg
+"$1" "${pallet_args[@]}"'
   out=$(
     exec 2>&1
     cd /
@@ -139,19 +148,60 @@ pallet_as_user() {
         exec {fd}>&-
       fi
     done
+    exec 3< <(printf '%s\0' "$@")
     if command -v setpriv >/dev/null 2>&1; then
-      exec setpriv --reuid="$uid" --regid="$gid" --init-groups -- bash -c "$code" pallet "${funcs%% *}" "$@"
+      exec setpriv --reuid="$uid" --regid="$gid" --init-groups -- bash -c "$code" pallet "${funcs%% *}"
     elif command -v runuser >/dev/null 2>&1; then
-      exec runuser -u "$user" -- bash -c "$code" pallet "${funcs%% *}" "$@"
+      exec runuser -u "$user" -- bash -c "$code" pallet "${funcs%% *}"
     else
       # shellcheck disable=SC2016 # expanded by the user's sh, from its arguments
-      exec su -s /bin/sh -c 'exec bash -c "$0" pallet "$@"' -- "$user" "$code" "${funcs%% *}" "$@"
+      exec su -s /bin/sh -c 'exec bash -c "$0" pallet "$@"' -- "$user" "$code" "${funcs%% *}"
     fi
   ) || rc=$?
   if [[ -n $out ]]; then
     printf '%s\n' "$out" >&2
   fi
   return "$rc"
+}
+
+# pallet_file_read PATH COMMAND [ARG...] runs COMMAND (a program or a
+# function) with PATH open on its stdin, once PATH is known to be a regular
+# file (a symlink to one counts: callers that must not follow one test -L
+# first). Anything else is refused at once, saying what it is: opening a
+# FIFO blocks until someone writes to it, and a device may never end, so a
+# user's mkfifo would hang the run. PATH is tested before it is opened, and
+# the file opened is tested again, through its descriptor, before COMMAND
+# reads it. Between the two someone who can replace PATH could swap a FIFO
+# in, and that open would block: it is made in a subshell that a watchdog
+# kills after 10 seconds, so the step fails instead of hanging. The
+# watchdog needs no process of its own to time out (bash's read -t on a
+# pipe the subshell closes once it has opened PATH).
+pallet_file_read() {
+  local path=$1 kind
+  shift
+  if [[ ! -f $path ]]; then
+    kind=$(stat -L -c %F -- "$path" 2>/dev/null) || kind='missing or unreadable'
+    printf 'pallet: %s is not a regular file (%s): not reading it\n' "$path" "$kind" >&2
+    return 1
+  fi
+  (
+    me=$BASHPID
+    exec {watch}> >(
+      rc=0
+      read -r -t 10 _ || rc=$?
+      if ((rc > 128)); then
+        printf 'pallet: opening %s took more than 10 seconds (a FIFO put in its place?): not reading it\n' "$path" >&2
+        kill -KILL "$me" 2>/dev/null || true
+      fi
+    )
+    exec {fd}<"$path"
+    exec {watch}>&-
+    if [[ ! -f /dev/fd/$fd ]]; then
+      printf 'pallet: %s is not a regular file (it changed while pallet opened it): not reading it\n' "$path" >&2
+      exit 1
+    fi
+    "$@" <&"$fd"
+  )
 }
 
 # pallet_ssh_key_authorize USER KEY makes KEY a line of USER's
@@ -167,7 +217,7 @@ pallet_ssh_key_authorize() {
     return 1
   }
   IFS=: read -r _ _ uid gid _ home _ <<<"$entry"
-  pallet_as_user "$user" pallet_ssh_key_user set "$user" "$uid" "$gid" "$home" "$key" </dev/null
+  pallet_as_user "$user" 'pallet_ssh_key_user pallet_file_read' set "$user" "$uid" "$gid" "$home" "$key" </dev/null
 }
 
 # pallet_ssh_key_authorized USER KEY succeeds when KEY is a line of USER's
@@ -179,14 +229,16 @@ pallet_ssh_key_authorized() {
   local user=$1 key=$2 entry uid gid home
   entry=$(getent passwd "$user") || return 1
   IFS=: read -r _ _ uid gid _ home _ <<<"$entry"
-  pallet_as_user "$user" pallet_ssh_key_user is "$user" "$uid" "$gid" "$home" "$key" </dev/null
+  pallet_as_user "$user" 'pallet_ssh_key_user pallet_file_read' is "$user" "$uid" "$gid" "$home" "$key" </dev/null
 }
 
 # pallet_ssh_key_user is|set USER UID GID HOME KEY is the part of
 # pallet_ssh_key_authorized ("is") and pallet_ssh_key_authorize ("set") that
-# runs as USER, so it calls no other function. set refuses a ~/.ssh or
-# authorized_keys that is a symlink or owned by someone else (USER could not
-# give it the right owner); it creates ~/.ssh 0700 when missing.
+# runs as USER, so it calls no other function but pallet_file_read, which
+# goes with it. set refuses a ~/.ssh or authorized_keys that is a symlink,
+# not a regular file (a FIFO would hang the read) or owned by someone else
+# (USER could not give it the right owner); it creates ~/.ssh 0700 when
+# missing. KEY reaches awk through the environment, never its command line.
 pallet_ssh_key_user() {
   local op=$1 user=$2 uid=$3 gid=$4 home=$5 key=$6 dir file tmp meta
   dir=$home/.ssh
@@ -197,7 +249,11 @@ pallet_ssh_key_user() {
     [[ $meta == "700 $uid $gid" ]] || return 1
     meta=$(stat -c '%a %u %g' -- "$file")
     [[ $meta == "600 $uid $gid" ]] || return 1
-    grep -qxF -e "$key" -- "$file"
+    # shellcheck disable=SC2016 # an awk program, for awk to expand
+    PALLET_KEY=$key pallet_file_read "$file" awk '
+      $0 == ENVIRON["PALLET_KEY"] { found = 1; exit }
+      END { exit !found }
+    '
     return
   fi
   if [[ ! -d $home ]]; then
@@ -206,6 +262,10 @@ pallet_ssh_key_user() {
   fi
   if [[ -L $dir || -L $file ]]; then
     echo "$dir or $file is a symlink: refusing to write through it" >&2
+    return 1
+  fi
+  if [[ -e $file && ! -f $file ]]; then
+    echo "$file is not a regular file ($(stat -c %F -- "$file")): remove it, pallet does not read or replace it" >&2
     return 1
   fi
   if [[ ! -d $dir ]]; then
@@ -230,11 +290,12 @@ pallet_ssh_key_user() {
     return 1
   fi
   if [[ -e $file ]]; then
-    PALLET_KEY=$key awk '
+    # shellcheck disable=SC2016 # an awk program, for awk to expand
+    PALLET_KEY=$key pallet_file_read "$file" awk '
       $0 == ENVIRON["PALLET_KEY"] { if (seen++) next }
       { print }
       END { if (!seen) print ENVIRON["PALLET_KEY"] }
-    ' "$file" >"$tmp"
+    ' >"$tmp"
   else
     printf '%s\n' "$key" >"$tmp"
   fi

@@ -111,13 +111,245 @@ pallet_step() {
   printf '%s end %s/%s changed %d\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
 }
 
+# pallet_as_user USER 'FUNC [HELPER...]' ARGS... runs FUNC ARGS as USER (a
+# name or uid: its uid, primary group and supplementary groups) in a fresh
+# bash that holds only FUNC and the HELPER functions it calls. Whatever that
+# does to files it does with USER's rights, so a USER racing it (swapping a
+# path for a symlink) can only hurt themselves. Privileges are dropped with
+# setpriv, else runuser, else su (busybox). Values travel as data, never
+# inside code, and never on a command line, where every user can read them
+# (/proc/PID/cmdline): ARGS go NUL-separated down a pipe on fd 3, which the
+# new bash reads into FUNC's arguments and closes. The command line holds
+# only the helpers' code and FUNC's name. stdin is passed on, stdout and
+# stderr come back on stderr, and no other file descriptor of root's is
+# inherited.
+pallet_as_user() {
+  local user=$1 funcs=$2 entry uid gid code out rc=0
+  shift 2
+  entry=$(getent passwd "$user") || {
+    echo "pallet: no user $user" >&2
+    return 1
+  }
+  IFS=: read -r user _ uid gid _ _ _ <<<"$entry"
+  # shellcheck disable=SC2086 # funcs is a list of function names
+  code=$(declare -f $funcs)
+  # shellcheck disable=SC2016 # code for the new bash, expanded there
+  code=$'set -euo pipefail\n'$code$'\n''pallet_args=()
+while IFS= read -r -d "" pallet_arg; do pallet_args+=("$pallet_arg"); done <&3
+exec 3<&-
+unset pallet_arg
+"$1" "${pallet_args[@]}"'
+  out=$(
+    exec 2>&1
+    cd /
+    for fd in /proc/self/fd/*; do
+      fd=${fd##*/}
+      if ((fd > 2 && fd != 255)); then
+        exec {fd}>&-
+      fi
+    done
+    exec 3< <(printf '%s\0' "$@")
+    if command -v setpriv >/dev/null 2>&1; then
+      exec setpriv --reuid="$uid" --regid="$gid" --init-groups -- bash -c "$code" pallet "${funcs%% *}"
+    elif command -v runuser >/dev/null 2>&1; then
+      exec runuser -u "$user" -- bash -c "$code" pallet "${funcs%% *}"
+    else
+      # shellcheck disable=SC2016 # expanded by the user's sh, from its arguments
+      exec su -s /bin/sh -c 'exec bash -c "$0" pallet "$@"' -- "$user" "$code" "${funcs%% *}"
+    fi
+  ) || rc=$?
+  if [[ -n $out ]]; then
+    printf '%s\n' "$out" >&2
+  fi
+  return "$rc"
+}
+
 # pallet_file_is PATH MODE OWNER GROUP succeeds when PATH is a regular file
 # whose content equals stdin and whose mode, owner and group are as given.
+# PATH is read with pallet_file_read, so a FIFO there fails at once.
 pallet_file_is() {
   local path=$1 mode=$2 owner=$3 group=$4
   [[ -f $path && ! -L $path ]] || return 1
-  cmp -s -- - "$path" || return 1
+  pallet_file_read "$path" cmp -s -- /proc/self/fd/3 - 3<&0 || return 1
   pallet_meta_is "$path" "$mode" "$owner" "$group"
+}
+
+# pallet_file_read PATH COMMAND [ARG...] runs COMMAND (a program or a
+# function) with PATH open on its stdin, once PATH is known to be a regular
+# file (a symlink to one counts: callers that must not follow one test -L
+# first). Anything else is refused at once, saying what it is: opening a
+# FIFO blocks until someone writes to it, and a device may never end, so a
+# user's mkfifo would hang the run. PATH is tested before it is opened, and
+# the file opened is tested again, through its descriptor, before COMMAND
+# reads it. Between the two someone who can replace PATH could swap a FIFO
+# in, and that open would block: it is made in a subshell that a watchdog
+# kills after 10 seconds, so the step fails instead of hanging. The
+# watchdog needs no process of its own to time out (bash's read -t on a
+# pipe the subshell closes once it has opened PATH).
+pallet_file_read() {
+  local path=$1 kind
+  shift
+  if [[ ! -f $path ]]; then
+    kind=$(stat -L -c %F -- "$path" 2>/dev/null) || kind='missing or unreadable'
+    printf 'pallet: %s is not a regular file (%s): not reading it\n' "$path" "$kind" >&2
+    return 1
+  fi
+  (
+    me=$BASHPID
+    exec {watch}> >(
+      rc=0
+      read -r -t 10 _ || rc=$?
+      if ((rc > 128)); then
+        printf 'pallet: opening %s took more than 10 seconds (a FIFO put in its place?): not reading it\n' "$path" >&2
+        kill -KILL "$me" 2>/dev/null || true
+      fi
+    )
+    exec {fd}<"$path"
+    exec {watch}>&-
+    if [[ ! -f /dev/fd/$fd ]]; then
+      printf 'pallet: %s is not a regular file (it changed while pallet opened it): not reading it\n' "$path" >&2
+      exit 1
+    fi
+    "$@" <&"$fd"
+  )
+}
+
+# pallet_file_writer PATH OWNER [replace] prints who may write PATH (which
+# need not exist yet) as a file or directory owned by OWNER (a name or uid).
+# It walks PATH as given, one entry at a time from /, looking at each entry
+# itself (never at where a symlink leads), down to PATH itself when it
+# exists:
+#   root       when only root can change each of them: owned by root, and a
+#              directory gone through is not group- or world-writable
+#              unless sticky (as /tmp: there, others cannot replace what
+#              root owns);
+#   OWNER's uid when the first entry owned by another user is OWNER's: the
+#              write then runs as OWNER (pallet_as_user), who can only hurt
+#              themselves.
+# An entry another user owns is theirs when it is a directory or a symlink
+# (at any depth), or anything at all in a sticky shared directory, where
+# they may rename or remove it. A symlink root owns (its directory already
+# checked) is followed and its target walked the same way; with "replace",
+# a final one is not (the caller replaces it). Otherwise it refuses, naming
+# the entry and why: root writing by name where someone else can swap
+# entries would follow the symlinks they plant (into /etc/shadow, say)
+# between its steps. It fails closed: any command failing, or an owner or
+# mode that is not a number, is a refusal.
+pallet_file_writer() {
+  local path=$1 owner=$2 final=${3:-} want cur next part rest meta uid name mode type shared hops=0
+  local -a todo add
+  if [[ $path != /* ]]; then
+    echo "pallet: refusing to write $path: not an absolute path" >&2
+    return 1
+  fi
+  if [[ $owner =~ ^[0-9]+$ ]]; then
+    want=$owner
+  else
+    want=$(id -u -- "$owner" 2>/dev/null) || want=
+  fi
+  todo=() cur=/ shared=no rest=$path
+  while :; do
+    # rest (a path or a symlink's target) goes in front of what is left
+    add=()
+    while [[ -n $rest ]]; do
+      part=${rest%%/*}
+      if [[ $rest == */* ]]; then
+        rest=${rest#*/}
+      else
+        rest=
+      fi
+      if [[ -n $part && $part != . ]]; then
+        add+=("$part")
+      fi
+    done
+    todo=("${add[@]}" "${todo[@]}")
+    if [[ $cur == / ]]; then
+      meta=$(stat -c '%u %a' -- /) || return 1
+      read -r uid mode <<<"$meta"
+      if [[ ! $uid =~ ^[0-9]+$ || ! $mode =~ ^[0-7]+$ ]]; then
+        echo "pallet: refusing to write $path: cannot read the owner and mode of /" >&2
+        return 1
+      fi
+      if ((uid != 0 || ((8#$mode & 8#022) && !(8#$mode & 8#1000)))); then
+        echo "pallet: refusing to write $path: / is not root's alone (uid $uid, mode $mode)" >&2
+        return 1
+      fi
+      shared=no
+      if ((8#$mode & 8#022)); then
+        shared=yes
+      fi
+    fi
+    while ((${#todo[@]})); do
+      part=${todo[0]}
+      todo=("${todo[@]:1}")
+      if [[ $part == .. ]]; then
+        # cur holds no symlink: walk its parent again from /
+        rest=$(dirname -- "$cur") || return 1
+        cur=/
+        continue 2
+      fi
+      next=${cur%/}/$part
+      if [[ ! -e $next && ! -L $next ]]; then
+        # the rest is made in cur, which only root controls
+        echo root
+        return 0
+      fi
+      meta=$(stat -c '%u %a %U %F' -- "$next") || return 1
+      read -r uid mode name type <<<"$meta"
+      if [[ ! $uid =~ ^[0-9]+$ || ! $mode =~ ^[0-7]+$ || -z $type ]]; then
+        echo "pallet: refusing to write $path: cannot read the owner and mode of $next" >&2
+        return 1
+      fi
+      if ((uid != 0)) && [[ $type == directory || $type == 'symbolic link' || $shared == yes ]]; then
+        if [[ $uid == "$want" ]]; then
+          echo "$uid"
+          return 0
+        fi
+        echo "pallet: refusing to write $path: $next belongs to $name, who could swap what it holds for a symlink while root writes; only a file owned by $name is written there (as $name)" >&2
+        return 1
+      fi
+      case $type in
+        'symbolic link')
+          if ((${#todo[@]} == 0)) && [[ $final == replace ]]; then
+            break
+          fi
+          if ((++hops > 40)); then
+            echo "pallet: refusing to write $path: too many symlinks" >&2
+            return 1
+          fi
+          rest=$(readlink -- "$next") || return 1
+          if [[ -z $rest ]]; then
+            return 1
+          fi
+          if [[ $rest == /* ]]; then
+            cur=/
+          fi
+          continue 2
+          ;;
+        directory)
+          if ((${#todo[@]})); then
+            if (((8#$mode & 8#022) && !(8#$mode & 8#1000))); then
+              echo "pallet: refusing to write $path: $next is group- or world-writable without the sticky bit (mode $mode), so others could swap what it holds for a symlink while root writes" >&2
+              return 1
+            fi
+            shared=no
+            if ((8#$mode & 8#022)); then
+              shared=yes
+            fi
+          fi
+          cur=$next
+          ;;
+        *)
+          if ((${#todo[@]})); then
+            echo "pallet: refusing to write $path: $next is not a directory" >&2
+            return 1
+          fi
+          ;;
+      esac
+    done
+    break
+  done
+  echo root
 }
 
 # pallet_meta_is PATH MODE OWNER GROUP succeeds when PATH has that octal
@@ -147,11 +379,23 @@ pallet_sudoers_included() {
 # to a temporary file beside PATH, is checked with visudo -cf, then renamed
 # over PATH. The temporary name has a '.', so sudo never reads it, and a
 # rejected drop-in never goes live: a typo cannot lock anyone out of sudo.
+# Root writes there only when pallet_file_writer says only root controls
+# the way (a sudoers.d another user could change is refused), and replaces
+# only a regular file or a symlink.
 pallet_sudoers_install() {
-  local path=$1 dir tmp out
+  local path=$1 dir tmp out who
   dir=$(dirname -- "$path")
   if ! command -v visudo >/dev/null || [[ ! -d $dir ]]; then
     echo "no visudo or no $dir: install sudo first (package crate)" >&2
+    return 1
+  fi
+  who=$(pallet_file_writer "$path" root replace) || return 1
+  if [[ $who != root ]]; then
+    echo "pallet: refusing to write $path: the way to it is not root's alone" >&2
+    return 1
+  fi
+  if [[ -e $path && ! -L $path && ! -f $path ]]; then
+    echo "pallet: $path is not a regular file ($(stat -c %F -- "$path")): remove it, pallet does not replace it" >&2
     return 1
   fi
   tmp=$(mktemp "$dir/.pallet.XXXXXX")
