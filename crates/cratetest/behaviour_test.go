@@ -1,6 +1,7 @@
 package cratetest
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -14,7 +15,9 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/palletops/pallet/compiler"
 )
@@ -55,17 +58,33 @@ type result struct {
 }
 
 // run runs the script with bash in mode (apply or check), with env added
-// to the environment.
+// to the environment. A script still running after two minutes is hung
+// (a FIFO read, say): it is killed and the test fails.
 func run(t *testing.T, script, mode string, env ...string) result {
+	t.Helper()
+	return runWithin(t, 2*time.Minute, script, mode, env...)
+}
+
+// runWithin is run with a limit: a script still running after limit is
+// killed, with everything it started, and the test fails.
+func runWithin(t *testing.T, limit time.Duration, script, mode string, env ...string) result {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		// Compiled scripts run as root on nodes, and the file writers
 		// decide who writes by who owns each directory on the way.
 		t.Skip("needs root: compiled scripts run as root on nodes (CI runs this as root)")
 	}
-	cmd := exec.Command("bash", script)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", script)
 	cmd.Env = append(append(os.Environ(), "PALLET_MODE="+mode), env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
 	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("the script hung: killed after %v\n%s", limit, out)
+	}
 	r := result{output: string(out), failed: err != nil}
 	if err != nil {
 		if _, ok := err.(*exec.ExitError); !ok {

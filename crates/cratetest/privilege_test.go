@@ -121,7 +121,7 @@ func TestSSHKeyRaceCannotReachRoot(t *testing.T) {
 
 // TestSSHKeyCheckReadsAsUser: the check reads authorized_keys as the
 // user, so a symlink the user swaps in cannot make root read a file the user
-// could not. A stand-in grep records who ran it.
+// could not. A stand-in awk (which reads it) records who ran it.
 func TestSSHKeyCheckReadsAsUser(t *testing.T) {
 	user, home := throwawayUser(t)
 	key := "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl pallet-test"
@@ -137,18 +137,18 @@ func TestSSHKeyCheckReadsAsUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.Chmod(log, 0o666)
-	real, err := exec.LookPath("grep")
+	real, err := exec.LookPath("awk")
 	if err != nil {
 		t.Fatal(err)
 	}
 	shim := fmt.Sprintf("#!/bin/sh\nid -u >>%s\nexec %s \"$@\"\n", log, real)
-	if err := os.WriteFile(filepath.Join(bin, "grep"), []byte(shim), 0o755); err != nil {
+	if err := os.WriteFile(filepath.Join(bin, "awk"), []byte(shim), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	expect(t, "check", run(t, script, "check", "PATH="+bin+":"+os.Getenv("PATH")), "ok")
 	uids := strings.Fields(readFile(t, log))
 	if len(uids) == 0 {
-		t.Fatal("the check did not grep authorized_keys")
+		t.Fatal("the check did not read authorized_keys with awk")
 	}
 	for _, u := range uids {
 		if u == "0" {

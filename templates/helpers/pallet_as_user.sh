@@ -3,9 +3,13 @@
 # bash that holds only FUNC and the HELPER functions it calls. Whatever that
 # does to files it does with USER's rights, so a USER racing it (swapping a
 # path for a symlink) can only hurt themselves. Privileges are dropped with
-# setpriv, else runuser, else su (busybox). Values travel as arguments, never
-# inside code; stdin is passed on, stdout and stderr come back on stderr,
-# and no other file descriptor of root's is inherited.
+# setpriv, else runuser, else su (busybox). Values travel as data, never
+# inside code, and never on a command line, where every user can read them
+# (/proc/PID/cmdline): ARGS go NUL-separated down a pipe on fd 3, which the
+# new bash reads into FUNC's arguments and closes. The command line holds
+# only the helpers' code and FUNC's name. stdin is passed on, stdout and
+# stderr come back on stderr, and no other file descriptor of root's is
+# inherited.
 pallet_as_user() {
   local user=$1 funcs=$2 entry uid gid code out rc=0
   shift 2
@@ -16,7 +20,12 @@ pallet_as_user() {
   IFS=: read -r user _ uid gid _ _ _ <<<"$entry"
   # shellcheck disable=SC2086 # funcs is a list of function names
   code=$(declare -f $funcs)
-  code=$'set -euo pipefail\n'$code$'\n"$@"'
+  # shellcheck disable=SC2016 # code for the new bash, expanded there
+  code=$'set -euo pipefail\n'$code$'\n''pallet_args=()
+while IFS= read -r -d "" pallet_arg; do pallet_args+=("$pallet_arg"); done <&3
+exec 3<&-
+unset pallet_arg
+"$1" "${pallet_args[@]}"'
   out=$(
     exec 2>&1
     cd /
@@ -26,13 +35,14 @@ pallet_as_user() {
         exec {fd}>&-
       fi
     done
+    exec 3< <(printf '%s\0' "$@")
     if command -v setpriv >/dev/null 2>&1; then
-      exec setpriv --reuid="$uid" --regid="$gid" --init-groups -- bash -c "$code" pallet "${funcs%% *}" "$@"
+      exec setpriv --reuid="$uid" --regid="$gid" --init-groups -- bash -c "$code" pallet "${funcs%% *}"
     elif command -v runuser >/dev/null 2>&1; then
-      exec runuser -u "$user" -- bash -c "$code" pallet "${funcs%% *}" "$@"
+      exec runuser -u "$user" -- bash -c "$code" pallet "${funcs%% *}"
     else
       # shellcheck disable=SC2016 # expanded by the user's sh, from its arguments
-      exec su -s /bin/sh -c 'exec bash -c "$0" pallet "$@"' -- "$user" "$code" "${funcs%% *}" "$@"
+      exec su -s /bin/sh -c 'exec bash -c "$0" pallet "$@"' -- "$user" "$code" "${funcs%% *}"
     fi
   ) || rc=$?
   if [[ -n $out ]]; then

@@ -17,6 +17,6 @@ pallet_file_download() {
   if [[ $who == root ]]; then
     pallet_file_download_as "$url" "$path" "$sha" "$mode" "$owner" "$group"
   else
-    pallet_as_user "$who" 'pallet_file_download_as pallet_file_sha256_is pallet_file_set_meta' "$url" "$path" "$sha" "$mode" "$owner" "$group"
+    pallet_as_user "$who" 'pallet_file_download_as pallet_file_sha256_is pallet_file_read pallet_file_set_meta' "$url" "$path" "$sha" "$mode" "$owner" "$group"
   fi
 }

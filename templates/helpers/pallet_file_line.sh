@@ -10,7 +10,10 @@
 #          set deletes every such line. A missing file is already so.
 #
 # LINE and MATCH reach awk through the environment, which, unlike awk -v,
-# does not interpret backslashes. A symlink is followed: its target is edited.
+# does not interpret backslashes (and, unlike an argument, is not readable by
+# other users in /proc). A symlink is followed: its target is edited. The
+# file is read with pallet_file_read: a FIFO, device or socket is refused
+# without blocking.
 # "set" writes as pallet_file_writer says, walking PATH itself too: a
 # symlink another user owns (or one in a directory another user owns) is
 # followed, and the file edited, as that user or not at all; root follows
@@ -25,8 +28,7 @@ pallet_file_line() {
       [[ $action == absent ]]
       return
     fi
-    [[ -f $path ]] || return 1
-    pallet_file_line_awk is "$action" "$line" "$match" <"$path"
+    pallet_file_read "$path" pallet_file_line_awk is "$action" "$line" "$match"
     return
   fi
   # the owner the walk wants: the entry's own (a symlink's, not its
@@ -44,6 +46,6 @@ pallet_file_line() {
   if [[ $who == root ]]; then
     pallet_file_line_as "$action" "$path" "$line" "$match" "$mode"
   else
-    pallet_as_user "$who" 'pallet_file_line_as pallet_file_line_awk pallet_file_set_meta' "$action" "$path" "$line" "$match" "$mode"
+    pallet_as_user "$who" 'pallet_file_line_as pallet_file_line_awk pallet_file_read pallet_file_set_meta' "$action" "$path" "$line" "$match" "$mode"
   fi
 }

@@ -11,7 +11,7 @@ pallet_file_line_as() {
   if [[ ! -e $path ]]; then
     [[ $action == absent ]] && return 0
   elif [[ ! -f $path ]]; then
-    echo "pallet: $path is not a regular file" >&2
+    echo "pallet: $path is not a regular file ($(stat -c %F -- "$path")): not editing it" >&2
     return 1
   fi
   tmp=$(mktemp "$(dirname -- "$path")/.pallet.XXXXXX")
@@ -20,7 +20,7 @@ pallet_file_line_as() {
   if [[ -e $path ]]; then
     meta=$(stat -c '%a %u %g' -- "$path")
     read -r mode owner group <<<"$meta"
-    pallet_file_line_awk edit "$action" "$line" "$match" <"$path" >"$tmp"
+    pallet_file_read "$path" pallet_file_line_awk edit "$action" "$line" "$match" >"$tmp"
   else
     owner=$(id -u) group=$(id -g)
     pallet_file_line_awk edit "$action" "$line" "$match" </dev/null >"$tmp"

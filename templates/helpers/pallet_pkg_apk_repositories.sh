@@ -1,9 +1,10 @@
 # pallet_pkg_apk_repositories LINE prints /etc/apk/repositories with LINE
 # in it once: other lines stay as they are, LINE is appended when missing.
 pallet_pkg_apk_repositories() {
-  PALLET_LINE=$1 awk '
+  # shellcheck disable=SC2016 # an awk program, for awk to expand
+  PALLET_LINE=$1 pallet_file_read /etc/apk/repositories awk '
     $0 == ENVIRON["PALLET_LINE"] { if (seen++) next }
     { print }
     END { if (!seen) print ENVIRON["PALLET_LINE"] }
-  ' /etc/apk/repositories
+  '
 }

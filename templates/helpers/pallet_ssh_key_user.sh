@@ -1,8 +1,10 @@
 # pallet_ssh_key_user is|set USER UID GID HOME KEY is the part of
 # pallet_ssh_key_authorized ("is") and pallet_ssh_key_authorize ("set") that
-# runs as USER, so it calls no other function. set refuses a ~/.ssh or
-# authorized_keys that is a symlink or owned by someone else (USER could not
-# give it the right owner); it creates ~/.ssh 0700 when missing.
+# runs as USER, so it calls no other function but pallet_file_read, which
+# goes with it. set refuses a ~/.ssh or authorized_keys that is a symlink,
+# not a regular file (a FIFO would hang the read) or owned by someone else
+# (USER could not give it the right owner); it creates ~/.ssh 0700 when
+# missing. KEY reaches awk through the environment, never its command line.
 pallet_ssh_key_user() {
   local op=$1 user=$2 uid=$3 gid=$4 home=$5 key=$6 dir file tmp meta
   dir=$home/.ssh
@@ -13,7 +15,11 @@ pallet_ssh_key_user() {
     [[ $meta == "700 $uid $gid" ]] || return 1
     meta=$(stat -c '%a %u %g' -- "$file")
     [[ $meta == "600 $uid $gid" ]] || return 1
-    grep -qxF -e "$key" -- "$file"
+    # shellcheck disable=SC2016 # an awk program, for awk to expand
+    PALLET_KEY=$key pallet_file_read "$file" awk '
+      $0 == ENVIRON["PALLET_KEY"] { found = 1; exit }
+      END { exit !found }
+    '
     return
   fi
   if [[ ! -d $home ]]; then
@@ -22,6 +28,10 @@ pallet_ssh_key_user() {
   fi
   if [[ -L $dir || -L $file ]]; then
     echo "$dir or $file is a symlink: refusing to write through it" >&2
+    return 1
+  fi
+  if [[ -e $file && ! -f $file ]]; then
+    echo "$file is not a regular file ($(stat -c %F -- "$file")): remove it, pallet does not read or replace it" >&2
     return 1
   fi
   if [[ ! -d $dir ]]; then
@@ -46,11 +56,12 @@ pallet_ssh_key_user() {
     return 1
   fi
   if [[ -e $file ]]; then
-    PALLET_KEY=$key awk '
+    # shellcheck disable=SC2016 # an awk program, for awk to expand
+    PALLET_KEY=$key pallet_file_read "$file" awk '
       $0 == ENVIRON["PALLET_KEY"] { if (seen++) next }
       { print }
       END { if (!seen) print ENVIRON["PALLET_KEY"] }
-    ' "$file" >"$tmp"
+    ' >"$tmp"
   else
     printf '%s\n' "$key" >"$tmp"
   fi

@@ -3,11 +3,23 @@
 # to a temporary file beside PATH, is checked with visudo -cf, then renamed
 # over PATH. The temporary name has a '.', so sudo never reads it, and a
 # rejected drop-in never goes live: a typo cannot lock anyone out of sudo.
+# Root writes there only when pallet_file_writer says only root controls
+# the way (a sudoers.d another user could change is refused), and replaces
+# only a regular file or a symlink.
 pallet_sudoers_install() {
-  local path=$1 dir tmp out
+  local path=$1 dir tmp out who
   dir=$(dirname -- "$path")
   if ! command -v visudo >/dev/null || [[ ! -d $dir ]]; then
     echo "no visudo or no $dir: install sudo first (package crate)" >&2
+    return 1
+  fi
+  who=$(pallet_file_writer "$path" root replace) || return 1
+  if [[ $who != root ]]; then
+    echo "pallet: refusing to write $path: the way to it is not root's alone" >&2
+    return 1
+  fi
+  if [[ -e $path && ! -L $path && ! -f $path ]]; then
+    echo "pallet: $path is not a regular file ($(stat -c %F -- "$path")): remove it, pallet does not replace it" >&2
     return 1
   fi
   tmp=$(mktemp "$dir/.pallet.XXXXXX")

@@ -1,16 +1,46 @@
-# pallet_user_make_home USER creates USER's home directory (from passwd)
-# when it is missing: mode 0700, a copy of /etc/skel,
-# owned by the user and its primary group. An existing home is left alone.
+# pallet_user_make_home USER gives USER (from passwd) its home directory
+# when it has none: a directory owned by USER and its primary group, mode
+# 0700, holding a copy of /etc/skel. An existing directory is left alone;
+# anything else there is an error.
+#
+# Root never works inside the new home. pallet_file_writer walks the way
+# to it for USER: where only root controls the way, root makes the empty
+# directory (mkdir, which neither follows nor reuses anything already
+# there) and gives it to USER, and that is root's last act on it: from then
+# on USER controls it. The copy of /etc/skel and the mode are done as USER
+# (pallet_as_user), who can only hurt themselves: a symlink USER plants
+# there leads only where USER could write anyway. Where the way goes
+# through a directory of USER's, all of it runs as USER. Where it goes
+# through anyone else's (mallory owns /srv/apps, the home is
+# /srv/apps/app), it is refused: mallory could swap the new home for a
+# directory of symlinks into /etc. A missing parent is made as the
+# directory crate makes it: root's, 0755, one entry at a time.
 pallet_user_make_home() {
-  local user=$1 entry uid gid home
-  entry=$(getent passwd "$user")
+  local user=$1 entry uid gid home parent who
+  entry=$(getent passwd "$user") || {
+    echo "pallet: no user $user" >&2
+    return 1
+  }
   IFS=: read -r _ _ uid gid _ home _ <<<"$entry"
-  [[ -n $home && ! -e $home ]] || return 0
-  mkdir -p -- "$(dirname -- "$home")"
-  mkdir -m 0700 -- "$home"
-  if [[ -d /etc/skel ]]; then
-    cp -a /etc/skel/. "$home/"
+  if [[ -z $home ]]; then
+    echo "pallet: user $user has no home directory in passwd" >&2
+    return 1
   fi
-  chown -R -- "$uid:$gid" "$home"
-  chmod 0700 -- "$home" # cp -a gave it /etc/skel's mode
+  if [[ -d $home ]]; then
+    return 0
+  fi
+  if [[ -e $home || -L $home ]]; then
+    echo "pallet: the home of $user, $home, is there but is not a directory: remove it first" >&2
+    return 1
+  fi
+  parent=$(dirname -- "$home")
+  if [[ ! -e $parent && ! -L $parent ]]; then
+    pallet_directory_make "$parent" 0755 root root yes || return 1
+  fi
+  who=$(pallet_file_writer "$home" "$uid") || return 1
+  if [[ $who == root ]]; then
+    mkdir -m 0700 -- "$home" || return 1
+    chown -h -- "$uid:$gid" "$home" || return 1
+  fi
+  pallet_as_user "$uid" pallet_user_home_fill "$home" "$gid" </dev/null
 }

@@ -3,9 +3,14 @@
 # and its cleanup trap set before the file exists, so a script stopped at
 # any point leaves nothing behind; noclobber creates it exclusively
 # (O_EXCL), owner-only until its mode is set; chown -h never follows a
-# symlink.
+# symlink. Only a regular file or a symlink at PATH is replaced: a FIFO,
+# socket, device or directory there is refused, saying what it is.
 pallet_write_file_as() {
   local path=$1 mode=$2 owner=$3 group=$4 tmp
+  if [[ -e $path && ! -L $path && ! -f $path ]]; then
+    echo "pallet: $path is not a regular file ($(stat -c %F -- "$path")): remove it, pallet does not replace it" >&2
+    return 1
+  fi
   tmp=$(mktemp -u "$(dirname -- "$path")/.pallet.XXXXXX")
   # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
   trap "rm -f -- $(printf '%q' "$tmp")" EXIT

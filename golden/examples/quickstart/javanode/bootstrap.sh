@@ -116,9 +116,13 @@ pallet_step() {
 # bash that holds only FUNC and the HELPER functions it calls. Whatever that
 # does to files it does with USER's rights, so a USER racing it (swapping a
 # path for a symlink) can only hurt themselves. Privileges are dropped with
-# setpriv, else runuser, else su (busybox). Values travel as arguments, never
-# inside code; stdin is passed on, stdout and stderr come back on stderr,
-# and no other file descriptor of root's is inherited.
+# setpriv, else runuser, else su (busybox). Values travel as data, never
+# inside code, and never on a command line, where every user can read them
+# (/proc/PID/cmdline): ARGS go NUL-separated down a pipe on fd 3, which the
+# new bash reads into FUNC's arguments and closes. The command line holds
+# only the helpers' code and FUNC's name. stdin is passed on, stdout and
+# stderr come back on stderr, and no other file descriptor of root's is
+# inherited.
 pallet_as_user() {
   local user=$1 funcs=$2 entry uid gid code out rc=0
   shift 2
@@ -129,7 +133,12 @@ pallet_as_user() {
   IFS=: read -r user _ uid gid _ _ _ <<<"$entry"
   # shellcheck disable=SC2086 # funcs is a list of function names
   code=$(declare -f $funcs)
-  code=$'set -euo pipefail\n'$code$'\n"$@"'
+  # shellcheck disable=SC2016 # code for the new bash, expanded there
+  code=$'set -euo pipefail\n'$code$'\n''pallet_args=()
+while IFS= read -r -d "" pallet_arg; do pallet_args+=("$pallet_arg"); done <&3
+exec 3<&-
+unset pallet_arg
+"$1" "${pallet_args[@]}"'
   out=$(
     exec 2>&1
     cd /
@@ -139,13 +148,14 @@ pallet_as_user() {
         exec {fd}>&-
       fi
     done
+    exec 3< <(printf '%s\0' "$@")
     if command -v setpriv >/dev/null 2>&1; then
-      exec setpriv --reuid="$uid" --regid="$gid" --init-groups -- bash -c "$code" pallet "${funcs%% *}" "$@"
+      exec setpriv --reuid="$uid" --regid="$gid" --init-groups -- bash -c "$code" pallet "${funcs%% *}"
     elif command -v runuser >/dev/null 2>&1; then
-      exec runuser -u "$user" -- bash -c "$code" pallet "${funcs%% *}" "$@"
+      exec runuser -u "$user" -- bash -c "$code" pallet "${funcs%% *}"
     else
       # shellcheck disable=SC2016 # expanded by the user's sh, from its arguments
-      exec su -s /bin/sh -c 'exec bash -c "$0" pallet "$@"' -- "$user" "$code" "${funcs%% *}" "$@"
+      exec su -s /bin/sh -c 'exec bash -c "$0" pallet "$@"' -- "$user" "$code" "${funcs%% *}"
     fi
   ) || rc=$?
   if [[ -n $out ]]; then
@@ -154,13 +164,271 @@ pallet_as_user() {
   return "$rc"
 }
 
+# pallet_directory_make PATH MODE OWNER GROUP PARENTS makes PATH a directory
+# (creating missing parents when PARENTS is yes) with exactly that owner,
+# group and mode. A symlink or a file at PATH is an error, never replaced.
+# Who does it is pallet_file_writer's answer for PATH itself, as for
+# pallet_write_file: a directory another user made there first is theirs,
+# never adopted. Root makes what is missing one entry at a time (mkdir,
+# never -p, which would follow a symlink planted meanwhile) and walks PATH
+# again after each, so a directory it then chowns and chmods is one it made
+# or owned already, which no one else can replace.
+pallet_directory_make() {
+  local path=$1 mode=$2 owner=$3 group=$4 parents=$5 who prefix='' rest part
+  who=$(pallet_file_writer "$path" "$owner") || return 1
+  if [[ $who != root ]]; then
+    pallet_as_user "$who" 'pallet_directory_make_as pallet_file_set_meta' "$path" "$mode" "$owner" "$group" "$parents"
+    return
+  fi
+  rest=${path#/}
+  while [[ -n $rest ]]; do
+    part=${rest%%/*}
+    if [[ $rest == */* ]]; then
+      rest=${rest#*/}
+    else
+      rest=
+    fi
+    prefix=${prefix%/}/$part
+    if [[ -e $prefix || -L $prefix ]]; then
+      continue
+    fi
+    if [[ -n ${rest//\//} && $parents != yes ]]; then
+      printf 'pallet: cannot make %s: %s does not exist (recursive makes it)\n' "$path" "$prefix" >&2
+      return 1
+    fi
+    if ! mkdir -- "$prefix" && [[ ! -e $prefix && ! -L $prefix ]]; then
+      return 1
+    fi
+    who=$(pallet_file_writer "$path" "$owner") || return 1
+    if [[ $who != root ]]; then
+      printf 'pallet: refusing to make %s: %s was made by someone else meanwhile\n' "$path" "$prefix" >&2
+      return 1
+    fi
+  done
+  pallet_directory_make_as "$path" "$mode" "$owner" "$group" "$parents"
+}
+
+# pallet_directory_make_as PATH MODE OWNER GROUP PARENTS is
+# pallet_directory_make's work, run by the user pallet_file_writer chose.
+pallet_directory_make_as() {
+  local path=$1 mode=$2 owner=$3 group=$4 parents=$5
+  if [[ -L $path || ( -e $path && ! -d $path ) ]]; then
+    printf 'pallet: %s exists and is not a directory: remove it first\n' "$path" >&2
+    return 1
+  fi
+  if [[ $parents == yes ]]; then
+    mkdir -p -- "$path"
+  elif [[ ! -d $path ]]; then
+    mkdir -- "$path"
+  fi
+  pallet_file_set_meta "$path" "$mode" "$owner" "$group"
+}
+
 # pallet_file_is PATH MODE OWNER GROUP succeeds when PATH is a regular file
 # whose content equals stdin and whose mode, owner and group are as given.
+# PATH is read with pallet_file_read, so a FIFO there fails at once.
 pallet_file_is() {
   local path=$1 mode=$2 owner=$3 group=$4
   [[ -f $path && ! -L $path ]] || return 1
-  cmp -s -- - "$path" || return 1
+  pallet_file_read "$path" cmp -s -- /proc/self/fd/3 - 3<&0 || return 1
   pallet_meta_is "$path" "$mode" "$owner" "$group"
+}
+
+# pallet_file_read PATH COMMAND [ARG...] runs COMMAND (a program or a
+# function) with PATH open on its stdin, once PATH is known to be a regular
+# file (a symlink to one counts: callers that must not follow one test -L
+# first). Anything else is refused at once, saying what it is: opening a
+# FIFO blocks until someone writes to it, and a device may never end, so a
+# user's mkfifo would hang the run. PATH is tested before it is opened, and
+# the file opened is tested again, through its descriptor, before COMMAND
+# reads it. Between the two someone who can replace PATH could swap a FIFO
+# in, and that open would block: it is made in a subshell that a watchdog
+# kills after 10 seconds, so the step fails instead of hanging. The
+# watchdog needs no process of its own to time out (bash's read -t on a
+# pipe the subshell closes once it has opened PATH).
+pallet_file_read() {
+  local path=$1 kind
+  shift
+  if [[ ! -f $path ]]; then
+    kind=$(stat -L -c %F -- "$path" 2>/dev/null) || kind='missing or unreadable'
+    printf 'pallet: %s is not a regular file (%s): not reading it\n' "$path" "$kind" >&2
+    return 1
+  fi
+  (
+    me=$BASHPID
+    exec {watch}> >(
+      rc=0
+      read -r -t 10 _ || rc=$?
+      if ((rc > 128)); then
+        printf 'pallet: opening %s took more than 10 seconds (a FIFO put in its place?): not reading it\n' "$path" >&2
+        kill -KILL "$me" 2>/dev/null || true
+      fi
+    )
+    exec {fd}<"$path"
+    exec {watch}>&-
+    if [[ ! -f /dev/fd/$fd ]]; then
+      printf 'pallet: %s is not a regular file (it changed while pallet opened it): not reading it\n' "$path" >&2
+      exit 1
+    fi
+    "$@" <&"$fd"
+  )
+}
+
+# pallet_file_set_meta PATH MODE OWNER GROUP gives PATH exactly that owner,
+# group and octal mode. chown goes first because it may clear the setuid and
+# setgid bits; the mode is given with five digits because GNU chmod keeps a
+# directory's setuid and setgid bits for a shorter numeric mode. chown -h
+# never follows a symlink; chmod would, so PATH must be an entry only the
+# caller controls, in a directory only the caller controls: callers ask
+# pallet_file_writer for PATH itself first (an entry another user owns in
+# a sticky directory is theirs, never chowned or chmodded by root), or give
+# a temporary file they just made. A symlink is refused.
+pallet_file_set_meta() {
+  local path=$1 mode=$2 owner=$3 group=$4
+  if [[ -L $path ]]; then
+    echo "pallet: $path is a symlink: not setting its owner and mode through it" >&2
+    return 1
+  fi
+  chown -h -- "$owner:$group" "$path"
+  chmod -- "$(printf '%05o' "$((8#$mode))")" "$path"
+}
+
+# pallet_file_writer PATH OWNER [replace] prints who may write PATH (which
+# need not exist yet) as a file or directory owned by OWNER (a name or uid).
+# It walks PATH as given, one entry at a time from /, looking at each entry
+# itself (never at where a symlink leads), down to PATH itself when it
+# exists:
+#   root       when only root can change each of them: owned by root, and a
+#              directory gone through is not group- or world-writable
+#              unless sticky (as /tmp: there, others cannot replace what
+#              root owns);
+#   OWNER's uid when the first entry owned by another user is OWNER's: the
+#              write then runs as OWNER (pallet_as_user), who can only hurt
+#              themselves.
+# An entry another user owns is theirs when it is a directory or a symlink
+# (at any depth), or anything at all in a sticky shared directory, where
+# they may rename or remove it. A symlink root owns (its directory already
+# checked) is followed and its target walked the same way; with "replace",
+# a final one is not (the caller replaces it). Otherwise it refuses, naming
+# the entry and why: root writing by name where someone else can swap
+# entries would follow the symlinks they plant (into /etc/shadow, say)
+# between its steps. It fails closed: any command failing, or an owner or
+# mode that is not a number, is a refusal.
+pallet_file_writer() {
+  local path=$1 owner=$2 final=${3:-} want cur next part rest meta uid name mode type shared hops=0
+  local -a todo add
+  if [[ $path != /* ]]; then
+    echo "pallet: refusing to write $path: not an absolute path" >&2
+    return 1
+  fi
+  if [[ $owner =~ ^[0-9]+$ ]]; then
+    want=$owner
+  else
+    want=$(id -u -- "$owner" 2>/dev/null) || want=
+  fi
+  todo=() cur=/ shared=no rest=$path
+  while :; do
+    # rest (a path or a symlink's target) goes in front of what is left
+    add=()
+    while [[ -n $rest ]]; do
+      part=${rest%%/*}
+      if [[ $rest == */* ]]; then
+        rest=${rest#*/}
+      else
+        rest=
+      fi
+      if [[ -n $part && $part != . ]]; then
+        add+=("$part")
+      fi
+    done
+    todo=("${add[@]}" "${todo[@]}")
+    if [[ $cur == / ]]; then
+      meta=$(stat -c '%u %a' -- /) || return 1
+      read -r uid mode <<<"$meta"
+      if [[ ! $uid =~ ^[0-9]+$ || ! $mode =~ ^[0-7]+$ ]]; then
+        echo "pallet: refusing to write $path: cannot read the owner and mode of /" >&2
+        return 1
+      fi
+      if ((uid != 0 || ((8#$mode & 8#022) && !(8#$mode & 8#1000)))); then
+        echo "pallet: refusing to write $path: / is not root's alone (uid $uid, mode $mode)" >&2
+        return 1
+      fi
+      shared=no
+      if ((8#$mode & 8#022)); then
+        shared=yes
+      fi
+    fi
+    while ((${#todo[@]})); do
+      part=${todo[0]}
+      todo=("${todo[@]:1}")
+      if [[ $part == .. ]]; then
+        # cur holds no symlink: walk its parent again from /
+        rest=$(dirname -- "$cur") || return 1
+        cur=/
+        continue 2
+      fi
+      next=${cur%/}/$part
+      if [[ ! -e $next && ! -L $next ]]; then
+        # the rest is made in cur, which only root controls
+        echo root
+        return 0
+      fi
+      meta=$(stat -c '%u %a %U %F' -- "$next") || return 1
+      read -r uid mode name type <<<"$meta"
+      if [[ ! $uid =~ ^[0-9]+$ || ! $mode =~ ^[0-7]+$ || -z $type ]]; then
+        echo "pallet: refusing to write $path: cannot read the owner and mode of $next" >&2
+        return 1
+      fi
+      if ((uid != 0)) && [[ $type == directory || $type == 'symbolic link' || $shared == yes ]]; then
+        if [[ $uid == "$want" ]]; then
+          echo "$uid"
+          return 0
+        fi
+        echo "pallet: refusing to write $path: $next belongs to $name, who could swap what it holds for a symlink while root writes; only a file owned by $name is written there (as $name)" >&2
+        return 1
+      fi
+      case $type in
+        'symbolic link')
+          if ((${#todo[@]} == 0)) && [[ $final == replace ]]; then
+            break
+          fi
+          if ((++hops > 40)); then
+            echo "pallet: refusing to write $path: too many symlinks" >&2
+            return 1
+          fi
+          rest=$(readlink -- "$next") || return 1
+          if [[ -z $rest ]]; then
+            return 1
+          fi
+          if [[ $rest == /* ]]; then
+            cur=/
+          fi
+          continue 2
+          ;;
+        directory)
+          if ((${#todo[@]})); then
+            if (((8#$mode & 8#022) && !(8#$mode & 8#1000))); then
+              echo "pallet: refusing to write $path: $next is group- or world-writable without the sticky bit (mode $mode), so others could swap what it holds for a symlink while root writes" >&2
+              return 1
+            fi
+            shared=no
+            if ((8#$mode & 8#022)); then
+              shared=yes
+            fi
+          fi
+          cur=$next
+          ;;
+        *)
+          if ((${#todo[@]})); then
+            echo "pallet: refusing to write $path: $next is not a directory" >&2
+            return 1
+          fi
+          ;;
+      esac
+    done
+    break
+  done
+  echo root
 }
 
 # pallet_meta_is PATH MODE OWNER GROUP succeeds when PATH has that octal
@@ -205,7 +473,7 @@ pallet_ssh_key_authorize() {
     return 1
   }
   IFS=: read -r _ _ uid gid _ home _ <<<"$entry"
-  pallet_as_user "$user" pallet_ssh_key_user set "$user" "$uid" "$gid" "$home" "$key" </dev/null
+  pallet_as_user "$user" 'pallet_ssh_key_user pallet_file_read' set "$user" "$uid" "$gid" "$home" "$key" </dev/null
 }
 
 # pallet_ssh_key_authorized USER KEY succeeds when KEY is a line of USER's
@@ -217,14 +485,16 @@ pallet_ssh_key_authorized() {
   local user=$1 key=$2 entry uid gid home
   entry=$(getent passwd "$user") || return 1
   IFS=: read -r _ _ uid gid _ home _ <<<"$entry"
-  pallet_as_user "$user" pallet_ssh_key_user is "$user" "$uid" "$gid" "$home" "$key" </dev/null
+  pallet_as_user "$user" 'pallet_ssh_key_user pallet_file_read' is "$user" "$uid" "$gid" "$home" "$key" </dev/null
 }
 
 # pallet_ssh_key_user is|set USER UID GID HOME KEY is the part of
 # pallet_ssh_key_authorized ("is") and pallet_ssh_key_authorize ("set") that
-# runs as USER, so it calls no other function. set refuses a ~/.ssh or
-# authorized_keys that is a symlink or owned by someone else (USER could not
-# give it the right owner); it creates ~/.ssh 0700 when missing.
+# runs as USER, so it calls no other function but pallet_file_read, which
+# goes with it. set refuses a ~/.ssh or authorized_keys that is a symlink,
+# not a regular file (a FIFO would hang the read) or owned by someone else
+# (USER could not give it the right owner); it creates ~/.ssh 0700 when
+# missing. KEY reaches awk through the environment, never its command line.
 pallet_ssh_key_user() {
   local op=$1 user=$2 uid=$3 gid=$4 home=$5 key=$6 dir file tmp meta
   dir=$home/.ssh
@@ -235,7 +505,11 @@ pallet_ssh_key_user() {
     [[ $meta == "700 $uid $gid" ]] || return 1
     meta=$(stat -c '%a %u %g' -- "$file")
     [[ $meta == "600 $uid $gid" ]] || return 1
-    grep -qxF -e "$key" -- "$file"
+    # shellcheck disable=SC2016 # an awk program, for awk to expand
+    PALLET_KEY=$key pallet_file_read "$file" awk '
+      $0 == ENVIRON["PALLET_KEY"] { found = 1; exit }
+      END { exit !found }
+    '
     return
   fi
   if [[ ! -d $home ]]; then
@@ -244,6 +518,10 @@ pallet_ssh_key_user() {
   fi
   if [[ -L $dir || -L $file ]]; then
     echo "$dir or $file is a symlink: refusing to write through it" >&2
+    return 1
+  fi
+  if [[ -e $file && ! -f $file ]]; then
+    echo "$file is not a regular file ($(stat -c %F -- "$file")): remove it, pallet does not read or replace it" >&2
     return 1
   fi
   if [[ ! -d $dir ]]; then
@@ -268,11 +546,12 @@ pallet_ssh_key_user() {
     return 1
   fi
   if [[ -e $file ]]; then
-    PALLET_KEY=$key awk '
+    # shellcheck disable=SC2016 # an awk program, for awk to expand
+    PALLET_KEY=$key pallet_file_read "$file" awk '
       $0 == ENVIRON["PALLET_KEY"] { if (seen++) next }
       { print }
       END { if (!seen) print ENVIRON["PALLET_KEY"] }
-    ' "$file" >"$tmp"
+    ' >"$tmp"
   else
     printf '%s\n' "$key" >"$tmp"
   fi
@@ -296,11 +575,23 @@ pallet_sudoers_included() {
 # to a temporary file beside PATH, is checked with visudo -cf, then renamed
 # over PATH. The temporary name has a '.', so sudo never reads it, and a
 # rejected drop-in never goes live: a typo cannot lock anyone out of sudo.
+# Root writes there only when pallet_file_writer says only root controls
+# the way (a sudoers.d another user could change is refused), and replaces
+# only a regular file or a symlink.
 pallet_sudoers_install() {
-  local path=$1 dir tmp out
+  local path=$1 dir tmp out who
   dir=$(dirname -- "$path")
   if ! command -v visudo >/dev/null || [[ ! -d $dir ]]; then
     echo "no visudo or no $dir: install sudo first (package crate)" >&2
+    return 1
+  fi
+  who=$(pallet_file_writer "$path" root replace) || return 1
+  if [[ $who != root ]]; then
+    echo "pallet: refusing to write $path: the way to it is not root's alone" >&2
+    return 1
+  fi
+  if [[ -e $path && ! -L $path && ! -f $path ]]; then
+    echo "pallet: $path is not a regular file ($(stat -c %F -- "$path")): remove it, pallet does not replace it" >&2
     return 1
   fi
   tmp=$(mktemp "$dir/.pallet.XXXXXX")
@@ -314,6 +605,22 @@ pallet_sudoers_install() {
     return 1
   fi
   mv -fT -- "$tmp" "$path"
+}
+
+# pallet_user_home_fill HOME GID is pallet_user_make_home's work as the
+# user: make HOME when it is not there yet (the way to it is the user's),
+# copy /etc/skel into it (symlinks as symlinks; modes under the umask, no
+# attempt to keep root's ownership) and give it GID and mode 0700.
+pallet_user_home_fill() {
+  local home=$1 gid=$2
+  if [[ ! -d $home || -L $home ]]; then
+    mkdir -m 0700 -- "$home"
+  fi
+  if [[ -d /etc/skel ]]; then
+    cp -RP -- /etc/skel/. "$home/"
+  fi
+  chgrp -- "$gid" "$home"
+  chmod 0700 -- "$home"
 }
 
 # pallet_user_in_groups USER GROUP... succeeds when USER is a member of
@@ -348,21 +655,94 @@ pallet_user_join_groups() {
   fi
 }
 
-# pallet_user_make_home USER creates USER's home directory (from passwd)
-# when it is missing: mode 0700, a copy of /etc/skel,
-# owned by the user and its primary group. An existing home is left alone.
+# pallet_user_make_home USER gives USER (from passwd) its home directory
+# when it has none: a directory owned by USER and its primary group, mode
+# 0700, holding a copy of /etc/skel. An existing directory is left alone;
+# anything else there is an error.
+#
+# Root never works inside the new home. pallet_file_writer walks the way
+# to it for USER: where only root controls the way, root makes the empty
+# directory (mkdir, which neither follows nor reuses anything already
+# there) and gives it to USER, and that is root's last act on it: from then
+# on USER controls it. The copy of /etc/skel and the mode are done as USER
+# (pallet_as_user), who can only hurt themselves: a symlink USER plants
+# there leads only where USER could write anyway. Where the way goes
+# through a directory of USER's, all of it runs as USER. Where it goes
+# through anyone else's (mallory owns /srv/apps, the home is
+# /srv/apps/app), it is refused: mallory could swap the new home for a
+# directory of symlinks into /etc. A missing parent is made as the
+# directory crate makes it: root's, 0755, one entry at a time.
 pallet_user_make_home() {
-  local user=$1 entry uid gid home
-  entry=$(getent passwd "$user")
+  local user=$1 entry uid gid home parent who
+  entry=$(getent passwd "$user") || {
+    echo "pallet: no user $user" >&2
+    return 1
+  }
   IFS=: read -r _ _ uid gid _ home _ <<<"$entry"
-  [[ -n $home && ! -e $home ]] || return 0
-  mkdir -p -- "$(dirname -- "$home")"
-  mkdir -m 0700 -- "$home"
-  if [[ -d /etc/skel ]]; then
-    cp -a /etc/skel/. "$home/"
+  if [[ -z $home ]]; then
+    echo "pallet: user $user has no home directory in passwd" >&2
+    return 1
   fi
-  chown -R -- "$uid:$gid" "$home"
-  chmod 0700 -- "$home" # cp -a gave it /etc/skel's mode
+  if [[ -d $home ]]; then
+    return 0
+  fi
+  if [[ -e $home || -L $home ]]; then
+    echo "pallet: the home of $user, $home, is there but is not a directory: remove it first" >&2
+    return 1
+  fi
+  parent=$(dirname -- "$home")
+  if [[ ! -e $parent && ! -L $parent ]]; then
+    pallet_directory_make "$parent" 0755 root root yes || return 1
+  fi
+  who=$(pallet_file_writer "$home" "$uid") || return 1
+  if [[ $who == root ]]; then
+    mkdir -m 0700 -- "$home" || return 1
+    chown -h -- "$uid:$gid" "$home" || return 1
+  fi
+  pallet_as_user "$uid" pallet_user_home_fill "$home" "$gid" </dev/null
+}
+
+# pallet_write_file PATH MODE OWNER GROUP writes its stdin to PATH
+# atomically: a temporary file in the same directory takes the content,
+# owner and mode, then is renamed over PATH, so no reader (and no dropped
+# connection) ever sees PATH half-written. PATH may be a symlink (it is
+# replaced) but not a directory (mv -T refuses rather than moving into it).
+# Who writes is pallet_file_writer's answer: root where only root controls
+# the directories on the way, OWNER in a directory of OWNER's, and no one
+# (an error) where another user could swap a symlink in mid-write.
+pallet_write_file() {
+  local path=$1 mode=$2 owner=$3 group=$4 who
+  who=$(pallet_file_writer "$path" "$owner" replace) || return 1
+  if [[ $who == root ]]; then
+    pallet_write_file_as "$path" "$mode" "$owner" "$group"
+  else
+    pallet_as_user "$who" 'pallet_write_file_as pallet_file_set_meta' "$path" "$mode" "$owner" "$group"
+  fi
+}
+
+# pallet_write_file_as PATH MODE OWNER GROUP is pallet_write_file's write,
+# run by the user pallet_file_writer chose. The temporary name is picked
+# and its cleanup trap set before the file exists, so a script stopped at
+# any point leaves nothing behind; noclobber creates it exclusively
+# (O_EXCL), owner-only until its mode is set; chown -h never follows a
+# symlink. Only a regular file or a symlink at PATH is replaced: a FIFO,
+# socket, device or directory there is refused, saying what it is.
+pallet_write_file_as() {
+  local path=$1 mode=$2 owner=$3 group=$4 tmp
+  if [[ -e $path && ! -L $path && ! -f $path ]]; then
+    echo "pallet: $path is not a regular file ($(stat -c %F -- "$path")): remove it, pallet does not replace it" >&2
+    return 1
+  fi
+  tmp=$(mktemp -u "$(dirname -- "$path")/.pallet.XXXXXX")
+  # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
+  trap "rm -f -- $(printf '%q' "$tmp")" EXIT
+  (
+    umask 077
+    set -C
+    cat >"$tmp"
+  )
+  pallet_file_set_meta "$tmp" "$mode" "$owner" "$group"
+  mv -fT -- "$tmp" "$path"
 }
 
 # step 1: automated-admin-user/package: install sudo
@@ -394,7 +774,7 @@ if entry=$(getent passwd deploy); then
     usermod -s /bin/bash -- deploy
   fi
 else
-  useradd -m -s /bin/bash -- deploy
+  useradd -M -s /bin/bash -- deploy
 fi
 pallet_user_make_home deploy
 pallet_user_join_groups deploy sudo

@@ -1,0 +1,15 @@
+# pallet_user_home_fill HOME GID is pallet_user_make_home's work as the
+# user: make HOME when it is not there yet (the way to it is the user's),
+# copy /etc/skel into it (symlinks as symlinks; modes under the umask, no
+# attempt to keep root's ownership) and give it GID and mode 0700.
+pallet_user_home_fill() {
+  local home=$1 gid=$2
+  if [[ ! -d $home || -L $home ]]; then
+    mkdir -m 0700 -- "$home"
+  fi
+  if [[ -d /etc/skel ]]; then
+    cp -RP -- /etc/skel/. "$home/"
+  fi
+  chgrp -- "$gid" "$home"
+  chmod 0700 -- "$home"
+}
