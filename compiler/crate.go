@@ -32,9 +32,10 @@ type Variant struct {
 	Name string // "default", "debian", "ubuntu-22.04"
 	File string // crates/java/debian.sh.tmpl
 	tmpl *template.Template
-	// mayReadNode: the template mentions .node, or uses other crates
-	// (which might): what it renders can differ from node to node.
-	mayReadNode bool
+	// readsNode: the template may read the node (see readsNode), so what
+	// it renders can differ from node to node. Crates it uses are judged
+	// when they render.
+	readsNode bool
 }
 
 // Param is one parameter a crate takes.
@@ -166,8 +167,7 @@ func LoadCrate(fsys fs.FS, dir, display string, funcs template.FuncMap) (*Crate,
 			errs = append(errs, e)
 			continue
 		}
-		c.Variants[vname] = &Variant{Name: vname, File: file, tmpl: t,
-			mayReadNode: strings.Contains(string(src), ".node") || strings.Contains(string(src), "use")}
+		c.Variants[vname] = &Variant{Name: vname, File: file, tmpl: t, readsNode: readsNode(t)}
 	}
 	if len(c.Variants) == 0 && len(errs) == 0 {
 		errs.add(Pos{File: display}, "crate has no templates: add default.sh.tmpl or one <family>.sh.tmpl per OS family")
