@@ -2,8 +2,9 @@ package compiler
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -128,9 +129,13 @@ func publicKeyFiles(keyFile, dir string, env *Env) (paths, names []string) {
 func readPublicKey(keyFile, dir string, env *Env) (Word, error) {
 	paths, names := publicKeyFiles(keyFile, dir, env)
 	for i, path := range paths {
-		data, err := os.ReadFile(path)
-		if err != nil {
+		data, err := readRegular(path, maxPublicKeyBytes)
+		if errors.Is(err, fs.ErrNotExist) {
 			continue
+		}
+		if err != nil {
+			// Said without the file's content: it may be anything.
+			return "", fmt.Errorf("admin public key %s: %v: name a .pub file in admin.public_key_file", names[i], unwrapPathError(err))
 		}
 		key := strings.TrimSpace(string(data))
 		if key == "" || strings.ContainsAny(key, "\n\x00") {
