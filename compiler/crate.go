@@ -32,9 +32,10 @@ type Variant struct {
 	Name string // "default", "debian", "ubuntu-22.04"
 	File string // crates/java/debian.sh.tmpl
 	tmpl *template.Template
-	// mayReadNode: the template mentions .node, or uses other crates
-	// (which might): what it renders can differ from node to node.
-	mayReadNode bool
+	// readsNode: the template may read the node (see readsNode), so what
+	// it renders can differ from node to node. Crates it uses are judged
+	// when they render.
+	readsNode bool
 }
 
 // Param is one parameter a crate takes.
@@ -49,8 +50,12 @@ type Param struct {
 	// Raw marks a param that is bash on purpose (exec-script's script):
 	// the template prints it with .raw, and the hostile-value tests leave it
 	// out. Every other param must never reach the script unquoted.
-	Raw     bool
-	pattern *regexp.Regexp
+	Raw bool
+	// Min and Max bound an int param; MinItems bounds how many elements
+	// a list (or entries a map) must have. nil: no bound.
+	Min, Max *int
+	MinItems *int
+	pattern  *regexp.Regexp
 }
 
 type crateFile struct {
@@ -69,6 +74,9 @@ type paramFile struct {
 	Enum     []string  `yaml:"enum"`
 	Pattern  string    `yaml:"pattern"`
 	Raw      bool      `yaml:"raw"`
+	Min      *int      `yaml:"min"`
+	Max      *int      `yaml:"max"`
+	MinItems *int      `yaml:"min_items"`
 }
 
 var paramTypes = []string{"string", "int", "bool", "list", "map"}
@@ -102,34 +110,39 @@ func LoadCrate(fsys fs.FS, dir, display string, funcs template.FuncMap) (*Crate,
 		return nil, errs.err()
 	}
 	yamlFile := path.Join(display, "crate.yaml")
-	data, err := fs.ReadFile(fsys, path.Join(dir, "crate.yaml"))
+	data, err := readCrateFile(fsys, path.Join(dir, "crate.yaml"), maxCrateYAMLBytes)
 	if err != nil {
-		return nil, &Error{Pos: Pos{File: yamlFile}, Msg: err.Error(), Err: err}
+		return nil, &Error{Pos: Pos{File: yamlFile}, Msg: fmt.Sprintf("cannot read crate.yaml: %v", err), Err: err}
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, ErrorList{yamlError(yamlFile, err)}
+	doc, yerrs := parseDocument(yamlFile, data)
+	if yerrs != nil {
+		return nil, yerrs.err()
 	}
 	var cf crateFile
-	if len(doc.Content) > 0 {
-		DecodeStrict(yamlFile, doc.Content[0], &cf, &errs)
+	decoded := true
+	if doc != nil {
+		decoded = DecodeStrict(yamlFile, doc.Content[0], &cf, &errs)
 	}
 	c.Summary = cf.Summary
 	c.Notes = cf.Notes
-	if c.Summary == "" {
+	// When crate.yaml did not decode (an unknown key, a wrong type), its
+	// own errors say why; "needs a summary" would only hide them.
+	if c.Summary == "" && decoded {
 		errs.add(Pos{File: yamlFile}, "crate.yaml needs a summary: one line saying what the crate does")
 	}
 	for _, f := range cf.Families {
 		if !contains(RootFamilies(), f) {
-			errs.add(Pos{File: yamlFile}, "families: %q is not a root family (%s)%s", f, strings.Join(RootFamilies(), ", "), didYouMean(f, RootFamilies()))
+			errs.add(Pos{File: yamlFile}, "families: %q is not a root family (%s)%s", shorten(f), strings.Join(RootFamilies(), ", "), didYouMean(f, RootFamilies()))
+			continue
 		}
+		c.Families = append(c.Families, f)
 	}
-	c.Families = cf.Families
-	for f, why := range cf.Unsupported {
+	for _, f := range sortedKeys(cf.Unsupported) {
 		if !contains(RootFamilies(), f) {
-			errs.add(Pos{File: yamlFile}, "unsupported: %q is not a root family (%s)", f, strings.Join(RootFamilies(), ", "))
+			errs.add(Pos{File: yamlFile}, "unsupported: %q is not a root family (%s)", shorten(f), strings.Join(RootFamilies(), ", "))
+			continue
 		}
-		c.Unsupported[f] = why
+		c.Unsupported[f] = cf.Unsupported[f]
 	}
 	c.Params = loadParams(yamlFile, &cf.Params, &errs)
 
@@ -150,9 +163,9 @@ func LoadCrate(fsys fs.FS, dir, display string, funcs template.FuncMap) (*Crate,
 				continue
 			}
 		}
-		src, err := fs.ReadFile(fsys, path.Join(dir, fname))
+		src, err := readCrateFile(fsys, path.Join(dir, fname), maxTemplateBytes)
 		if err != nil {
-			errs.add(Pos{File: file}, "%v", err)
+			errs.add(Pos{File: file}, "cannot read template: %v", err)
 			continue
 		}
 		if strings.IndexByte(string(src), 0) >= 0 {
@@ -166,8 +179,7 @@ func LoadCrate(fsys fs.FS, dir, display string, funcs template.FuncMap) (*Crate,
 			errs = append(errs, e)
 			continue
 		}
-		c.Variants[vname] = &Variant{Name: vname, File: file, tmpl: t,
-			mayReadNode: strings.Contains(string(src), ".node") || strings.Contains(string(src), "use")}
+		c.Variants[vname] = &Variant{Name: vname, File: file, tmpl: t, readsNode: readsNode(t)}
 	}
 	if len(c.Variants) == 0 && len(errs) == 0 {
 		errs.add(Pos{File: display}, "crate has no templates: add default.sh.tmpl or one <family>.sh.tmpl per OS family")
@@ -176,25 +188,23 @@ func LoadCrate(fsys fs.FS, dir, display string, funcs template.FuncMap) (*Crate,
 		// Without a families list, a crate supports the root families its
 		// variants cover.
 		for _, f := range RootFamilies() {
-			if _, err := c.Variant(mustOS(f)); err == nil {
-				c.Families = append(c.Families, f)
+			if os, err := ParseOS(f); err == nil {
+				if _, err := c.Variant(os); err == nil {
+					c.Families = append(c.Families, f)
+				}
 			}
 		}
 	}
 	for _, f := range c.Families {
-		if _, err := c.Variant(mustOS(f)); err != nil && len(errs) == 0 {
+		os, err := ParseOS(f) // a root family: checked above
+		if err != nil {
+			continue
+		}
+		if _, err := c.Variant(os); err != nil && len(errs) == 0 {
 			errs.add(Pos{File: yamlFile}, "families lists %s but no template covers it: add %s.sh.tmpl or default.sh.tmpl", f, f)
 		}
 	}
 	return c, errs.err()
-}
-
-func mustOS(id string) OS {
-	os, err := ParseOS(id)
-	if err != nil {
-		panic(err) // only called with names from the family table
-	}
-	return os
 }
 
 func loadParams(file string, node *yaml.Node, errs *ErrorList) []*Param {
@@ -212,7 +222,8 @@ func loadParams(file string, node *yaml.Node, errs *ErrorList) []*Param {
 		if !DecodeStrict(file, v, &pf, errs) {
 			continue
 		}
-		p := &Param{Name: k.Value, Type: pf.Type, Doc: pf.Doc, Required: pf.Required, Enum: pf.Enum, Pattern: pf.Pattern, Raw: pf.Raw}
+		p := &Param{Name: k.Value, Type: pf.Type, Doc: pf.Doc, Required: pf.Required, Enum: pf.Enum, Pattern: pf.Pattern, Raw: pf.Raw,
+			Min: pf.Min, Max: pf.Max, MinItems: pf.MinItems}
 		if p.Type == "" {
 			p.Type = "string"
 		}
@@ -222,6 +233,18 @@ func loadParams(file string, node *yaml.Node, errs *ErrorList) []*Param {
 		}
 		if !contains(paramTypes, p.Type) {
 			errs.add(posOf(file, v), "param %s: unknown type %q (types: %s)", p.Name, p.Type, strings.Join(paramTypes, ", "))
+			continue
+		}
+		if (p.Min != nil || p.Max != nil) && p.Type != "int" {
+			errs.add(posOf(file, v), "param %s: min and max bound int params; %s is a %s", p.Name, p.Name, p.Type)
+			continue
+		}
+		if p.Min != nil && p.Max != nil && *p.Min > *p.Max {
+			errs.add(posOf(file, v), "param %s: min %d is above max %d", p.Name, *p.Min, *p.Max)
+			continue
+		}
+		if p.MinItems != nil && p.Type != "list" && p.Type != "map" {
+			errs.add(posOf(file, v), "param %s: min_items bounds list and map params; %s is a %s", p.Name, p.Name, p.Type)
 			continue
 		}
 		if p.Pattern != "" {
@@ -328,7 +351,16 @@ func loadCrates(fsys fs.FS, root, display string, builtin bool, funcs template.F
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
 	for _, e := range entries {
-		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		if e.Type()&fs.ModeSymlink != 0 {
+			// crateDirFS resolved every symlink that stays inside the
+			// crate path; this one leads out, or nowhere.
+			errs.add(Pos{File: path.Join(display, e.Name())}, "a symlink that leads outside its crate path (or to nothing): pallet follows symlinks only inside a crate path; move or copy the crate in, or add the directory it is in to crate_paths")
+			continue
+		}
+		if !e.IsDir() {
 			continue
 		}
 		if _, dup := into[e.Name()]; dup {
@@ -342,4 +374,17 @@ func loadCrates(fsys fs.FS, root, display string, builtin bool, funcs template.F
 		c.Builtin = builtin
 		into[c.Name] = c
 	}
+}
+
+// loadCrateDir loads the crates of one crate path on disk, through
+// crateDirFS: symlinks are followed only inside it, files are read with a
+// size limit, and only regular files are read.
+func loadCrateDir(dir string, funcs template.FuncMap, into map[string]*Crate, errs *ErrorList) {
+	fsys, err := openCrateDir(dir)
+	if err != nil {
+		errs.add(Pos{File: dir}, "crate path: %v", unwrapPathError(err))
+		return
+	}
+	defer fsys.Close()
+	loadCrates(fsys, ".", dir, false, funcs, into, errs)
 }

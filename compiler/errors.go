@@ -97,6 +97,27 @@ func (l ErrorList) err() error {
 	return l
 }
 
+// maxPlainKey is yaml.v3's limit on a key written without a block
+// (a "simple key"): past it the parser says only "mapping values are not
+// allowed in this context".
+const maxPlainKey = 1024
+
+// yamlErrorIn is yamlError knowing the text, so that it can say what a
+// parser message means where that is not plain: a key past YAML's length
+// limit.
+func yamlErrorIn(file string, data []byte, err error) *Error {
+	e := yamlError(file, err)
+	if e.Pos.Line > 0 && strings.Contains(e.Msg, "mapping values are not allowed in this context") {
+		lines := strings.SplitN(string(data), "\n", e.Pos.Line+1)
+		if e.Pos.Line <= len(lines) {
+			if key, _, ok := strings.Cut(lines[e.Pos.Line-1], ":"); ok && len(strings.TrimSpace(key)) > maxPlainKey {
+				e.Msg = fmt.Sprintf("a key %d characters long: YAML allows at most %d; group, phase, crate and param names are short, so shorten it", len(strings.TrimSpace(key)), maxPlainKey)
+			}
+		}
+	}
+	return e
+}
+
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // yamlError turns yaml.v3's "yaml: line 3: ..." into "file:3: ...".

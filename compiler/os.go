@@ -86,6 +86,23 @@ func ParseOS(id string) (OS, error) {
 	return os, nil
 }
 
+// ParseKnownOS is ParseOS for an OS id someone typed (palletc --os): a
+// version, when given, must be one pallet knows, so that debian-99 is an
+// error instead of a script for an OS that does not exist. A family alone
+// (ubuntu) stays allowed: it means any version.
+func ParseKnownOS(id string) (OS, error) {
+	os, err := ParseOS(id)
+	if err != nil {
+		return OS{}, err
+	}
+	fam := families[os.Name]
+	if os.Version != "" && !contains(fam.Known, os.Version) {
+		return OS{}, fmt.Errorf("unknown %s version %q in OS id %q (known: %s; or write just %q for any version)",
+			fam.Name, os.Version, id, strings.Join(fam.Known, ", "), fam.Name)
+	}
+	return os, nil
+}
+
 // Chain is the variant resolution order, most specific first, without
 // "default": ubuntu-22.04 → ubuntu → debian.
 func (o OS) Chain() []string { return o.chain }

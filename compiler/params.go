@@ -133,19 +133,35 @@ func (p *Param) fromGo(v any) (any, error) {
 	return nil, fmt.Errorf("want a %s, got %T", p.Type, v)
 }
 
-// check validates a converted value against enum and pattern, and refuses
-// NUL bytes, which no bash string can hold.
+// check validates a converted value against enum, pattern, min, max and
+// min_items, and refuses NUL bytes, which no bash string can hold.
 func (p *Param) check(v any) error {
 	var strs []string
+	items := -1
 	switch x := v.(type) {
+	case int:
+		if p.Min != nil && x < *p.Min {
+			return fmt.Errorf("%d is below the least allowed, %d", x, *p.Min)
+		}
+		if p.Max != nil && x > *p.Max {
+			return fmt.Errorf("%d is above the most allowed, %d", x, *p.Max)
+		}
 	case string:
 		strs = []string{x}
 	case []string:
 		strs = x
+		items = len(x)
 	case map[string]string:
 		for _, k := range sortedKeys(x) {
 			strs = append(strs, k, x[k])
 		}
+		items = len(x)
+	}
+	if p.MinItems != nil && items >= 0 && items < *p.MinItems {
+		if items == 0 {
+			return fmt.Errorf("is empty: give at least %d", *p.MinItems)
+		}
+		return fmt.Errorf("has %d, want at least %d", items, *p.MinItems)
 	}
 	for _, s := range strs {
 		if strings.IndexByte(s, 0) >= 0 {
@@ -160,6 +176,9 @@ func (p *Param) check(v any) error {
 			return fmt.Errorf("%q is not one of %s%s", s, strings.Join(p.Enum, ", "), didYouMean(s, p.Enum))
 		}
 		if p.pattern != nil && !p.pattern.MatchString(s) {
+			if strings.ContainsAny(s, "\r\n") {
+				return fmt.Errorf("%q holds a line break, which this param does not allow (it must match %s)", shorten(s), p.Pattern)
+			}
 			return fmt.Errorf("%q does not match %s", s, p.Pattern)
 		}
 	}

@@ -1,7 +1,6 @@
 package compiler
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -106,6 +105,10 @@ type groupFile struct {
 
 var groupNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
+// maxNameLen bounds group and phase names: they become directory and
+// file names (build writes DIR/<group>/<phase>.sh) and node names.
+const maxNameLen = 64
+
 // Env is what the project takes from the machine it is compiled on. Tests
 // set it so that output does not depend on who runs them.
 type Env struct {
@@ -125,7 +128,7 @@ func Load(file string) (*Project, error) { return LoadEnv(file, DefaultEnv()) }
 
 // LoadEnv is Load with an explicit environment.
 func LoadEnv(file string, env *Env) (*Project, error) {
-	data, err := os.ReadFile(file)
+	data, err := readRegular(file, maxProjectBytes)
 	if err != nil {
 		return nil, &Error{Pos: Pos{File: file}, Msg: fmt.Sprintf("cannot read project file: %v (pass -f path/to/pallet.yaml)", unwrapPathError(err)), Err: err}
 	}
@@ -141,15 +144,13 @@ func unwrapPathError(err error) error {
 
 // Parse is Load from bytes already read.
 func Parse(file string, data []byte, env *Env) (*Project, error) {
-	var errs ErrorList
 	p := &Project{File: file, Dir: filepath.Dir(file), env: env}
-	var doc yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&doc); err != nil {
-		if err.Error() == "EOF" {
-			return nil, ErrorList{{Pos: Pos{File: file}, Msg: "project file is empty: declare at least one group under groups:"}}
-		}
-		return nil, ErrorList{yamlError(file, err)}
+	doc, errs := parseDocument(file, data)
+	if errs != nil {
+		return nil, errs.err()
+	}
+	if doc == nil {
+		return nil, ErrorList{{Pos: Pos{File: file}, Msg: "project file is empty: declare at least one group under groups:"}}
 	}
 	root := doc.Content[0]
 	var pf projectFile
@@ -173,7 +174,7 @@ func Parse(file string, data []byte, env *Env) (*Project, error) {
 			errs.add(posOf(file, root), "crate_paths: %s is not a directory (paths are relative to %s)", cp, file)
 			continue
 		}
-		loadCrates(os.DirFS(dir), ".", dir, false, funcs, p.reg.crates, &errs)
+		loadCrateDir(dir, funcs, p.reg.crates, &errs)
 	}
 	loadCrates(crates.FS, ".", "crates", true, funcs, p.reg.crates, &errs)
 
@@ -199,6 +200,10 @@ func (p *Project) loadGroups(file string, node *yaml.Node, errs *ErrorList) {
 			continue
 		}
 		seen[k.Value] = true
+		if len(k.Value) > maxNameLen {
+			errs.add(posOf(file, k), "group name %q is %d characters long: at most %d", shorten(k.Value), len(k.Value), maxNameLen)
+			continue
+		}
 		if !groupNameRE.MatchString(k.Value) {
 			errs.add(posOf(file, k), "group name %q: use letters, digits, '.', '-' and '_'", k.Value)
 			continue
@@ -234,6 +239,10 @@ func (p *Project) loadPhases(file string, g *Group, node *yaml.Node, errs *Error
 	}
 	for i := 0; i+1 < len(node.Content); i += 2 {
 		k, v := node.Content[i], node.Content[i+1]
+		if len(k.Value) > maxNameLen {
+			errs.add(posOf(file, k), "phase name %q is %d characters long: at most %d", shorten(k.Value), len(k.Value), maxNameLen)
+			continue
+		}
 		if !groupNameRE.MatchString(k.Value) {
 			errs.add(posOf(file, k), "phase name %q: use letters, digits, '.', '-' and '_'", k.Value)
 			continue
@@ -273,7 +282,7 @@ func (p *Project) loadCall(file string, item *yaml.Node, errs *ErrorList) *Call 
 	}
 	c, ok := p.reg.crates[nameNode.Value]
 	if !ok {
-		errs.add(posOf(file, nameNode), "crate %q not found%s (run `palletc crates` to list them)", nameNode.Value, didYouMean(nameNode.Value, p.reg.names()))
+		errs.add(posOf(file, nameNode), "crate %q not found%s (run `palletc crates` to list them)", shorten(nameNode.Value), didYouMean(nameNode.Value, p.reg.names()))
 		return nil
 	}
 	args, ok := c.bindYAML(file, nameNode, params, errs)
@@ -392,7 +401,7 @@ func Builtin(env *Env, cratePaths ...string) (*Project, error) {
 	p.adminKey = sync.OnceValues(func() (Word, error) { return readPublicKey("", ".", env) })
 	funcs := templateFuncs()
 	for _, dir := range cratePaths {
-		loadCrates(os.DirFS(dir), ".", dir, false, funcs, p.reg.crates, &errs)
+		loadCrateDir(dir, funcs, p.reg.crates, &errs)
 	}
 	loadCrates(crates.FS, ".", "crates", true, funcs, p.reg.crates, &errs)
 	return p, errs.err()

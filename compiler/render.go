@@ -2,8 +2,9 @@ package compiler
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -128,9 +129,13 @@ func publicKeyFiles(keyFile, dir string, env *Env) (paths, names []string) {
 func readPublicKey(keyFile, dir string, env *Env) (Word, error) {
 	paths, names := publicKeyFiles(keyFile, dir, env)
 	for i, path := range paths {
-		data, err := os.ReadFile(path)
-		if err != nil {
+		data, err := readRegular(path, maxPublicKeyBytes)
+		if errors.Is(err, fs.ErrNotExist) {
 			continue
+		}
+		if err != nil {
+			// Said without the file's content: it may be anything.
+			return "", fmt.Errorf("admin public key %s: %v: name a .pub file in admin.public_key_file", names[i], unwrapPathError(err))
 		}
 		key := strings.TrimSpace(string(data))
 		if key == "" || strings.ContainsAny(key, "\n\x00") {
@@ -158,6 +163,9 @@ type renderer struct {
 	node  string
 	steps []step
 	depth int
+	// readNode: what the call being rendered has put in steps so far
+	// depends on the node (its template reads it, or a crate it used does).
+	readNode bool
 }
 
 func (r *renderer) data(c *Crate, args Args) map[string]any {
@@ -202,15 +210,29 @@ func (r *renderer) call(c *Crate, label string, args Args) error {
 		return err
 	}
 	// A call renders the same steps wherever it appears with the same
-	// params, OS and node: fleets repeat the same bootstrap in every group,
-	// so the project keeps what each call rendered. Errors are not kept.
-	key, cacheable := r.cacheKey(c, v, label, args)
+	// params and OS, and, when it reads the node, on the same node: fleets
+	// repeat the same bootstrap in every group, so the project keeps what
+	// each call rendered. Whether a call reads the node is known only once
+	// it has rendered (a crate it uses may read it), so the node-free key
+	// holds either the steps or a mark saying "per node: look under the
+	// node's key". Errors are not kept.
+	key, cacheable := r.cacheKey(c, label, args)
 	if cacheable {
-		if steps, ok := r.p.rendered.Load(key); ok {
-			r.steps = append(r.steps, steps.([]step)...)
-			return nil
+		if e, ok := r.p.rendered.Load(key); ok {
+			ent := e.(rendering)
+			if !ent.perNode {
+				r.steps = append(r.steps, ent.steps...)
+				return nil
+			}
+			if e, ok := r.p.rendered.Load(key + "\x00node\x00" + r.node); ok {
+				r.steps = append(r.steps, e.(rendering).steps...)
+				r.readNode = true
+				return nil
+			}
 		}
 	}
+	outer := r.readNode
+	r.readNode = v.readsNode
 	first := len(r.steps)
 	var b strings.Builder
 	if err := v.tmpl.Execute(&b, r.data(c, args)); err != nil {
@@ -219,23 +241,33 @@ func (r *renderer) call(c *Crate, label string, args Args) error {
 	if err := r.split(v, label, b.String()); err != nil {
 		return err
 	}
+	perNode := r.readNode // this call's template, or a crate it used
+	r.readNode = outer || perNode
 	if cacheable {
-		r.p.rendered.Store(key, slices.Clone(r.steps[first:]))
+		steps := slices.Clone(r.steps[first:])
+		if perNode {
+			r.p.rendered.Store(key+"\x00node\x00"+r.node, rendering{steps: steps})
+			r.p.rendered.Store(key, rendering{perNode: true})
+		} else {
+			r.p.rendered.Store(key, rendering{steps: steps})
+		}
 	}
 	return nil
 }
 
-// cacheKey names a call's rendering: crate, label, OS, node (when the
-// variant may read it) and params
-// (validated, so of the param types only), in sorted order.
-func (r *renderer) cacheKey(c *Crate, v *Variant, label string, args Args) (string, bool) {
-	node := ""
-	if v.mayReadNode {
-		node = r.node // else one rendering serves every node
-	}
+// rendering is what the render cache keeps for a call: its steps, or, under
+// the node-free key of a call that reads the node, only that mark.
+type rendering struct {
+	steps   []step
+	perNode bool
+}
+
+// cacheKey names a call's rendering on any node: crate, label, OS and
+// params (validated, so of the param types only), in sorted order.
+func (r *renderer) cacheKey(c *Crate, label string, args Args) (string, bool) {
 	b := make([]byte, 0, 128)
 	b = append(b, c.Name...)
-	for _, s := range []string{label, r.os.ID, node} {
+	for _, s := range []string{label, r.os.ID} {
 		b = append(b, 0)
 		b = append(b, s...)
 	}

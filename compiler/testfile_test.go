@@ -15,3 +15,12 @@ func writeTestFile(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// mustOS parses an OS id the test knows is valid.
+func mustOS(id string) OS {
+	os, err := ParseOS(id)
+	if err != nil {
+		panic(err)
+	}
+	return os
+}

@@ -1,10 +1,15 @@
 package compiler
 
 import (
+	"bytes"
+	"errors"
+	"io"
+	"path"
 	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -29,7 +34,7 @@ func DecodeStrict(file string, node *yaml.Node, out any, errs *ErrorList) bool {
 	for i := 0; i+1 < len(node.Content); i += 2 {
 		k := node.Content[i]
 		if !contains(known, k.Value) {
-			errs.add(posOf(file, k), "unknown key %q%s (known keys: %s)", k.Value, didYouMean(k.Value, known), strings.Join(known, ", "))
+			errs.add(posOf(file, k), "unknown key %q%s (known keys: %s)", shorten(k.Value), didYouMean(k.Value, known), strings.Join(known, ", "))
 			ok = false
 		}
 	}
@@ -112,4 +117,124 @@ func describe(n *yaml.Node) string {
 		return "a string (" + strconv.Quote(n.Value) + ")"
 	}
 	return "something else"
+}
+
+// parseDocument parses data as one YAML document and checks what yaml.v3
+// accepts but pallet must not take silently: a second document (ignored),
+// a key given twice (the last would win), tags (!!binary would be read as
+// its base64 text, an unknown tag as if it were not there) and merge keys.
+// It returns nil, nil for an empty file; any error comes with the
+// document nil.
+func parseDocument(file string, data []byte) (*yaml.Node, ErrorList) {
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		return nil, ErrorList{yamlErrorIn(file, data, err)}
+	}
+	var errs ErrorList
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		errs = append(errs, yamlErrorIn(file, data, err))
+	default:
+		errs.add(Pos{File: file, Line: documentLine(data, &next)}, "a second YAML document: %s holds one document; remove the --- line and what follows, or merge it into the first", path.Base(file))
+	}
+	checkNodes(file, &doc, &errs)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	if len(doc.Content) == 0 {
+		return nil, nil
+	}
+	return &doc, nil
+}
+
+// documentLine is the line of the --- that starts the document whose
+// first node is at n, or n's own line when there is none.
+func documentLine(data []byte, n *yaml.Node) int {
+	line := n.Line
+	if len(n.Content) > 0 {
+		line = n.Content[0].Line
+	}
+	lines := strings.Split(string(data), "\n")
+	for l := min(line, len(lines)); l >= 1; l-- {
+		if strings.HasPrefix(lines[l-1], "---") {
+			return l
+		}
+	}
+	return line
+}
+
+// yamlTags are the tags a pallet file may carry, written or implied: the
+// plain scalar types, mappings and lists.
+var yamlTags = []string{"!!str", "!!int", "!!float", "!!bool", "!!null", "!!timestamp", "!!map", "!!seq"}
+
+// checkNodes walks a document, reporting keys given twice (both places),
+// merge keys, keys that are not plain values, and tags pallet does not
+// read. Aliases are not followed: what they point at is checked where it
+// is defined, so an alias bomb costs nothing here.
+func checkNodes(file string, n *yaml.Node, errs *ErrorList) {
+	switch n.Kind {
+	case yaml.DocumentNode, yaml.SequenceNode:
+		checkTag(file, n, errs)
+		for _, c := range n.Content {
+			checkNodes(file, c, errs)
+		}
+	case yaml.MappingNode:
+		checkTag(file, n, errs)
+		var seen map[string]*yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			switch {
+			case k.Kind != yaml.ScalarNode:
+				errs.add(posOf(file, k), "a key must be a plain name, got %s", describe(k))
+			case k.Tag == "!!merge":
+				errs.add(posOf(file, k), "merge keys (<<) are not supported: write the keys out")
+			default:
+				if seen == nil {
+					seen = make(map[string]*yaml.Node, len(n.Content)/2)
+				}
+				if first, dup := seen[k.Value]; dup {
+					errs.add(posOf(file, k), "malformed YAML: mapping key %q already defined at line %d, column %d: keys must be unique, remove or rename one", shorten(k.Value), first.Line, first.Column)
+				} else {
+					seen[k.Value] = k
+				}
+				checkTag(file, k, errs)
+			}
+			checkNodes(file, v, errs)
+		}
+	case yaml.ScalarNode:
+		checkTag(file, n, errs)
+	}
+}
+
+func checkTag(file string, n *yaml.Node, errs *ErrorList) {
+	if n.Tag == "" || n.Kind == yaml.DocumentNode || contains(yamlTags, n.Tag) {
+		return
+	}
+	if n.Tag == "!!binary" {
+		errs.add(posOf(file, n), "!!binary values are not supported: pallet would take the base64 text itself; write the value as plain text")
+		return
+	}
+	errs.add(posOf(file, n), "YAML tag %q is not supported: pallet reads plain strings, numbers, booleans, lists and mappings; remove the tag", shorten(n.Tag))
+}
+
+// maxKeyInMessage is how much of a name or key an error message repeats.
+const maxKeyInMessage = 64
+
+// shorten cuts s for an error message, so that a 100 KB key gives a
+// readable line.
+func shorten(s string) string {
+	if len(s) <= maxKeyInMessage {
+		return s
+	}
+	cut := maxKeyInMessage
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

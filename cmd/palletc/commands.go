@@ -108,7 +108,7 @@ func cmdRender(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	if *osID != "" {
-		if _, err := compiler.ParseOS(*osID); err != nil {
+		if _, err := compiler.ParseKnownOS(*osID); err != nil {
 			fmt.Fprintf(stderr, "palletc render: --os: %v\n", err)
 			return exitInput
 		}
@@ -159,7 +159,7 @@ func cmdBuild(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if *osID != "" {
-		if _, err := compiler.ParseOS(*osID); err != nil {
+		if _, err := compiler.ParseKnownOS(*osID); err != nil {
 			fmt.Fprintf(stderr, "palletc build: --os: %v\n", err)
 			return exitInput
 		}

@@ -1,0 +1,168 @@
+package compiler
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+	"syscall"
+)
+
+// Size limits for the files a compile reads. Each is far above what a
+// real file holds; they are there so that a path naming /dev/zero, or a
+// huge file by mistake, is an error instead of memory growing until the
+// machine gives up.
+const (
+	maxProjectBytes   = 16 << 20 // pallet.yaml: 1,000 groups take under 1 MiB
+	maxCrateYAMLBytes = 1 << 20
+	maxTemplateBytes  = 1 << 20
+	maxPublicKeyBytes = 64 << 10 // one authorized_keys line
+)
+
+// readRegular reads a whole regular file of at most limit bytes. It opens
+// with O_NONBLOCK, so a FIFO at path cannot hang the compile waiting for a
+// writer, and refuses anything that is not a regular file (a FIFO, a
+// device such as /dev/zero, a directory) before reading a byte.
+func readRegular(name string, limit int64) ([]byte, error) {
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readOpened(f, limit)
+}
+
+// readOpened is readRegular's check and read on a file already open.
+func readOpened(f fs.File, limit int64) ([]byte, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s)", describeMode(st.Mode()))
+	}
+	if st.Size() > limit {
+		return nil, fmt.Errorf("too large (%d bytes; the limit is %d)", st.Size(), limit)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("too large (over %d bytes)", limit)
+	}
+	return data, nil
+}
+
+func describeMode(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeSymlink != 0:
+		return "a symlink"
+	}
+	return "not a plain file"
+}
+
+// crateDirFS is a crate path on disk as an fs.FS. It is an os.Root, so a
+// symlink in it is followed only while it stays inside the crate path: one
+// leading out (a template linked to /etc/shadow) is refused before
+// anything is read, and nothing from outside the project can end up in a
+// script or an error message. Files open with O_NONBLOCK, so a FIFO cannot
+// hang the compile; readCrateFile then refuses it as not regular.
+//
+// ReadDir reports a symlink by what it leads to, so a crate directory that
+// is a symlink inside the crate path loads as a crate; a symlink leading
+// out keeps its symlink type, and loadCrates refuses it by name.
+type crateDirFS struct {
+	root *os.Root
+}
+
+func openCrateDir(dir string) (*crateDirFS, error) {
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &crateDirFS{root: r}, nil
+}
+
+func (c *crateDirFS) Close() error { return c.root.Close() }
+
+// Open opens name inside the crate path.
+func (c *crateDirFS) Open(name string) (fs.File, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	return c.root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+}
+
+// ReadDir lists a directory, reporting symlinks that stay inside the crate
+// path as what they lead to.
+func (c *crateDirFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	f, err := c.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	d, ok := f.(fs.ReadDirFile)
+	if !ok {
+		return nil, &fs.PathError{Op: "readdir", Path: name, Err: errors.New("not a directory")}
+	}
+	entries, err := d.ReadDir(-1)
+	if err != nil {
+		return nil, err
+	}
+	for i, e := range entries {
+		if e.Type()&fs.ModeSymlink == 0 {
+			continue
+		}
+		if st, err := c.root.Stat(path.Join(name, e.Name())); err == nil {
+			entries[i] = fs.FileInfoToDirEntry(renamed{st, e.Name()})
+		}
+	}
+	return entries, nil
+}
+
+// renamed is a FileInfo under the name its directory entry has (Stat
+// through a symlink may report the target's).
+type renamed struct {
+	fs.FileInfo
+	name string
+}
+
+func (r renamed) Name() string { return r.name }
+
+// readCrateFile reads one file of a crate with a size limit, refusing
+// anything but a regular file, and says plainly when a symlink leads out
+// of the crate path.
+func readCrateFile(fsys fs.FS, name string, limit int64) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, crateFileError(err)
+	}
+	defer f.Close()
+	return readOpened(f, limit)
+}
+
+// crateFileError words an os.Root refusal as what it means for a crate.
+func crateFileError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	if strings.Contains(err.Error(), "escapes from parent") {
+		return errors.New("a symlink that leads outside its crate path: pallet follows symlinks only inside a crate path; copy the file in, or add the directory it lives in to crate_paths")
+	}
+	return err
+}
