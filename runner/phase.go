@@ -143,10 +143,14 @@ func (c *Conn) RunPhase(ctx context.Context, p Phase, onEvent EventFunc) (PhaseR
 	died := &ScriptDiedError{Node: node, Phase: p.Name, ExitCode: res.ExitCode, Signal: signal, Step: res.FailedStep()}
 	if died.Step == nil {
 		died.Output = res.Output
+		died.After = res.lastEnded()
 	}
 	var exitErr *ssh.ExitError
 	if waitErr != nil && !errors.As(waitErr, &exitErr) {
-		return res, fmt.Errorf("%w (connection: %v)", died, waitErr)
+		died.Lost = waitErr
+		if why := c.lostReason(); why != nil {
+			died.Lost = why
+		}
 	}
 	return res, died
 }
