@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -15,6 +16,66 @@ import (
 	"github.com/palletops/pallet/provider/nspawn/nspawntest"
 	"github.com/palletops/pallet/runner"
 )
+
+// TestStopIgnoringTERM: a step that ignores SIGTERM (and HUP and INT) does
+// not outlive a cancelled run. The node gets SIGKILL for the script's
+// process group after the cancel grace, the upload directory goes, and
+// the runner says the phase was stopped. Once logged in as root, once as a
+// sudo user (sudo relays the TERM, and the cleanup runs as the user).
+func TestStopIgnoringTERM(t *testing.T) {
+	t.Parallel()
+	p := project(t, `groups:
+  g:
+    phases:
+      configure:
+        - exec-script: {name: "stubborn", script: "trap '' TERM HUP INT; sleep 25.5"}
+`)
+	for _, c := range []struct {
+		name string
+		opts []nspawntest.Option
+	}{
+		{"root", nil},
+		{"sudo", []nspawntest.Option{nspawntest.WithUser("deploy"), nspawntest.WithGroup("stopsudo")}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFleet(t, []string{"bookworm"}, c.opts...)
+			n := f.nodes[0]
+			o := f.options()
+			o.CancelGrace = 2 * time.Second
+			conn, err := runner.Dial(t.Context(), target(n, ""), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			start := time.Now()
+			_, err = conn.RunPhase(ctx, runner.Phase{Name: "configure", Script: compile(t, p, "g", "configure", "debian-12")}, func(e runner.Event) {
+				if e.Kind == runner.EventBegin {
+					// Let the trap be set before the TERM comes.
+					time.AfterFunc(500*time.Millisecond, cancel)
+				}
+			})
+			took := time.Since(start)
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("err = %v, want the phase stopped (context.Canceled)", err)
+			}
+			var inc *runner.StopIncompleteError
+			if errors.As(err, &inc) {
+				t.Errorf("the runner could not confirm the stop: %v", err)
+			}
+			if took > 8*time.Second {
+				t.Errorf("RunPhase took %v to return after the cancel", took)
+			}
+			// Checked at once: by the time RunPhase returns, the
+			// script is dead and its directory gone.
+			if left := f.ssh(t, n, "", "sudo -n pgrep -af 'slee[p] 25.5'; ls -d /tmp/pallet-* 2>/dev/null; true"); left != "" {
+				t.Errorf("after the cancel, left on the node:\n%s", left)
+			}
+		})
+	}
+}
 
 // TestSilentConnection: the node's sshd session is SIGSTOPped while step 2
 // of 3 runs, so the connection goes silent (no RST, no FIN) while the
