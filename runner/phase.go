@@ -340,13 +340,16 @@ func phaseCommand(dir, script string, check bool, mode sudoMode, prompt string, 
 	tenths := max(1, int((grace+99*time.Millisecond)/(100*time.Millisecond)))
 	// alive: does the script's process group still have a live member?
 	// From /proc, because kill -0 also counts zombies, which a container
-	// init that does not reap would keep for ever.
-	wrapper := `n=$(<"${0%/*}/` + nonceFile + `"); set -m; PALLET_MODE=` + pmode + ` PALLET_NONCE=$n bash "$0" </dev/null & p=$!; set +m; ` +
+	// init that does not reap would keep for ever. The trap is set before
+	// the script starts, so a TERM that comes at once still reaches it;
+	// in the moment between the fork and p=$!, $! already names it.
+	wrapper := `n=$(<"${0%/*}/` + nonceFile + `"); ` +
 		`alive() { local f s; [ -r /proc/self/stat ] || { kill -0 -- -$p 2>/dev/null; return; }; ` +
 		`for f in /proc/[0-9]*/stat; do read -r s <"$f" 2>/dev/null || continue; s=${s##*) }; set -- $s; [ "$3" = "$p" ] && [ "$1" != Z ] && return 0; done; return 1; }; ` +
-		`stop() { trap '' HUP INT TERM; kill -TERM -- -$p 2>/dev/null; ` +
+		`stop() { trap '' HUP INT TERM; p=${p:-$!}; [ -n "$p" ] || exit 143; kill -TERM -- -$p 2>/dev/null; ` +
 		`(i=0; while alive; do if [ $i -ge ` + strconv.Itoa(tenths) + ` ]; then kill -KILL -- -$p 2>/dev/null; break; fi; sleep 0.1; i=$((i+1)); done) & ` +
-		`wait $p 2>/dev/null; wait $! 2>/dev/null; exit 143; }; trap stop HUP INT TERM; wait $p`
+		`wait $p 2>/dev/null; wait $! 2>/dev/null; exit 143; }; trap stop HUP INT TERM; ` +
+		`set -m; PALLET_MODE=` + pmode + ` PALLET_NONCE=$n bash "$0" </dev/null & p=$!; set +m; wait $p`
 	run := "bash -c " + shellQuote(wrapper) + ` "$s" </dev/null`
 	switch mode {
 	case sudoNoPass:
