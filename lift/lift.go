@@ -67,6 +67,13 @@ type Options struct {
 	OnNodeDone func(NodeReport)
 }
 
+// DefaultPhaseTimeout is pallet-run's bound on each phase's script when
+// --phase-timeout is not given: a step that hangs (a read from a FIFO, a
+// prompt no one answers) stops the run after it instead of never. It is
+// long enough for slow package installs; --phase-timeout 0 removes it.
+// Options.Runner.PhaseTimeout is what lift itself uses (0: none).
+const DefaultPhaseTimeout = time.Hour
+
 // Status is a node's outcome.
 type Status string
 

@@ -27,6 +27,8 @@ type Conn struct {
 
 	closeOnce sync.Once
 	closed    chan struct{}
+	// lost is why the keepalive gave up on the connection, if it did.
+	lost atomic.Pointer[error]
 }
 
 // Dial connects to t, verifying its host key and authenticating with the
@@ -200,15 +202,29 @@ func (c *Conn) startKeepalive() {
 				return
 			case err := <-reply:
 				if err != nil {
-					c.Close()
+					c.lose(fmt.Errorf("keepalive failed: %w", err))
 					return
 				}
 			case <-time.After(3 * c.opts.KeepAliveInterval):
-				c.Close()
+				c.lose(fmt.Errorf("no answer to an SSH keepalive within %s", 3*c.opts.KeepAliveInterval))
 				return
 			}
 		}
 	}()
+}
+
+// lose closes the connection, remembering why for the phase it cuts short.
+func (c *Conn) lose(why error) {
+	c.lost.CompareAndSwap(nil, &why)
+	c.Close()
+}
+
+// lostReason is why the keepalive closed the connection, or nil.
+func (c *Conn) lostReason() error {
+	if p := c.lost.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // Target is what c was dialled with.

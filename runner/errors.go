@@ -118,17 +118,27 @@ func (e *StepFailedError) Error() string {
 
 // ScriptDiedError is returned by RunPhase when the script stopped without its
 // done line and without a step reporting failure: killed, a syntax error, a
-// step that called exit, or the connection dropped.
+// step that called exit, or the connection dropped. Its message claims only
+// what the status lines proved: with a lost connection the script may have
+// gone on after the last status that arrived.
 type ScriptDiedError struct {
 	Node     string
 	Phase    string
 	ExitCode int         // -1 when no exit status arrived
 	Signal   string      // set when the remote process died of a signal
 	Step     *StepResult // the step running when it died, nil if none had begun
-	Output   []string    // output outside any step, when no step had begun
+	// After is the last step that ended, when none was running (Step nil).
+	After  *StepResult
+	Output []string // output outside any step, when no step had begun
+	// Lost is set when the connection ended without an exit status: what
+	// the script did after the last status line is unknown.
+	Lost error
 }
 
 func (e *ScriptDiedError) Error() string {
+	if e.Lost != nil {
+		return e.lostError()
+	}
 	how := "exit status " + strconv.Itoa(e.ExitCode)
 	switch {
 	case e.Signal != "":
@@ -141,7 +151,25 @@ func (e *ScriptDiedError) Error() string {
 	if e.Step != nil {
 		return fmt.Sprintf("node %s phase %s: script died (%s) during step %s", e.Node, e.Phase, how, e.Step.Label()) + formatTail(e.Step.Tail)
 	}
+	if e.After != nil {
+		return fmt.Sprintf("node %s phase %s: script died (%s) after step %s finished", e.Node, e.Phase, how, e.After.Label()) + formatTail(e.Output)
+	}
 	return fmt.Sprintf("node %s phase %s: script died (%s) before its first step", e.Node, e.Phase, how) + formatTail(e.Output)
+}
+
+// lostError says where the status lines stopped, not where the script did.
+func (e *ScriptDiedError) lostError() string {
+	head := fmt.Sprintf("node %s phase %s: connection lost (%v)", e.Node, e.Phase, e.Lost)
+	switch {
+	case e.Step != nil:
+		return fmt.Sprintf("%s while step %s was running (its end line did not arrive; what ran after is unknown)", head, e.Step.Label()) + formatTail(e.Step.Tail)
+	case e.After != nil && e.After.N < e.After.Total:
+		return fmt.Sprintf("%s after step %s finished (%s); no status for step %d/%d (it may have run)",
+			head, e.After.Label(), e.After.Status, e.After.N+1, e.After.Total) + formatTail(e.Output)
+	case e.After != nil:
+		return fmt.Sprintf("%s after step %s finished (%s); the done line did not arrive", head, e.After.Label(), e.After.Status) + formatTail(e.Output)
+	}
+	return fmt.Sprintf("%s before any step status arrived (the script may have run)", head) + formatTail(e.Output)
 }
 
 // SudoError is returned when the script could not be started as root.

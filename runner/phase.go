@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -65,7 +66,7 @@ func (c *Conn) RunPhase(ctx context.Context, p Phase, onEvent EventFunc) (PhaseR
 	// every local user, a 0600 file in the private directory is not.
 	if err := c.upload(ctx, dir, []remoteFile{{script, p.Script, 0o700}, {path.Join(dir, nonceFile), []byte(nonce + "\n"), 0o600}}); err != nil {
 		if ctx.Err() != nil {
-			return fail(c.stopped(ctx, p, timeoutCause, err))
+			return fail(c.stopped(ctx, p, timeoutCause, err, nil))
 		}
 		return fail(fmt.Errorf("node %s phase %s: upload script: %w", node, p.Name, err))
 	}
@@ -86,7 +87,7 @@ func (c *Conn) RunPhase(ctx context.Context, p Phase, onEvent EventFunc) (PhaseR
 		return fail(fmt.Errorf("node %s phase %s: %w", node, p.Name, err))
 	}
 	defer stdin.Close()
-	cmd := phaseCommand(dir, script, p.Check, c.sudoMode(), prompt, c.opts.KeepScripts)
+	cmd := phaseCommand(dir, script, p.Check, c.sudoMode(), prompt, c.opts.KeepScripts, c.opts.CancelGrace)
 	if err := sess.Start(cmd); err != nil {
 		return fail(fmt.Errorf("node %s phase %s: start script: %w", node, p.Name, err))
 	}
@@ -102,25 +103,29 @@ func (c *Conn) RunPhase(ctx context.Context, p Phase, onEvent EventFunc) (PhaseR
 	select {
 	case waitErr = <-done:
 	case <-ctx.Done():
-		// Ask the remote shell to stop the script and clean up, give it
-		// a moment, then drop the session whatever happened. EOF on
+		// Ask the remote shell to stop the script and clean up. EOF on
 		// stdin is what works with OpenSSH; the signal is for servers
-		// that deliver it.
+		// that deliver it. On the node the script's process group gets
+		// SIGTERM, then SIGKILL after CancelGrace (see phaseCommand),
+		// then the upload is removed and the session ends: allow as long
+		// again for that before giving up on the session.
 		stdin.Close()
 		sess.Signal(ssh.SIGTERM)
+		ended := true
 		select {
 		case waitErr = <-done:
-		case <-time.After(c.opts.CancelGrace):
+		case <-time.After(2 * c.opts.CancelGrace):
+			ended = false
 			sess.Close()
 			select {
 			case waitErr = <-done:
-			case <-time.After(c.opts.CancelGrace):
+			case <-time.After(time.Second):
 			}
 		}
 		tr.flushAll(sess)
 		r, _ := fail(nil)
 		r.ExitCode, _ = exitStatus(waitErr)
-		return r, c.stopped(ctx, p, timeoutCause, nil)
+		return r, c.stopped(ctx, p, timeoutCause, nil, c.confirmStopped(dir, ended))
 	}
 	tr.flushAll(sess)
 
@@ -143,25 +148,102 @@ func (c *Conn) RunPhase(ctx context.Context, p Phase, onEvent EventFunc) (PhaseR
 	died := &ScriptDiedError{Node: node, Phase: p.Name, ExitCode: res.ExitCode, Signal: signal, Step: res.FailedStep()}
 	if died.Step == nil {
 		died.Output = res.Output
+		died.After = res.lastEnded()
 	}
 	var exitErr *ssh.ExitError
 	if waitErr != nil && !errors.As(waitErr, &exitErr) {
-		return res, fmt.Errorf("%w (connection: %v)", died, waitErr)
+		died.Lost = waitErr
+		if why := c.lostReason(); why != nil {
+			died.Lost = why
+		}
 	}
 	return res, died
 }
 
-// stopped builds the error for a phase ended by its timeout or ctx.
-func (c *Conn) stopped(ctx context.Context, p Phase, timeoutCause error, cause error) error {
+// stopped builds the error for a phase ended by its timeout or ctx. cause is
+// what the stop interrupted (nil: the script); leftover, when set, says
+// what could not be confirmed stopped or removed on the node.
+func (c *Conn) stopped(ctx context.Context, p Phase, timeoutCause error, cause, leftover error) error {
 	during := ""
 	if cause != nil {
 		during = fmt.Sprintf(" (%v)", cause)
 	}
+	var err error
 	if errors.Is(context.Cause(ctx), timeoutCause) {
-		return fmt.Errorf("node %s phase %s: stopped after the %w%s; raise the phase timeout if it needs longer: %w",
+		err = fmt.Errorf("node %s phase %s: stopped after the %w%s; raise the phase timeout if it needs longer: %w",
 			c.target.name(), p.Name, timeoutCause, during, context.DeadlineExceeded)
+	} else {
+		err = fmt.Errorf("node %s phase %s: stopped%s: %w", c.target.name(), p.Name, during, ctx.Err())
 	}
-	return fmt.Errorf("node %s phase %s: stopped%s: %w", c.target.name(), p.Name, during, ctx.Err())
+	if leftover != nil {
+		err = fmt.Errorf("%w; %w", err, leftover)
+	}
+	return err
+}
+
+// StopIncompleteError is part of the error of a stopped phase when the
+// runner could not confirm that the script ended on the node or that its
+// uploaded directory is gone.
+type StopIncompleteError struct {
+	Node string
+	Dir  string // the upload directory on the node
+	// Running is true when the session did not end after SIGTERM, the
+	// grace period and SIGKILL: the script may still run.
+	Running bool
+	// Err is why the directory could not be confirmed removed; nil when
+	// it was.
+	Err error
+}
+
+func (e *StopIncompleteError) Error() string {
+	var parts []string
+	if e.Running {
+		parts = append(parts, "the script did not end after SIGTERM and SIGKILL of its process group: it may still be running on the node")
+	}
+	if e.Err != nil {
+		parts = append(parts, fmt.Sprintf("could not remove its upload directory %s on the node (%v): remove it by hand", e.Dir, e.Err))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// confirmStopped checks, on a fresh session, that the stopped phase's
+// upload directory is gone, removing it if the script's own cleanup did
+// not. ended says whether the script's session ended. It returns nil when
+// all is confirmed clean, else a *StopIncompleteError.
+func (c *Conn) confirmStopped(dir string, ended bool) error {
+	if c.opts.KeepScripts {
+		if ended {
+			return nil
+		}
+		return &StopIncompleteError{Node: c.target.name(), Dir: dir, Running: true}
+	}
+	// ctx is done already; the check gets its own short bound, so a dead
+	// connection cannot hold up the report.
+	res := make(chan error, 1)
+	go func() {
+		sess, err := c.client.NewSession()
+		if err != nil {
+			res <- fmt.Errorf("connection lost: %w", err)
+			return
+		}
+		defer sess.Close()
+		q := shellQuote(dir)
+		out, err := sess.CombinedOutput("rm -rf -- " + q + "; test ! -e " + q)
+		if err != nil {
+			err = fmt.Errorf("%w %s", err, strings.TrimSpace(string(out)))
+		}
+		res <- err
+	}()
+	var err error
+	select {
+	case err = <-res:
+	case <-time.After(c.opts.CancelGrace + c.opts.ConnectTimeout):
+		err = errors.New("no answer")
+	}
+	if ended && err == nil {
+		return nil
+	}
+	return &StopIncompleteError{Node: c.target.name(), Dir: dir, Running: !ended, Err: err}
 }
 
 // sudoFailure recognises sudo refusing to start the script, which otherwise
@@ -234,7 +316,8 @@ func (c *Conn) sudoMode() sudoMode {
 //     group (set -m, only while starting it: job control would print
 //     "Done" lines) and kills that whole group on TERM, so nothing the
 //     script started keeps running or keeps the session's output open;
-//     sudo relays the TERM to it;
+//     what ignores the TERM gets SIGKILL after the cancel grace, so a
+//     step that traps TERM cannot outlive the run; sudo relays the TERM;
 //   - with a sudo password, the first stdin line is the password: the login
 //     shell reads it into a variable and pipes it to sudo -S with the
 //     builtin printf, so it is never in an argv, the environment or a file,
@@ -247,13 +330,26 @@ func (c *Conn) sudoMode() sudoMode {
 //   - the script's stdin is /dev/null, so nothing it runs can read the
 //     password or the watchdog's stdin; sudo -k makes sudo always consume
 //     the password instead of leaving it unread.
-func phaseCommand(dir, script string, check bool, mode sudoMode, prompt string, keep bool) string {
+func phaseCommand(dir, script string, check bool, mode sudoMode, prompt string, keep bool, grace time.Duration) string {
 	pmode := "apply"
 	if check {
 		pmode = "check"
 	}
-	wrapper := `n=$(<"${0%/*}/` + nonceFile + `"); set -m; PALLET_MODE=` + pmode + ` PALLET_NONCE=$n bash "$0" </dev/null & p=$!; set +m; ` +
-		`trap "kill -TERM -- -$p 2>/dev/null; wait $p 2>/dev/null; exit 143" HUP INT TERM; wait $p`
+	// Tenths of a second the script's process group gets between SIGTERM
+	// and SIGKILL, at least one.
+	tenths := max(1, int((grace+99*time.Millisecond)/(100*time.Millisecond)))
+	// alive: does the script's process group still have a live member?
+	// From /proc, because kill -0 also counts zombies, which a container
+	// init that does not reap would keep for ever. The trap is set before
+	// the script starts, so a TERM that comes at once still reaches it;
+	// in the moment between the fork and p=$!, $! already names it.
+	wrapper := `n=$(<"${0%/*}/` + nonceFile + `"); ` +
+		`alive() { local f s; [ -r /proc/self/stat ] || { kill -0 -- -$p 2>/dev/null; return; }; ` +
+		`for f in /proc/[0-9]*/stat; do read -r s <"$f" 2>/dev/null || continue; s=${s##*) }; set -- $s; [ "$3" = "$p" ] && [ "$1" != Z ] && return 0; done; return 1; }; ` +
+		`stop() { trap '' HUP INT TERM; p=${p:-$!}; [ -n "$p" ] || exit 143; kill -TERM -- -$p 2>/dev/null; ` +
+		`(i=0; while alive; do if [ $i -ge ` + strconv.Itoa(tenths) + ` ]; then kill -KILL -- -$p 2>/dev/null; break; fi; sleep 0.1; i=$((i+1)); done) & ` +
+		`wait $p 2>/dev/null; wait $! 2>/dev/null; exit 143; }; trap stop HUP INT TERM; ` +
+		`set -m; PALLET_MODE=` + pmode + ` PALLET_NONCE=$n bash "$0" </dev/null & p=$!; set +m; wait $p`
 	run := "bash -c " + shellQuote(wrapper) + ` "$s" </dev/null`
 	switch mode {
 	case sudoNoPass:

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -261,13 +264,13 @@ func TestRunPhaseSudo(t *testing.T) {
 // it in the test server. Here: the command never contains the password and
 // quotes the directory.
 func TestPhaseCommandQuotes(t *testing.T) {
-	cmd := phaseCommand("/tmp/it's here/pallet-x", "/tmp/it's here/pallet-x/p.sh", true, sudoPassword, "[pallet-sudo-ab]", false)
+	cmd := phaseCommand("/tmp/it's here/pallet-x", "/tmp/it's here/pallet-x/p.sh", true, sudoPassword, "[pallet-sudo-ab]", false, 5*time.Second)
 	for _, want := range []string{`d='/tmp/it'\''s here/pallet-x'`, `PALLET_MODE=check PALLET_NONCE=$n bash`, `n=$(<"${0%/*}/pallet.nonce")`, "sudo -S -k -p '[pallet-sudo-ab]'", "IFS= read -r pw", `trap 'rm -rf "$d"' EXIT`} {
 		if !strings.Contains(cmd, want) {
 			t.Errorf("command lacks %q:\n%s", want, cmd)
 		}
 	}
-	if keep := phaseCommand("/d", "/d/p.sh", false, asRoot, "", true); strings.Contains(keep, "rm -rf") || strings.Contains(keep, "sudo") {
+	if keep := phaseCommand("/d", "/d/p.sh", false, asRoot, "", true, 5*time.Second); strings.Contains(keep, "rm -rf") || strings.Contains(keep, "sudo") {
 		t.Errorf("root + keep command removes or sudos:\n%s", keep)
 	}
 }
@@ -328,6 +331,81 @@ func TestRunPhaseCancel(t *testing.T) {
 		t.Errorf("steps = %+v; want one ok and two begun", res.Steps)
 	}
 	waitNoRemoteDirs(t, conn)
+}
+
+// TestRunPhaseCancelIgnoresTERM: a step that ignores SIGTERM is killed
+// (SIGKILL to its process group) once the cancel grace is over, and the
+// script directory is removed before RunPhase returns.
+func TestRunPhaseCancelIgnoresTERM(t *testing.T) {
+	_, _, conn := startNode(t, "root")
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	sc := script(step{crate: "a", name: "stubborn", body: "trap '' TERM HUP INT; sleep 25.25"})
+	start := time.Now()
+	_, err := conn.RunPhase(ctx, Phase{Name: "configure", Script: sc}, func(e Event) {
+		if e.Kind == EventBegin {
+			time.AfterFunc(200*time.Millisecond, cancel)
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	var inc *StopIncompleteError
+	if errors.As(err, &inc) {
+		t.Errorf("stop not confirmed: %v", err)
+	}
+	if d := time.Since(start); d > 2*conn.opts.CancelGrace+time.Second {
+		t.Errorf("cancel took %v; want about the grace period of %v", d, conn.opts.CancelGrace)
+	}
+	if out, err := exec.Command("pgrep", "-f", "slee[p] 25.25").Output(); err == nil {
+		t.Errorf("the step that ignored SIGTERM still runs: pid %s", out)
+	}
+	if left := remoteDirs(t, conn); len(left) != 0 {
+		t.Errorf("script directory left behind: %v", left)
+	}
+}
+
+// TestRunPhaseCancelNotConfirmed: when the script's session does not end
+// after the TERM, the grace and the KILL (here its wrapper is stopped, so
+// it can act on neither), RunPhase says the script may still run, and
+// still removes the script directory.
+func TestRunPhaseCancelNotConfirmed(t *testing.T) {
+	_, _, conn := startNode(t, "root")
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	sc := script(step{crate: "a", name: "wedged", body: "kill -STOP $PPID; exec sleep 25.75"})
+	t.Cleanup(func() {
+		// Processes this test started: the sleep and its stopped wrapper.
+		out, _ := exec.Command("pgrep", "-f", "slee[p] 25.75").Output()
+		for _, f := range strings.Fields(string(out)) {
+			pid, _ := strconv.Atoi(f)
+			if b, err := os.ReadFile("/proc/" + f + "/stat"); err == nil {
+				if i := strings.LastIndexByte(string(b), ')'); i > 0 {
+					if ff := strings.Fields(string(b)[i+1:]); len(ff) > 1 {
+						if pp, _ := strconv.Atoi(ff[1]); pp > 1 {
+							syscall.Kill(pp, syscall.SIGKILL)
+						}
+					}
+				}
+			}
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	_, err := conn.RunPhase(ctx, Phase{Name: "configure", Script: sc}, func(e Event) {
+		if e.Kind == EventBegin {
+			time.AfterFunc(200*time.Millisecond, cancel)
+		}
+	})
+	var inc *StopIncompleteError
+	if !errors.Is(err, context.Canceled) || !errors.As(err, &inc) {
+		t.Fatalf("err = %v, want context.Canceled and a StopIncompleteError", err)
+	}
+	if !inc.Running || inc.Err != nil || !strings.Contains(err.Error(), "may still be running on the node") {
+		t.Errorf("want: may still run, directory removed; got %+v: %v", inc, err)
+	}
+	if left := remoteDirs(t, conn); len(left) != 0 {
+		t.Errorf("script directory left behind: %v", left)
+	}
 }
 
 func TestProbeOS(t *testing.T) {

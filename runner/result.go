@@ -84,6 +84,16 @@ func (r PhaseResult) FailedStep() *StepResult {
 	return nil
 }
 
+// lastEnded returns the last step whose end line arrived, or nil.
+func (r PhaseResult) lastEnded() *StepResult {
+	for i := len(r.Steps) - 1; i >= 0; i-- {
+		if r.Steps[i].Ended() {
+			return &r.Steps[i]
+		}
+	}
+	return nil
+}
+
 // EventKind says what an Event reports.
 type EventKind int
 

@@ -202,13 +202,41 @@ func addRunFlags(fs *flag.FlagSet) *runFlags {
 	f.askSudoPass = fs.Bool("ask-sudo-pass", false, "prompt on the terminal for the sudo password (else the env var named by admin.sudo_password_env, else passwordless sudo)")
 	f.connectTimeout = fs.Duration("connect-timeout", 15*time.Second, "bound on each TCP connect plus SSH handshake")
 	f.connectTries = fs.Int("connect-attempts", 3, "connection attempts per node before it counts as unreachable")
-	f.phaseTimeout = fs.Duration("phase-timeout", 0, "bound on each phase's script (0: none)")
+	f.phaseTimeout = fs.Duration("phase-timeout", lift.DefaultPhaseTimeout, "bound on each phase's script, so a step that hangs (reading a FIFO, waiting for a prompt) cannot hang the run; 0: none")
 	f.knownHosts = fs.String("known-hosts", "", "known_hosts file (default ~/.ssh/known_hosts, or the host keys the provider recorded, for nspawn)")
 	f.sshConfig = fs.String("ssh-config", "", `OpenSSH client config to honour (default ~/.ssh/config; "none" for none)`)
 	fs.Var(&f.identities, "identity", "a private key to offer; repeat for more (then: the admin public key's private half beside it, ~/.ssh/config's, ssh-agent's)")
 	fs.Var(&f.identities, "i", "short for --identity")
 	f.forceBootstrap = fs.Bool("force-bootstrap", false, "run the bootstrap phase also on nodes already bootstrapped")
 	return f
+}
+
+// validate refuses flag values no one can mean and files that are not what
+// their flag says, before anything connects: such an input error is one
+// line and exit status 1, not every node unreachable.
+func (f *runFlags) validate() error {
+	if *f.phaseTimeout < 0 {
+		return fmt.Errorf("--phase-timeout %s: want a positive duration, or 0 for no timeout", *f.phaseTimeout)
+	}
+	if *f.connectTries < 1 {
+		return fmt.Errorf("--connect-attempts %d: want at least 1", *f.connectTries)
+	}
+	for _, id := range f.identities {
+		if err := runner.CheckIdentityFile(id); err != nil {
+			return err
+		}
+	}
+	if *f.knownHosts != "" {
+		if err := runner.CheckKnownHostsFile(*f.knownHosts, *f.acceptNew); err != nil {
+			return err
+		}
+	}
+	if *f.sshConfig != "" {
+		if err := runner.CheckSSHConfigFile(*f.sshConfig); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // adminUserFor is who lift logs in as on bootstrapped nodes: the admin
@@ -303,6 +331,10 @@ func cmdLift(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stder
 		fmt.Fprintln(stderr, "pallet-run lift: name at least one GROUP to lift (see --help)")
 		return exitUsage
 	}
+	if err := f.validate(); err != nil {
+		fmt.Fprintf(stderr, "pallet-run lift: %v\n", err)
+		return exitInput
+	}
 	r, code, ok := f.open(ctx, "lift", *f.file, groups, stdout, stderr)
 	if !ok {
 		return code
@@ -354,6 +386,10 @@ func cmdApply(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stde
 	if len(pos) == 0 {
 		fmt.Fprintln(stderr, "pallet-run apply: name the build directory (palletc build -o DIR) (see --help)")
 		return exitUsage
+	}
+	if err := f.validate(); err != nil {
+		fmt.Fprintf(stderr, "pallet-run apply: %v\n", err)
+		return exitInput
 	}
 	dir, groups := pos[0], pos[1:]
 	b, err := lift.LoadBuild(dir)

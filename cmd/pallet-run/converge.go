@@ -34,6 +34,10 @@ func cmdConverge(ctx context.Context, fs *flag.FlagSet, args []string, stdout, s
 		fmt.Fprintf(stderr, "pallet-run converge: %v (see --help)\n", err)
 		return exitUsage
 	}
+	if err := f.validate(); err != nil {
+		fmt.Fprintf(stderr, "pallet-run converge: %v\n", err)
+		return exitInput
+	}
 	p, ok := cliflag.Load(*f.file, stderr)
 	if !ok {
 		return exitInput

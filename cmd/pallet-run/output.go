@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -226,7 +227,18 @@ func recap(w io.Writer, rep *lift.Report) {
 	fmt.Fprintf(w, "; steps: %d ok, %d changed, %d would change, %d ran, %d failed; %s\n",
 		t.Steps.OK, t.Steps.Changed, t.Steps.WouldChange, t.Steps.Ran, t.Steps.Failed, rep.Duration.Round(10*time.Millisecond))
 	if rep.Interrupted {
-		fmt.Fprintln(w, "interrupted: nodes were stopped where they were; what ran is reported above")
+		var unsure []string
+		for _, n := range rep.Nodes {
+			var inc *runner.StopIncompleteError
+			if errors.As(n.Err, &inc) {
+				unsure = append(unsure, clean(n.Node.Name))
+			}
+		}
+		if len(unsure) > 0 {
+			fmt.Fprintf(w, "interrupted: nodes were stopped where they were, but the stop could not be confirmed on %s (see above); what ran is reported above\n", strings.Join(unsure, ", "))
+		} else {
+			fmt.Fprintln(w, "interrupted: nodes were stopped where they were; what ran is reported above")
+		}
 	}
 	if rep.LogDir != "" {
 		fmt.Fprintf(w, "logs: %s\n", rep.LogDir)

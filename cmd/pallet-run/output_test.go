@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -82,4 +84,27 @@ func TestOutputStripsControlCharacters(t *testing.T) {
 	buf.Reset()
 	nodeTable(&buf, []provider.Node{node})
 	checkClean(t, "nodes", buf.String())
+}
+
+// TestRecapStopNotConfirmed: after an interrupt, the recap does not claim
+// every node was stopped when the runner could not confirm it on one.
+func TestRecapStopNotConfirmed(t *testing.T) {
+	stopped := lift.NodeReport{Node: provider.Node{Name: "web-1"}, Status: lift.StatusInterrupted,
+		Err: errors.New("node web-1 phase configure: stopped: context canceled")}
+	unsure := lift.NodeReport{Node: provider.Node{Name: "web-2"}, Status: lift.StatusInterrupted,
+		Err: fmt.Errorf("node web-2 phase configure: stopped: %w; %w", context.Canceled,
+			&runner.StopIncompleteError{Node: "web-2", Dir: "/tmp/pallet-x", Running: true})}
+	for _, tt := range []struct {
+		nodes []lift.NodeReport
+		want  string
+	}{
+		{[]lift.NodeReport{stopped}, "interrupted: nodes were stopped where they were; what ran is reported above\n"},
+		{[]lift.NodeReport{stopped, unsure}, "interrupted: nodes were stopped where they were, but the stop could not be confirmed on web-2 (see above); what ran is reported above\n"},
+	} {
+		var buf bytes.Buffer
+		recap(&buf, &lift.Report{Command: "lift", Phases: []string{"configure"}, Provider: "lab", Interrupted: true, Nodes: tt.nodes})
+		if !strings.Contains(buf.String(), tt.want) {
+			t.Errorf("recap lacks %q:\n%s", tt.want, buf.String())
+		}
+	}
 }

@@ -225,28 +225,123 @@ func lookupUser(passwd, user string) (uid, gid int, err error) {
 	return 0, 0, fmt.Errorf("%s: no user %s", passwd, user)
 }
 
-// stopContainer asks the systemd-nspawn process pid serving merged to shut
-// the container down (SIGTERM makes nspawn power off the booted systemd)
-// and kills it if it has not gone within 15 seconds.
-func stopContainer(ctx context.Context, pid int, merged string) error {
-	if !isNspawnFor(pid, merged) {
-		return nil // already gone, or the pid was reused by something else
+// stopContainer stops the node whose systemd-nspawn was pid and whose root
+// is merged, and makes sure nothing of it is left running: it asks nspawn
+// to shut the container down (SIGTERM makes nspawn power off the booted
+// systemd) and kills it if it has not gone within 15 seconds; then, since
+// nspawn may be gone already (kill -9 leaves the container's init and sshd
+// running), it kills every process whose root is merged, and checks that
+// nothing answers on addr (the node's sshd address) any more.
+func stopContainer(ctx context.Context, pid int, merged, addr string) error {
+	if pid > 0 && isNspawnFor(pid, merged) {
+		// The container's init is nspawn's child; killing it ends the
+		// whole container PID namespace even if nspawn itself is wedged.
+		children := childrenOf(pid)
+		syscall.Kill(pid, syscall.SIGTERM)
+		if !waitGone(ctx, pid, 15*time.Second) {
+			for _, c := range children {
+				syscall.Kill(c, syscall.SIGKILL)
+			}
+			syscall.Kill(pid, syscall.SIGKILL)
+			if !waitGone(ctx, pid, 5*time.Second) {
+				return fmt.Errorf("systemd-nspawn (pid %d) did not exit: %w", pid, context.Cause(ctx))
+			}
+		}
 	}
-	// The container's init is nspawn's child; killing it ends the whole
-	// container PID namespace even if nspawn itself is wedged.
-	children := childrenOf(pid)
-	syscall.Kill(pid, syscall.SIGTERM)
-	if waitGone(ctx, pid, 15*time.Second) {
+	if err := killRootedAt(ctx, merged, 10*time.Second); err != nil {
+		return err
+	}
+	return waitAddrFree(ctx, addr, 5*time.Second)
+}
+
+// killRootedAt SIGKILLs every process whose root directory is dir (the
+// node's processes, found without nspawn: /proc/PID/root of a process in
+// the container is the overlay's root) until there are none, or d passes.
+func killRootedAt(ctx context.Context, dir string, d time.Duration) error {
+	var want syscall.Stat_t
+	if err := syscall.Stat(dir, &want); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		return fmt.Errorf("stat %s: %w", dir, err)
+	}
+	deadline := time.Now().Add(d)
+	var killed []int
+	for {
+		pids := rootedAt(want)
+		if len(pids) == 0 {
+			// A dying process drops its root before it is a
+			// zombie: wait until the killed ones really are gone.
+			for _, p := range killed {
+				if !waitGone(ctx, p, time.Until(deadline)) {
+					return fmt.Errorf("process %d of the container did not exit after SIGKILL (root %s)", p, dir)
+				}
+			}
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("processes of the container still run after SIGKILL: pids %v (root %s)", pids, dir)
+		}
+		for _, p := range pids {
+			syscall.Kill(p, syscall.SIGKILL)
+		}
+		killed = append(killed, pids...)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("processes of the container still run: pids %v (root %s): %w", pids, dir, context.Cause(ctx))
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// rootedAt lists the live processes whose root directory is the file want
+// was stat'ed from.
+func rootedAt(want syscall.Stat_t) []int {
+	entries, _ := os.ReadDir("/proc")
+	self := os.Getpid()
+	var pids []int
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil || p == self {
+			continue
+		}
+		var st syscall.Stat_t
+		// A zombie's root cannot be read: it no longer counts.
+		if syscall.Stat(fmt.Sprintf("/proc/%d/root", p), &st) != nil {
+			continue
+		}
+		if st.Dev == want.Dev && st.Ino == want.Ino {
+			pids = append(pids, p)
+		}
+	}
+	return pids
+}
+
+// waitAddrFree returns once nothing accepts connections on addr, or an
+// error after d: the node's sshd (or something else) still listens there.
+func waitAddrFree(ctx context.Context, addr string, d time.Duration) error {
+	if addr == "" {
 		return nil
 	}
-	for _, c := range children {
-		syscall.Kill(c, syscall.SIGKILL)
+	deadline := time.Now().Add(d)
+	for {
+		conn, err := (&net.Dialer{Timeout: time.Second}).DialContext(ctx, "tcp", addr)
+		if err != nil {
+			if ctx.Err() != nil {
+				return fmt.Errorf("check that %s is free: %w", addr, context.Cause(ctx))
+			}
+			return nil
+		}
+		conn.Close()
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the node's processes are stopped, but something still accepts connections on %s (see ss -ltnp)", addr)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("check that %s is free: %w", addr, context.Cause(ctx))
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
-	syscall.Kill(pid, syscall.SIGKILL)
-	if waitGone(ctx, pid, 5*time.Second) {
-		return nil
-	}
-	return fmt.Errorf("systemd-nspawn (pid %d) did not exit: %w", pid, context.Cause(ctx))
 }
 
 // isNspawnFor reports whether pid is a live systemd-nspawn for merged.

@@ -538,8 +538,12 @@ func (p *Provider) destroy(ctx context.Context, n provider.Node) error {
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	if err == nil && rec.PID > 0 {
-		if err := stopContainer(ctx, rec.PID, filepath.Join(dir, "merged")); err != nil {
+	if err == nil {
+		addr := ""
+		if rec.Host != "" && rec.Port > 0 {
+			addr = net.JoinHostPort(rec.Host, strconv.Itoa(rec.Port))
+		}
+		if err := stopContainer(ctx, rec.PID, filepath.Join(dir, "merged"), addr); err != nil {
 			return err
 		}
 	}
