@@ -3,6 +3,8 @@ package converge
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"os"
@@ -147,6 +149,19 @@ func newCloudFixture(t *testing.T) *cloudFixture {
 			ConnectTimeout: 10 * time.Second,
 		}},
 	}
+}
+
+func newHostKey(t *testing.T) ssh.PublicKey {
+	t.Helper()
+	pub, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
 
 func writeTestFile(t *testing.T, path, text string) {
