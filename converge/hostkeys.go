@@ -2,7 +2,6 @@ package converge
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -13,21 +12,8 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/palletops/pallet/provider"
-	"github.com/palletops/pallet/provider/openstack"
 	"github.com/palletops/pallet/runner"
 )
-
-// knownHoster is a provider that knows its nodes' host keys because it
-// made them (nspawn); lift then uses those keys instead of known_hosts.
-type knownHoster interface {
-	KnownHosts(nodes []provider.Node) ([]byte, error)
-}
-
-// hintProvider is a provider whose new nodes announce their host keys on a
-// console (OpenStack with cloud-init).
-type hintProvider interface {
-	HostKeyHints(ctx context.Context, n provider.Node) (openstack.HostKeyHints, error)
-}
 
 // hostKeyBook is how one converge treats host keys: accept-new for the
 // nodes it created (checked against what the provider knows when it can),
@@ -54,7 +40,7 @@ func newHostKeyBook(prov provider.Provider, knownHostsFile string, progress io.W
 // providerKeys reports whether lift will take every key from the provider,
 // in which case nothing needs recording.
 func (b *hostKeyBook) providerKeys() bool {
-	_, ok := b.prov.(knownHoster)
+	_, ok := b.prov.(provider.HostKeyKnower)
 	return ok && b.explicit == ""
 }
 
@@ -74,7 +60,7 @@ func (b *hostKeyBook) learn(ctx context.Context, n provider.Node) error {
 		return fmt.Errorf("node %s: no known_hosts file to record its host key in: set HOME or pass a known hosts file", n.Name)
 	}
 	addr := net.JoinHostPort(n.Host, strconv.Itoa(portOr22(n.Port)))
-	if kh, ok := b.prov.(knownHoster); ok {
+	if kh, ok := b.prov.(provider.HostKeyKnower); ok {
 		data, err := kh.KnownHosts([]provider.Node{n})
 		if err != nil {
 			return fmt.Errorf("node %s: host key from the provider: %w", n.Name, err)
@@ -90,7 +76,7 @@ func (b *hostKeyBook) learn(ctx context.Context, n provider.Node) error {
 		return fmt.Errorf("node %s: read its host key: %w", n.Name, err)
 	}
 	verified := false
-	if hp, ok := b.prov.(hintProvider); ok {
+	if hp, ok := b.prov.(provider.HostKeyHinter); ok {
 		hints, err := hp.HostKeyHints(ctx, n)
 		switch {
 		case err != nil:
@@ -145,14 +131,6 @@ type view struct {
 
 func (v *view) Nodes(context.Context) ([]provider.Node, error) { return v.nodes, nil }
 
-func (v *view) Create(context.Context, string, int, provider.CreateSpec) ([]provider.Node, error) {
-	return nil, errors.New("converge: a lift pass does not create nodes")
-}
-
-func (v *view) Destroy(context.Context, []provider.Node) error {
-	return errors.New("converge: a lift pass does not destroy nodes")
-}
-
 func (v *view) MarkBootstrapped(ctx context.Context, n provider.Node) error {
 	return v.inner.MarkBootstrapped(ctx, n)
 }
@@ -160,14 +138,14 @@ func (v *view) MarkBootstrapped(ctx context.Context, n provider.Node) error {
 // keyedView keeps the provider's knowledge of host keys visible to lift.
 type keyedView struct {
 	*view
-	kh knownHoster
+	kh provider.HostKeyKnower
 }
 
 func (v *keyedView) KnownHosts(nodes []provider.Node) ([]byte, error) { return v.kh.KnownHosts(nodes) }
 
 func (b *hostKeyBook) view(nodes []provider.Node) provider.Provider {
 	v := &view{inner: b.prov, nodes: nodes}
-	if kh, ok := b.prov.(knownHoster); ok {
+	if kh, ok := b.prov.(provider.HostKeyKnower); ok {
 		return &keyedView{view: v, kh: kh}
 	}
 	return v

@@ -428,7 +428,7 @@ func TestConvergeOpenStack(t *testing.T) {
 			if !rep.WasCreated(n.Node) {
 				continue
 			}
-			if !errors.Is(n.Err, openstack.ErrHostKeyMismatch) || len(n.Phases) != 0 || n.Status != lift.StatusFailed {
+			if !errors.Is(n.Err, provider.ErrHostKeyMismatch) || len(n.Phases) != 0 || n.Status != lift.StatusFailed {
 				t.Errorf("%s: want failed with a host key mismatch and nothing run:\n%s", n.Node.Name, describeReport(rep))
 			}
 			if kh, _ := os.ReadFile(f.kh); strings.Contains(string(kh), n.Node.Host+" ") {
