@@ -322,11 +322,17 @@ func (c *run) asRunUser(n provider.Node) provider.Node {
 	return n
 }
 
-// lift runs phases on exactly nodes through the lift package.
+// lift runs phases on exactly nodes, as they are (each with the user its
+// pass logs in as), through lift.Run.
 func (c *run) lift(ctx context.Context, pass string, nodes []provider.Node, groups, phases []string) (*lift.Report, error) {
+	scripts, err := lift.Compile(c.pl.Project, groups, phases)
+	if err != nil {
+		return nil, err
+	}
 	lo := lift.Options{
-		Groups: groups, Phases: phases, Parallelism: c.opts.Parallelism,
-		Runner: c.opts.Runner, OnEvent: c.opts.OnEvent,
+		Parallelism: c.opts.Parallelism,
+		Runner:      c.opts.Runner, OnEvent: c.opts.OnEvent,
+		Provider: c.pl.Provider, ProviderName: c.pl.ProviderName,
 	}
 	if c.opts.LogDir != "" {
 		lo.LogDir = filepath.Join(c.opts.LogDir, pass)
@@ -334,7 +340,7 @@ func (c *run) lift(ctx context.Context, pass string, nodes []provider.Node, grou
 	if c.opts.OnNodeDone != nil {
 		lo.OnNodeDone = func(r lift.NodeReport) { c.opts.OnNodeDone(pass, r) }
 	}
-	return lift.Lift(ctx, c.pl.Project, c.hk.view(nodes), c.pl.ProviderName, lo)
+	return lift.Run(ctx, nodes, scripts, lo)
 }
 
 // destroy removes nodes through the provider's Creator.

@@ -120,33 +120,3 @@ func portOr22(p int) int {
 	}
 	return p
 }
-
-// view is the provider as one lift pass sees it: exactly the given nodes,
-// with the user that pass logs in as. Bootstrap marks go to the real
-// provider; creating and destroying are not lift's business.
-type view struct {
-	inner provider.Provider
-	nodes []provider.Node
-}
-
-func (v *view) Nodes(context.Context) ([]provider.Node, error) { return v.nodes, nil }
-
-func (v *view) MarkBootstrapped(ctx context.Context, n provider.Node) error {
-	return v.inner.MarkBootstrapped(ctx, n)
-}
-
-// keyedView keeps the provider's knowledge of host keys visible to lift.
-type keyedView struct {
-	*view
-	kh provider.HostKeyKnower
-}
-
-func (v *keyedView) KnownHosts(nodes []provider.Node) ([]byte, error) { return v.kh.KnownHosts(nodes) }
-
-func (b *hostKeyBook) view(nodes []provider.Node) provider.Provider {
-	v := &view{inner: b.prov, nodes: nodes}
-	if kh, ok := b.prov.(provider.HostKeyKnower); ok {
-		return &keyedView{view: v, kh: kh}
-	}
-	return v
-}
