@@ -99,10 +99,18 @@ func Apply(ctx context.Context, pl *Plan, opts Options) (*Report, error) {
 	if opts.AdminUser == "" {
 		opts.AdminUser = os.Getenv("USER")
 	}
-	var adminKey string
-	if anyCreate(pl) {
-		var err error
-		if adminKey, err = p.AdminPublicKey(); err != nil {
+	// What to ask the provider for, decided before anything changes:
+	// without an admin key to give new nodes, nothing is done at all.
+	specs := map[string]provider.CreateSpec{}
+	for _, gp := range pl.Groups {
+		if gp.Create == 0 {
+			continue
+		}
+		g, err := p.Group(gp.Group)
+		if err != nil {
+			return nil, err
+		}
+		if specs[gp.Group], err = CreateSpec(p, g, opts.AdminUser); err != nil {
 			return nil, err
 		}
 	}
@@ -153,7 +161,7 @@ func Apply(ctx context.Context, pl *Plan, opts Options) (*Report, error) {
 		}
 		if len(leaving) > 0 && ctx.Err() == nil {
 			c.progressf("destroying %s", nodeNames(leaving))
-			if err := prov.Destroy(ctx, leaving); err != nil {
+			if err := c.destroy(ctx, leaving); err != nil {
 				rep.Problems = append(rep.Problems, fmt.Errorf("destroy %s: %w", nodeNames(leaving), err))
 				// Destroy is retryable and ignores unknown nodes: find
 				// out which are really gone.
@@ -172,7 +180,7 @@ func Apply(ctx context.Context, pl *Plan, opts Options) (*Report, error) {
 	}
 
 	// 2. Create what is missing, every group at once.
-	created := c.create(ctx, adminKey)
+	created := c.create(ctx, specs)
 
 	// 3. Host keys of the new nodes, before anything connects to them.
 	var usable = map[string][]provider.Node{} // by group: kept + created with a known key
@@ -281,15 +289,6 @@ func Apply(ctx context.Context, pl *Plan, opts Options) (*Report, error) {
 	return rep, nil
 }
 
-func anyCreate(pl *Plan) bool {
-	for _, gp := range pl.Groups {
-		if gp.Create > 0 {
-			return true
-		}
-	}
-	return false
-}
-
 func (pl *Plan) group(name string) *GroupPlan {
 	for _, gp := range pl.Groups {
 		if gp.Group == name {
@@ -323,11 +322,17 @@ func (c *run) asRunUser(n provider.Node) provider.Node {
 	return n
 }
 
-// lift runs phases on exactly nodes through the lift package.
+// lift runs phases on exactly nodes, as they are (each with the user its
+// pass logs in as), through lift.Run.
 func (c *run) lift(ctx context.Context, pass string, nodes []provider.Node, groups, phases []string) (*lift.Report, error) {
+	scripts, err := lift.Compile(c.pl.Project, groups, phases)
+	if err != nil {
+		return nil, err
+	}
 	lo := lift.Options{
-		Groups: groups, Phases: phases, Parallelism: c.opts.Parallelism,
-		Runner: c.opts.Runner, OnEvent: c.opts.OnEvent,
+		Parallelism: c.opts.Parallelism,
+		Runner:      c.opts.Runner, OnEvent: c.opts.OnEvent,
+		Provider: c.pl.Provider, ProviderName: c.pl.ProviderName,
 	}
 	if c.opts.LogDir != "" {
 		lo.LogDir = filepath.Join(c.opts.LogDir, pass)
@@ -335,13 +340,22 @@ func (c *run) lift(ctx context.Context, pass string, nodes []provider.Node, grou
 	if c.opts.OnNodeDone != nil {
 		lo.OnNodeDone = func(r lift.NodeReport) { c.opts.OnNodeDone(pass, r) }
 	}
-	return lift.Lift(ctx, c.pl.Project, c.hk.view(nodes), c.pl.ProviderName, lo)
+	return lift.Run(ctx, nodes, scripts, lo)
 }
 
-// create makes every group's missing nodes in parallel and returns them
-// by group. A group that fails is a problem in the report; the provider
-// has already removed what it made for it.
-func (c *run) create(ctx context.Context, adminKey string) map[string][]provider.Node {
+// destroy removes nodes through the provider's Creator.
+func (c *run) destroy(ctx context.Context, nodes []provider.Node) error {
+	cr, err := provider.AsCreator(c.pl.Provider)
+	if err != nil {
+		return err
+	}
+	return cr.Destroy(ctx, nodes)
+}
+
+// create makes every group's missing nodes in parallel, as specs say, and
+// returns them by group. A group that fails is a problem in the report;
+// the provider has already removed what it made for it.
+func (c *run) create(ctx context.Context, specs map[string]provider.CreateSpec) map[string][]provider.Node {
 	out := map[string][]provider.Node{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -349,14 +363,17 @@ func (c *run) create(ctx context.Context, adminKey string) map[string][]provider
 		if gp.Create == 0 || ctx.Err() != nil {
 			continue
 		}
-		g, _ := c.pl.Project.Group(gp.Group)
-		spec := createSpec(g, adminKey, c.opts.AdminUser)
+		spec := specs[gp.Group]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			c.progressf("creating %d in %s", gp.Create, gp.Group)
 			start := time.Now()
-			nodes, err := c.pl.Provider.Create(ctx, gp.Group, gp.Create, spec)
+			var nodes []provider.Node
+			cr, err := provider.AsCreator(c.pl.Provider)
+			if err == nil {
+				nodes, err = cr.Create(ctx, gp.Group, gp.Create, spec)
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -375,10 +392,23 @@ func (c *run) create(ctx context.Context, adminKey string) map[string][]provider
 	return out
 }
 
-// createSpec is what a group asks of a provider.
-func createSpec(g *compiler.Group, adminKey, adminUser string) provider.CreateSpec {
+// CreateSpec is what a new node of group g asks of a provider: the
+// project's admin public key (read here; an error says which file is
+// missing), the group's image (login_user and the template that picks
+// one) and hardware, and adminUser, the user bootstrap will create
+// (empty: the project's admin.user). It is the one place a spec is made:
+// converge and `pallet-run nodes create` both use it; the caller may then
+// set what it alone knows, such as an explicit Image.
+func CreateSpec(p *compiler.Project, g *compiler.Group, adminUser string) (provider.CreateSpec, error) {
+	key, err := p.AdminPublicKey()
+	if err != nil {
+		return provider.CreateSpec{}, err
+	}
+	if adminUser == "" {
+		adminUser = p.Admin.User
+	}
 	return provider.CreateSpec{
-		AdminPublicKey: adminKey,
+		AdminPublicKey: key,
 		LoginUser:      g.Image.LoginUser,
 		AdminUser:      adminUser,
 		ImageTemplate: provider.ImageTemplate{
@@ -396,7 +426,7 @@ func createSpec(g *compiler.Group, adminKey, adminUser string) provider.CreateSp
 			MinDiskGB: g.Hardware.MinDiskGB,
 			Flavor:    g.Hardware.Flavor,
 		},
-	}
+	}, nil
 }
 
 // merger folds the passes' lift reports into one report per node.

@@ -3,6 +3,8 @@ package converge
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"os"
@@ -147,6 +149,19 @@ func newCloudFixture(t *testing.T) *cloudFixture {
 			ConnectTimeout: 10 * time.Second,
 		}},
 	}
+}
+
+func newHostKey(t *testing.T) ssh.PublicKey {
+	t.Helper()
+	pub, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
 
 func writeTestFile(t *testing.T, path, text string) {
@@ -413,7 +428,7 @@ func TestConvergeOpenStack(t *testing.T) {
 			if !rep.WasCreated(n.Node) {
 				continue
 			}
-			if !errors.Is(n.Err, openstack.ErrHostKeyMismatch) || len(n.Phases) != 0 || n.Status != lift.StatusFailed {
+			if !errors.Is(n.Err, provider.ErrHostKeyMismatch) || len(n.Phases) != 0 || n.Status != lift.StatusFailed {
 				t.Errorf("%s: want failed with a host key mismatch and nothing run:\n%s", n.Node.Name, describeReport(rep))
 			}
 			if kh, _ := os.ReadFile(f.kh); strings.Contains(string(kh), n.Node.Host+" ") {

@@ -35,7 +35,6 @@ import (
 	"github.com/palletops/pallet/compiler"
 	"github.com/palletops/pallet/lift"
 	"github.com/palletops/pallet/provider"
-	"github.com/palletops/pallet/provider/nodelist"
 )
 
 // DestroyPhase is the phase a node runs just before it is destroyed.
@@ -123,14 +122,11 @@ func NewPlan(ctx context.Context, p *compiler.Project, prov provider.Provider, p
 	return pl, nil
 }
 
-// canCreate reports whether the provider can change its node set. Only
-// the node list cannot; asking by calling Create would not be a plan.
+// canCreate reports whether the provider can change its node set: it is a
+// provider.Creator (a node list is not).
 func canCreate(prov provider.Provider) bool {
-	if c, ok := prov.(interface{ CanCreate() bool }); ok {
-		return c.CanCreate()
-	}
-	_, fixed := prov.(*nodelist.Provider)
-	return !fixed
+	_, ok := prov.(provider.Creator)
+	return ok
 }
 
 // decide is Plan without the provider call, for tests.

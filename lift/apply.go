@@ -154,5 +154,10 @@ func Apply(ctx context.Context, b *Build, projectFile string, prov provider.Prov
 	if err := checkPhases(opts, b, b.phasesOf); err != nil {
 		return nil, fmt.Errorf("%s: %w", b.Dir, err)
 	}
-	return run(ctx, "apply", projectFile, prov, providerName, b, opts)
+	nodes, err := groupNodes(ctx, prov, providerName, opts.Groups)
+	if err != nil {
+		return nil, err
+	}
+	opts.Provider, opts.ProviderName = prov, providerName
+	return run(ctx, "apply", projectFile, nodes, b, opts)
 }

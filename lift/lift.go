@@ -4,6 +4,10 @@
 // (nodes) and the runner (SSH) — and adds what only lift knows: which
 // phases a node needs (bootstrap once), the per-node logs, and the report.
 //
+// Lift is list, filter, Run: Run works on a list of nodes given to it, so
+// converge, which already knows which nodes each of its passes is for,
+// calls Compile and Run itself.
+//
 // Apply is the same operation for scripts already built by `palletc build`:
 // they run verbatim, after their sha256 is checked against the manifest.
 package lift
@@ -55,9 +59,15 @@ type Options struct {
 	// runner.DefaultParallelism.
 	Parallelism int
 	// Runner is how to connect and run. When KnownHostsFile is empty and
-	// the provider knows its nodes' host keys (nspawn does), those keys
-	// are used instead of ~/.ssh/known_hosts.
+	// the provider knows its nodes' host keys (a provider.HostKeyKnower,
+	// as nspawn is), those keys are used instead of ~/.ssh/known_hosts.
 	Runner runner.Options
+	// Provider records each successful bootstrap (MarkBootstrapped) and
+	// may know the nodes' host keys (see Runner). Run needs it; Lift and
+	// Apply set it, and ProviderName, from their arguments.
+	Provider provider.Provider
+	// ProviderName names the provider in the report and in errors.
+	ProviderName string
 	// LogDir, when set, receives one full log per node, <node>.log, or
 	// <node>-<id>.log for nodes that share a name.
 	LogDir string
@@ -178,29 +188,84 @@ type scripts interface {
 }
 
 // Lift runs opts.Phases of opts.Groups on the provider's nodes of those
-// groups. It returns an error, and runs nothing, when the input is wrong
+// groups: Compile, list the provider's nodes, keep those of the groups,
+// Run. It returns an error, and runs nothing, when the input is wrong
 // (unknown group or phase, no nodes, a script that does not compile);
 // failures on nodes are in the report.
 func Lift(ctx context.Context, p *compiler.Project, prov provider.Provider, providerName string, opts Options) (*Report, error) {
-	if len(opts.Groups) == 0 {
+	c, err := Compile(p, opts.Groups, opts.Phases)
+	if err != nil {
+		return nil, err
+	}
+	nodes, err := groupNodes(ctx, prov, providerName, c.groupNames)
+	if err != nil {
+		return nil, err
+	}
+	opts.Provider, opts.ProviderName = prov, providerName
+	return Run(ctx, nodes, c, opts)
+}
+
+// Compile checks that the groups exist and that each phase (default
+// DefaultPhase) is in at least one of them, and returns what Run compiles
+// each node's scripts from. The scripts themselves are compiled per node,
+// for its OS and name, when Run has the nodes.
+func Compile(p *compiler.Project, groups, phases []string) (*Compiled, error) {
+	if len(groups) == 0 {
 		return nil, errors.New("no group given: name at least one group to lift")
 	}
-	if len(opts.Phases) == 0 {
-		opts.Phases = []string{DefaultPhase}
+	if len(phases) == 0 {
+		phases = []string{DefaultPhase}
 	}
-	groups := map[string]*compiler.Group{}
-	for _, name := range opts.Groups {
+	c := &Compiled{p: p, groups: map[string]*compiler.Group{}, groupNames: groups, phases: phases}
+	for _, name := range groups {
 		g, err := p.Group(name)
 		if err != nil {
 			return nil, err
 		}
-		groups[name] = g
+		c.groups[name] = g
 	}
-	src := compiled{p: p, groups: groups}
-	if err := checkPhases(opts, src, func(g string) []string { return groups[g].PhaseNames() }); err != nil {
+	opts := Options{Groups: groups, Phases: phases}
+	if err := checkPhases(opts, c, func(g string) []string { return c.groups[g].PhaseNames() }); err != nil {
 		return nil, fmt.Errorf("%s: %w", p.File, err)
 	}
-	return run(ctx, "lift", p.File, prov, providerName, src, opts)
+	return c, nil
+}
+
+// Run runs c's phases, in order, on exactly nodes, which must all be of
+// c's groups; opts.Groups and opts.Phases are c's, whatever they say, and
+// opts.Provider is required. Like Lift, it returns an error, and runs
+// nothing, when the input is wrong.
+func Run(ctx context.Context, nodes []provider.Node, c *Compiled, opts Options) (*Report, error) {
+	if opts.Provider == nil {
+		return nil, errors.New("lift.Run: no provider to record bootstraps with (Options.Provider)")
+	}
+	for _, n := range nodes {
+		if c.groups[n.Group] == nil {
+			return nil, fmt.Errorf("node %s is in group %s, which was not compiled for (groups: %s)", n.Name, n.Group, strings.Join(c.groupNames, ", "))
+		}
+	}
+	opts.Groups, opts.Phases = c.groupNames, c.phases
+	return run(ctx, "lift", c.p.File, nodes, c, opts)
+}
+
+// groupNodes lists the provider's nodes of groups, in the provider's
+// order; none is an error saying how to get some.
+func groupNodes(ctx context.Context, prov provider.Provider, providerName string, groups []string) ([]provider.Node, error) {
+	all, err := prov.Nodes(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("provider %s: list nodes: %w", providerName, err)
+	}
+	var nodes []provider.Node
+	for _, n := range all {
+		if slices.Contains(groups, n.Group) {
+			nodes = append(nodes, n)
+		}
+	}
+	if len(nodes) == 0 {
+		return nil, fmt.Errorf("provider %s has no nodes in group %s: create some (pallet-run nodes create) or declare them in the node list",
+			providerName, strings.Join(groups, ", "))
+	}
+	return nodes, nil
 }
 
 // checkPhases refuses a phase that no selected group has: a typo, most
@@ -226,19 +291,22 @@ func checkPhases(opts Options, src scripts, phasesOf func(group string) []string
 	return nil
 }
 
-// compiled compiles scripts from the project, per node so that crates can
-// use the node's name (hostname does).
-type compiled struct {
-	p      *compiler.Project
-	groups map[string]*compiler.Group
+// Compiled is what Compile returns: some phases of some groups of a
+// project, which Run compiles per node so that crates can use the node's
+// name (hostname does) and its OS, probed or declared.
+type Compiled struct {
+	p          *compiler.Project
+	groups     map[string]*compiler.Group
+	groupNames []string // in the order given
+	phases     []string
 }
 
-func (c compiled) has(group, phase string) bool {
+func (c *Compiled) has(group, phase string) bool {
 	g := c.groups[group]
 	return g != nil && g.Phase(phase) != nil
 }
 
-func (c compiled) script(node provider.Node, phase, osID string) ([]byte, error) {
+func (c *Compiled) script(node provider.Node, phase, osID string) ([]byte, error) {
 	s, err := c.p.Compile(compiler.Target{Group: node.Group, Phase: phase, OS: osID, Node: node.Name})
 	if err != nil {
 		return nil, err
@@ -255,21 +323,18 @@ type plan struct {
 	ready []runner.Phase
 }
 
-func run(ctx context.Context, command, projectFile string, prov provider.Provider, providerName string, src scripts, opts Options) (*Report, error) {
+// run runs opts.Phases on nodes, with scripts from src. Everything that
+// needs the provider goes through opts.Provider.
+func run(ctx context.Context, command, projectFile string, nodes []provider.Node, src scripts, opts Options) (*Report, error) {
 	rep := &Report{
-		Command: command, Project: projectFile, Provider: providerName,
+		Command: command, Project: projectFile, Provider: opts.ProviderName,
 		Groups: opts.Groups, Phases: opts.Phases, Check: opts.Check,
 		Started: time.Now(), LogDir: opts.LogDir,
 	}
-	all, err := prov.Nodes(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("provider %s: list nodes: %w", providerName, err)
-	}
+	prov := opts.Provider
+	var err error
 	var plans []*plan
-	for _, n := range all {
-		if !slices.Contains(opts.Groups, n.Group) {
-			continue
-		}
+	for _, n := range nodes {
 		pl := &plan{node: n}
 		for _, ph := range opts.Phases {
 			switch {
@@ -285,10 +350,6 @@ func run(ctx context.Context, command, projectFile string, prov provider.Provide
 			pl.node.User = opts.AdminUser
 		}
 		plans = append(plans, pl)
-	}
-	if len(plans) == 0 {
-		return nil, fmt.Errorf("provider %s has no nodes in group %s: create some (pallet-run nodes create) or declare them in the node list",
-			providerName, strings.Join(opts.Groups, ", "))
 	}
 	// Compile now for nodes whose OS is known, so an input error stops
 	// the run before anything touches a node.
@@ -454,14 +515,11 @@ func nodeReport(ctx context.Context, prov provider.Provider, pl *plan, res runne
 	return nr
 }
 
-// knownHoster is a provider that knows its nodes' SSH host keys because it
-// made them, so they need not be trusted on first use.
-type knownHoster interface {
-	KnownHosts(nodes []provider.Node) ([]byte, error)
-}
-
+// providerKnownHosts writes the host keys a provider.HostKeyKnower has for
+// the nodes to a temporary file for the runner to check against; "" when
+// the provider knows none.
 func providerKnownHosts(prov provider.Provider, plans []*plan) (string, func(), error) {
-	kh, ok := prov.(knownHoster)
+	kh, ok := prov.(provider.HostKeyKnower)
 	if !ok {
 		return "", func() {}, nil
 	}

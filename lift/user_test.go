@@ -15,10 +15,6 @@ import (
 type nodesOnly []provider.Node
 
 func (n nodesOnly) Nodes(context.Context) ([]provider.Node, error) { return n, nil }
-func (nodesOnly) Create(context.Context, string, int, provider.CreateSpec) ([]provider.Node, error) {
-	return nil, provider.ErrCannotCreate
-}
-func (nodesOnly) Destroy(context.Context, []provider.Node) error { return provider.ErrCannotCreate }
 func (nodesOnly) MarkBootstrapped(context.Context, provider.Node) error {
 	return nil
 }

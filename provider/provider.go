@@ -1,7 +1,16 @@
 // Package provider is the small seam between pallet's lift/converge and the
 // places nodes come from: a static node list, local nspawn containers, a
-// cloud. Lift and converge only need to list nodes, sometimes make or remove
-// them, and remember which ones have already run their bootstrap phase.
+// cloud. Every provider lists nodes and remembers which ones have already
+// run their bootstrap phase (Provider); what only some can do is a small
+// interface of its own, which callers ask for with a type assertion:
+//
+//   - Creator: make and remove nodes (nspawn, openstack; not a node list);
+//   - HostKeyKnower: the nodes' SSH host keys, because it made them (nspawn);
+//   - HostKeyHinter: what a new node announced about its host keys, such as
+//     the fingerprints a cloud server prints on its console (openstack).
+//
+// Adding a provider is implementing the interfaces that fit; lift, converge
+// and the CLI never name a concrete provider.
 package provider
 
 import (
@@ -10,9 +19,10 @@ import (
 	"time"
 )
 
-// ErrCannotCreate is returned by Create (and Destroy) from providers whose
-// nodes exist outside pallet's control, such as a fixed node list. Callers
-// test for it with errors.Is and tell the user to add the machines by hand.
+// ErrCannotCreate is what AsCreator returns for a provider that does not
+// implement Creator: its nodes exist outside pallet's control, such as a
+// fixed node list. Callers test for it with errors.Is and tell the user to
+// add the machines by hand.
 var ErrCannotCreate = errors.New("this provider cannot create or destroy nodes; add them to the node list yourself")
 
 // Node is one machine pallet can reach over SSH.
@@ -105,18 +115,46 @@ type Hardware struct {
 	Flavor string
 }
 
-// Provider lists, creates and destroys nodes. Implementations must be safe
-// to call from several goroutines and must keep their state outside the
-// process, so that nodes made by one pallet run are seen by the next.
+// Provider lists nodes and records their bootstrap. Implementations must
+// be safe to call from several goroutines and must keep their state outside
+// the process, so that nodes made by one pallet run are seen by the next.
 type Provider interface {
 	// Nodes lists every node the provider knows, in a stable order.
 	Nodes(ctx context.Context) ([]Node, error)
+	// MarkBootstrapped records that n's bootstrap phase has succeeded.
+	MarkBootstrapped(ctx context.Context, n Node) error
+}
+
+// Creator is a provider that makes and removes nodes.
+type Creator interface {
 	// Create makes count new nodes in group and returns once they accept
-	// SSH connections. It returns ErrCannotCreate if the provider cannot.
+	// SSH connections.
 	Create(ctx context.Context, group string, count int, spec CreateSpec) ([]Node, error)
 	// Destroy removes the given nodes and everything the provider keeps
 	// for them. Unknown nodes are not an error, so Destroy can be retried.
 	Destroy(ctx context.Context, nodes []Node) error
-	// MarkBootstrapped records that n's bootstrap phase has succeeded.
-	MarkBootstrapped(ctx context.Context, n Node) error
+}
+
+// AsCreator returns p as a Creator, or ErrCannotCreate when it is not one.
+func AsCreator(p Provider) (Creator, error) {
+	if c, ok := p.(Creator); ok {
+		return c, nil
+	}
+	return nil, ErrCannotCreate
+}
+
+// HostKeyKnower is a provider that knows its nodes' SSH host keys because
+// it made them, so they need not be trusted on first use.
+type HostKeyKnower interface {
+	// KnownHosts returns known_hosts lines for the nodes' addresses.
+	KnownHosts(nodes []Node) ([]byte, error)
+}
+
+// HostKeyHinter is a provider whose new nodes announce their host keys
+// somewhere pallet can read before connecting, such as a cloud server's
+// console log.
+type HostKeyHinter interface {
+	// HostKeyHints returns what n announced; empty hints (and no error)
+	// when it announced nothing usable.
+	HostKeyHints(ctx context.Context, n Node) (HostKeyHints, error)
 }

@@ -12,6 +12,12 @@
 // Run drives many nodes at once with bounded parallelism; it knows nothing
 // about how scripts are produced, so the compiler stays independent of SSH.
 //
+// Host keys: every connection is checked against one known_hosts file
+// (hostkeys.go), and everything pallet writes to such a file — accept-new
+// recording here, and the keys converge records for the nodes it creates
+// and forgets for those it destroys (RecordHostKey, ForgetHostKey) — goes
+// through one writer under one flock (knownhosts.go).
+//
 // Secrets: a sudo password only ever travels on the exec session's stdin. It is
 // never put in a command line, an environment variable, a file, a log line or
 // an error string.

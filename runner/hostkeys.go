@@ -4,7 +4,6 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -83,57 +82,38 @@ func (h hostKeys) changed(hostname string, key ssh.PublicKey, want []knownhosts.
 }
 
 // record appends a new host key. The file is locked and re-checked under the
-// lock so that nodes dialled in parallel (or two pallet runs) neither
-// duplicate nor interleave lines, and a key that another writer recorded
-// meanwhile is still compared rather than overwritten.
+// lock (updateKnownHosts) so that nodes dialled in parallel (or two pallet
+// runs) neither duplicate nor interleave lines, and a key that another writer
+// recorded meanwhile is still compared rather than overwritten.
 func (h hostKeys) record(hostname string, remote net.Addr, key ssh.PublicKey) error {
 	if err := os.MkdirAll(filepath.Dir(h.file), 0o700); err != nil {
 		return fmt.Errorf("record host key: %w", err)
 	}
-	f, err := os.OpenFile(h.file, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
-	if err != nil {
-		return fmt.Errorf("record host key in %s: %w", h.file, err)
-	}
-	defer f.Close()
-	if err := lockFile(f); err != nil {
-		return fmt.Errorf("lock %s: %w", h.file, err)
-	}
-	defer unlockFile(f)
-
-	db, err := h.load()
-	if err != nil {
-		return err
-	}
-	err = db(hostname, remote, key)
-	var keyErr *knownhosts.KeyError
-	switch {
-	case err == nil:
-		return nil // someone else recorded this very key
-	case errors.As(err, &keyErr) && len(keyErr.Want) > 0:
-		return h.changed(hostname, key, keyErr.Want)
-	case !errors.As(err, &keyErr):
-		return fmt.Errorf("check host key of %s against %s: %w", hostname, h.file, err)
-	}
-
-	line := knownhosts.Line([]string{knownhosts.Normalize(hostname)}, key) + "\n"
-	if st, err := f.Stat(); err == nil && st.Size() > 0 {
-		last := make([]byte, 1)
-		if _, err := f.ReadAt(last, st.Size()-1); err != nil && err != io.EOF {
-			return fmt.Errorf("read %s: %w", h.file, err)
+	var refused error // the check under the lock said no: not an I/O error
+	err := updateKnownHosts(h.file, func([]byte) (knownHostsChange, error) {
+		db, err := h.load()
+		if err != nil {
+			refused = err
+			return knownHostsChange{}, err
 		}
-		if last[0] != '\n' {
-			line = "\n" + line
+		err = db(hostname, remote, key)
+		var keyErr *knownhosts.KeyError
+		switch {
+		case err == nil:
+			return knownHostsChange{}, nil // someone else recorded this very key
+		case errors.As(err, &keyErr) && len(keyErr.Want) > 0:
+			refused = h.changed(hostname, key, keyErr.Want)
+		case !errors.As(err, &keyErr):
+			refused = fmt.Errorf("check host key of %s against %s: %w", hostname, h.file, err)
+		default:
+			return knownHostsChange{appendLine: knownhosts.Line([]string{knownhosts.Normalize(hostname)}, key)}, nil
 		}
-	}
-	// One write of the whole line with O_APPEND: a reader that does not
-	// take the lock still never sees half a line followed by another.
-	if _, err := f.WriteString(line); err != nil {
+		return knownHostsChange{}, refused
+	})
+	if err != nil && err != refused {
 		return fmt.Errorf("record host key in %s: %w", h.file, err)
 	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("record host key in %s: %w", h.file, err)
-	}
-	return nil
+	return err
 }
 
 // algorithms lists the host key algorithms to ask the node for: those of the

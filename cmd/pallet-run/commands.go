@@ -19,10 +19,10 @@ import (
 	"golang.org/x/term"
 
 	"github.com/palletops/pallet/compiler"
+	"github.com/palletops/pallet/converge"
 	"github.com/palletops/pallet/internal/cliflag"
 	"github.com/palletops/pallet/lift"
 	"github.com/palletops/pallet/provider"
-	"github.com/palletops/pallet/provider/nodelist"
 	"github.com/palletops/pallet/provider/providers"
 	"github.com/palletops/pallet/runner"
 )
@@ -241,12 +241,11 @@ func (f *runFlags) validate() error {
 
 // adminUserFor is who lift logs in as on bootstrapped nodes: the admin
 // user for providers that make nodes (their login user is the image's),
-// and the node list's own users for node-list, which names them.
-func adminUserFor(p *compiler.Project, providerName string) string {
-	for _, spec := range p.Providers {
-		if spec.Name == providerName && spec.Kind == nodelist.Kind {
-			return ""
-		}
+// and the nodes' own users for providers that do not (a node list names
+// them).
+func adminUserFor(p *compiler.Project, prov provider.Provider) string {
+	if _, makesNodes := prov.(provider.Creator); !makesNodes {
+		return ""
 	}
 	if p.Admin.User != "" {
 		return p.Admin.User
@@ -371,7 +370,7 @@ func (f *runFlags) open(ctx context.Context, command, file string, groups []stri
 	}
 	opts.Groups = groups
 	opts.LogDir = runDir(p)
-	opts.AdminUser = adminUserFor(p, name)
+	opts.AdminUser = adminUserFor(p, prov)
 	out := newOutput(stdout, *f.jsonOut)
 	out.attach(&opts)
 	return &liftRun{p: p, prov: prov, name: name, opts: opts, out: out}, 0, true
@@ -538,37 +537,20 @@ func cmdCreate(ctx context.Context, fs *flag.FlagSet, args []string, stdout, std
 	if !ok {
 		return exitInput
 	}
-	if _, isList := prov.(*nodelist.Provider); isList {
+	creator, err := provider.AsCreator(prov)
+	if err != nil {
 		// Said before asking for a key the provider would not use.
 		fmt.Fprintf(stderr, "pallet-run nodes create: provider %s cannot create nodes: declare them in its nodes: list in %s\n", name, p.File)
 		return exitInput
 	}
-	key, err := p.AdminPublicKey()
+	spec, err := converge.CreateSpec(p, g, "")
 	if err != nil {
 		fmt.Fprintf(stderr, "pallet-run nodes create: %v\n", err)
 		return exitInput
 	}
-	spec := provider.CreateSpec{
-		Image:          *image,
-		AdminPublicKey: key,
-		LoginUser:      g.Image.LoginUser,
-		AdminUser:      p.Admin.User,
-		ImageTemplate: provider.ImageTemplate{
-			OSFamily: g.Image.OSFamily, OSVersionMatches: g.Image.OSVersionMatches,
-			OSDescriptionMatches: g.Image.OSDescriptionMatches, OS64Bit: g.Image.OS64Bit,
-			ImageID: g.Image.ImageID, ImageName: g.Image.ImageName,
-		},
-		Hardware: provider.Hardware{
-			Smallest: g.Hardware.Smallest, MinCores: g.Hardware.MinCores, MinRAMMB: g.Hardware.MinRAMMB,
-			MinDiskGB: g.Hardware.MinDiskGB, Flavor: g.Hardware.Flavor,
-		},
-	}
-	nodes, err := prov.Create(ctx, *group, *count, spec)
+	spec.Image = *image
+	nodes, err := creator.Create(ctx, *group, *count, spec)
 	if err != nil {
-		if errors.Is(err, provider.ErrCannotCreate) {
-			fmt.Fprintf(stderr, "pallet-run nodes create: provider %s cannot create nodes: declare them in its nodes: list in %s\n", name, p.File)
-			return exitInput
-		}
 		fmt.Fprintf(stderr, "pallet-run nodes create: provider %s: %v\n", name, err)
 		if ctx.Err() != nil {
 			return exitInterrupted
@@ -625,7 +607,11 @@ func cmdDestroy(ctx context.Context, fs *flag.FlagSet, args []string, stdout, st
 		fmt.Fprintf(stdout, "provider %s has no nodes in group %s: nothing to destroy\n", name, *group)
 		return exitOK
 	}
-	if err := prov.Destroy(ctx, doomed); err != nil {
+	creator, err := provider.AsCreator(prov)
+	if err == nil {
+		err = creator.Destroy(ctx, doomed)
+	}
+	if err != nil {
 		if errors.Is(err, provider.ErrCannotCreate) {
 			fmt.Fprintf(stderr, "pallet-run nodes destroy: provider %s cannot destroy nodes: remove them from its nodes: list in %s\n", name, p.File)
 			return exitInput

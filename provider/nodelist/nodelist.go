@@ -11,8 +11,8 @@
 // os is a pallet OS id or auto (the default): the runner then reads
 // /etc/os-release over the same connection and compiles for what it finds.
 //
-// The node list itself never changes, so Create and Destroy return
-// provider.ErrCannotCreate. What does change is which nodes have run their
+// The node list itself never changes, so the provider is no
+// provider.Creator. What does change is which nodes have run their
 // bootstrap phase; that is kept in a small JSON state file (by default
 // .pallet/state/<provider>.json next to pallet.yaml), written atomically
 // so a crash never leaves it half-written.
@@ -260,16 +260,6 @@ func (p *Provider) Nodes(ctx context.Context) ([]provider.Node, error) {
 		})
 	}
 	return out, nil
-}
-
-// Create returns provider.ErrCannotCreate: the list is edited by hand.
-func (p *Provider) Create(ctx context.Context, group string, count int, spec provider.CreateSpec) ([]provider.Node, error) {
-	return nil, fmt.Errorf("node-list: %w", provider.ErrCannotCreate)
-}
-
-// Destroy returns provider.ErrCannotCreate: the list is edited by hand.
-func (p *Provider) Destroy(ctx context.Context, nodes []provider.Node) error {
-	return fmt.Errorf("node-list: %w", provider.ErrCannotCreate)
 }
 
 // MarkBootstrapped records n as bootstrapped in the state file.

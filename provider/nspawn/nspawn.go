@@ -69,6 +69,13 @@ type Options struct {
 	BootTimeout time.Duration
 }
 
+// What nspawn can do beyond listing: make and remove containers, and
+// know their host keys, since it generated them.
+var (
+	_ provider.Creator       = (*Provider)(nil)
+	_ provider.HostKeyKnower = (*Provider)(nil)
+)
+
 // Provider makes and removes nspawn nodes. It is safe for concurrent use,
 // including by several processes sharing a state dir (they coordinate with
 // lock files).

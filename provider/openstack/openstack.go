@@ -79,6 +79,13 @@ type Options struct {
 	Progress io.Writer
 }
 
+// What openstack can do beyond listing: make and remove servers, and read
+// the host keys a new server prints on its console.
+var (
+	_ provider.Creator       = (*Provider)(nil)
+	_ provider.HostKeyHinter = (*Provider)(nil)
+)
+
 // Provider is an OpenStack project as a pallet node source. It is safe for
 // concurrent use; all its state lives in the cloud.
 type Provider struct {
@@ -374,13 +381,13 @@ func (p *Provider) MarkBootstrapped(ctx context.Context, n provider.Node) error 
 }
 
 // HostKeyHints reads n's console log (os-getConsoleOutput) and returns the
-// host keys cloud-init printed there, for the runner to verify the first
-// SSH connection against (HostKeyHints.Verify in an ssh.HostKeyCallback).
+// host keys cloud-init printed there (provider.HostKeyHinter), to check
+// the first SSH connection against (provider.HostKeyHints.Verify).
 // Empty hints with a nil error mean the console did not say.
-func (p *Provider) HostKeyHints(ctx context.Context, n provider.Node) (HostKeyHints, error) {
+func (p *Provider) HostKeyHints(ctx context.Context, n provider.Node) (provider.HostKeyHints, error) {
 	out, err := servers.ShowConsoleOutput(ctx, p.compute, n.ID, servers.ShowConsoleOutputOpts{Length: 2000}).Extract()
 	if err != nil {
-		return HostKeyHints{}, p.scrub(fmt.Errorf("openstack: console output of %s: %w", n.Name, cloudError(err)))
+		return provider.HostKeyHints{}, p.scrub(fmt.Errorf("openstack: console output of %s: %w", n.Name, cloudError(err)))
 	}
 	return ParseConsoleHostKeys(out), nil
 }

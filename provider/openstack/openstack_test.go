@@ -378,7 +378,7 @@ func TestHostKeyHintsFromConsole(t *testing.T) {
 		t.Errorf("Verify(announced key) = %v", err)
 	}
 	other, _, _, _, _ := ssh.ParseAuthorizedKey([]byte(newKey(t, "mitm")))
-	if err := h.Verify(other); !errors.Is(err, ErrHostKeyMismatch) {
+	if err := h.Verify(other); !errors.Is(err, provider.ErrHostKeyMismatch) {
 		t.Errorf("Verify(other key) = %v, want ErrHostKeyMismatch", err)
 	}
 }

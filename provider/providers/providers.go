@@ -131,6 +131,13 @@ func nspawnFromYAML(p *compiler.Project, spec *compiler.ProviderSpec) (nspawnCon
 	return cfg, nil
 }
 
+// An nspawnProvider keeps what nspawn can do: lift, converge and the CLI
+// ask for these.
+var (
+	_ provider.Creator       = (*nspawnProvider)(nil)
+	_ provider.HostKeyKnower = (*nspawnProvider)(nil)
+)
+
 // nspawnProvider adds pallet.yaml's login_user to the nodes it creates.
 type nspawnProvider struct {
 	*nspawn.Provider
