@@ -91,16 +91,28 @@ func containsID(nodes []provider.Node, id string) bool {
 // hosts file, so later lifts check it. Destroyed nodes' keys are removed
 // from that file, since clouds hand their addresses out again.
 func Apply(ctx context.Context, pl *Plan, opts Options) (*Report, error) {
-	p, prov := pl.Project, pl.Provider
-	rep := &Report{Plan: pl, Started: time.Now()}
+	c, err := newRun(pl, opts)
+	if err != nil {
+		return nil, err
+	}
+	c.destroySurplus(ctx)
+	c.createMissing(ctx)
+	c.bootstrap(ctx)
+	c.runPhases(ctx)
+	return c.report(ctx), nil
+}
+
+// newRun checks the input and sets up a run. What to ask the provider for
+// is decided before anything changes: without an admin key to give new
+// nodes, nothing is done at all.
+func newRun(pl *Plan, opts Options) (*run, error) {
+	p := pl.Project
 	if opts.AdminUser == "" {
 		opts.AdminUser = p.Admin.User
 	}
 	if opts.AdminUser == "" {
 		opts.AdminUser = os.Getenv("USER")
 	}
-	// What to ask the provider for, decided before anything changes:
-	// without an admin key to give new nodes, nothing is done at all.
 	specs := map[string]provider.CreateSpec{}
 	for _, gp := range pl.Groups {
 		if gp.Create == 0 {
@@ -114,95 +126,116 @@ func Apply(ctx context.Context, pl *Plan, opts Options) (*Report, error) {
 			return nil, err
 		}
 	}
-	hk := newHostKeyBook(prov, opts.Runner.KnownHostsFile, opts.Progress)
-	c := &run{pl: pl, opts: opts, rep: rep, hk: hk}
-	merged := newMerger(pl, p.File)
+	c := &run{
+		pl: pl, opts: opts, specs: specs,
+		rep:        &Report{Plan: pl, Started: time.Now()},
+		hk:         newHostKeyBook(pl.Provider, opts.Runner.KnownHostsFile, opts.Progress),
+		merged:     newMerger(pl, p.File),
+		created:    map[string][]provider.Node{},
+		usable:     map[string][]provider.Node{},
+		bootFailed: map[string]bool{},
+		bootDone:   map[string]bool{},
+	}
+	for _, gp := range pl.Groups {
+		c.usable[gp.Group] = slices.Clone(gp.Keep)
+	}
+	return c, nil
+}
 
-	// 1. Surplus: destroy-server, then destroy.
+// destroySurplus is the destroy-server pass: the surplus nodes of groups
+// with a destroy-server phase run it, and those for which it succeeded
+// (and the surplus of groups without one) are destroyed, their host keys
+// forgotten.
+func (c *run) destroySurplus(ctx context.Context) {
 	var doomed []provider.Node
 	var phaseGroups []string
-	for _, gp := range pl.Groups {
+	for _, gp := range c.pl.Groups {
 		doomed = append(doomed, gp.Destroy...)
 		if gp.DestroyPhase && len(gp.Destroy) > 0 {
 			phaseGroups = append(phaseGroups, gp.Group)
 		}
 	}
-	if len(doomed) > 0 {
-		var withPhase []provider.Node
-		for _, n := range doomed {
-			if slices.Contains(phaseGroups, n.Group) {
-				withPhase = append(withPhase, c.asRunUser(n))
-			}
-		}
-		failed := map[string]bool{}
-		if len(withPhase) > 0 {
-			lr, err := c.lift(ctx, PassDestroy, withPhase, phaseGroups, []string{DestroyPhase})
-			if err != nil {
-				rep.Problems = append(rep.Problems, fmt.Errorf("%s phase: %w", DestroyPhase, err))
-				for _, n := range withPhase {
-					failed[n.ID] = true
-				}
-			} else {
-				merged.add(lr)
-				for _, nr := range lr.Nodes {
-					if nr.Status != lift.StatusOK {
-						failed[nr.Node.ID] = true
-					}
-				}
-			}
-		}
-		var leaving []provider.Node
-		for _, n := range doomed {
-			if failed[n.ID] {
-				rep.Problems = append(rep.Problems, fmt.Errorf("node %s: not destroyed, because its %s phase did not succeed: fix it and converge again", n.Name, DestroyPhase))
-				continue
-			}
-			leaving = append(leaving, n)
-		}
-		if len(leaving) > 0 && ctx.Err() == nil {
-			c.progressf("destroying %s", nodeNames(leaving))
-			if err := c.destroy(ctx, leaving); err != nil {
-				rep.Problems = append(rep.Problems, fmt.Errorf("destroy %s: %w", nodeNames(leaving), err))
-				// Destroy is retryable and ignores unknown nodes: find
-				// out which are really gone.
-				if now, lerr := prov.Nodes(context.WithoutCancel(ctx)); lerr == nil {
-					for _, n := range leaving {
-						if !containsID(now, n.ID) {
-							rep.Destroyed = append(rep.Destroyed, n)
-						}
-					}
-				}
-			} else {
-				rep.Destroyed = append(rep.Destroyed, leaving...)
-			}
-			hk.forget(rep.Destroyed)
+	if len(doomed) == 0 {
+		return
+	}
+	var withPhase []provider.Node
+	for _, n := range doomed {
+		if slices.Contains(phaseGroups, n.Group) {
+			withPhase = append(withPhase, c.asRunUser(n))
 		}
 	}
-
-	// 2. Create what is missing, every group at once.
-	created := c.create(ctx, specs)
-
-	// 3. Host keys of the new nodes, before anything connects to them.
-	var usable = map[string][]provider.Node{} // by group: kept + created with a known key
-	for _, gp := range pl.Groups {
-		usable[gp.Group] = slices.Clone(gp.Keep)
-		for _, n := range created[gp.Group] {
-			if err := hk.learn(ctx, n); err != nil {
-				merged.fail(n, err)
-				continue
+	failed := map[string]bool{}
+	if len(withPhase) > 0 {
+		lr, err := c.lift(ctx, PassDestroy, withPhase, phaseGroups, []string{DestroyPhase})
+		if err != nil {
+			c.rep.Problems = append(c.rep.Problems, fmt.Errorf("%s phase: %w", DestroyPhase, err))
+			for _, n := range withPhase {
+				failed[n.ID] = true
 			}
-			usable[gp.Group] = append(usable[gp.Group], n)
+		} else {
+			c.merged.add(lr)
+			for _, nr := range lr.Nodes {
+				if nr.Status != lift.StatusOK {
+					failed[nr.Node.ID] = true
+				}
+			}
 		}
 	}
+	var leaving []provider.Node
+	for _, n := range doomed {
+		if failed[n.ID] {
+			c.rep.Problems = append(c.rep.Problems, fmt.Errorf("node %s: not destroyed, because its %s phase did not succeed: fix it and converge again", n.Name, DestroyPhase))
+			continue
+		}
+		leaving = append(leaving, n)
+	}
+	if len(leaving) == 0 || ctx.Err() != nil {
+		return
+	}
+	c.progressf("destroying %s", nodeNames(leaving))
+	if err := c.destroy(ctx, leaving); err != nil {
+		c.rep.Problems = append(c.rep.Problems, fmt.Errorf("destroy %s: %w", nodeNames(leaving), err))
+		// Destroy is retryable and ignores unknown nodes: find out
+		// which are really gone.
+		if now, lerr := c.pl.Provider.Nodes(context.WithoutCancel(ctx)); lerr == nil {
+			for _, n := range leaving {
+				if !containsID(now, n.ID) {
+					c.rep.Destroyed = append(c.rep.Destroyed, n)
+				}
+			}
+		}
+	} else {
+		c.rep.Destroyed = append(c.rep.Destroyed, leaving...)
+	}
+	c.hk.forget(c.rep.Destroyed)
+}
 
-	// 4. Bootstrap the nodes that have not been.
+// createMissing is the create pass: every group's missing nodes at once,
+// then their host keys, before anything connects to them. A new node
+// whose key cannot be had fails and is not usable.
+func (c *run) createMissing(ctx context.Context) {
+	c.created = c.create(ctx, c.specs)
+	for _, gp := range c.pl.Groups {
+		for _, n := range c.created[gp.Group] {
+			if err := c.hk.learn(ctx, n); err != nil {
+				c.merged.fail(n, err)
+				continue
+			}
+			c.usable[gp.Group] = append(c.usable[gp.Group], n)
+		}
+	}
+}
+
+// bootstrap is the bootstrap pass: usable nodes not yet bootstrapped, of
+// groups with a bootstrap phase, run it as their login user.
+func (c *run) bootstrap(ctx context.Context) {
 	var boot []provider.Node
 	var bootGroups []string
-	for _, gp := range pl.Groups {
+	for _, gp := range c.pl.Groups {
 		if !gp.HasBootstrap {
 			continue
 		}
-		for _, n := range usable[gp.Group] {
+		for _, n := range c.usable[gp.Group] {
 			if !n.Bootstrapped {
 				boot = append(boot, n) // as its login user
 				if !slices.Contains(bootGroups, gp.Group) {
@@ -211,40 +244,42 @@ func Apply(ctx context.Context, pl *Plan, opts Options) (*Report, error) {
 			}
 		}
 	}
-	bootFailed := map[string]bool{}
-	bootDone := map[string]bool{}
-	if len(boot) > 0 && ctx.Err() == nil {
-		lr, err := c.lift(ctx, PassBootstrap, boot, bootGroups, []string{lift.BootstrapPhase})
-		if err != nil {
-			rep.Problems = append(rep.Problems, fmt.Errorf("bootstrap: %w", err))
-			for _, n := range boot {
-				bootFailed[n.ID] = true
-			}
+	if len(boot) == 0 || ctx.Err() != nil {
+		return
+	}
+	lr, err := c.lift(ctx, PassBootstrap, boot, bootGroups, []string{lift.BootstrapPhase})
+	if err != nil {
+		c.rep.Problems = append(c.rep.Problems, fmt.Errorf("bootstrap: %w", err))
+		for _, n := range boot {
+			c.bootFailed[n.ID] = true
+		}
+		return
+	}
+	c.merged.add(lr)
+	for _, nr := range lr.Nodes {
+		if nr.Bootstrapped {
+			c.bootDone[nr.Node.ID] = true
 		} else {
-			merged.add(lr)
-			for _, nr := range lr.Nodes {
-				if nr.Bootstrapped {
-					bootDone[nr.Node.ID] = true
-				} else {
-					bootFailed[nr.Node.ID] = true
-				}
-			}
+			c.bootFailed[nr.Node.ID] = true
 		}
 	}
+}
 
-	// 5. The requested phases on every node of the named groups.
+// runPhases is the phases pass: the requested phases on every usable node
+// of the named groups whose bootstrap did not fail.
+func (c *run) runPhases(ctx context.Context) {
 	var lifted []provider.Node
 	var liftGroups []string
 	var phases []string
-	for _, gp := range pl.Groups {
+	for _, gp := range c.pl.Groups {
 		if len(gp.Phases) == 0 {
 			continue
 		}
-		for _, n := range usable[gp.Group] {
-			if bootFailed[n.ID] {
+		for _, n := range c.usable[gp.Group] {
+			if c.bootFailed[n.ID] {
 				continue
 			}
-			if bootDone[n.ID] {
+			if c.bootDone[n.ID] {
 				n.Bootstrapped = true
 			}
 			lifted = append(lifted, c.asRunUser(n))
@@ -253,40 +288,45 @@ func Apply(ctx context.Context, pl *Plan, opts Options) (*Report, error) {
 			}
 		}
 	}
-	for _, ph := range pl.Phases {
+	for _, ph := range c.pl.Phases {
 		for _, g := range liftGroups {
-			if gp := pl.group(g); slices.Contains(gp.Phases, ph) && !slices.Contains(phases, ph) {
+			if gp := c.pl.group(g); slices.Contains(gp.Phases, ph) && !slices.Contains(phases, ph) {
 				phases = append(phases, ph)
 			}
 		}
 	}
-	if len(lifted) > 0 && len(phases) > 0 && ctx.Err() == nil {
-		lr, err := c.lift(ctx, PassPhases, lifted, liftGroups, phases)
-		if err != nil {
-			rep.Problems = append(rep.Problems, err)
-		} else {
-			merged.add(lr)
-		}
+	if len(lifted) == 0 || len(phases) == 0 || ctx.Err() != nil {
+		return
 	}
-	// Nodes that ran nothing (no phases, or stopped early) still belong in
-	// the recap, so a created node is never invisible.
-	for _, gp := range pl.Groups {
-		for _, n := range usable[gp.Group] {
-			merged.ensure(n)
+	lr, err := c.lift(ctx, PassPhases, lifted, liftGroups, phases)
+	if err != nil {
+		c.rep.Problems = append(c.rep.Problems, err)
+		return
+	}
+	c.merged.add(lr)
+}
+
+// report finishes the run's report. Nodes that ran nothing (no phases, or
+// stopped early) still belong in the recap, so a created node is never
+// invisible.
+func (c *run) report(ctx context.Context) *Report {
+	rep := c.rep
+	for _, gp := range c.pl.Groups {
+		for _, n := range c.usable[gp.Group] {
+			c.merged.ensure(n)
 		}
 	}
 	for _, n := range rep.Destroyed {
-		merged.ensure(n)
+		c.merged.ensure(n)
 	}
-
 	rep.Created = nil
-	for _, gp := range pl.Groups {
-		rep.Created = append(rep.Created, created[gp.Group]...)
+	for _, gp := range c.pl.Groups {
+		rep.Created = append(rep.Created, c.created[gp.Group]...)
 	}
 	rep.Duration = time.Since(rep.Started)
-	rep.Lift = merged.report(pl, rep.Started, rep.Duration, ctx.Err() != nil)
-	rep.Lift.LogDir = opts.LogDir
-	return rep, nil
+	rep.Lift = c.merged.report(c.pl, rep.Started, rep.Duration, ctx.Err() != nil)
+	rep.Lift.LogDir = c.opts.LogDir
+	return rep
 }
 
 func (pl *Plan) group(name string) *GroupPlan {
@@ -298,12 +338,21 @@ func (pl *Plan) group(name string) *GroupPlan {
 	return nil
 }
 
-// run is one Apply's working state.
+// run is one Apply's working state, which the passes hand on to each
+// other.
 type run struct {
-	pl   *Plan
-	opts Options
-	rep  *Report
-	hk   *hostKeyBook
+	pl     *Plan
+	opts   Options
+	rep    *Report
+	hk     *hostKeyBook
+	merged *merger
+	// specs are what to ask the provider for, by group.
+	specs map[string]provider.CreateSpec
+	// created are the nodes this run made, by group; usable the kept
+	// ones plus those created with a known host key.
+	created, usable map[string][]provider.Node
+	// bootFailed and bootDone are the bootstrap pass's outcome, by node id.
+	bootFailed, bootDone map[string]bool
 }
 
 func (c *run) progressf(format string, args ...any) {
