@@ -67,6 +67,42 @@ type Report struct {
 // OK reports whether everything succeeded.
 func (r *Report) OK() bool { return len(r.Problems) == 0 && r.Lift.OK() }
 
+// PhaseRun is how many nodes a phase ran on (to the end or not) during a
+// converge.
+type PhaseRun struct {
+	Phase string `json:"phase"`
+	Nodes int    `json:"nodes"`
+}
+
+// Ran lists the phases that ran, each with the number of nodes it ran on,
+// in the order of the passes (destroy-server, bootstrap, then the requested
+// phases): what the recap's heading says. Phases that ran nowhere are left
+// out, so an empty list means nothing ran.
+func (r *Report) Ran() []PhaseRun {
+	order := append([]string{DestroyPhase, lift.BootstrapPhase}, r.Plan.Phases...)
+	count := map[string]int{}
+	for _, n := range r.Lift.Nodes {
+		seen := map[string]bool{}
+		for _, ph := range n.Phases {
+			if !seen[ph.Phase] {
+				seen[ph.Phase] = true
+				count[ph.Phase]++
+			}
+			if !slices.Contains(order, ph.Phase) {
+				order = append(order, ph.Phase)
+			}
+		}
+	}
+	out := []PhaseRun{}
+	for _, ph := range order {
+		if count[ph] > 0 {
+			out = append(out, PhaseRun{Phase: ph, Nodes: count[ph]})
+			count[ph] = 0 // a phase both passes name is listed once
+		}
+	}
+	return out
+}
+
 // WasCreated and WasDestroyed say what this run did to a node.
 func (r *Report) WasCreated(n provider.Node) bool { return containsID(r.Created, n.ID) }
 
@@ -317,7 +353,7 @@ func (c *run) report(ctx context.Context) *Report {
 		}
 	}
 	for _, n := range rep.Destroyed {
-		c.merged.ensure(n)
+		c.merged.destroyed(n)
 	}
 	rep.Created = nil
 	for _, gp := range c.pl.Groups {
@@ -530,6 +566,13 @@ func (m *merger) ensure(n provider.Node) {
 	if _, ok := m.nodes[n.ID]; !ok {
 		m.add(&lift.Report{Nodes: []lift.NodeReport{{Node: n, Status: lift.StatusOK}}})
 	}
+}
+
+// destroyed lists n as destroyed: its row keeps what its destroy-server
+// phase did, and its status says it is gone.
+func (m *merger) destroyed(n provider.Node) {
+	m.ensure(n)
+	m.nodes[n.ID].Status = lift.StatusDestroyed
 }
 
 func (m *merger) report(pl *Plan, started time.Time, d time.Duration, interrupted bool) *lift.Report {

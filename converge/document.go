@@ -15,12 +15,14 @@ type Document struct {
 	// Problems are failures not tied to a node run: creates that failed,
 	// nodes that could not be destroyed.
 	Problems []string `json:"problems"`
-	Plan     *Plan    `json:"plan"`
+	// Ran is each phase that ran and on how many nodes, in pass order.
+	Ran  []PhaseRun `json:"ran"`
+	Plan *Plan      `json:"plan"`
 }
 
 // Document returns the report's JSON form.
 func (r *Report) Document() Document {
-	d := Document{Document: r.Lift.Document(), Created: []string{}, Destroyed: []string{}, Bootstrapped: []string{}, Problems: []string{}, Plan: r.Plan}
+	d := Document{Document: r.Lift.Document(), Created: []string{}, Destroyed: []string{}, Bootstrapped: []string{}, Problems: []string{}, Ran: r.Ran(), Plan: r.Plan}
 	d.OK = r.OK()
 	for _, n := range r.Created {
 		d.Created = append(d.Created, n.Name)

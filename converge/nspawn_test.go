@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palletops/pallet/lift"
 	"github.com/palletops/pallet/provider"
 	"github.com/palletops/pallet/provider/nspawn"
 	"github.com/palletops/pallet/provider/nspawn/nspawntest"
@@ -127,6 +128,16 @@ func TestConvergeNspawn(t *testing.T) {
 			if rep.WasDestroyed(n.Node) && (!slices.Equal(phaseNames(n), []string{DestroyPhase}) || n.Node.User != "root") {
 				t.Errorf("%s: want destroy-server as root (never bootstrapped) before it went:\n%s", n.Node.Name, describeReport(rep))
 			}
+			if want := map[bool]lift.Status{true: lift.StatusDestroyed, false: lift.StatusOK}[rep.WasDestroyed(n.Node)]; n.Status != want {
+				t.Errorf("%s: status %s, want %s", n.Node.Name, n.Status, want)
+			}
+		}
+		// mynode has no configure: only destroy-server ran, on one node.
+		if got := rep.Ran(); !slices.Equal(got, []PhaseRun{{DestroyPhase, 1}}) {
+			t.Errorf("ran %+v, want destroy-server on 1", got)
+		}
+		if tot := rep.Lift.Totals(); tot.OK != 1 || tot.Destroyed != 1 {
+			t.Errorf("totals %+v, want 1 ok and 1 destroyed", tot)
 		}
 		after := byGroup(t)
 		if len(after["mynode"]) != 1 || after["mynode"][0].Name != "mynode-1" {

@@ -93,6 +93,10 @@ const (
 	StatusFailed      Status = "failed"      // reached, and something failed
 	StatusUnreachable Status = "unreachable" // could not connect
 	StatusInterrupted Status = "interrupted" // stopped by cancellation
+	// StatusDestroyed is converge's: the node was removed (after its
+	// destroy-server phase, when its group has one). Lift never reports
+	// it. It is a success, but not an ok node: the node is gone.
+	StatusDestroyed Status = "destroyed"
 )
 
 // SkippedPhase is a requested phase a node did not run, and why.
@@ -139,10 +143,11 @@ type Report struct {
 	Nodes       []NodeReport
 }
 
-// OK reports whether every node succeeded.
+// OK reports whether every node succeeded (or, in a converge, was
+// destroyed as asked).
 func (r *Report) OK() bool {
 	for _, n := range r.Nodes {
-		if n.Status != StatusOK {
+		if n.Status != StatusOK && n.Status != StatusDestroyed {
 			return false
 		}
 	}
@@ -156,6 +161,7 @@ type Totals struct {
 	Failed      int           `json:"failed"`
 	Unreachable int           `json:"unreachable"`
 	Interrupted int           `json:"interrupted"`
+	Destroyed   int           `json:"destroyed"`
 	Steps       runner.Counts `json:"steps"`
 }
 
@@ -173,6 +179,8 @@ func (r *Report) Totals() Totals {
 			t.Unreachable++
 		case StatusInterrupted:
 			t.Interrupted++
+		case StatusDestroyed:
+			t.Destroyed++
 		}
 	}
 	return t

@@ -96,7 +96,7 @@ func cmdConverge(ctx context.Context, fs *flag.FlagSet, args []string, stdout, s
 		enc.SetIndent("", "  ")
 		enc.Encode(rep.Document())
 	} else {
-		recap(stdout, rep.Lift)
+		recapTitled(stdout, rep.Lift, convergeTitle(rep))
 		convergeRecap(stdout, rep)
 	}
 	switch {
@@ -106,6 +106,26 @@ func cmdConverge(ctx context.Context, fs *flag.FlagSet, args []string, stdout, s
 		return exitNodesFailed
 	}
 	return exitOK
+}
+
+// convergeTitle is the recap heading's title for a converge: the phases
+// that actually ran, each with how many nodes it ran on, in pass order
+// ("converge: destroy-server on 1 node, bootstrap on 2 nodes, configure on
+// 3 nodes"), or that nothing ran. The phases asked for are in the plan;
+// naming them here would claim a configure that ran nowhere.
+func convergeTitle(rep *converge.Report) string {
+	var parts []string
+	for _, r := range rep.Ran() {
+		unit := "nodes"
+		if r.Nodes == 1 {
+			unit = "node"
+		}
+		parts = append(parts, fmt.Sprintf("%s on %d %s", r.Phase, r.Nodes, unit))
+	}
+	if len(parts) == 0 {
+		return "converge: no phase ran"
+	}
+	return "converge: " + strings.Join(parts, ", ")
 }
 
 // convergeRecap adds to lift's recap what converge changed.

@@ -104,6 +104,8 @@ func nodeStatusText(nr lift.NodeReport) string {
 		return "UNREACHABLE"
 	case lift.StatusInterrupted:
 		return "interrupted"
+	case lift.StatusDestroyed:
+		return "destroyed"
 	}
 	return fmt.Sprintf("FAILED (ok=%d changed=%d failed=%d)", c.OK, c.Changed, c.Failed)
 }
@@ -169,13 +171,20 @@ func (o *output) stop() {
 }
 
 // recap prints the end-of-run table, like Ansible's PLAY RECAP, then what
-// went wrong on each node that failed.
+// went wrong on each node that failed. Its heading names the command and
+// the phases it was asked for.
 func recap(w io.Writer, rep *lift.Report) {
+	recapTitled(w, rep, rep.Command+" "+strings.Join(rep.Phases, ","))
+}
+
+// recapTitled is recap with the heading's title given: converge's says
+// what ran, which is not what was asked (see convergeTitle).
+func recapTitled(w io.Writer, rep *lift.Report, title string) {
 	mode := ""
 	if rep.Check {
 		mode = ", check mode"
 	}
-	fmt.Fprintf(w, "\nRECAP %s %s (provider %s%s) %s\n", rep.Command, strings.Join(rep.Phases, ","), rep.Provider, mode, strings.Repeat("*", 20))
+	fmt.Fprintf(w, "\nRECAP %s (provider %s%s) %s\n", clean(title), rep.Provider, mode, strings.Repeat("*", 20))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NODE\tSTATUS\tOK\tCHANGED\tWOULD-CHANGE\tRAN\tFAILED\tUNREACHABLE\tTIME")
 	for _, n := range rep.Nodes {
@@ -195,7 +204,7 @@ func recap(w io.Writer, rep *lift.Report) {
 	}
 	for _, n := range rep.Nodes {
 		switch n.Status {
-		case lift.StatusOK:
+		case lift.StatusOK, lift.StatusDestroyed:
 			continue
 		case lift.StatusUnreachable:
 			fmt.Fprintf(w, "\n%s %s: %s\n", strings.ToUpper(string(n.Status)), clean(n.Node.Name), errText(n))
@@ -220,7 +229,11 @@ func recap(w io.Writer, rep *lift.Report) {
 		}
 	}
 	t := rep.Totals()
-	fmt.Fprintf(w, "\n%d node(s): %d ok, %d failed, %d unreachable", t.Nodes, t.OK, t.Failed, t.Unreachable)
+	fmt.Fprintf(w, "\n%d node(s): %d ok, ", t.Nodes, t.OK)
+	if t.Destroyed > 0 {
+		fmt.Fprintf(w, "%d destroyed, ", t.Destroyed)
+	}
+	fmt.Fprintf(w, "%d failed, %d unreachable", t.Failed, t.Unreachable)
 	if t.Interrupted > 0 {
 		fmt.Fprintf(w, ", %d interrupted", t.Interrupted)
 	}
