@@ -37,6 +37,13 @@ type Options struct {
 	OnNodeDone func(pass string, r lift.NodeReport)
 	// Progress gets one line per create, destroy and host key step.
 	Progress io.Writer
+	// Check is check mode (`converge --check`): nothing is created or
+	// destroyed and no destroy-server phase runs; bootstrap (where the
+	// plan has it) and the phases run in check mode on the nodes there
+	// are and that would be kept, which report ok or would-change and
+	// change nothing. Nodes to be created are not checked: they do not
+	// exist yet (Plan.NotChecked says so).
+	Check bool
 }
 
 // Passes of a converge, as OnNodeDone names them.
@@ -62,6 +69,8 @@ type Report struct {
 	// "converge": destroyed nodes (their destroy-server phase), then the
 	// named groups' nodes.
 	Lift *lift.Report
+	// Check is true for a check-mode converge (Options.Check).
+	Check bool
 }
 
 // OK reports whether everything succeeded.
@@ -131,8 +140,10 @@ func Apply(ctx context.Context, pl *Plan, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.destroySurplus(ctx)
-	c.createMissing(ctx)
+	if !opts.Check {
+		c.destroySurplus(ctx)
+		c.createMissing(ctx)
+	}
 	c.bootstrap(ctx)
 	c.runPhases(ctx)
 	return c.report(ctx), nil
@@ -151,7 +162,7 @@ func newRun(pl *Plan, opts Options) (*run, error) {
 	}
 	specs := map[string]provider.CreateSpec{}
 	for _, gp := range pl.Groups {
-		if gp.Create == 0 {
+		if gp.Create == 0 || opts.Check {
 			continue
 		}
 		g, err := p.Group(gp.Group)
@@ -164,7 +175,7 @@ func newRun(pl *Plan, opts Options) (*run, error) {
 	}
 	c := &run{
 		pl: pl, opts: opts, specs: specs,
-		rep:        &Report{Plan: pl, Started: time.Now()},
+		rep:        &Report{Plan: pl, Started: time.Now(), Check: opts.Check},
 		hk:         newHostKeyBook(pl.Provider, opts.Runner.KnownHostsFile, opts.Progress),
 		merged:     newMerger(pl, p.File),
 		created:    map[string][]provider.Node{},
@@ -263,7 +274,9 @@ func (c *run) createMissing(ctx context.Context) {
 }
 
 // bootstrap is the bootstrap pass: usable nodes not yet bootstrapped, of
-// groups with a bootstrap phase, run it as their login user.
+// groups with a bootstrap phase, run it as their login user. In check mode
+// nothing is recorded, and a node whose check succeeded goes on to the
+// phases (still as its login user: the admin user is not there yet).
 func (c *run) bootstrap(ctx context.Context) {
 	var boot []provider.Node
 	var bootGroups []string
@@ -293,9 +306,11 @@ func (c *run) bootstrap(ctx context.Context) {
 	}
 	c.merged.add(lr)
 	for _, nr := range lr.Nodes {
-		if nr.Bootstrapped {
+		switch {
+		case nr.Bootstrapped:
 			c.bootDone[nr.Node.ID] = true
-		} else {
+		case c.opts.Check && nr.Status == lift.StatusOK:
+		default:
 			c.bootFailed[nr.Node.ID] = true
 		}
 	}
@@ -361,6 +376,7 @@ func (c *run) report(ctx context.Context) *Report {
 	}
 	rep.Duration = time.Since(rep.Started)
 	rep.Lift = c.merged.report(c.pl, rep.Started, rep.Duration, ctx.Err() != nil)
+	rep.Lift.Check = c.opts.Check
 	rep.Lift.LogDir = c.opts.LogDir
 	return rep
 }
@@ -415,6 +431,7 @@ func (c *run) lift(ctx context.Context, pass string, nodes []provider.Node, grou
 		return nil, err
 	}
 	lo := lift.Options{
+		Check:       c.opts.Check,
 		Parallelism: c.opts.Parallelism,
 		Runner:      c.opts.Runner, OnEvent: c.opts.OnEvent,
 		Provider: c.pl.Provider, ProviderName: c.pl.ProviderName,

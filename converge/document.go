@@ -15,6 +15,9 @@ type Document struct {
 	// Problems are failures not tied to a node run: creates that failed,
 	// nodes that could not be destroyed.
 	Problems []string `json:"problems"`
+	// NotChecked, in check mode, says what was not checked: nodes to be
+	// created or destroyed (see Plan.NotChecked); empty otherwise.
+	NotChecked []string `json:"not_checked"`
 	// Ran is each phase that ran and on how many nodes, in pass order.
 	Ran  []PhaseRun `json:"ran"`
 	Plan *Plan      `json:"plan"`
@@ -24,6 +27,10 @@ type Document struct {
 func (r *Report) Document() Document {
 	d := Document{Document: r.Lift.Document(), Created: []string{}, Destroyed: []string{}, Bootstrapped: []string{}, Problems: []string{}, Ran: r.Ran(), Plan: r.Plan}
 	d.OK = r.OK()
+	d.NotChecked = []string{}
+	if r.Check {
+		d.NotChecked = r.Plan.NotChecked()
+	}
 	for _, n := range r.Created {
 		d.Created = append(d.Created, n.Name)
 	}

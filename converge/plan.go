@@ -265,6 +265,24 @@ func (pl *Plan) Changes() bool {
 	return false
 }
 
+// NotChecked says what a check-mode converge of the plan cannot check,
+// one line each: the nodes to be created (they do not exist yet) and
+// those to be destroyed (their destroy-server phase does not run).
+func (pl *Plan) NotChecked() []string {
+	out := []string{}
+	for _, gp := range pl.Groups {
+		if gp.Create > 0 {
+			out = append(out, fmt.Sprintf("%s: %d %s to create (%s not exist yet)",
+				gp.Group, gp.Create, plural(gp.Create, "node", "nodes"), plural(gp.Create, "it does", "they do")))
+		}
+		if len(gp.Destroy) > 0 {
+			out = append(out, fmt.Sprintf("%s: %s, to be destroyed (no %s phase runs in check mode)",
+				gp.Group, nodeNames(gp.Destroy), DestroyPhase))
+		}
+	}
+	return out
+}
+
 // Print writes the plan for people: per group what is created, destroyed,
 // bootstrapped and run, then what is left alone.
 func (pl *Plan) Print(w io.Writer) {

@@ -16,17 +16,20 @@ import (
 
 // cmdConverge is `pallet-run converge`: make the provider's node counts
 // match GROUP=COUNT, bootstrap new nodes, run the phases on every node of
-// the named groups. --plan prints what would happen and stops.
+// the named groups. --plan prints what would happen and stops; --check
+// prints it too, then runs bootstrap and the phases in check mode on the
+// nodes that would be kept, creating and destroying nothing.
 func cmdConverge(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
-	f := addRunFlags(fs)
+	f := addRunFlagsExcept(fs, "force-bootstrap")
+	fs.Lookup("check").Usage = "print the plan, then run bootstrap and the phases in check mode on the nodes there are and that would be kept (each step reports ok or would-change); create, destroy and change nothing"
 	planOnly := fs.Bool("plan", false, "print what would be created, destroyed, bootstrapped and run, and change nothing")
 	keepFailed := fs.Bool("keep-failed", false, "keep nodes whose creation failed, for inspection (openstack), instead of deleting them")
 	pos, code, ok := cliflag.Parse(fs, args, stdout)
 	if !ok {
 		return code
 	}
-	if *f.check || *f.forceBootstrap {
-		fmt.Fprintln(stderr, "pallet-run converge: --check and --force-bootstrap are lift's; converge has --plan (see --help)")
+	if *f.check && *planOnly {
+		fmt.Fprintln(stderr, "pallet-run converge: give --plan (the plan only) or --check (the plan, then check mode on the nodes there are), not both")
 		return exitUsage
 	}
 	counts, err := converge.ParseCounts(pos)
@@ -76,11 +79,20 @@ func cmdConverge(ctx context.Context, fs *flag.FlagSet, args []string, stdout, s
 		fmt.Fprintf(stderr, "pallet-run converge: %v\n", err)
 		return code
 	}
+	if *f.check && !*f.jsonOut {
+		// The plan is what would change in the node set; check mode
+		// then says what would change on the nodes.
+		pl.Print(stdout)
+		fmt.Fprintln(stdout, "check mode: nothing is created or destroyed; bootstrap and the phases run in check mode on the nodes there are")
+		for _, s := range pl.NotChecked() {
+			fmt.Fprintf(stdout, "  not checked: %s\n", clean(s))
+		}
+	}
 	out := newOutput(stdout, *f.jsonOut)
 	out.attach(&lo)
 	opts := converge.Options{
 		Runner: lo.Runner, Parallelism: lo.Parallelism, LogDir: runDir(p),
-		OnEvent: lo.OnEvent, Progress: stderr,
+		OnEvent: lo.OnEvent, Progress: stderr, Check: *f.check,
 	}
 	if lo.OnNodeDone != nil {
 		opts.OnNodeDone = func(_ string, nr lift.NodeReport) { lo.OnNodeDone(nr) }
@@ -137,7 +149,14 @@ func convergeRecap(w io.Writer, rep *converge.Report) {
 		}
 		return clean(strings.Join(names, ", "))
 	}
-	fmt.Fprintf(w, "created: %s; destroyed: %s; bootstrapped: %s\n", list(d.Created), list(d.Destroyed), list(d.Bootstrapped))
+	if rep.Check {
+		fmt.Fprintln(w, "check mode: nothing was created, destroyed or bootstrapped")
+		for _, s := range d.NotChecked {
+			fmt.Fprintf(w, "not checked: %s\n", clean(s))
+		}
+	} else {
+		fmt.Fprintf(w, "created: %s; destroyed: %s; bootstrapped: %s\n", list(d.Created), list(d.Destroyed), list(d.Bootstrapped))
+	}
 	for _, p := range d.Problems {
 		fmt.Fprintf(w, "PROBLEM: %s\n", cleanLines(p))
 	}
