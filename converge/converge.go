@@ -35,6 +35,11 @@ type Options struct {
 	// OnEvent and OnNodeDone are lift's, for every pass.
 	OnEvent    runner.EventFunc
 	OnNodeDone func(pass string, r lift.NodeReport)
+	// OnWarning gets, once per group and before anything runs on them,
+	// the nodes that run another OS than the group's image asks for
+	// (lift.OSWarning); nodes whose OS is only known once probed are
+	// told of after the pass that probed them.
+	OnWarning func(lift.OSWarning)
 	// Progress gets one line per create, destroy and host key step.
 	Progress io.Writer
 	// Check is check mode (`converge --check`): nothing is created or
@@ -182,6 +187,7 @@ func newRun(pl *Plan, opts Options) (*run, error) {
 		usable:     map[string][]provider.Node{},
 		bootFailed: map[string]bool{},
 		bootDone:   map[string]bool{},
+		warned:     map[[2]string]bool{},
 	}
 	for _, gp := range pl.Groups {
 		c.usable[gp.Group] = slices.Clone(gp.Keep)
@@ -205,6 +211,15 @@ func (c *run) destroySurplus(ctx context.Context) {
 	if len(doomed) == 0 {
 		return
 	}
+	// A shrinking group's nodes that stay are told of with those that go,
+	// in one warning line.
+	var runs []provider.Node
+	for _, gp := range c.pl.Groups {
+		if gp.DestroyPhase && len(gp.Destroy) > 0 {
+			runs = append(append(runs, gp.Destroy...), gp.Keep...)
+		}
+	}
+	c.warnImages(runs)
 	var withPhase []provider.Node
 	for _, n := range doomed {
 		if slices.Contains(phaseGroups, n.Group) {
@@ -278,6 +293,15 @@ func (c *run) createMissing(ctx context.Context) {
 // nothing is recorded, and a node whose check succeeded goes on to the
 // phases (still as its login user: the admin user is not there yet).
 func (c *run) bootstrap(ctx context.Context) {
+	// Every node that runs anything from here on, warned of before
+	// bootstrap runs on some of them.
+	var runs []provider.Node
+	for _, gp := range c.pl.Groups {
+		if gp.HasBootstrap || len(gp.Phases) > 0 {
+			runs = append(runs, c.usable[gp.Group]...)
+		}
+	}
+	c.warnImages(runs)
 	var boot []provider.Node
 	var bootGroups []string
 	for _, gp := range c.pl.Groups {
@@ -377,6 +401,7 @@ func (c *run) report(ctx context.Context) *Report {
 	rep.Duration = time.Since(rep.Started)
 	rep.Lift = c.merged.report(c.pl, rep.Started, rep.Duration, ctx.Err() != nil)
 	rep.Lift.Check = c.opts.Check
+	rep.Lift.Warnings = c.warnings
 	rep.Lift.LogDir = c.opts.LogDir
 	return rep
 }
@@ -405,6 +430,38 @@ type run struct {
 	created, usable map[string][]provider.Node
 	// bootFailed and bootDone are the bootstrap pass's outcome, by node id.
 	bootFailed, bootDone map[string]bool
+	// warnings are the OS warnings given; warned the (group, node) pairs
+	// they named, so that no pass repeats one.
+	warnings []lift.OSWarning
+	warned   map[[2]string]bool
+}
+
+// warnImages warns of nodes that run another OS than their group's image
+// asks for, once per node: called before a pass with every node that will
+// run something from then on, so that a group gets one line.
+func (c *run) warnImages(nodes []provider.Node) {
+	for _, w := range lift.ImageOSWarnings(c.pl.Project, nodes) {
+		c.warn(w)
+	}
+}
+
+// warn gives w without the nodes already warned of, if any are left.
+func (c *run) warn(w lift.OSWarning) {
+	fresh := lift.OSWarning{Group: w.Group, Asks: w.Asks}
+	for i, n := range w.Nodes {
+		if key := [2]string{w.Group, n}; !c.warned[key] {
+			c.warned[key] = true
+			fresh.Nodes = append(fresh.Nodes, n)
+			fresh.OS = append(fresh.OS, w.OS[i])
+		}
+	}
+	if len(fresh.Nodes) == 0 {
+		return
+	}
+	c.warnings = append(c.warnings, fresh)
+	if c.opts.OnWarning != nil {
+		c.opts.OnWarning(fresh)
+	}
 }
 
 func (c *run) progressf(format string, args ...any) {
@@ -442,6 +499,9 @@ func (c *run) lift(ctx context.Context, pass string, nodes []provider.Node, grou
 	if c.opts.OnNodeDone != nil {
 		lo.OnNodeDone = func(r lift.NodeReport) { c.opts.OnNodeDone(pass, r) }
 	}
+	// Lift's own warnings are about nodes warned of already, except
+	// for nodes it probed.
+	lo.OnWarning = c.warn
 	return lift.Run(ctx, nodes, scripts, lo)
 }
 

@@ -28,6 +28,10 @@ type Document struct {
 	OK          bool           `json:"ok"`
 	Totals      Totals         `json:"totals"`
 	Nodes       []NodeDocument `json:"nodes"`
+	// Warnings are one line each, as stderr had them (without
+	// "warning: "): nodes that run another OS than their group's image
+	// asks for.
+	Warnings []string `json:"warnings"`
 }
 
 // NodeDocument is one node in a Document.
@@ -83,6 +87,10 @@ func (r *Report) Document() Document {
 		Groups: nonNil(r.Groups), Phases: nonNil(r.Phases), Check: r.Check,
 		Started: r.Started.UTC(), DurationMS: r.Duration.Milliseconds(), LogDir: r.LogDir,
 		Interrupted: r.Interrupted, OK: r.OK(), Totals: r.Totals(), Nodes: []NodeDocument{},
+		Warnings: []string{},
+	}
+	for _, w := range r.Warnings {
+		d.Warnings = append(d.Warnings, w.String())
 	}
 	for _, n := range r.Nodes {
 		nd := NodeDocument{

@@ -75,6 +75,11 @@ type Options struct {
 	OnEvent runner.EventFunc
 	// OnNodeDone is called as each node finishes; from many goroutines.
 	OnNodeDone func(NodeReport)
+	// OnWarning gets each group's OSWarning (nodes running another OS
+	// than the group's image asks for): before the run for nodes whose
+	// OS is known, after it for nodes whose OS was probed. Lift, not
+	// apply: a build's scripts are not compiled per node.
+	OnWarning func(OSWarning)
 }
 
 // DefaultPhaseTimeout is pallet-run's bound on each phase's script when
@@ -141,6 +146,8 @@ type Report struct {
 	// Interrupted is true when the context was cancelled during the run.
 	Interrupted bool
 	Nodes       []NodeReport
+	// Warnings are the run's OSWarnings, in the order they were given.
+	Warnings []OSWarning
 }
 
 // OK reports whether every node succeeded (or, in a converge, was
@@ -370,6 +377,19 @@ func run(ctx context.Context, command, projectFile string, nodes []provider.Node
 		}
 	}
 
+	warn := func(ws []OSWarning) {
+		for _, w := range ws {
+			rep.Warnings = append(rep.Warnings, w)
+			if opts.OnWarning != nil {
+				opts.OnWarning(w)
+			}
+		}
+	}
+	compiled, _ := src.(*Compiled)
+	if compiled != nil {
+		warn(ImageOSWarnings(compiled.p, nodes))
+	}
+
 	ropts := opts.Runner
 	if ropts.KnownHostsFile == "" {
 		file, cleanup, err := providerKnownHosts(prov, plans)
@@ -454,6 +474,18 @@ func run(ctx context.Context, command, projectFile string, nodes []provider.Node
 	})
 	rep.Duration = time.Since(rep.Started)
 	rep.Interrupted = ctx.Err() != nil
+	if compiled != nil {
+		// Nodes whose OS was only known once probed.
+		var probed []provider.Node
+		for _, nr := range rep.Nodes {
+			if nr.Probed != nil {
+				n := nr.Node
+				n.OS = nr.OS
+				probed = append(probed, n)
+			}
+		}
+		warn(ImageOSWarnings(compiled.p, probed))
+	}
 	return rep, nil
 }
 

@@ -372,7 +372,7 @@ func (f *runFlags) open(ctx context.Context, command, file string, groups []stri
 	opts.LogDir = runDir(p)
 	opts.AdminUser = adminUserFor(p, prov)
 	out := newOutput(stdout, *f.jsonOut)
-	out.attach(&opts)
+	out.attach(&opts, stderr)
 	return &liftRun{p: p, prov: prov, name: name, opts: opts, out: out}, 0, true
 }
 

@@ -89,7 +89,7 @@ func cmdConverge(ctx context.Context, fs *flag.FlagSet, args []string, stdout, s
 		}
 	}
 	out := newOutput(stdout, *f.jsonOut)
-	out.attach(&lo)
+	out.attach(&lo, stderr)
 	opts := converge.Options{
 		Runner: lo.Runner, Parallelism: lo.Parallelism, LogDir: runDir(p),
 		OnEvent: lo.OnEvent, Progress: stderr, Check: *f.check,
@@ -97,6 +97,7 @@ func cmdConverge(ctx context.Context, fs *flag.FlagSet, args []string, stdout, s
 	if lo.OnNodeDone != nil {
 		opts.OnNodeDone = func(_ string, nr lift.NodeReport) { lo.OnNodeDone(nr) }
 	}
+	opts.OnWarning = lo.OnWarning
 	rep, err := converge.Apply(ctx, pl, opts)
 	out.stop()
 	if err != nil {

@@ -116,3 +116,58 @@ providers:
 		}
 	}
 }
+
+// TestLiftWarnsOfImageOSNspawn: a group whose image asks for ubuntu 22.04,
+// lifted on a Debian node. Lift compiles for debian-12, as it should, and
+// says so on stderr: before the run when the node list declares the OS,
+// after it when the OS was probed; and in the JSON document.
+func TestLiftWarnsOfImageOSNspawn(t *testing.T) {
+	nodes := nspawntest.Nodes(t, "bookworm", 1, nspawntest.WithGroup("imageos"))
+	n := nodes[0]
+	key := nspawntest.KeyFile(t)
+	knownHosts := nspawntest.KnownHostsFile(t, nodes)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "pallet.yaml")
+	want := "warning: group javanode: its image asks for ubuntu-22.04 but node(s) " + n.Name + " run debian-12; compiled for debian-12\n"
+	for _, tt := range []struct{ os, when string }{{"debian-12", "before"}, {"auto", "after"}} {
+		yaml := fmt.Sprintf(`groups:
+  javanode:
+    image: {os_family: ubuntu, os_version_matches: "22\\.04"}
+    phases:
+      configure:
+        - exec-script: {script: "true"}
+providers:
+  test:
+    kind: node-list
+    nodes:
+      - {name: %s, host: %s, port: %d, user: %s, group: javanode, os: %s}
+`, n.Name, n.Host, n.Port, n.User, tt.os)
+		if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args := []string{"lift", "-f", file, "javanode", "-i", key, "--known-hosts", knownHosts, "--ssh-config", "none"}
+		// One buffer for stdout and stderr, as on a terminal, so the
+		// order shows.
+		var both bytes.Buffer
+		if code := run(context.Background(), args, &both, &both); code != exitOK {
+			t.Fatalf("os %s: exit %d\n%s", tt.os, code, both.String())
+		}
+		out := both.String()
+		w, step := strings.Index(out, want), strings.Index(out, n.Name+" configure step 1/1")
+		if w < 0 || strings.Count(out, "warning: ") != 1 || step < 0 || (w < step) != (tt.when == "before") {
+			t.Errorf("os %s: want the warning once, %s the run:\n%s", tt.os, tt.when, out)
+		}
+
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), append(args, "--json"), &stdout, &stderr); code != exitOK {
+			t.Fatalf("os %s --json: exit %d\n%s", tt.os, code, stderr.String())
+		}
+		var doc lift.Document
+		if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil {
+			t.Fatal(err)
+		}
+		if len(doc.Warnings) != 1 || "warning: "+doc.Warnings[0]+"\n" != want || stderr.String() != want {
+			t.Errorf("os %s --json: warnings %q, stderr %q", tt.os, doc.Warnings, stderr.String())
+		}
+	}
+}

@@ -51,8 +51,11 @@ func newOutput(w io.Writer, jsonOut bool) *output {
 	return o
 }
 
-// attach routes a run's events to the output.
-func (o *output) attach(opts *lift.Options) {
+// attach routes a run's events to the output, and its warnings to stderr
+// (also with --json: the document has them too, but a person running it
+// should see them before the run).
+func (o *output) attach(opts *lift.Options, stderr io.Writer) {
+	opts.OnWarning = func(w lift.OSWarning) { o.warn(stderr, w.String()) }
 	if o.json {
 		return
 	}
@@ -79,6 +82,20 @@ func (o *output) event(e runner.Event) {
 			o.mu.Unlock()
 		}
 	}
+}
+
+// warn prints one warning line, between progress lines, never inside
+// one. On a terminal the live drawing is finished first and the next one
+// starts below the warning, since stderr is most likely the same terminal
+// and redrawing moves the cursor up over what it drew last.
+func (o *output) warn(stderr io.Writer, line string) {
+	if o.live {
+		o.redraw()
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	fmt.Fprintf(stderr, "warning: %s\n", cleanLines(line))
+	o.drawn = 0
 }
 
 func (o *output) nodeDone(nr lift.NodeReport) {
