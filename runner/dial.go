@@ -227,7 +227,7 @@ func (c *Conn) startKeepalive() {
 					return
 				}
 			case <-time.After(time.Duration(c.opts.KeepAliveCountMax) * c.opts.KeepAliveInterval):
-				c.lose(fmt.Errorf("no answer to an SSH keepalive within %s (%d × ServerAliveInterval %s)",
+				c.lose(fmt.Errorf("no answer to an SSH keepalive within %s (%d keepalives %s apart)",
 					time.Duration(c.opts.KeepAliveCountMax)*c.opts.KeepAliveInterval, c.opts.KeepAliveCountMax, c.opts.KeepAliveInterval))
 				return
 			}
