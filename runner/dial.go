@@ -45,19 +45,26 @@ func Dial(ctx context.Context, t Target, o Options) (*Conn, error) {
 	if err != nil {
 		return nil, &ConnectError{Node: t.name(), Addr: t.Host, Err: err}
 	}
-	ep, err := cfg.resolve(t.Host, t.User, t.Port, 0)
+	ep, err := cfg.resolve(o, t.Host, t.User, t.Port, 0)
 	if err != nil {
 		return nil, &ConnectError{Node: t.name(), Addr: t.Host, Err: err}
 	}
+	for _, hop := range append(append([]endpoint(nil), ep.jumps...), ep) {
+		if hop.strict == "no" {
+			o.Warn(fmt.Sprintf("SSH config %s asks for StrictHostKeyChecking=no for %s: pallet records unknown host keys as with accept-new, but still refuses changed ones; set accept-new (or yes) to silence this",
+				hop.strictFrom, hop.alias))
+		}
+	}
+	// What phases and keepalives use is what the config made of them.
+	o.ConnectTimeout, o.KeepAliveInterval, o.KeepAliveCountMax = ep.connectTimeout, ep.keepAlive, ep.keepAliveMax
 	keys := newKeySource(o)
 	defer keys.close()
-	hk := hostKeys{file: o.KnownHostsFile, acceptNew: o.AcceptNewHostKeys}
 
 	backoff := o.RetryBackoff
 	attempt := 0
 	for {
 		attempt++
-		client, hops, err := connect(ctx, ep, o, keys, hk)
+		client, hops, err := connect(ctx, ep, keys)
 		if err == nil {
 			c := &Conn{target: t, opts: o, user: ep.user, addr: ep.addr(), client: client, hops: hops, closed: make(chan struct{})}
 			c.startKeepalive()
@@ -87,9 +94,9 @@ func permanent(err error) bool {
 		strings.Contains(err.Error(), "known_hosts") || strings.Contains(err.Error(), "@revoked")
 }
 
-// connect makes one attempt: through each ProxyJump hop in turn, then to the
-// node itself.
-func connect(ctx context.Context, ep endpoint, o Options, keys *keySource, hk hostKeys) (*ssh.Client, []*ssh.Client, error) {
+// connect makes one attempt: through each ProxyJump hop (or the
+// ProxyCommand) in turn, then to the node itself.
+func connect(ctx context.Context, ep endpoint, keys *keySource) (*ssh.Client, []*ssh.Client, error) {
 	var hops []*ssh.Client
 	fail := func(err error) (*ssh.Client, []*ssh.Client, error) {
 		for i := len(hops) - 1; i >= 0; i-- {
@@ -101,11 +108,14 @@ func connect(ctx context.Context, ep endpoint, o Options, keys *keySource, hk ho
 	for i, hop := range chain {
 		var raw net.Conn
 		var err error
-		dctx, cancel := context.WithTimeout(ctx, o.ConnectTimeout)
-		if i == 0 {
-			raw, err = (&net.Dialer{}).DialContext(dctx, "tcp", hop.addr())
-		} else {
+		dctx, cancel := context.WithTimeout(ctx, hop.connectTimeout)
+		switch {
+		case i > 0:
 			raw, err = hops[i-1].DialContext(dctx, "tcp", hop.addr())
+		case hop.proxyCommand != "":
+			raw, err = startProxyCommand(hop.proxyCommand)
+		default:
+			raw, err = (&net.Dialer{}).DialContext(dctx, "tcp", hop.addr())
 		}
 		cancel()
 		if err != nil {
@@ -114,7 +124,7 @@ func connect(ctx context.Context, ep endpoint, o Options, keys *keySource, hk ho
 			}
 			return fail(fmt.Errorf("connect to %s: %w", hop.addr(), err))
 		}
-		client, err := handshake(ctx, raw, hop, o, keys, hk)
+		client, err := handshake(ctx, raw, hop, keys)
 		if err != nil {
 			if i < len(chain)-1 {
 				err = fmt.Errorf("jump host %s: %w", hop.addr(), err)
@@ -130,31 +140,40 @@ func connect(ctx context.Context, ep endpoint, o Options, keys *keySource, hk ho
 	panic("unreachable")
 }
 
-// handshake runs the SSH handshake on raw, bounded by ConnectTimeout and ctx.
-// The deadline is enforced by closing raw rather than SetDeadline, because
-// connections tunnelled through a jump host do not support deadlines.
-func handshake(ctx context.Context, raw net.Conn, ep endpoint, o Options, keys *keySource, hk hostKeys) (*ssh.Client, error) {
+// handshake runs the SSH handshake on raw, bounded by the endpoint's
+// connect timeout and ctx. The deadline is enforced by closing raw rather
+// than SetDeadline, because connections tunnelled through a jump host or a
+// ProxyCommand do not support deadlines.
+func handshake(ctx context.Context, raw net.Conn, ep endpoint, keys *keySource) (*ssh.Client, error) {
 	addr := ep.addr()
-	algos, err := hk.algorithms(addr)
+	hk := hostKeysFor(ep)
+	name := ep.hostKeyName()
+	algos, err := hk.algorithms(name)
 	if err != nil {
 		raw.Close()
 		return nil, err
 	}
 	kr := keys.keysFor(ep)
 	cfg := &ssh.ClientConfig{
-		User:              ep.user,
-		Auth:              kr.authMethods(),
-		HostKeyCallback:   hk.callback,
+		User: ep.user,
+		Auth: kr.authMethods(),
+		// Keys are looked up under HostKeyAlias when there is one, not
+		// under the address dialled.
+		HostKeyCallback:   func(_ string, remote net.Addr, key ssh.PublicKey) error { return hk.callback(name, remote, key) },
 		HostKeyAlgorithms: algos,
-		Timeout:           o.ConnectTimeout,
+		Timeout:           ep.connectTimeout,
 	}
 	var timedOut atomic.Bool
-	timer := time.AfterFunc(o.ConnectTimeout, func() { timedOut.Store(true); raw.Close() })
+	timer := time.AfterFunc(ep.connectTimeout, func() { timedOut.Store(true); raw.Close() })
 	stop := context.AfterFunc(ctx, func() { raw.Close() })
 	conn, chans, reqs, err := ssh.NewClientConn(raw, addr, cfg)
 	timer.Stop()
 	stop()
 	if err != nil {
+		proxyFailure := ""
+		if p, ok := raw.(*proxyConn); ok && !timedOut.Load() && ctx.Err() == nil {
+			proxyFailure = p.failure()
+		}
 		raw.Close()
 		// The host key errors already say everything; drop the
 		// "ssh: handshake failed" wrapping around them.
@@ -168,9 +187,11 @@ func handshake(ctx context.Context, raw net.Conn, ep endpoint, o Options, keys *
 		case ctx.Err() != nil:
 			return nil, fmt.Errorf("handshake with %s: %w", addr, ctx.Err())
 		case timedOut.Load():
-			return nil, fmt.Errorf("handshake with %s: no answer within %s (is it an SSH server? raise the connect timeout for slow links)", addr, o.ConnectTimeout)
+			return nil, fmt.Errorf("handshake with %s: no answer within %s (is it an SSH server? raise the connect timeout for slow links)", addr, ep.connectTimeout)
 		case strings.Contains(err.Error(), "unable to authenticate"):
 			return nil, &AuthError{User: ep.user, Addr: addr, Tried: kr.sources, Notes: kr.notes, Err: err}
+		case proxyFailure != "":
+			return nil, fmt.Errorf("handshake with %s %s: %w", addr, proxyFailure, err)
 		}
 		return nil, fmt.Errorf("handshake with %s: %w", addr, err)
 	}
@@ -205,8 +226,9 @@ func (c *Conn) startKeepalive() {
 					c.lose(fmt.Errorf("keepalive failed: %w", err))
 					return
 				}
-			case <-time.After(3 * c.opts.KeepAliveInterval):
-				c.lose(fmt.Errorf("no answer to an SSH keepalive within %s", 3*c.opts.KeepAliveInterval))
+			case <-time.After(time.Duration(c.opts.KeepAliveCountMax) * c.opts.KeepAliveInterval):
+				c.lose(fmt.Errorf("no answer to an SSH keepalive within %s (%d keepalives %s apart)",
+					time.Duration(c.opts.KeepAliveCountMax)*c.opts.KeepAliveInterval, c.opts.KeepAliveCountMax, c.opts.KeepAliveInterval))
 				return
 			}
 		}

@@ -315,7 +315,7 @@ Host pc
 	if err != nil {
 		t.Fatal(err)
 	}
-	ep, err := cfg.resolve("a", "me", 0, 0)
+	ep, err := cfg.resolve(Options{}, "a", "me", 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -333,10 +333,10 @@ Host pc
 	if strings.Join(hops, " ") != strings.Join(want, " ") || ep.addr() != "10.0.0.5:22" {
 		t.Errorf("a resolves to %s via %q, want 10.0.0.5:22 via %q", ep.addr(), hops, want)
 	}
-	if _, err := cfg.resolve("loop1", "me", 0, 0); err == nil || !strings.Contains(err.Error(), "loop") {
+	if _, err := cfg.resolve(Options{}, "loop1", "me", 0, 0); err == nil || !strings.Contains(err.Error(), "loop") {
 		t.Errorf("ProxyJump loop: err = %v", err)
 	}
-	if _, err := cfg.resolve("pc", "me", 0, 0); err == nil || !strings.Contains(err.Error(), "ProxyJump instead") {
-		t.Errorf("ProxyCommand: err = %v", err)
+	if ep, err := cfg.resolve(Options{}, "pc", "me", 0, 0); err != nil || ep.proxyCommand != "nc pc 22" || len(ep.jumps) != 0 {
+		t.Errorf("ProxyCommand: %q, %v; want nc pc 22", ep.proxyCommand, err)
 	}
 }
