@@ -781,14 +781,14 @@ apt-get install -y -q --no-install-recommends \
 # step 2: automated-admin-user/user: deploy
 pallet_check_2() {
 entry=$(getent passwd deploy)
-IFS=: read -r _ _ uid _ _ home shell <<<"$entry"
+IFS=: read -r _ _ _ _ _ home shell <<<"$entry"
 [[ $shell == /bin/bash ]]
 [[ -d $home ]]
 pallet_user_in_groups deploy sudo
 }
 pallet_apply_2() {
 if entry=$(getent passwd deploy); then
-  IFS=: read -r _ _ uid _ _ _ shell <<<"$entry"
+  IFS=: read -r _ _ _ _ _ _ shell <<<"$entry"
   if [[ $shell != /bin/bash ]]; then
     usermod -s /bin/bash -- deploy
   fi
