@@ -398,10 +398,11 @@ func compare(t *testing.T, path string, got []byte) {
 }
 
 // allScripts is every full script there is to check: each example's, as
-// rendered now, and each scenario's on each OS it renders for.
+// rendered now, each crate example's, and each scenario's on each OS it
+// renders for.
 func allScripts(t *testing.T) []fullScript {
 	t.Helper()
-	scripts := exampleScripts(t)
+	scripts := append(exampleScripts(t), crateExampleScripts(t)...)
 	for _, r := range runScenarios(t) {
 		scripts = append(scripts, r.scripts...)
 	}
