@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -166,10 +167,14 @@ func (p *Project) CompileTargets(targets []Target) ([]*Script, error) {
 type helpers struct {
 	src  map[string]string
 	deps map[string][]string
+	// closure is every helper each one calls, directly or in turn, sorted,
+	// itself left out: what pallet_as_user must hand a helper it runs in a
+	// fresh bash (see depsLines).
+	closure map[string][]string
 }
 
 var helperSet = sync.OnceValue(func() *helpers {
-	h := &helpers{src: map[string]string{}, deps: map[string][]string{}}
+	h := &helpers{src: map[string]string{}, deps: map[string][]string{}, closure: map[string][]string{}}
 	entries, _ := fs.ReadDir(templates.Helpers, "helpers")
 	for _, e := range entries {
 		name := strings.TrimSuffix(e.Name(), ".sh")
@@ -178,10 +183,60 @@ var helperSet = sync.OnceValue(func() *helpers {
 		}
 	}
 	for name, src := range h.src {
-		h.deps[name] = h.calls(src, nil)
+		// Only code counts: a helper's comments name the helpers it is
+		// used with, which it does not need.
+		h.deps[name] = h.calls(withoutComments(src), nil)
+	}
+	for name := range h.src {
+		seen := map[string]bool{name: true}
+		queue := slices.Clone(h.deps[name])
+		for len(queue) > 0 {
+			d := queue[len(queue)-1]
+			queue = queue[:len(queue)-1]
+			if !seen[d] {
+				seen[d] = true
+				queue = append(queue, h.deps[d]...)
+			}
+		}
+		delete(seen, name)
+		h.closure[name] = sortedKeys(seen)
 	}
 	return h
 })
+
+// withoutComments is bash source without its comment lines (those whose
+// first non-blank character is #).
+func withoutComments(src string) string {
+	var b strings.Builder
+	for line := range strings.Lines(src) {
+		if !strings.HasPrefix(strings.TrimLeft(line, " \t"), "#") {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
+}
+
+// depsLines declares PALLET_DEPS, which holds for each helper of need
+// that calls others the helpers it calls, directly or in turn.
+// pallet_as_user runs a helper as another user in a fresh bash that holds
+// only that helper and those, so the list comes from the same scan that
+// chose which helper bodies the script holds, never from a hand-written
+// list found short only at run time. Only a script with pallet_as_user
+// needs it.
+func depsLines(h *helpers, need []string) string {
+	if !slices.Contains(need, "pallet_as_user") {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\n# the helpers each helper calls, for pallet_as_user\ndeclare -A PALLET_DEPS=(\n")
+	for _, name := range need {
+		if deps := h.closure[name]; len(deps) > 0 {
+			b.WriteString("  [" + name + "]='" + strings.Join(deps, " ") + "'\n")
+		}
+	}
+	b.WriteString(")\n")
+	return b.String()
+}
 
 // calls appends to out the helpers text names. A plain scan: this runs for
 // every step of every script, and a regexp made it half of compile time.
@@ -236,9 +291,11 @@ func neededHelpers(steps []step) []string {
 func assemble(group, phase, osID, node string, steps []step) []byte {
 	// Size the buffer once: scripts are mostly runtime and helpers, and
 	// regrowing and copying them was most of compile time's garbage.
-	src := helperSet().src
+	hs := helperSet()
+	src := hs.src
 	need := neededHelpers(steps)
-	size := 512 + len(templates.Runtime)
+	deps := depsLines(hs, need)
+	size := 512 + len(templates.Runtime) + len(deps)
 	for _, h := range need {
 		size += len(src[h]) + 1
 	}
@@ -261,6 +318,7 @@ func assemble(group, phase, osID, node string, steps []step) []byte {
 		b.WriteString("\n")
 		b.WriteString(src[h])
 	}
+	b.WriteString(deps)
 	for i, s := range steps {
 		n := strconv.Itoa(i + 1)
 		b.WriteString("\n# step " + n + ": " + s.Crate + ": " + s.Name + "\n")

@@ -23,8 +23,18 @@ type Crate struct {
 	Unsupported map[string]string // root family → why the crate makes no sense there
 	Params      []*Param          // in crate.yaml order
 	Notes       string
+	Examples    []Example // in crate.yaml order
 	Variants    map[string]*Variant
 	Builtin     bool
+}
+
+// Example is one example call of a crate, shown by palletc crate NAME.
+type Example struct {
+	Summary string // what it shows; may be empty
+	// YAML is a phase's list of calls, as written under a phase in
+	// pallet.yaml ("- file: {path: ...}"), possibly with calls of other
+	// crates the example needs.
+	YAML string
 }
 
 // Variant is one template of a crate: default, a family, or an OS id.
@@ -64,6 +74,12 @@ type crateFile struct {
 	Unsupported map[string]string `yaml:"unsupported"`
 	Params      yaml.Node         `yaml:"params"`
 	Notes       string            `yaml:"notes"`
+	Examples    []exampleFile     `yaml:"examples"`
+}
+
+type exampleFile struct {
+	Summary string `yaml:"summary"`
+	YAML    string `yaml:"yaml"`
 }
 
 type paramFile struct {
@@ -125,6 +141,14 @@ func LoadCrate(fsys fs.FS, dir, display string, funcs template.FuncMap) (*Crate,
 	}
 	c.Summary = cf.Summary
 	c.Notes = cf.Notes
+	for i, ex := range cf.Examples {
+		var list []yaml.Node
+		if err := yaml.Unmarshal([]byte(ex.YAML), &list); err != nil || len(list) == 0 {
+			errs.add(Pos{File: yamlFile}, "examples[%d]: yaml must be a phase's list of calls, as under a phase in pallet.yaml (- %s: {...})", i, name)
+			continue
+		}
+		c.Examples = append(c.Examples, Example{Summary: ex.Summary, YAML: ex.YAML})
+	}
 	// When crate.yaml did not decode (an unknown key, a wrong type), its
 	// own errors say why; "needs a summary" would only hide them.
 	if c.Summary == "" && decoded {

@@ -13,6 +13,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/palletops/pallet/internal/scenario"
 )
 
 // hostile values: each would run `touch PWNED` (or worse) if it reached
@@ -111,10 +113,14 @@ func TestHostileValuesRun(t *testing.T) {
 	}
 }
 
-// TestHostileValuesBuiltinCrates renders every built-in crate with a
-// hostile value in each string and list param (those with an enum or a
-// pattern refuse such values anyway; raw params are code by design) and
-// parses the script: the marker command must never appear as a command.
+// TestHostileValuesBuiltinCrates renders every scenario of every built-in
+// crate (crates/<crate>/testdata/*.txtar) that renders, on the OSes it
+// renders for, with a hostile value in each string, list and map param
+// that admits it (an enum refuses it, and so may a pattern; raw params are
+// code by design), and parses the script: the marker command must
+// never appear as a command. The scenarios' own params pick the branches
+// (present and absent, each enum value), so every branch a scenario pins
+// is also tried with hostile values.
 func TestHostileValuesBuiltinCrates(t *testing.T) {
 	payloads := []string{"$(pwnmark)", "`pwnmark`", ";pwnmark;", "\npwnmark\n", "'\npwnmark\n'", `"$(pwnmark)"`, "x'; pwnmark; '", "&pwnmark&"}
 	p, err := Builtin(&Env{User: "deploy", Home: t.TempDir()})
@@ -131,65 +137,95 @@ func TestHostileValuesBuiltinCrates(t *testing.T) {
 		}
 	}()
 	for _, c := range p.Crates() {
-		// Start from the golden example params, which are valid, and make
-		// every free-form param hostile.
-		var example map[string]any
-		data, err := os.ReadFile(filepath.Join("..", "golden", "crates", c.Name, "params.yaml"))
-		if err == nil {
-			err = yaml.Unmarshal(data, &example)
+		files, err := filepath.Glob(filepath.Join("..", "crates", c.Name, "testdata", "*.txtar"))
+		if err == nil && len(files) == 0 {
+			err = fmt.Errorf("no scenario")
 		}
 		if err != nil {
-			t.Errorf("crate %s: golden example params: %v", c.Name, err)
+			t.Errorf("crate %s: %v", c.Name, err)
 			continue
 		}
-		for _, payload := range payloads {
-			args := map[string]any{}
-			for k, v := range example {
-				args[k] = v
-			}
-			for _, prm := range c.Params {
-				switch {
-				case prm.Raw, len(prm.Enum) > 0, prm.Pattern != "":
-					// code by design, or refuses free text
-				case prm.Type == "string":
-					args[prm.Name] = payload
-				case prm.Type == "list":
-					args[prm.Name] = []any{payload, "x"}
-				case prm.Type == "map":
-					args[prm.Name] = map[string]any{payload: payload}
-				}
-			}
-			for _, fam := range c.Families {
-				osID := Concrete(fam)
-				if fam == "rhel" {
-					osID = "rocky-9"
-				}
-				text, err := renderCall(p, c, args, osID, keyFile)
-				if err != nil {
-					// A value the crate refuses is not an injection, but say
-					// so: a crate that refuses everything proves nothing.
-					t.Logf("crate %s on %s refuses %q: %v", c.Name, osID, payload, err)
-					continue
-				}
-				checked++
-				f, err := parser.Parse(strings.NewReader(text), c.Name)
-				if err != nil {
-					t.Errorf("crate %s on %s with %q: script does not parse: %v", c.Name, osID, payload, err)
-					continue
-				}
-				syntax.Walk(f, func(n syntax.Node) bool {
-					if call, ok := n.(*syntax.CallExpr); ok && len(call.Args) > 0 && call.Args[0].Lit() == "pwnmark" {
-						t.Errorf("crate %s on %s: value %q became a command at %s", c.Name, osID, payload, call.Pos())
-					}
-					return true
-				})
-			}
+		for _, file := range files {
+			checked += hostileScenario(t, p, c, file, payloads, keyFile, parser)
 		}
 	}
 }
 
-// renderCall compiles one call of c with args (as use would pass them).
-func renderCall(p *Project, c *Crate, in map[string]any, osID, keyFile string) (string, error) {
+// hostileScenario renders one scenario of c with each payload and reports
+// how many scripts it parsed.
+func hostileScenario(t *testing.T, p *Project, c *Crate, file string, payloads []string, keyFile string, parser *syntax.Parser) int {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := scenario.Parse(file, data)
+	if err != nil {
+		t.Errorf("%v", err)
+		return 0
+	}
+	if sc.Err != "" {
+		return 0 // refused params: nothing renders
+	}
+	var example map[string]any
+	if err := yaml.Unmarshal([]byte(sc.Params), &example); err != nil {
+		t.Errorf("%s: params.yaml: %v", file, err)
+		return 0
+	}
+	var oses []string
+	for _, r := range sc.Renders {
+		if r.Err == "" {
+			oses = append(oses, r.OSes...)
+		}
+	}
+	checked := 0
+	for _, payload := range payloads {
+		args := map[string]any{}
+		for k, v := range example {
+			args[k] = v
+		}
+		for _, prm := range c.Params {
+			switch {
+			case prm.Raw, len(prm.Enum) > 0:
+				// code by design, or refuses free text
+			case prm.pattern != nil && !prm.pattern.MatchString(payload):
+				// refused before rendering
+			case prm.Type == "string":
+				args[prm.Name] = payload
+			case prm.Type == "list":
+				args[prm.Name] = []any{payload, payload}
+			case prm.Type == "map":
+				args[prm.Name] = map[string]any{payload: payload}
+			}
+		}
+		for _, osID := range oses {
+			text, err := renderCall(p, c, args, osID, sc.Node, keyFile)
+			if err != nil {
+				// A value the crate refuses is not an injection, but say
+				// so: a crate that refuses everything proves nothing.
+				t.Logf("%s on %s refuses %q: %v", file, osID, payload, err)
+				continue
+			}
+			checked++
+			f, err := parser.Parse(strings.NewReader(text), c.Name)
+			if err != nil {
+				t.Errorf("%s on %s with %q: script does not parse: %v", file, osID, payload, err)
+				continue
+			}
+			syntax.Walk(f, func(n syntax.Node) bool {
+				if call, ok := n.(*syntax.CallExpr); ok && len(call.Args) > 0 && call.Args[0].Lit() == "pwnmark" {
+					t.Errorf("%s on %s: value %q became a command at %s", file, osID, payload, call.Pos())
+				}
+				return true
+			})
+		}
+	}
+	return checked
+}
+
+// renderCall compiles one call of c with args (as use would pass them),
+// for node when it is not "".
+func renderCall(p *Project, c *Crate, in map[string]any, osID, node, keyFile string) (string, error) {
 	args, err := c.bindGo(in)
 	if err != nil {
 		return "", err
@@ -199,7 +235,7 @@ func renderCall(p *Project, c *Crate, in map[string]any, osID, keyFile string) (
 		return "", err
 	}
 	r := &renderer{p: p, os: os, osMap: map[string]string{"id": os.ID, "name": os.Name, "version": os.Version, "family": os.Family, "pkg": os.Pkg, "init": os.Init, "admin_group": os.Admin},
-		admin: &adminData{user: "deploy", key: func() (Word, error) { return readPublicKey(keyFile, "", p.env) }}}
+		admin: &adminData{user: "deploy", key: func() (Word, error) { return readPublicKey(keyFile, "", p.env) }}, node: node}
 	if err := r.call(c, c.Name, args); err != nil {
 		return "", err
 	}

@@ -5,10 +5,6 @@
 // scenario on every OS and of every example, must pass bash -n, the
 // mvdan.cc/sh parser and shellcheck. Run `go test ./golden -update` to
 // rewrite the scenarios and the example scripts after an intended change,
-// and review the diff: it is the behaviour change.
-//
-// golden/crates/<crate>/params.yaml is no golden any more: only
-// compiler's TestHostileValuesBuiltinCrates still reads it, as valid
-// params to make hostile. It goes once that test takes its params from
-// the scenarios.
+// and review the diff: it is the behaviour change. The scenarios' params
+// also feed compiler's TestHostileValuesBuiltinCrates.
 package golden

@@ -398,10 +398,11 @@ func compare(t *testing.T, path string, got []byte) {
 }
 
 // allScripts is every full script there is to check: each example's, as
-// rendered now, and each scenario's on each OS it renders for.
+// rendered now, each crate example's, and each scenario's on each OS it
+// renders for.
 func allScripts(t *testing.T) []fullScript {
 	t.Helper()
-	scripts := exampleScripts(t)
+	scripts := append(exampleScripts(t), crateExampleScripts(t)...)
 	for _, r := range runScenarios(t) {
 		scripts = append(scripts, r.scripts...)
 	}
@@ -439,17 +440,7 @@ type knownFinding struct {
 // template is fixed; once the finding is gone TestShellcheck fails and
 // asks for the entry to be removed, so this list never goes stale.
 func knownFindings() map[string]knownFinding {
-	// The user crate reads uid and home from getent into variables its
-	// check and apply use only when uid is given and home is true. With
-	// home: false nothing else uses them either (with home: true,
-	// pallet_user_make_home's own variables hide the unused uid from
-	// shellcheck). Fix: crates/user/{default,alpine}.sh.tmpl read
-	// `_` for uid unless hasKey .raw "uid", and `_` for home unless .raw.home.
-	user := knownFinding{codes: []string{"SC2034"}, issue: "usability issue 12: user with home: false leaves uid and home unused"}
-	return map[string]knownFinding{
-		"user/home-false": user,
-		"user/system":     user,
-	}
+	return map[string]knownFinding{}
 }
 
 var shellcheckLine = regexp.MustCompile(`^(.*?):(\d+):\d+: \w+: .* \[(SC\d+)\]$`)

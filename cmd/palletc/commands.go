@@ -283,6 +283,17 @@ func cmdCrate(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 	if c.Notes != "" {
 		fmt.Fprintf(stdout, "\n%s\n", strings.TrimSpace(c.Notes))
 	}
+	for _, ex := range c.Examples {
+		fmt.Fprintln(stdout)
+		if ex.Summary != "" {
+			fmt.Fprintf(stdout, "example: %s\n", ex.Summary)
+		} else {
+			fmt.Fprintln(stdout, "example:")
+		}
+		for line := range strings.Lines(strings.TrimRight(ex.YAML, "\n") + "\n") {
+			fmt.Fprint(stdout, "  "+line)
+		}
+	}
 	fmt.Fprintln(stdout)
 	if len(c.Params) == 0 {
 		fmt.Fprintln(stdout, "no params")

@@ -1,25 +1,33 @@
-# pallet_as_user USER 'FUNC [HELPER...]' ARGS... runs FUNC ARGS as USER (a
-# name or uid: its uid, primary group and supplementary groups) in a fresh
-# bash that holds only FUNC and the HELPER functions it calls. Whatever that
-# does to files it does with USER's rights, so a USER racing it (swapping a
-# path for a symlink) can only hurt themselves. Privileges are dropped with
-# setpriv, else runuser, else su (busybox). Values travel as data, never
-# inside code, and never on a command line, where every user can read them
-# (/proc/PID/cmdline): ARGS go NUL-separated down a pipe on fd 3, which the
-# new bash reads into FUNC's arguments and closes. The command line holds
-# only the helpers' code and FUNC's name. stdin is passed on, stdout and
-# stderr come back on stderr, and no other file descriptor of root's is
-# inherited.
+# pallet_as_user USER FUNC ARGS... runs the helper FUNC with ARGS as USER
+# (a name or uid: its uid, primary group and supplementary groups) in a
+# fresh bash that holds only FUNC and the helpers it calls, directly or in
+# turn, as palletc lists them in PALLET_DEPS[FUNC]: no hand-written list
+# to be found short at run time. Whatever that does to files it does with
+# USER's rights, so a USER racing it (swapping a path for a symlink) can
+# only hurt themselves. Privileges are dropped with setpriv, else runuser,
+# else su (busybox). Values travel as data, never inside code, and never
+# on a command line, where every user can read them (/proc/PID/cmdline):
+# ARGS go NUL-separated down a pipe on fd 3, which the new bash reads into
+# FUNC's arguments and closes. The command line holds only the helpers'
+# code and FUNC's name. stdin is passed on, stdout and stderr come back on
+# stderr, and no other file descriptor of root's is inherited.
 pallet_as_user() {
-  local user=$1 funcs=$2 entry uid gid code out rc=0
+  local user=$1 func=$2 entry uid gid code out rc=0
   shift 2
+  if [[ ! $func =~ ^pallet_[a-z0-9_]+$ ]] || ! declare -F -- "$func" >/dev/null; then
+    echo "pallet: no helper $func to run as $user" >&2
+    return 1
+  fi
   entry=$(getent passwd "$user") || {
     echo "pallet: no user $user" >&2
     return 1
   }
   IFS=: read -r user _ uid gid _ _ _ <<<"$entry"
-  # shellcheck disable=SC2086 # funcs is a list of function names
-  code=$(declare -f $funcs)
+  # shellcheck disable=SC2086 # a list of function names
+  code=$(declare -f -- "$func" ${PALLET_DEPS[$func]-}) || {
+    echo "pallet: the helpers $func calls are not all in this script" >&2
+    return 1
+  }
   # shellcheck disable=SC2016 # code for the new bash, expanded there
   code=$'set -euo pipefail\n'$code$'\n''pallet_args=()
 while IFS= read -r -d "" pallet_arg; do pallet_args+=("$pallet_arg"); done <&3
@@ -37,12 +45,12 @@ unset pallet_arg
     done
     exec 3< <(printf '%s\0' "$@")
     if command -v setpriv >/dev/null 2>&1; then
-      exec setpriv --reuid="$uid" --regid="$gid" --init-groups -- bash -c "$code" pallet "${funcs%% *}"
+      exec setpriv --reuid="$uid" --regid="$gid" --init-groups -- bash -c "$code" pallet "$func"
     elif command -v runuser >/dev/null 2>&1; then
-      exec runuser -u "$user" -- bash -c "$code" pallet "${funcs%% *}"
+      exec runuser -u "$user" -- bash -c "$code" pallet "$func"
     else
       # shellcheck disable=SC2016 # expanded by the user's sh, from its arguments
-      exec su -s /bin/sh -c 'exec bash -c "$0" pallet "$@"' -- "$user" "$code" "${funcs%% *}"
+      exec su -s /bin/sh -c 'exec bash -c "$0" pallet "$@"' -- "$user" "$code" "$func"
     fi
   ) || rc=$?
   if [[ -n $out ]]; then

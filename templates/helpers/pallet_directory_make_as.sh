@@ -1,15 +1,39 @@
 # pallet_directory_make_as PATH MODE OWNER GROUP PARENTS is
-# pallet_directory_make's work, run by the user pallet_file_writer chose.
+# pallet_directory_make's work, run by the writer pallet_as_writer found. A
+# symlink or a file at PATH is an error, never replaced. What is missing
+# is made one entry at a time (mkdir, never -p, which would follow a
+# symlink planted meanwhile), and PATH walked again after each: the
+# writer must still be this one, so the directory it then chowns and
+# chmods is one it made or owned already, which no one else can replace.
 pallet_directory_make_as() {
-  local path=$1 mode=$2 owner=$3 group=$4 parents=$5
+  local path=$1 mode=$2 owner=$3 group=$4 parents=$5 me who prefix='' i
+  local -a parts
+  me=$(id -u) || return 1
+  if ((me == 0)); then
+    me=root
+  fi
+  pallet_path_parts "$path"
+  for ((i = 0; i < ${#parts[@]}; i++)); do
+    prefix=$prefix/${parts[i]}
+    if [[ -e $prefix || -L $prefix ]]; then
+      continue
+    fi
+    if ((i + 1 < ${#parts[@]})) && [[ $parents != yes ]]; then
+      printf 'pallet: cannot make %s: %s does not exist (recursive makes it)\n' "$path" "$prefix" >&2
+      return 1
+    fi
+    if ! mkdir -- "$prefix" && [[ ! -e $prefix && ! -L $prefix ]]; then
+      return 1
+    fi
+    who=$(pallet_file_writer "$path" "$owner") || return 1
+    if [[ $who != "$me" ]]; then
+      printf 'pallet: refusing to make %s: %s was made by someone else meanwhile\n' "$path" "$prefix" >&2
+      return 1
+    fi
+  done
   if [[ -L $path || ( -e $path && ! -d $path ) ]]; then
     printf 'pallet: %s exists and is not a directory: remove it first\n' "$path" >&2
     return 1
-  fi
-  if [[ $parents == yes ]]; then
-    mkdir -p -- "$path"
-  elif [[ ! -d $path ]]; then
-    mkdir -- "$path"
   fi
   pallet_file_set_meta "$path" "$mode" "$owner" "$group"
 }

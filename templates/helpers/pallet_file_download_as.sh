@@ -1,5 +1,5 @@
 # pallet_file_download_as URL PATH SHA256 MODE OWNER GROUP is
-# pallet_file_download's work, run by the user pallet_file_writer chose.
+# pallet_file_download's work, run by the writer pallet_as_writer found.
 # The URL goes to curl on stdin (-K -, a config file), to GNU wget on stdin
 # (-i -), never on a command line every user can read: it may carry a
 # token. busybox wget takes URLs only as arguments, so there curl is
@@ -11,6 +11,7 @@ pallet_file_download_as() {
     pallet_file_set_meta "$path" "$mode" "$owner" "$group"
     return
   fi
+  pallet_file_need_dir "$path" || return 1
   if [[ -e $path && ! -L $path && ! -f $path ]]; then
     echo "pallet: $path is not a regular file ($(stat -c %F -- "$path")): remove it, pallet does not replace it" >&2
     return 1

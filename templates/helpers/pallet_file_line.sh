@@ -14,12 +14,12 @@
 # other users in /proc). A symlink is followed: its target is edited. The
 # file is read with pallet_file_read: a FIFO, device or socket is refused
 # without blocking.
-# "set" writes as pallet_file_writer says, walking PATH itself too: a
+# "set" writes as pallet_as_writer says, walking PATH itself too: a
 # symlink another user owns (or one in a directory another user owns) is
 # followed, and the file edited, as that user or not at all; root follows
 # only a symlink it owns in a directory only root controls.
 pallet_file_line() {
-  local op=$1 action=$2 path=$3 line=$4 match=$5 mode=$6 who owner
+  local op=$1 action=$2 path=$3 line=$4 match=$5 mode=$6 owner
   if [[ $op == is ]]; then
     if [[ -L $path ]]; then
       path=$(readlink -f -- "$path")
@@ -42,10 +42,5 @@ pallet_file_line() {
   else
     owner=$(id -u) || return 1
   fi
-  who=$(pallet_file_writer "$path" "$owner") || return 1
-  if [[ $who == root ]]; then
-    pallet_file_line_as "$action" "$path" "$line" "$match" "$mode"
-  else
-    pallet_as_user "$who" 'pallet_file_line_as pallet_file_line_awk pallet_file_read pallet_file_set_meta' "$action" "$path" "$line" "$match" "$mode"
-  fi
+  pallet_as_writer "$path" "$owner" follow pallet_file_line_as "$action" "$path" "$line" "$match" "$mode"
 }

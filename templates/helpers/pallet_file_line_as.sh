@@ -1,5 +1,5 @@
 # pallet_file_line_as ACTION PATH LINE MATCH MODE is pallet_file_line's
-# "set", run by the user pallet_file_writer chose: PATH (a symlink is
+# "set", run by the writer pallet_as_writer found: PATH (a symlink is
 # followed) is rewritten through a temporary file beside it, keeping its
 # owner, group and mode; a missing one is created with MODE, owned by the
 # user running this.
@@ -10,6 +10,7 @@ pallet_file_line_as() {
   fi
   if [[ ! -e $path ]]; then
     [[ $action == absent ]] && return 0
+    pallet_file_need_dir "$path" || return 1
   elif [[ ! -f $path ]]; then
     echo "pallet: $path is not a regular file ($(stat -c %F -- "$path")): not editing it" >&2
     return 1

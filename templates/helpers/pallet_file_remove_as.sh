@@ -1,5 +1,5 @@
 # pallet_file_remove_as file|directory PATH is pallet_file_remove's work,
-# run by the user pallet_file_writer chose.
+# run by the writer pallet_as_writer found.
 pallet_file_remove_as() {
   local kind=$1 path=$2
   if [[ $kind == directory ]]; then

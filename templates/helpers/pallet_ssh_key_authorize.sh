@@ -11,5 +11,5 @@ pallet_ssh_key_authorize() {
     return 1
   }
   IFS=: read -r _ _ uid gid _ home _ <<<"$entry"
-  pallet_as_user "$user" 'pallet_ssh_key_user pallet_file_read' set "$user" "$uid" "$gid" "$home" "$key" </dev/null
+  pallet_as_user "$user" pallet_ssh_key_user set "$user" "$uid" "$gid" "$home" "$key" </dev/null
 }

@@ -7,5 +7,5 @@ pallet_ssh_key_authorized() {
   local user=$1 key=$2 entry uid gid home
   entry=$(getent passwd "$user") || return 1
   IFS=: read -r _ _ uid gid _ home _ <<<"$entry"
-  pallet_as_user "$user" 'pallet_ssh_key_user pallet_file_read' is "$user" "$uid" "$gid" "$home" "$key" </dev/null
+  pallet_as_user "$user" pallet_ssh_key_user is "$user" "$uid" "$gid" "$home" "$key" </dev/null
 }

@@ -1,12 +1,15 @@
-# pallet_write_file_as PATH MODE OWNER GROUP is pallet_write_file's write,
-# run by the user pallet_file_writer chose. The temporary name is picked
-# and its cleanup trap set before the file exists, so a script stopped at
-# any point leaves nothing behind; noclobber creates it exclusively
-# (O_EXCL), owner-only until its mode is set; chown -h never follows a
-# symlink. Only a regular file or a symlink at PATH is replaced: a FIFO,
-# socket, device or directory there is refused, saying what it is.
+# pallet_write_file_as PATH MODE OWNER GROUP is pallet_write_file's write:
+# a temporary file in the same directory takes the content, owner and
+# mode, then is renamed over PATH, so no reader (and no dropped connection)
+# ever sees PATH half-written. The temporary name is picked and its
+# cleanup trap set before the file exists, so a script stopped at any
+# point leaves nothing behind; noclobber creates it exclusively (O_EXCL),
+# owner-only until its mode is set. Only a regular file or a symlink at
+# PATH is replaced: a FIFO, socket, device or directory there is refused,
+# saying what it is (mv -T would not move into a directory anyway).
 pallet_write_file_as() {
   local path=$1 mode=$2 owner=$3 group=$4 tmp
+  pallet_file_need_dir "$path" || return 1
   if [[ -e $path && ! -L $path && ! -f $path ]]; then
     echo "pallet: $path is not a regular file ($(stat -c %F -- "$path")): remove it, pallet does not replace it" >&2
     return 1

@@ -111,28 +111,36 @@ pallet_step() {
   printf '%s end %s/%s changed %d\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
 }
 
-# pallet_as_user USER 'FUNC [HELPER...]' ARGS... runs FUNC ARGS as USER (a
-# name or uid: its uid, primary group and supplementary groups) in a fresh
-# bash that holds only FUNC and the HELPER functions it calls. Whatever that
-# does to files it does with USER's rights, so a USER racing it (swapping a
-# path for a symlink) can only hurt themselves. Privileges are dropped with
-# setpriv, else runuser, else su (busybox). Values travel as data, never
-# inside code, and never on a command line, where every user can read them
-# (/proc/PID/cmdline): ARGS go NUL-separated down a pipe on fd 3, which the
-# new bash reads into FUNC's arguments and closes. The command line holds
-# only the helpers' code and FUNC's name. stdin is passed on, stdout and
-# stderr come back on stderr, and no other file descriptor of root's is
-# inherited.
+# pallet_as_user USER FUNC ARGS... runs the helper FUNC with ARGS as USER
+# (a name or uid: its uid, primary group and supplementary groups) in a
+# fresh bash that holds only FUNC and the helpers it calls, directly or in
+# turn, as palletc lists them in PALLET_DEPS[FUNC]: no hand-written list
+# to be found short at run time. Whatever that does to files it does with
+# USER's rights, so a USER racing it (swapping a path for a symlink) can
+# only hurt themselves. Privileges are dropped with setpriv, else runuser,
+# else su (busybox). Values travel as data, never inside code, and never
+# on a command line, where every user can read them (/proc/PID/cmdline):
+# ARGS go NUL-separated down a pipe on fd 3, which the new bash reads into
+# FUNC's arguments and closes. The command line holds only the helpers'
+# code and FUNC's name. stdin is passed on, stdout and stderr come back on
+# stderr, and no other file descriptor of root's is inherited.
 pallet_as_user() {
-  local user=$1 funcs=$2 entry uid gid code out rc=0
+  local user=$1 func=$2 entry uid gid code out rc=0
   shift 2
+  if [[ ! $func =~ ^pallet_[a-z0-9_]+$ ]] || ! declare -F -- "$func" >/dev/null; then
+    echo "pallet: no helper $func to run as $user" >&2
+    return 1
+  fi
   entry=$(getent passwd "$user") || {
     echo "pallet: no user $user" >&2
     return 1
   }
   IFS=: read -r user _ uid gid _ _ _ <<<"$entry"
-  # shellcheck disable=SC2086 # funcs is a list of function names
-  code=$(declare -f $funcs)
+  # shellcheck disable=SC2086 # a list of function names
+  code=$(declare -f -- "$func" ${PALLET_DEPS[$func]-}) || {
+    echo "pallet: the helpers $func calls are not all in this script" >&2
+    return 1
+  }
   # shellcheck disable=SC2016 # code for the new bash, expanded there
   code=$'set -euo pipefail\n'$code$'\n''pallet_args=()
 while IFS= read -r -d "" pallet_arg; do pallet_args+=("$pallet_arg"); done <&3
@@ -150,12 +158,12 @@ unset pallet_arg
     done
     exec 3< <(printf '%s\0' "$@")
     if command -v setpriv >/dev/null 2>&1; then
-      exec setpriv --reuid="$uid" --regid="$gid" --init-groups -- bash -c "$code" pallet "${funcs%% *}"
+      exec setpriv --reuid="$uid" --regid="$gid" --init-groups -- bash -c "$code" pallet "$func"
     elif command -v runuser >/dev/null 2>&1; then
-      exec runuser -u "$user" -- bash -c "$code" pallet "${funcs%% *}"
+      exec runuser -u "$user" -- bash -c "$code" pallet "$func"
     else
       # shellcheck disable=SC2016 # expanded by the user's sh, from its arguments
-      exec su -s /bin/sh -c 'exec bash -c "$0" pallet "$@"' -- "$user" "$code" "${funcs%% *}"
+      exec su -s /bin/sh -c 'exec bash -c "$0" pallet "$@"' -- "$user" "$code" "$func"
     fi
   ) || rc=$?
   if [[ -n $out ]]; then
@@ -164,35 +172,53 @@ unset pallet_arg
   return "$rc"
 }
 
+# pallet_as_writer PATH OWNER replace|follow FUNC ARGS... runs the helper
+# FUNC with ARGS as whoever pallet_file_writer says may write PATH for
+# OWNER: as root, here; as OWNER, through pallet_as_user. "replace": a
+# symlink at PATH is replaced, so the walk stops at it; "follow": it is
+# followed, and its target walked. Where no one may write, it fails with
+# the walk's refusal and FUNC never runs.
+pallet_as_writer() {
+  local path=$1 owner=$2 final=$3 who
+  shift 3
+  who=$(pallet_file_writer "$path" "$owner" "$final") || return 1
+  if [[ $who == root ]]; then
+    "$@"
+  else
+    pallet_as_user "$who" "$@"
+  fi
+}
+
 # pallet_directory_make PATH MODE OWNER GROUP PARENTS makes PATH a directory
 # (creating missing parents when PARENTS is yes) with exactly that owner,
-# group and mode. A symlink or a file at PATH is an error, never replaced.
-# Who does it is pallet_file_writer's answer for PATH itself, as for
-# pallet_write_file: a directory another user made there first is theirs,
-# never adopted. Root makes what is missing one entry at a time (mkdir,
-# never -p, which would follow a symlink planted meanwhile) and walks PATH
-# again after each, so a directory it then chowns and chmods is one it made
-# or owned already, which no one else can replace.
+# group and mode, as the writer pallet_as_writer finds for PATH itself (a
+# symlink on the way is followed, walked like the rest): a directory
+# another user made there first is theirs, never adopted.
 pallet_directory_make() {
-  local path=$1 mode=$2 owner=$3 group=$4 parents=$5 who prefix='' rest part
-  who=$(pallet_file_writer "$path" "$owner") || return 1
-  if [[ $who != root ]]; then
-    pallet_as_user "$who" 'pallet_directory_make_as pallet_file_set_meta' "$path" "$mode" "$owner" "$group" "$parents"
-    return
+  pallet_as_writer "$1" "$3" follow pallet_directory_make_as "$@"
+}
+
+# pallet_directory_make_as PATH MODE OWNER GROUP PARENTS is
+# pallet_directory_make's work, run by the writer pallet_as_writer found. A
+# symlink or a file at PATH is an error, never replaced. What is missing
+# is made one entry at a time (mkdir, never -p, which would follow a
+# symlink planted meanwhile), and PATH walked again after each: the
+# writer must still be this one, so the directory it then chowns and
+# chmods is one it made or owned already, which no one else can replace.
+pallet_directory_make_as() {
+  local path=$1 mode=$2 owner=$3 group=$4 parents=$5 me who prefix='' i
+  local -a parts
+  me=$(id -u) || return 1
+  if ((me == 0)); then
+    me=root
   fi
-  rest=${path#/}
-  while [[ -n $rest ]]; do
-    part=${rest%%/*}
-    if [[ $rest == */* ]]; then
-      rest=${rest#*/}
-    else
-      rest=
-    fi
-    prefix=${prefix%/}/$part
+  pallet_path_parts "$path"
+  for ((i = 0; i < ${#parts[@]}; i++)); do
+    prefix=$prefix/${parts[i]}
     if [[ -e $prefix || -L $prefix ]]; then
       continue
     fi
-    if [[ -n ${rest//\//} && $parents != yes ]]; then
+    if ((i + 1 < ${#parts[@]})) && [[ $parents != yes ]]; then
       printf 'pallet: cannot make %s: %s does not exist (recursive makes it)\n' "$path" "$prefix" >&2
       return 1
     fi
@@ -200,28 +226,72 @@ pallet_directory_make() {
       return 1
     fi
     who=$(pallet_file_writer "$path" "$owner") || return 1
-    if [[ $who != root ]]; then
+    if [[ $who != "$me" ]]; then
       printf 'pallet: refusing to make %s: %s was made by someone else meanwhile\n' "$path" "$prefix" >&2
       return 1
     fi
   done
-  pallet_directory_make_as "$path" "$mode" "$owner" "$group" "$parents"
-}
-
-# pallet_directory_make_as PATH MODE OWNER GROUP PARENTS is
-# pallet_directory_make's work, run by the user pallet_file_writer chose.
-pallet_directory_make_as() {
-  local path=$1 mode=$2 owner=$3 group=$4 parents=$5
   if [[ -L $path || ( -e $path && ! -d $path ) ]]; then
     printf 'pallet: %s exists and is not a directory: remove it first\n' "$path" >&2
     return 1
   fi
-  if [[ $parents == yes ]]; then
-    mkdir -p -- "$path"
-  elif [[ ! -d $path ]]; then
-    mkdir -- "$path"
-  fi
   pallet_file_set_meta "$path" "$mode" "$owner" "$group"
+}
+
+# pallet_file_entry PATH ENTRY WANT SHARED LAST is pallet_file_writer's
+# look at one entry on the way to PATH: ENTRY itself, never where a symlink
+# leads. SHARED is yes when the directory holding ENTRY is writable by
+# others and sticky (as /tmp), LAST is yes for PATH's own entry, WANT is
+# the uid of the owner asked for. It prints what the walk does next:
+#   owner   ENTRY is another user's, and WANT's: the write runs as WANT;
+#   link    a symlink root owns: follow it (or, last, replace it);
+#   dir     a directory root owns, only root writes in it;
+#   shared  a directory root owns, writable by others but sticky;
+#   file    PATH's own entry, neither directory nor symlink.
+# Otherwise it refuses, naming ENTRY and why, and fails. Another user's
+# entry is theirs when it is a directory or a symlink (at any depth), or
+# anything at all in a sticky shared directory, where they may rename or
+# remove it; a directory gone through that others may write without the
+# sticky bit lets them swap what it holds. Any command failing, or an
+# owner or mode that is not a number, is a refusal.
+pallet_file_entry() {
+  local path=$1 entry=$2 want=$3 shared=$4 last=$5 meta uid mode name type
+  meta=$(stat -c '%u %a %U %F' -- "$entry") || return 1
+  read -r uid mode name type <<<"$meta"
+  if [[ ! $uid =~ ^[0-9]+$ || ! $mode =~ ^[0-7]+$ || -z $type ]]; then
+    echo "pallet: refusing to write $path: cannot read the owner and mode of $entry" >&2
+    return 1
+  fi
+  if ((uid != 0)) && [[ $type == directory || $type == 'symbolic link' || $shared == yes ]]; then
+    if [[ $uid == "$want" ]]; then
+      echo owner
+      return 0
+    fi
+    echo "pallet: refusing to write $path: $entry belongs to $name, who could swap what it holds for a symlink while root writes; only a file owned by $name is written there (as $name)" >&2
+    return 1
+  fi
+  case $type in
+    'symbolic link')
+      echo link
+      ;;
+    directory)
+      if [[ $last == yes ]] || ! ((8#$mode & 8#022)); then
+        echo dir
+      elif ((8#$mode & 8#1000)); then
+        echo shared
+      else
+        echo "pallet: refusing to write $path: $entry is group- or world-writable without the sticky bit (mode $mode), so others could swap what it holds for a symlink while root writes" >&2
+        return 1
+      fi
+      ;;
+    *)
+      if [[ $last != yes ]]; then
+        echo "pallet: refusing to write $path: $entry is not a directory" >&2
+        return 1
+      fi
+      echo file
+      ;;
+  esac
 }
 
 # pallet_file_is PATH MODE OWNER GROUP succeeds when PATH is a regular file
@@ -294,29 +364,19 @@ pallet_file_set_meta() {
 }
 
 # pallet_file_writer PATH OWNER [replace] prints who may write PATH (which
-# need not exist yet) as a file or directory owned by OWNER (a name or uid).
-# It walks PATH as given, one entry at a time from /, looking at each entry
-# itself (never at where a symlink leads), down to PATH itself when it
-# exists:
-#   root       when only root can change each of them: owned by root, and a
-#              directory gone through is not group- or world-writable
-#              unless sticky (as /tmp: there, others cannot replace what
-#              root owns);
-#   OWNER's uid when the first entry owned by another user is OWNER's: the
-#              write then runs as OWNER (pallet_as_user), who can only hurt
-#              themselves.
-# An entry another user owns is theirs when it is a directory or a symlink
-# (at any depth), or anything at all in a sticky shared directory, where
-# they may rename or remove it. A symlink root owns (its directory already
-# checked) is followed and its target walked the same way; with "replace",
-# a final one is not (the caller replaces it). Otherwise it refuses, naming
-# the entry and why: root writing by name where someone else can swap
-# entries would follow the symlinks they plant (into /etc/shadow, say)
-# between its steps. It fails closed: any command failing, or an owner or
-# mode that is not a number, is a refusal.
+# need not exist yet) as a file or directory owned by OWNER (a name or uid):
+# root, or OWNER's uid, or no one (it fails, saying why). It walks PATH as
+# given, one entry at a time from /, down to PATH itself when it exists,
+# and asks pallet_file_entry about each: root writes when only root can
+# change every one of them; OWNER writes (pallet_as_user) when the first
+# entry owned by another user is OWNER's, who can then only hurt
+# themselves. A symlink root owns is followed and its target walked the
+# same way; with "replace", a final one is not (the caller replaces it).
+# Root writing by name where someone else can swap entries would follow
+# the symlinks they plant (into /etc/shadow, say) between its steps.
 pallet_file_writer() {
-  local path=$1 owner=$2 final=${3:-} want cur next part rest meta uid name mode type shared hops=0
-  local -a todo add
+  local path=$1 owner=$2 final=${3:-} want cur next part rest kind last shared=no hops=0
+  local -a todo parts
   if [[ $path != /* ]]; then
     echo "pallet: refusing to write $path: not an absolute path" >&2
     return 1
@@ -326,35 +386,16 @@ pallet_file_writer() {
   else
     want=$(id -u -- "$owner" 2>/dev/null) || want=
   fi
-  todo=() cur=/ shared=no rest=$path
+  todo=() cur=/ rest=$path
   while :; do
     # rest (a path or a symlink's target) goes in front of what is left
-    add=()
-    while [[ -n $rest ]]; do
-      part=${rest%%/*}
-      if [[ $rest == */* ]]; then
-        rest=${rest#*/}
-      else
-        rest=
-      fi
-      if [[ -n $part && $part != . ]]; then
-        add+=("$part")
-      fi
-    done
-    todo=("${add[@]}" "${todo[@]}")
+    pallet_path_parts "$rest"
+    todo=("${parts[@]}" "${todo[@]}")
     if [[ $cur == / ]]; then
-      meta=$(stat -c '%u %a' -- /) || return 1
-      read -r uid mode <<<"$meta"
-      if [[ ! $uid =~ ^[0-9]+$ || ! $mode =~ ^[0-7]+$ ]]; then
-        echo "pallet: refusing to write $path: cannot read the owner and mode of /" >&2
-        return 1
-      fi
-      if ((uid != 0 || ((8#$mode & 8#022) && !(8#$mode & 8#1000)))); then
-        echo "pallet: refusing to write $path: / is not root's alone (uid $uid, mode $mode)" >&2
-        return 1
-      fi
+      # / must be root's whoever OWNER is: no uid is ""
+      kind=$(pallet_file_entry "$path" / '' no no) || return 1
       shared=no
-      if ((8#$mode & 8#022)); then
+      if [[ $kind == shared ]]; then
         shared=yes
       fi
     fi
@@ -373,23 +414,18 @@ pallet_file_writer() {
         echo root
         return 0
       fi
-      meta=$(stat -c '%u %a %U %F' -- "$next") || return 1
-      read -r uid mode name type <<<"$meta"
-      if [[ ! $uid =~ ^[0-9]+$ || ! $mode =~ ^[0-7]+$ || -z $type ]]; then
-        echo "pallet: refusing to write $path: cannot read the owner and mode of $next" >&2
-        return 1
+      last=no
+      if ((${#todo[@]} == 0)); then
+        last=yes
       fi
-      if ((uid != 0)) && [[ $type == directory || $type == 'symbolic link' || $shared == yes ]]; then
-        if [[ $uid == "$want" ]]; then
-          echo "$uid"
+      kind=$(pallet_file_entry "$path" "$next" "$want" "$shared" "$last") || return 1
+      case $kind in
+        owner)
+          echo "$want"
           return 0
-        fi
-        echo "pallet: refusing to write $path: $next belongs to $name, who could swap what it holds for a symlink while root writes; only a file owned by $name is written there (as $name)" >&2
-        return 1
-      fi
-      case $type in
-        'symbolic link')
-          if ((${#todo[@]} == 0)) && [[ $final == replace ]]; then
+          ;;
+        link)
+          if [[ $last == yes && $final == replace ]]; then
             break
           fi
           if ((++hops > 40)); then
@@ -405,24 +441,16 @@ pallet_file_writer() {
           fi
           continue 2
           ;;
-        directory)
-          if ((${#todo[@]})); then
-            if (((8#$mode & 8#022) && !(8#$mode & 8#1000))); then
-              echo "pallet: refusing to write $path: $next is group- or world-writable without the sticky bit (mode $mode), so others could swap what it holds for a symlink while root writes" >&2
-              return 1
-            fi
-            shared=no
-            if ((8#$mode & 8#022)); then
-              shared=yes
-            fi
+        dir | shared)
+          shared=no
+          if [[ $kind == shared ]]; then
+            shared=yes
           fi
           cur=$next
           ;;
+        file) ;;
         *)
-          if ((${#todo[@]})); then
-            echo "pallet: refusing to write $path: $next is not a directory" >&2
-            return 1
-          fi
+          return 1
           ;;
       esac
     done
@@ -441,6 +469,26 @@ pallet_meta_is() {
   [[ $hmode == "$want" ]] || return 1
   [[ $huser == "$owner" || $huid == "$owner" ]] || return 1
   [[ $hgroup == "$group" || $hgid == "$group" ]]
+}
+
+# pallet_path_parts PATH sets the caller's array parts to PATH's entries in
+# order, empty and "." ones dropped: /a//b/./c gives a b c. ".." is kept:
+# what it means depends on the symlinks before it. The one place a helper
+# splits a path (the caller declares local -a parts).
+pallet_path_parts() {
+  local rest=$1 part
+  parts=()
+  while [[ -n $rest ]]; do
+    part=${rest%%/*}
+    if [[ $rest == */* ]]; then
+      rest=${rest#*/}
+    else
+      rest=
+    fi
+    if [[ -n $part && $part != . ]]; then
+      parts+=("$part")
+    fi
+  done
 }
 
 # pallet_pkg_dpkg_state installed|absent PKG... succeeds when every PKG is
@@ -473,7 +521,7 @@ pallet_ssh_key_authorize() {
     return 1
   }
   IFS=: read -r _ _ uid gid _ home _ <<<"$entry"
-  pallet_as_user "$user" 'pallet_ssh_key_user pallet_file_read' set "$user" "$uid" "$gid" "$home" "$key" </dev/null
+  pallet_as_user "$user" pallet_ssh_key_user set "$user" "$uid" "$gid" "$home" "$key" </dev/null
 }
 
 # pallet_ssh_key_authorized USER KEY succeeds when KEY is a line of USER's
@@ -485,7 +533,7 @@ pallet_ssh_key_authorized() {
   local user=$1 key=$2 entry uid gid home
   entry=$(getent passwd "$user") || return 1
   IFS=: read -r _ _ uid gid _ home _ <<<"$entry"
-  pallet_as_user "$user" 'pallet_ssh_key_user pallet_file_read' is "$user" "$uid" "$gid" "$home" "$key" </dev/null
+  pallet_as_user "$user" pallet_ssh_key_user is "$user" "$uid" "$gid" "$home" "$key" </dev/null
 }
 
 # pallet_ssh_key_user is|set USER UID GID HOME KEY is the part of
@@ -702,48 +750,19 @@ pallet_user_make_home() {
   pallet_as_user "$uid" pallet_user_home_fill "$home" "$gid" </dev/null
 }
 
-# pallet_write_file PATH MODE OWNER GROUP writes its stdin to PATH
-# atomically: a temporary file in the same directory takes the content,
-# owner and mode, then is renamed over PATH, so no reader (and no dropped
-# connection) ever sees PATH half-written. PATH may be a symlink (it is
-# replaced) but not a directory (mv -T refuses rather than moving into it).
-# Who writes is pallet_file_writer's answer: root where only root controls
-# the directories on the way, OWNER in a directory of OWNER's, and no one
-# (an error) where another user could swap a symlink in mid-write.
-pallet_write_file() {
-  local path=$1 mode=$2 owner=$3 group=$4 who
-  who=$(pallet_file_writer "$path" "$owner" replace) || return 1
-  if [[ $who == root ]]; then
-    pallet_write_file_as "$path" "$mode" "$owner" "$group"
-  else
-    pallet_as_user "$who" 'pallet_write_file_as pallet_file_set_meta' "$path" "$mode" "$owner" "$group"
-  fi
-}
-
-# pallet_write_file_as PATH MODE OWNER GROUP is pallet_write_file's write,
-# run by the user pallet_file_writer chose. The temporary name is picked
-# and its cleanup trap set before the file exists, so a script stopped at
-# any point leaves nothing behind; noclobber creates it exclusively
-# (O_EXCL), owner-only until its mode is set; chown -h never follows a
-# symlink. Only a regular file or a symlink at PATH is replaced: a FIFO,
-# socket, device or directory there is refused, saying what it is.
-pallet_write_file_as() {
-  local path=$1 mode=$2 owner=$3 group=$4 tmp
-  if [[ -e $path && ! -L $path && ! -f $path ]]; then
-    echo "pallet: $path is not a regular file ($(stat -c %F -- "$path")): remove it, pallet does not replace it" >&2
-    return 1
-  fi
-  tmp=$(mktemp -u "$(dirname -- "$path")/.pallet.XXXXXX")
-  # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
-  trap "rm -f -- $(printf '%q' "$tmp")" EXIT
-  (
-    umask 077
-    set -C
-    cat >"$tmp"
-  )
-  pallet_file_set_meta "$tmp" "$mode" "$owner" "$group"
-  mv -fT -- "$tmp" "$path"
-}
+# the helpers each helper calls, for pallet_as_user
+declare -A PALLET_DEPS=(
+  [pallet_as_writer]='pallet_as_user pallet_file_entry pallet_file_writer pallet_path_parts'
+  [pallet_directory_make]='pallet_as_user pallet_as_writer pallet_directory_make_as pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts'
+  [pallet_directory_make_as]='pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts'
+  [pallet_file_is]='pallet_file_read pallet_meta_is'
+  [pallet_file_writer]='pallet_file_entry pallet_path_parts'
+  [pallet_ssh_key_authorize]='pallet_as_user pallet_file_read pallet_ssh_key_user'
+  [pallet_ssh_key_authorized]='pallet_as_user pallet_file_read pallet_ssh_key_user'
+  [pallet_ssh_key_user]='pallet_file_read'
+  [pallet_sudoers_install]='pallet_file_entry pallet_file_writer pallet_path_parts'
+  [pallet_user_make_home]='pallet_as_user pallet_as_writer pallet_directory_make pallet_directory_make_as pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts pallet_user_home_fill'
+)
 
 # step 1: automated-admin-user/package: install sudo
 pallet_check_1() {
@@ -762,14 +781,14 @@ apt-get install -y -q --no-install-recommends \
 # step 2: automated-admin-user/user: deploy
 pallet_check_2() {
 entry=$(getent passwd deploy)
-IFS=: read -r _ _ uid _ _ home shell <<<"$entry"
+IFS=: read -r _ _ _ _ _ home shell <<<"$entry"
 [[ $shell == /bin/bash ]]
 [[ -d $home ]]
 pallet_user_in_groups deploy sudo
 }
 pallet_apply_2() {
 if entry=$(getent passwd deploy); then
-  IFS=: read -r _ _ uid _ _ _ shell <<<"$entry"
+  IFS=: read -r _ _ _ _ _ _ shell <<<"$entry"
   if [[ $shell != /bin/bash ]]; then
     usermod -s /bin/bash -- deploy
   fi

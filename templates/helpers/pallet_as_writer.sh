@@ -1,0 +1,16 @@
+# pallet_as_writer PATH OWNER replace|follow FUNC ARGS... runs the helper
+# FUNC with ARGS as whoever pallet_file_writer says may write PATH for
+# OWNER: as root, here; as OWNER, through pallet_as_user. "replace": a
+# symlink at PATH is replaced, so the walk stops at it; "follow": it is
+# followed, and its target walked. Where no one may write, it fails with
+# the walk's refusal and FUNC never runs.
+pallet_as_writer() {
+  local path=$1 owner=$2 final=$3 who
+  shift 3
+  who=$(pallet_file_writer "$path" "$owner" "$final") || return 1
+  if [[ $who == root ]]; then
+    "$@"
+  else
+    pallet_as_user "$who" "$@"
+  fi
+}

@@ -1,0 +1,55 @@
+# pallet_file_entry PATH ENTRY WANT SHARED LAST is pallet_file_writer's
+# look at one entry on the way to PATH: ENTRY itself, never where a symlink
+# leads. SHARED is yes when the directory holding ENTRY is writable by
+# others and sticky (as /tmp), LAST is yes for PATH's own entry, WANT is
+# the uid of the owner asked for. It prints what the walk does next:
+#   owner   ENTRY is another user's, and WANT's: the write runs as WANT;
+#   link    a symlink root owns: follow it (or, last, replace it);
+#   dir     a directory root owns, only root writes in it;
+#   shared  a directory root owns, writable by others but sticky;
+#   file    PATH's own entry, neither directory nor symlink.
+# Otherwise it refuses, naming ENTRY and why, and fails. Another user's
+# entry is theirs when it is a directory or a symlink (at any depth), or
+# anything at all in a sticky shared directory, where they may rename or
+# remove it; a directory gone through that others may write without the
+# sticky bit lets them swap what it holds. Any command failing, or an
+# owner or mode that is not a number, is a refusal.
+pallet_file_entry() {
+  local path=$1 entry=$2 want=$3 shared=$4 last=$5 meta uid mode name type
+  meta=$(stat -c '%u %a %U %F' -- "$entry") || return 1
+  read -r uid mode name type <<<"$meta"
+  if [[ ! $uid =~ ^[0-9]+$ || ! $mode =~ ^[0-7]+$ || -z $type ]]; then
+    echo "pallet: refusing to write $path: cannot read the owner and mode of $entry" >&2
+    return 1
+  fi
+  if ((uid != 0)) && [[ $type == directory || $type == 'symbolic link' || $shared == yes ]]; then
+    if [[ $uid == "$want" ]]; then
+      echo owner
+      return 0
+    fi
+    echo "pallet: refusing to write $path: $entry belongs to $name, who could swap what it holds for a symlink while root writes; only a file owned by $name is written there (as $name)" >&2
+    return 1
+  fi
+  case $type in
+    'symbolic link')
+      echo link
+      ;;
+    directory)
+      if [[ $last == yes ]] || ! ((8#$mode & 8#022)); then
+        echo dir
+      elif ((8#$mode & 8#1000)); then
+        echo shared
+      else
+        echo "pallet: refusing to write $path: $entry is group- or world-writable without the sticky bit (mode $mode), so others could swap what it holds for a symlink while root writes" >&2
+        return 1
+      fi
+      ;;
+    *)
+      if [[ $last != yes ]]; then
+        echo "pallet: refusing to write $path: $entry is not a directory" >&2
+        return 1
+      fi
+      echo file
+      ;;
+  esac
+}
