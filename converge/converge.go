@@ -181,7 +181,7 @@ func newRun(pl *Plan, opts Options) (*run, error) {
 	c := &run{
 		pl: pl, opts: opts, specs: specs,
 		rep:        &Report{Plan: pl, Started: time.Now(), Check: opts.Check},
-		hk:         newHostKeyBook(pl.Provider, opts.Runner.KnownHostsFile, opts.Progress),
+		hk:         newHostKeyBook(pl.Provider, opts.Runner, opts.Progress),
 		merged:     newMerger(pl, p.File),
 		created:    map[string][]provider.Node{},
 		usable:     map[string][]provider.Node{},

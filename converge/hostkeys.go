@@ -22,19 +22,32 @@ import (
 // runner's (runner.ScanHostKey, RecordHostKey, ForgetHostKey).
 type hostKeyBook struct {
 	prov     provider.Provider
-	explicit string // Options.Runner.KnownHostsFile as given
-	file     string // the known_hosts file lift will read ("" if unknown)
+	explicit string         // Options.Runner.KnownHostsFile as given
+	runner   runner.Options // how lift will connect: which file and name Dial checks
 	progress io.Writer
 }
 
-func newHostKeyBook(prov provider.Provider, knownHostsFile string, progress io.Writer) *hostKeyBook {
-	b := &hostKeyBook{prov: prov, explicit: knownHostsFile, file: knownHostsFile, progress: progress}
-	if b.file == "" {
-		if home, err := os.UserHomeDir(); err == nil {
-			b.file = filepath.Join(home, ".ssh", "known_hosts")
+func newHostKeyBook(prov provider.Provider, ro runner.Options, progress io.Writer) *hostKeyBook {
+	return &hostKeyBook{prov: prov, explicit: ro.KnownHostsFile, runner: ro, progress: progress}
+}
+
+// where is the known_hosts file and the name n's key is recorded under:
+// the ones Dial will check, so that a UserKnownHostsFile or HostKeyAlias
+// in the SSH config finds what converge recorded. file is "" when there
+// is none to record in.
+func (b *hostKeyBook) where(n provider.Node) (file, name string) {
+	addr := net.JoinHostPort(n.Host, strconv.Itoa(portOr22(n.Port)))
+	file, name, err := runner.KnownHostsFor(runner.Target{Name: n.Name, Host: n.Host, Port: n.Port, User: n.User}, b.runner)
+	if err != nil {
+		// Dial will report the same error; record where it looks by default.
+		file, name = b.explicit, addr
+		if file == "" {
+			if home, err := os.UserHomeDir(); err == nil {
+				file = filepath.Join(home, ".ssh", "known_hosts")
+			}
 		}
 	}
-	return b
+	return file, name
 }
 
 // providerKeys reports whether lift will take every key from the provider,
@@ -56,7 +69,8 @@ func (b *hostKeyBook) learn(ctx context.Context, n provider.Node) error {
 	if b.providerKeys() {
 		return nil
 	}
-	if b.file == "" {
+	file, name := b.where(n)
+	if file == "" {
 		return fmt.Errorf("node %s: no known_hosts file to record its host key in: set HOME or pass a known hosts file", n.Name)
 	}
 	addr := net.JoinHostPort(n.Host, strconv.Itoa(portOr22(n.Port)))
@@ -69,7 +83,7 @@ func (b *hostKeyBook) learn(ctx context.Context, n provider.Node) error {
 		if err != nil {
 			return fmt.Errorf("node %s: host key from the provider: %w", n.Name, err)
 		}
-		return runner.RecordHostKey(b.file, addr, key, true)
+		return runner.RecordHostKey(file, name, key, true)
 	}
 	key, err := runner.ScanHostKey(ctx, addr)
 	if err != nil {
@@ -91,25 +105,25 @@ func (b *hostKeyBook) learn(ctx context.Context, n provider.Node) error {
 			b.progressf("%s: host key %s matches its console log", n.Name, ssh.FingerprintSHA256(key))
 		}
 	}
-	return runner.RecordHostKey(b.file, addr, key, verified)
+	return runner.RecordHostKey(file, name, key, verified)
 }
 
 // forget removes the destroyed nodes' addresses from the known_hosts
 // file: the next machine to get such an address has another key, and a
 // stale line would make it look like an attack.
 func (b *hostKeyBook) forget(nodes []provider.Node) {
-	if b.file == "" || len(nodes) == 0 {
-		return
-	}
-	if _, err := os.Stat(b.file); err != nil {
-		return
-	}
 	for _, n := range nodes {
-		addr := net.JoinHostPort(n.Host, strconv.Itoa(portOr22(n.Port)))
-		if removed, err := runner.ForgetHostKey(b.file, addr); err != nil {
-			b.progressf("could not forget the host key of %s (%s): %v", n.Name, addr, err)
+		file, name := b.where(n)
+		if file == "" {
+			continue
+		}
+		if _, err := os.Stat(file); err != nil {
+			continue
+		}
+		if removed, err := runner.ForgetHostKey(file, name); err != nil {
+			b.progressf("could not forget the host key of %s (%s): %v", n.Name, name, err)
 		} else if removed > 0 {
-			b.progressf("forgot the host key of destroyed node %s (%s) in %s", n.Name, addr, b.file)
+			b.progressf("forgot the host key of destroyed node %s (%s) in %s", n.Name, name, file)
 		}
 	}
 }
