@@ -13,6 +13,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/palletops/pallet/osfamily"
+	"github.com/palletops/pallet/project"
 )
 
 // hostile values: each would run `touch PWNED` (or worse) if it reached
@@ -49,7 +52,7 @@ func probeProject(t testing.TB, s string, l []string) *Project {
 		t.Fatal(err)
 	}
 	data = escapeNonPrintable(data)
-	p, err := Parse(filepath.Join(t.TempDir(), "pallet.yaml"), data, &Env{User: "deploy", Home: t.TempDir()})
+	p, err := Parse(filepath.Join(t.TempDir(), "pallet.yaml"), data, &project.Env{User: "deploy", Home: t.TempDir()})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, data)
 	}
@@ -117,12 +120,12 @@ func TestHostileValuesRun(t *testing.T) {
 // parses the script: the marker command must never appear as a command.
 func TestHostileValuesBuiltinCrates(t *testing.T) {
 	payloads := []string{"$(pwnmark)", "`pwnmark`", ";pwnmark;", "\npwnmark\n", "'\npwnmark\n'", `"$(pwnmark)"`, "x'; pwnmark; '", "&pwnmark&"}
-	p, err := Builtin(&Env{User: "deploy", Home: t.TempDir()})
+	p, err := Builtin(&project.Env{User: "deploy", Home: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	keyFile := filepath.Join(t.TempDir(), "key.pub")
-	os.WriteFile(keyFile, []byte("ssh-ed25519 AAAA$(pwnmark) me@`pwnmark`\n"), 0o644)
+	// The admin key is input too (a .pub file anyone can edit).
+	key := Word("ssh-ed25519 AAAA$(pwnmark) me@`pwnmark`")
 	parser := syntax.NewParser(syntax.Variant(syntax.LangBash))
 	checked := 0
 	defer func() {
@@ -160,11 +163,11 @@ func TestHostileValuesBuiltinCrates(t *testing.T) {
 				}
 			}
 			for _, fam := range c.Families {
-				osID := Concrete(fam)
+				osID := osfamily.Concrete(fam)
 				if fam == "rhel" {
 					osID = "rocky-9"
 				}
-				text, err := renderCall(p, c, args, osID, keyFile)
+				text, err := renderCall(p, c, args, osID, key)
 				if err != nil {
 					// A value the crate refuses is not an injection, but say
 					// so: a crate that refuses everything proves nothing.
@@ -189,17 +192,17 @@ func TestHostileValuesBuiltinCrates(t *testing.T) {
 }
 
 // renderCall compiles one call of c with args (as use would pass them).
-func renderCall(p *Project, c *Crate, in map[string]any, osID, keyFile string) (string, error) {
+func renderCall(p *Project, c *Crate, in map[string]any, osID string, key Word) (string, error) {
 	args, err := c.bindGo(in)
 	if err != nil {
 		return "", err
 	}
-	os, err := ParseOS(osID)
+	os, err := osfamily.Parse(osID)
 	if err != nil {
 		return "", err
 	}
 	r := &renderer{p: p, os: os, osMap: map[string]string{"id": os.ID, "name": os.Name, "version": os.Version, "family": os.Family, "pkg": os.Pkg, "init": os.Init, "admin_group": os.Admin},
-		admin: &adminData{user: "deploy", key: func() (Word, error) { return readPublicKey(keyFile, "", p.env) }}}
+		admin: &adminData{user: "deploy", key: func() (Word, error) { return key, nil }}}
 	if err := r.call(c, c.Name, args); err != nil {
 		return "", err
 	}

@@ -7,7 +7,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/palletops/pallet/internal/cliflag"
+	"github.com/palletops/pallet/cmd/internal/cliflag"
 	"github.com/palletops/pallet/lift"
 )
 

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/palletops/pallet/cmd/internal/cliflag"
 	"github.com/palletops/pallet/compiler"
-	"github.com/palletops/pallet/internal/cliflag"
 )
 
 const (

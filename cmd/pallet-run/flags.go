@@ -16,8 +16,8 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/palletops/pallet/cmd/internal/cliflag"
 	"github.com/palletops/pallet/compiler"
-	"github.com/palletops/pallet/internal/cliflag"
 	"github.com/palletops/pallet/lift"
 	"github.com/palletops/pallet/provider"
 	"github.com/palletops/pallet/provider/providers"
@@ -78,7 +78,7 @@ func openProvider(ctx context.Context, p *compiler.Project, flagValue string, st
 		fmt.Fprintf(stderr, "pallet-run: %v\n", err)
 		return nil, "", false
 	}
-	prov, err := providers.Open(ctx, p, name, providers.Options{Progress: stderr})
+	prov, err := providers.Open(ctx, p.Project, name, providers.Options{Progress: stderr})
 	if err != nil {
 		fmt.Fprintf(stderr, "pallet-run: %v\n", err)
 		return nil, "", false
@@ -161,10 +161,7 @@ func adminUserFor(p *compiler.Project, prov provider.Provider) string {
 	if _, makesNodes := prov.(provider.Creator); !makesNodes {
 		return ""
 	}
-	if p.Admin.User != "" {
-		return p.Admin.User
-	}
-	return os.Getenv("USER")
+	return p.AdminUser()
 }
 
 // options turns the flags into lift options; it asks for the sudo

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/palletops/pallet/internal/cliflag"
+	"github.com/palletops/pallet/cmd/internal/cliflag"
 	"github.com/palletops/pallet/lift"
 )
 

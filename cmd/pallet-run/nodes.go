@@ -12,8 +12,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/palletops/pallet/cmd/internal/cliflag"
 	"github.com/palletops/pallet/converge"
-	"github.com/palletops/pallet/internal/cliflag"
 	"github.com/palletops/pallet/lift"
 	"github.com/palletops/pallet/provider"
 )
