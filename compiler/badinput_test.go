@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/txtar"
+
+	"github.com/palletops/pallet/project"
 )
 
 // TestBadInput runs the bad-input corpus, testdata/badinput/*.txtar: each
@@ -109,7 +111,7 @@ func mkParent(t *testing.T, dir, name string) {
 // than 10 seconds or finds nothing wrong.
 func loadAndCheck(t *testing.T, dir string) string {
 	t.Helper()
-	msg, err := boundedLoad(filepath.Join(dir, "pallet.yaml"), nil, &Env{User: "deploy", Home: dir}, 10*time.Second)
+	msg, err := boundedLoad(filepath.Join(dir, "pallet.yaml"), nil, &project.Env{User: "deploy", Home: dir}, 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +124,7 @@ func loadAndCheck(t *testing.T, dir string) string {
 // boundedLoad loads a project (from data when it is not nil, else from
 // the file) and checks it, returning the error text ("" when there is
 // none), or an error when that panics or takes longer than limit.
-func boundedLoad(file string, data []byte, env *Env, limit time.Duration) (string, error) {
+func boundedLoad(file string, data []byte, env *project.Env, limit time.Duration) (string, error) {
 	type result struct {
 		msg   string
 		panic any

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/palletops/pallet/project"
 )
 
 // BenchmarkCompile1000Groups renders 1,000 groups × 3 phases (bootstrap,
@@ -45,7 +47,7 @@ func benchCompile(b *testing.B, distinct bool) {
 `, i, shared, 8000+i)
 	}
 	load := func() *Project {
-		p, err := Parse(filepath.Join(dir, "pallet.yaml"), []byte(y.String()), &Env{User: "deploy", Home: dir})
+		p, err := Parse(filepath.Join(dir, "pallet.yaml"), []byte(y.String()), &project.Env{User: "deploy", Home: dir})
 		if err != nil {
 			b.Fatal(err)
 		}

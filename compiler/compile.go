@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/palletops/pallet/project"
 	"github.com/palletops/pallet/templates"
 )
 
@@ -46,11 +47,11 @@ func (p *Project) Compile(t Target) (*Script, error) {
 	}
 	ph := g.Phase(t.Phase)
 	if ph == nil {
-		return nil, g.noPhase(p.File, t.Phase)
+		return nil, noPhase(g, p.File, t.Phase)
 	}
 	os, err := p.OSFor(g, t.OS)
 	if err != nil {
-		return nil, &Error{Pos: g.Pos, Msg: fmt.Sprintf("group %s: %v", g.Name, err), Err: err}
+		return nil, &project.Error{Pos: g.Pos, Msg: fmt.Sprintf("group %s: %v", g.Name, err), Err: err}
 	}
 	r := &renderer{
 		p:  p,
@@ -59,24 +60,17 @@ func (p *Project) Compile(t Target) (*Script, error) {
 			"id": os.ID, "name": os.Name, "version": os.Version, "family": os.Family,
 			"pkg": os.Pkg, "init": os.Init, "admin_group": os.Admin,
 		},
-		admin: &adminData{user: p.adminUser(), key: p.adminKey},
+		admin: &adminData{user: p.AdminUser(), key: p.adminKey},
 		node:  t.Node,
 	}
-	for _, c := range ph.Calls {
+	for _, c := range p.calls[ph] {
 		if err := r.call(c.Crate, c.Crate.Name, c.Args); err != nil {
-			return nil, &Error{Pos: c.Pos, Msg: fmt.Sprintf("group %s, phase %s, for %s: %v", g.Name, ph.Name, os.ID, err), Err: err}
+			return nil, &project.Error{Pos: c.Pos, Msg: fmt.Sprintf("group %s, phase %s, for %s: %v", g.Name, ph.Name, os.ID, err), Err: err}
 		}
 	}
 	text := assemble(g.Name, ph.Name, os.ID, t.Node, r.steps)
 	sum := sha256.Sum256(text)
 	return &Script{Group: g.Name, Phase: ph.Name, OS: os.ID, Node: t.Node, Steps: len(r.steps), SHA256: hex.EncodeToString(sum[:]), Text: text}, nil
-}
-
-func (p *Project) adminUser() string {
-	if p.Admin.User != "" {
-		return p.Admin.User
-	}
-	return p.env.User
 }
 
 // CompileAll compiles every phase of every group (or only the given group
@@ -122,15 +116,15 @@ func (p *Project) Targets(group, phase, osOverride string) ([]Target, error) {
 			return nil, err
 		}
 		if phase != "" && g.Phase(phase) == nil {
-			return nil, g.noPhase(p.File, phase)
+			return nil, noPhase(g, p.File, phase)
 		}
 	}
 	return targets, nil
 }
 
 // noPhase is the error for a phase the group does not have.
-func (g *Group) noPhase(file, phase string) error {
-	return &Error{Pos: Pos{File: file}, Msg: fmt.Sprintf("group %s has no phase %q%s (phases: %s)", g.Name, phase, didYouMean(phase, g.PhaseNames()), strings.Join(g.PhaseNames(), ", "))}
+func noPhase(g *project.Group, file, phase string) error {
+	return &project.Error{Pos: project.Pos{File: file}, Msg: fmt.Sprintf("group %s has no phase %q%s (phases: %s)", g.Name, phase, didYouMean(phase, g.PhaseNames()), strings.Join(g.PhaseNames(), ", "))}
 }
 
 // CompileTargets compiles targets in parallel (rendering holds no shared
@@ -150,10 +144,10 @@ func (p *Project) CompileTargets(targets []Target) ([]*Script, error) {
 		}()
 	}
 	wg.Wait()
-	var list ErrorList
+	var list project.ErrorList
 	for _, err := range errs {
 		if err != nil {
-			list.addErr(Pos{File: p.File}, err)
+			list.AddErr(project.Pos{File: p.File}, err)
 		}
 	}
 	if len(list) > 0 {

@@ -5,12 +5,16 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"text/template"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/palletops/pallet/osfamily"
+	"github.com/palletops/pallet/project"
 )
 
 // Crate is one directory of crates/: its crate.yaml and one template per
@@ -105,15 +109,15 @@ var nameRE = regexp.MustCompile(`^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$`)
 // LoadCrate reads the crate in directory dir of fsys. display is the path
 // shown in messages.
 func LoadCrate(fsys fs.FS, dir, display string, funcs template.FuncMap) (*Crate, error) {
-	var errs ErrorList
+	var errs project.ErrorList
 	name := path.Base(dir)
 	c := &Crate{Name: name, Dir: display, Variants: map[string]*Variant{}, Unsupported: map[string]string{}}
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
-		return nil, &Error{Pos: Pos{File: display}, Msg: fmt.Sprintf("cannot read crate directory: %v", err), Err: err}
+		return nil, &project.Error{Pos: project.Pos{File: display}, Msg: fmt.Sprintf("cannot read crate directory: %v", err), Err: err}
 	}
 	if !nameRE.MatchString(name) {
-		errs.add(Pos{File: display}, "crate name %q must be lower case letters, digits and dashes", name)
+		errs.Add(project.Pos{File: display}, "crate name %q must be lower case letters, digits and dashes", name)
 	}
 	var hasYAML bool
 	for _, e := range entries {
@@ -122,29 +126,29 @@ func LoadCrate(fsys fs.FS, dir, display string, funcs template.FuncMap) (*Crate,
 		}
 	}
 	if len(entries) == 0 || !hasYAML {
-		errs.add(Pos{File: display}, "crate directory has no crate.yaml: add crate.yaml (summary, params, families) and at least one <os>.sh.tmpl, or remove the directory")
-		return nil, errs.err()
+		errs.Add(project.Pos{File: display}, "crate directory has no crate.yaml: add crate.yaml (summary, params, families) and at least one <os>.sh.tmpl, or remove the directory")
+		return nil, errs.Err()
 	}
 	yamlFile := path.Join(display, "crate.yaml")
 	data, err := readCrateFile(fsys, path.Join(dir, "crate.yaml"), maxCrateYAMLBytes)
 	if err != nil {
-		return nil, &Error{Pos: Pos{File: yamlFile}, Msg: fmt.Sprintf("cannot read crate.yaml: %v", err), Err: err}
+		return nil, &project.Error{Pos: project.Pos{File: yamlFile}, Msg: fmt.Sprintf("cannot read crate.yaml: %v", err), Err: err}
 	}
-	doc, yerrs := parseDocument(yamlFile, data)
+	doc, yerrs := project.ParseDocument(yamlFile, data)
 	if yerrs != nil {
-		return nil, yerrs.err()
+		return nil, yerrs.Err()
 	}
 	var cf crateFile
 	decoded := true
 	if doc != nil {
-		decoded = DecodeStrict(yamlFile, doc.Content[0], &cf, &errs)
+		decoded = project.DecodeStrict(yamlFile, doc.Content[0], &cf, &errs)
 	}
 	c.Summary = cf.Summary
 	c.Notes = cf.Notes
 	for i, ex := range cf.Examples {
 		var list []yaml.Node
 		if err := yaml.Unmarshal([]byte(ex.YAML), &list); err != nil || len(list) == 0 {
-			errs.add(Pos{File: yamlFile}, "examples[%d]: yaml must be a phase's list of calls, as under a phase in pallet.yaml (- %s: {...})", i, name)
+			errs.Add(project.Pos{File: yamlFile}, "examples[%d]: yaml must be a phase's list of calls, as under a phase in pallet.yaml (- %s: {...})", i, name)
 			continue
 		}
 		c.Examples = append(c.Examples, Example{Summary: ex.Summary, YAML: ex.YAML})
@@ -152,18 +156,18 @@ func LoadCrate(fsys fs.FS, dir, display string, funcs template.FuncMap) (*Crate,
 	// When crate.yaml did not decode (an unknown key, a wrong type), its
 	// own errors say why; "needs a summary" would only hide them.
 	if c.Summary == "" && decoded {
-		errs.add(Pos{File: yamlFile}, "crate.yaml needs a summary: one line saying what the crate does")
+		errs.Add(project.Pos{File: yamlFile}, "crate.yaml needs a summary: one line saying what the crate does")
 	}
 	for _, f := range cf.Families {
-		if !contains(RootFamilies(), f) {
-			errs.add(Pos{File: yamlFile}, "families: %q is not a root family (%s)%s", shorten(f), strings.Join(RootFamilies(), ", "), didYouMean(f, RootFamilies()))
+		if !slices.Contains(osfamily.Roots(), f) {
+			errs.Add(project.Pos{File: yamlFile}, "families: %q is not a root family (%s)%s", project.Shorten(f), strings.Join(osfamily.Roots(), ", "), didYouMean(f, osfamily.Roots()))
 			continue
 		}
 		c.Families = append(c.Families, f)
 	}
 	for _, f := range sortedKeys(cf.Unsupported) {
-		if !contains(RootFamilies(), f) {
-			errs.add(Pos{File: yamlFile}, "unsupported: %q is not a root family (%s)", shorten(f), strings.Join(RootFamilies(), ", "))
+		if !slices.Contains(osfamily.Roots(), f) {
+			errs.Add(project.Pos{File: yamlFile}, "unsupported: %q is not a root family (%s)", project.Shorten(f), strings.Join(osfamily.Roots(), ", "))
 			continue
 		}
 		c.Unsupported[f] = cf.Unsupported[f]
@@ -178,22 +182,22 @@ func LoadCrate(fsys fs.FS, dir, display string, funcs template.FuncMap) (*Crate,
 		file := path.Join(display, fname)
 		vname, ok := strings.CutSuffix(fname, ".sh.tmpl")
 		if !ok {
-			errs.add(Pos{File: file}, "unexpected file in a crate: templates are named <os-id>.sh.tmpl, <family>.sh.tmpl or default.sh.tmpl")
+			errs.Add(project.Pos{File: file}, "unexpected file in a crate: templates are named <os-id>.sh.tmpl, <family>.sh.tmpl or default.sh.tmpl")
 			continue
 		}
 		if vname != "default" {
-			if _, err := ParseOS(vname); err != nil {
-				errs.add(Pos{File: file}, "variant name: %v", err)
+			if _, err := osfamily.Parse(vname); err != nil {
+				errs.Add(project.Pos{File: file}, "variant name: %v", err)
 				continue
 			}
 		}
 		src, err := readCrateFile(fsys, path.Join(dir, fname), maxTemplateBytes)
 		if err != nil {
-			errs.add(Pos{File: file}, "cannot read template: %v", err)
+			errs.Add(project.Pos{File: file}, "cannot read template: %v", err)
 			continue
 		}
 		if strings.IndexByte(string(src), 0) >= 0 {
-			errs.add(Pos{File: file}, "template contains a NUL byte")
+			errs.Add(project.Pos{File: file}, "template contains a NUL byte")
 			continue
 		}
 		t, err := template.New(file).Option("missingkey=zero").Funcs(funcs).Parse(string(src))
@@ -206,13 +210,13 @@ func LoadCrate(fsys fs.FS, dir, display string, funcs template.FuncMap) (*Crate,
 		c.Variants[vname] = &Variant{Name: vname, File: file, tmpl: t, readsNode: readsNode(t)}
 	}
 	if len(c.Variants) == 0 && len(errs) == 0 {
-		errs.add(Pos{File: display}, "crate has no templates: add default.sh.tmpl or one <family>.sh.tmpl per OS family")
+		errs.Add(project.Pos{File: display}, "crate has no templates: add default.sh.tmpl or one <family>.sh.tmpl per OS family")
 	}
 	if len(errs) == 0 && len(c.Families) == 0 {
 		// Without a families list, a crate supports the root families its
 		// variants cover.
-		for _, f := range RootFamilies() {
-			if os, err := ParseOS(f); err == nil {
+		for _, f := range osfamily.Roots() {
+			if os, err := osfamily.Parse(f); err == nil {
 				if _, err := c.Variant(os); err == nil {
 					c.Families = append(c.Families, f)
 				}
@@ -220,30 +224,30 @@ func LoadCrate(fsys fs.FS, dir, display string, funcs template.FuncMap) (*Crate,
 		}
 	}
 	for _, f := range c.Families {
-		os, err := ParseOS(f) // a root family: checked above
+		os, err := osfamily.Parse(f) // a root family: checked above
 		if err != nil {
 			continue
 		}
 		if _, err := c.Variant(os); err != nil && len(errs) == 0 {
-			errs.add(Pos{File: yamlFile}, "families lists %s but no template covers it: add %s.sh.tmpl or default.sh.tmpl", f, f)
+			errs.Add(project.Pos{File: yamlFile}, "families lists %s but no template covers it: add %s.sh.tmpl or default.sh.tmpl", f, f)
 		}
 	}
-	return c, errs.err()
+	return c, errs.Err()
 }
 
-func loadParams(file string, node *yaml.Node, errs *ErrorList) []*Param {
-	if node.Kind == 0 || isNull(node) {
+func loadParams(file string, node *yaml.Node, errs *project.ErrorList) []*Param {
+	if node.Kind == 0 || project.IsNull(node) {
 		return nil
 	}
 	if node.Kind != yaml.MappingNode {
-		errs.add(posOf(file, node), "params must be a mapping of name → {type, default, required, enum, doc}")
+		errs.Add(project.PosOf(file, node), "params must be a mapping of name → {type, default, required, enum, doc}")
 		return nil
 	}
 	var out []*Param
 	for i := 0; i+1 < len(node.Content); i += 2 {
 		k, v := node.Content[i], node.Content[i+1]
 		var pf paramFile
-		if !DecodeStrict(file, v, &pf, errs) {
+		if !project.DecodeStrict(file, v, &pf, errs) {
 			continue
 		}
 		p := &Param{Name: k.Value, Type: pf.Type, Doc: pf.Doc, Required: pf.Required, Enum: pf.Enum, Pattern: pf.Pattern, Raw: pf.Raw,
@@ -251,41 +255,41 @@ func loadParams(file string, node *yaml.Node, errs *ErrorList) []*Param {
 		if p.Type == "" {
 			p.Type = "string"
 		}
-		if !nameRE.MatchString(p.Name) || contains(reserved, p.Name) {
-			errs.add(posOf(file, k), "param name %q: use lower case letters, digits, - and _, and none of %s", p.Name, strings.Join(reserved, ", "))
+		if !nameRE.MatchString(p.Name) || slices.Contains(reserved, p.Name) {
+			errs.Add(project.PosOf(file, k), "param name %q: use lower case letters, digits, - and _, and none of %s", p.Name, strings.Join(reserved, ", "))
 			continue
 		}
-		if !contains(paramTypes, p.Type) {
-			errs.add(posOf(file, v), "param %s: unknown type %q (types: %s)", p.Name, p.Type, strings.Join(paramTypes, ", "))
+		if !slices.Contains(paramTypes, p.Type) {
+			errs.Add(project.PosOf(file, v), "param %s: unknown type %q (types: %s)", p.Name, p.Type, strings.Join(paramTypes, ", "))
 			continue
 		}
 		if (p.Min != nil || p.Max != nil) && p.Type != "int" {
-			errs.add(posOf(file, v), "param %s: min and max bound int params; %s is a %s", p.Name, p.Name, p.Type)
+			errs.Add(project.PosOf(file, v), "param %s: min and max bound int params; %s is a %s", p.Name, p.Name, p.Type)
 			continue
 		}
 		if p.Min != nil && p.Max != nil && *p.Min > *p.Max {
-			errs.add(posOf(file, v), "param %s: min %d is above max %d", p.Name, *p.Min, *p.Max)
+			errs.Add(project.PosOf(file, v), "param %s: min %d is above max %d", p.Name, *p.Min, *p.Max)
 			continue
 		}
 		if p.MinItems != nil && p.Type != "list" && p.Type != "map" {
-			errs.add(posOf(file, v), "param %s: min_items bounds list and map params; %s is a %s", p.Name, p.Name, p.Type)
+			errs.Add(project.PosOf(file, v), "param %s: min_items bounds list and map params; %s is a %s", p.Name, p.Name, p.Type)
 			continue
 		}
 		if p.Pattern != "" {
 			re, err := regexp.Compile("^(?:" + p.Pattern + ")$")
 			if err != nil {
-				errs.add(posOf(file, v), "param %s: pattern: %v", p.Name, err)
+				errs.Add(project.PosOf(file, v), "param %s: pattern: %v", p.Name, err)
 				continue
 			}
 			p.pattern = re
 		}
-		if pf.Default.Kind != 0 && !isNull(&pf.Default) {
+		if pf.Default.Kind != 0 && !project.IsNull(&pf.Default) {
 			def, err := p.fromYAML(&pf.Default)
 			if err == nil {
 				err = p.check(def)
 			}
 			if err != nil {
-				errs.add(posOf(file, &pf.Default), "param %s: default: %v", p.Name, err)
+				errs.Add(project.PosOf(file, &pf.Default), "param %s: default: %v", p.Name, err)
 				continue
 			}
 			p.Default = def
@@ -318,7 +322,7 @@ func (c *Crate) VariantNames() []string { return sortedKeys(c.Variants) }
 
 // Variant picks the template for an OS, most specific first:
 // ubuntu-22.04 → ubuntu → debian → default.
-func (c *Crate) Variant(os OS) (*Variant, error) {
+func (c *Crate) Variant(os osfamily.OS) (*Variant, error) {
 	if why, ok := c.Unsupported[os.Family]; ok {
 		return nil, fmt.Errorf("crate %s does not support %s: %s", c.Name, os.ID, why)
 	}
@@ -349,14 +353,14 @@ func templateError(err error) string {
 var tmplPosRE = regexp.MustCompile(`^(.*?):(\d+)(?::(\d+))?: (.*)$`)
 
 // templateErrorAt places a template error at the file:line it names.
-func templateErrorAt(file string, err error) *Error {
+func templateErrorAt(file string, err error) *project.Error {
 	msg := templateError(err)
 	if m := tmplPosRE.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[2])
 		col, _ := strconv.Atoi(m[3])
-		return &Error{Pos: Pos{File: m[1], Line: line, Col: col}, Msg: m[4], Err: err}
+		return &project.Error{Pos: project.Pos{File: m[1], Line: line, Col: col}, Msg: m[4], Err: err}
 	}
-	return &Error{Pos: Pos{File: file}, Msg: msg, Err: err}
+	return &project.Error{Pos: project.Pos{File: file}, Msg: msg, Err: err}
 }
 
 // registry is every crate a project can call: its own crate_paths first,
@@ -367,10 +371,10 @@ type registry struct {
 
 func (r *registry) names() []string { return sortedKeys(r.crates) }
 
-func loadCrates(fsys fs.FS, root, display string, builtin bool, funcs template.FuncMap, into map[string]*Crate, errs *ErrorList) {
+func loadCrates(fsys fs.FS, root, display string, builtin bool, funcs template.FuncMap, into map[string]*Crate, errs *project.ErrorList) {
 	entries, err := fs.ReadDir(fsys, root)
 	if err != nil {
-		errs.add(Pos{File: display}, "crate path: %v", err)
+		errs.Add(project.Pos{File: display}, "crate path: %v", err)
 		return
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
@@ -381,7 +385,7 @@ func loadCrates(fsys fs.FS, root, display string, builtin bool, funcs template.F
 		if e.Type()&fs.ModeSymlink != 0 {
 			// crateDirFS resolved every symlink that stays inside the
 			// crate path; this one leads out, or nowhere.
-			errs.add(Pos{File: path.Join(display, e.Name())}, "a symlink that leads outside its crate path (or to nothing): pallet follows symlinks only inside a crate path; move or copy the crate in, or add the directory it is in to crate_paths")
+			errs.Add(project.Pos{File: path.Join(display, e.Name())}, "a symlink that leads outside its crate path (or to nothing): pallet follows symlinks only inside a crate path; move or copy the crate in, or add the directory it is in to crate_paths")
 			continue
 		}
 		if !e.IsDir() {
@@ -392,7 +396,7 @@ func loadCrates(fsys fs.FS, root, display string, builtin bool, funcs template.F
 		}
 		c, err := LoadCrate(fsys, path.Join(root, e.Name()), path.Join(display, e.Name()), funcs)
 		if err != nil {
-			errs.addErr(Pos{File: display}, err)
+			errs.AddErr(project.Pos{File: display}, err)
 			continue
 		}
 		c.Builtin = builtin
@@ -403,10 +407,10 @@ func loadCrates(fsys fs.FS, root, display string, builtin bool, funcs template.F
 // loadCrateDir loads the crates of one crate path on disk, through
 // crateDirFS: symlinks are followed only inside it, files are read with a
 // size limit, and only regular files are read.
-func loadCrateDir(dir string, funcs template.FuncMap, into map[string]*Crate, errs *ErrorList) {
+func loadCrateDir(dir string, funcs template.FuncMap, into map[string]*Crate, errs *project.ErrorList) {
 	fsys, err := openCrateDir(dir)
 	if err != nil {
-		errs.add(Pos{File: dir}, "crate path: %v", unwrapPathError(err))
+		errs.Add(project.Pos{File: dir}, "crate path: %v", unwrapPathError(err))
 		return
 	}
 	defer fsys.Close()

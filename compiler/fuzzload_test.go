@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/txtar"
+
+	"github.com/palletops/pallet/project"
 )
 
 // FuzzLoad feeds random YAML to project loading and checking: whatever
@@ -30,7 +32,7 @@ func FuzzLoad(f *testing.F) {
 		f.Add(data)
 	}
 	dir := f.TempDir()
-	env := &Env{User: "deploy", Home: dir}
+	env := &project.Env{User: "deploy", Home: dir}
 	file := filepath.Join(dir, "pallet.yaml")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if data == nil {

@@ -15,6 +15,8 @@ import (
 	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/palletops/pallet/internal/scenario"
+	"github.com/palletops/pallet/osfamily"
+	"github.com/palletops/pallet/project"
 )
 
 // hostile values: each would run `touch PWNED` (or worse) if it reached
@@ -51,7 +53,7 @@ func probeProject(t testing.TB, s string, l []string) *Project {
 		t.Fatal(err)
 	}
 	data = escapeNonPrintable(data)
-	p, err := Parse(filepath.Join(t.TempDir(), "pallet.yaml"), data, &Env{User: "deploy", Home: t.TempDir()})
+	p, err := Parse(filepath.Join(t.TempDir(), "pallet.yaml"), data, &project.Env{User: "deploy", Home: t.TempDir()})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, data)
 	}
@@ -123,12 +125,12 @@ func TestHostileValuesRun(t *testing.T) {
 // is also tried with hostile values.
 func TestHostileValuesBuiltinCrates(t *testing.T) {
 	payloads := []string{"$(pwnmark)", "`pwnmark`", ";pwnmark;", "\npwnmark\n", "'\npwnmark\n'", `"$(pwnmark)"`, "x'; pwnmark; '", "&pwnmark&"}
-	p, err := Builtin(&Env{User: "deploy", Home: t.TempDir()})
+	p, err := Builtin(&project.Env{User: "deploy", Home: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	keyFile := filepath.Join(t.TempDir(), "key.pub")
-	os.WriteFile(keyFile, []byte("ssh-ed25519 AAAA$(pwnmark) me@`pwnmark`\n"), 0o644)
+	// The admin key is input too (a .pub file anyone can edit).
+	key := Word("ssh-ed25519 AAAA$(pwnmark) me@`pwnmark`")
 	parser := syntax.NewParser(syntax.Variant(syntax.LangBash))
 	checked := 0
 	defer func() {
@@ -146,14 +148,14 @@ func TestHostileValuesBuiltinCrates(t *testing.T) {
 			continue
 		}
 		for _, file := range files {
-			checked += hostileScenario(t, p, c, file, payloads, keyFile, parser)
+			checked += hostileScenario(t, p, c, file, payloads, key, parser)
 		}
 	}
 }
 
 // hostileScenario renders one scenario of c with each payload and reports
 // how many scripts it parsed.
-func hostileScenario(t *testing.T, p *Project, c *Crate, file string, payloads []string, keyFile string, parser *syntax.Parser) int {
+func hostileScenario(t *testing.T, p *Project, c *Crate, file string, payloads []string, key Word, parser *syntax.Parser) int {
 	t.Helper()
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -199,7 +201,7 @@ func hostileScenario(t *testing.T, p *Project, c *Crate, file string, payloads [
 			}
 		}
 		for _, osID := range oses {
-			text, err := renderCall(p, c, args, osID, sc.Node, keyFile)
+			text, err := renderCall(p, c, args, osID, sc.Node, key)
 			if err != nil {
 				// A value the crate refuses is not an injection, but say
 				// so: a crate that refuses everything proves nothing.
@@ -225,17 +227,17 @@ func hostileScenario(t *testing.T, p *Project, c *Crate, file string, payloads [
 
 // renderCall compiles one call of c with args (as use would pass them),
 // for node when it is not "".
-func renderCall(p *Project, c *Crate, in map[string]any, osID, node, keyFile string) (string, error) {
+func renderCall(p *Project, c *Crate, in map[string]any, osID, node string, key Word) (string, error) {
 	args, err := c.bindGo(in)
 	if err != nil {
 		return "", err
 	}
-	os, err := ParseOS(osID)
+	os, err := osfamily.Parse(osID)
 	if err != nil {
 		return "", err
 	}
 	r := &renderer{p: p, os: os, osMap: map[string]string{"id": os.ID, "name": os.Name, "version": os.Version, "family": os.Family, "pkg": os.Pkg, "init": os.Init, "admin_group": os.Admin},
-		admin: &adminData{user: "deploy", key: func() (Word, error) { return readPublicKey(keyFile, "", p.env) }}, node: node}
+		admin: &adminData{user: "deploy", key: func() (Word, error) { return key, nil }}, node: node}
 	if err := r.call(c, c.Name, args); err != nil {
 		return "", err
 	}

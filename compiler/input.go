@@ -2,78 +2,24 @@ package compiler
 
 import (
 	"errors"
-	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
 	"strings"
 	"syscall"
+
+	"github.com/palletops/pallet/internal/regularfile"
 )
 
-// Size limits for the files a compile reads. Each is far above what a
-// real file holds; they are there so that a path naming /dev/zero, or a
-// huge file by mistake, is an error instead of memory growing until the
-// machine gives up.
+// Size limits for the crate files a compile reads (pallet.yaml's and the
+// admin key's are the project's). Each is far above what a real file
+// holds; they are there so that a path naming /dev/zero, or a huge file by
+// mistake, is an error instead of memory growing until the machine gives
+// up.
 const (
-	maxProjectBytes   = 16 << 20 // pallet.yaml: 1,000 groups take under 1 MiB
 	maxCrateYAMLBytes = 1 << 20
 	maxTemplateBytes  = 1 << 20
-	maxPublicKeyBytes = 64 << 10 // one authorized_keys line
 )
-
-// readRegular reads a whole regular file of at most limit bytes. It opens
-// with O_NONBLOCK, so a FIFO at path cannot hang the compile waiting for a
-// writer, and refuses anything that is not a regular file (a FIFO, a
-// device such as /dev/zero, a directory) before reading a byte.
-func readRegular(name string, limit int64) ([]byte, error) {
-	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return readOpened(f, limit)
-}
-
-// readOpened is readRegular's check and read on a file already open.
-func readOpened(f fs.File, limit int64) ([]byte, error) {
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file (%s)", describeMode(st.Mode()))
-	}
-	if st.Size() > limit {
-		return nil, fmt.Errorf("too large (%d bytes; the limit is %d)", st.Size(), limit)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("too large (over %d bytes)", limit)
-	}
-	return data, nil
-}
-
-func describeMode(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeCharDevice != 0:
-		return "a character device"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	case m&fs.ModeSymlink != 0:
-		return "a symlink"
-	}
-	return "not a plain file"
-}
 
 // crateDirFS is a crate path on disk as an fs.FS. It is an os.Root, so a
 // symlink in it is followed only while it stays inside the crate path: one
@@ -152,7 +98,7 @@ func readCrateFile(fsys fs.FS, name string, limit int64) ([]byte, error) {
 		return nil, crateFileError(err)
 	}
 	defer f.Close()
-	return readOpened(f, limit)
+	return regularfile.ReadFrom(f, limit)
 }
 
 // crateFileError words an os.Root refusal as what it means for a crate.
@@ -163,6 +109,15 @@ func crateFileError(err error) error {
 	}
 	if strings.Contains(err.Error(), "escapes from parent") {
 		return errors.New("a symlink that leads outside its crate path: pallet follows symlinks only inside a crate path; copy the file in, or add the directory it lives in to crate_paths")
+	}
+	return err
+}
+
+// unwrapPathError drops the "open PATH:" a *PathError repeats, since the
+// message names the path already.
+func unwrapPathError(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
 	}
 	return err
 }

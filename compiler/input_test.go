@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/palletops/pallet/project"
 )
 
 // TestCrateSymlinkInside: a crate directory, or a template, that is a
@@ -28,7 +30,7 @@ func TestCrateSymlinkInside(t *testing.T) {
 	}
 	// shared has no crate.yaml: give it one so that the crate path loads.
 	writeTestFile(t, filepath.Join(dir, "crates/shared/crate.yaml"), "summary: shared\n")
-	p, err := Parse(filepath.Join(dir, "pallet.yaml"), []byte("crate_paths: [crates]\ngroups:\n  g: {phases: {p: [alias, other]}}\n"), &Env{User: "deploy", Home: dir})
+	p, err := Parse(filepath.Join(dir, "pallet.yaml"), []byte("crate_paths: [crates]\ngroups:\n  g: {phases: {p: [alias, other]}}\n"), &project.Env{User: "deploy", Home: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,26 +41,6 @@ func TestCrateSymlinkInside(t *testing.T) {
 	for _, want := range []string{"echo real", "echo shared"} {
 		if !strings.Contains(string(s.Text), want) {
 			t.Errorf("script lacks %q:\n%s", want, stepsOf(s.Text))
-		}
-	}
-}
-
-// TestParseKnownOS: --os takes a family alone or a version pallet knows;
-// debian-99 used to be accepted and rendered for.
-func TestParseKnownOS(t *testing.T) {
-	for _, id := range []string{"debian-12", "ubuntu", "ubuntu-22.04", "arch", "amzn-2"} {
-		if _, err := ParseKnownOS(id); err != nil {
-			t.Errorf("ParseKnownOS(%q): %v", id, err)
-		}
-	}
-	for id, want := range map[string]string{
-		"debian-99":   `unknown debian version "99" in OS id "debian-99" (known: 11, 12, 13; or write just "debian" for any version)`,
-		"ubuntu-22.4": `unknown ubuntu version "22.4"`,
-		"windows-11":  `unknown OS family "windows"`,
-		"arch-2024":   "rolling release",
-	} {
-		if _, err := ParseKnownOS(id); err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("ParseKnownOS(%q) = %v, want an error containing %q", id, err, want)
 		}
 	}
 }

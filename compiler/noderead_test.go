@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"text/template"
+
+	"github.com/palletops/pallet/project"
 )
 
 // nodeReaders are templates that print the node's name (or something
@@ -84,7 +86,7 @@ func TestReadsNode(t *testing.T) {
 func TestPerNodeRendering(t *testing.T) {
 	for name, src := range nodeReaders {
 		t.Run(name, func(t *testing.T) {
-			p, err := project(t, "crate_paths: [crates]\ngroups:\n  g: {phases: {p: [{who: {list: [a]}}]}}\n", map[string]string{
+			p, err := testProject(t, "crate_paths: [crates]\ngroups:\n  g: {phases: {p: [{who: {list: [a]}}]}}\n", map[string]string{
 				"crates/who/crate.yaml":        "summary: says who it is\nparams:\n  list: {type: list}\n",
 				"crates/who/default.sh.tmpl":   "{{ step \"who\" }}\n# I am " + src + "\ntrue\n",
 				"crates/inner/crate.yaml":      "summary: inner\nparams:\n  v: {type: list}\n",
@@ -111,7 +113,7 @@ func TestPerNodeRendering(t *testing.T) {
 // the node, so every other crate renders once for a whole fleet (the word
 // "user" in a template used to make it render once per node).
 func TestNodeFreeCratesRenderOnce(t *testing.T) {
-	p, err := Builtin(&Env{User: "deploy", Home: t.TempDir()})
+	p, err := Builtin(&project.Env{User: "deploy", Home: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,11 +2,14 @@ package compiler
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/palletops/pallet/project"
 )
 
 // fromYAML converts a YAML value to the param's Go type: string, int,
@@ -18,8 +21,8 @@ func (p *Param) fromYAML(n *yaml.Node) (any, error) {
 	}
 	switch p.Type {
 	case "string":
-		if n.Kind != yaml.ScalarNode || isNull(n) {
-			return nil, fmt.Errorf("want a string, got %s", describe(n))
+		if n.Kind != yaml.ScalarNode || project.IsNull(n) {
+			return nil, fmt.Errorf("want a string, got %s", project.Describe(n))
 		}
 		return n.Value, nil
 	case "int":
@@ -29,7 +32,7 @@ func (p *Param) fromYAML(n *yaml.Node) (any, error) {
 				return i, nil
 			}
 		}
-		return nil, fmt.Errorf("want a whole number, got %s", describe(n))
+		return nil, fmt.Errorf("want a whole number, got %s", project.Describe(n))
 	case "bool":
 		if n.Kind == yaml.ScalarNode && n.Tag == "!!bool" {
 			var b bool
@@ -37,28 +40,28 @@ func (p *Param) fromYAML(n *yaml.Node) (any, error) {
 				return b, nil
 			}
 		}
-		return nil, fmt.Errorf("want true or false, got %s", describe(n))
+		return nil, fmt.Errorf("want true or false, got %s", project.Describe(n))
 	case "list":
 		if n.Kind != yaml.SequenceNode {
-			return nil, fmt.Errorf("want a list, got %s", describe(n))
+			return nil, fmt.Errorf("want a list, got %s", project.Describe(n))
 		}
 		out := make([]string, 0, len(n.Content))
 		for _, e := range n.Content {
-			if e.Kind != yaml.ScalarNode || isNull(e) {
-				return nil, fmt.Errorf("want a list of strings, got %s in it (line %d)", describe(e), e.Line)
+			if e.Kind != yaml.ScalarNode || project.IsNull(e) {
+				return nil, fmt.Errorf("want a list of strings, got %s in it (line %d)", project.Describe(e), e.Line)
 			}
 			out = append(out, e.Value)
 		}
 		return out, nil
 	case "map":
 		if n.Kind != yaml.MappingNode {
-			return nil, fmt.Errorf("want a mapping of strings, got %s", describe(n))
+			return nil, fmt.Errorf("want a mapping of strings, got %s", project.Describe(n))
 		}
 		out := make(map[string]string, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
-			if v.Kind != yaml.ScalarNode || isNull(v) {
-				return nil, fmt.Errorf("want a mapping of strings, got %s for %q", describe(v), k.Value)
+			if v.Kind != yaml.ScalarNode || project.IsNull(v) {
+				return nil, fmt.Errorf("want a mapping of strings, got %s for %q", project.Describe(v), k.Value)
 			}
 			out[k.Value] = v.Value
 		}
@@ -172,12 +175,12 @@ func (p *Param) check(v any) error {
 		return nil
 	}
 	for _, s := range strs {
-		if len(p.Enum) > 0 && !contains(p.Enum, s) {
+		if len(p.Enum) > 0 && !slices.Contains(p.Enum, s) {
 			return fmt.Errorf("%q is not one of %s%s", s, strings.Join(p.Enum, ", "), didYouMean(s, p.Enum))
 		}
 		if p.pattern != nil && !p.pattern.MatchString(s) {
 			if strings.ContainsAny(s, "\r\n") {
-				return fmt.Errorf("%q holds a line break, which this param does not allow (it must match %s)", shorten(s), p.Pattern)
+				return fmt.Errorf("%q holds a line break, which this param does not allow (it must match %s)", project.Shorten(s), p.Pattern)
 			}
 			return fmt.Errorf("%q does not match %s", s, p.Pattern)
 		}
@@ -189,8 +192,9 @@ func (p *Param) check(v any) error {
 type Args map[string]any
 
 // bindYAML validates a call's params from pallet.yaml against the crate,
-// adding an error at each bad value's place, and fills in defaults.
-func (c *Crate) bindYAML(file string, call *yaml.Node, params *yaml.Node, errs *ErrorList) (Args, bool) {
+// adding an error at each bad value's place, and fills in defaults. call
+// is where the call names the crate.
+func (c *Crate) bindYAML(file string, call project.Pos, params *yaml.Node, errs *project.ErrorList) (Args, bool) {
 	args := Args{}
 	ok := true
 	seen := map[string]bool{}
@@ -203,7 +207,7 @@ func (c *Crate) bindYAML(file string, call *yaml.Node, params *yaml.Node, errs *
 				if hint == "" {
 					hint = fmt.Sprintf(" (it takes: %s)", paramList(c))
 				}
-				errs.add(posOf(file, k), "crate %s has no param %q%s", c.Name, k.Value, hint)
+				errs.Add(project.PosOf(file, k), "crate %s has no param %q%s", c.Name, k.Value, hint)
 				ok = false
 				continue
 			}
@@ -213,7 +217,7 @@ func (c *Crate) bindYAML(file string, call *yaml.Node, params *yaml.Node, errs *
 				err = p.check(val)
 			}
 			if err != nil {
-				errs.add(posOf(file, v), "crate %s, param %s: %v", c.Name, p.Name, err)
+				errs.Add(project.PosOf(file, v), "crate %s, param %s: %v", c.Name, p.Name, err)
 				ok = false
 				continue
 			}
@@ -225,7 +229,7 @@ func (c *Crate) bindYAML(file string, call *yaml.Node, params *yaml.Node, errs *
 			continue
 		}
 		if p.Required {
-			errs.add(posOf(file, call), "crate %s needs param %s (%s): add %s: <value>", c.Name, p.Name, p.Type, p.Name)
+			errs.Add(call, "crate %s needs param %s (%s): add %s: <value>", c.Name, p.Name, p.Type, p.Name)
 			ok = false
 		} else if p.Default != nil {
 			args[p.Name] = p.Default

@@ -2,16 +2,15 @@ package compiler
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"text/template"
 
 	"github.com/Masterminds/sprig/v3"
+
+	"github.com/palletops/pallet/osfamily"
 )
 
 // A variant template marks out steps with four functions. They print
@@ -106,46 +105,6 @@ func (a *adminData) User() (Word, error) {
 // PublicKey is the admin public key's text (one line), quoted when printed.
 func (a *adminData) PublicKey() (Word, error) { return a.key() }
 
-// publicKeyFiles is where the admin public key is looked for, in order:
-// the file named in pallet.yaml (relative to it), else
-// ~/.ssh/id_ed25519.pub, else ~/.ssh/id_rsa.pub. Each comes with the name
-// it was given, for messages.
-func publicKeyFiles(keyFile, dir string, env *Env) (paths, names []string) {
-	names = []string{keyFile}
-	if keyFile == "" {
-		names = []string{"~/.ssh/id_ed25519.pub", "~/.ssh/id_rsa.pub"}
-	}
-	for _, f := range names {
-		path := env.expandHome(f)
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(dir, path)
-		}
-		paths = append(paths, path)
-	}
-	return paths, names
-}
-
-// readPublicKey reads the first admin public key that exists.
-func readPublicKey(keyFile, dir string, env *Env) (Word, error) {
-	paths, names := publicKeyFiles(keyFile, dir, env)
-	for i, path := range paths {
-		data, err := readRegular(path, maxPublicKeyBytes)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			// Said without the file's content: it may be anything.
-			return "", fmt.Errorf("admin public key %s: %v: name a .pub file in admin.public_key_file", names[i], unwrapPathError(err))
-		}
-		key := strings.TrimSpace(string(data))
-		if key == "" || strings.ContainsAny(key, "\n\x00") {
-			return "", fmt.Errorf("admin public key %s must hold one key on one line", names[i])
-		}
-		return Word(key), nil
-	}
-	return "", fmt.Errorf("no admin public key: %s not found; set admin.public_key_file in pallet.yaml or run ssh-keygen -t ed25519", strings.Join(names, " or "))
-}
-
 // step is one rendered step before assembly.
 type step struct {
 	Crate string // crate path for the status line: automated-admin-user/user
@@ -157,7 +116,7 @@ type step struct {
 // renderer renders crate calls for one OS.
 type renderer struct {
 	p     *Project
-	os    OS
+	os    osfamily.OS
 	osMap map[string]string
 	admin *adminData
 	node  string

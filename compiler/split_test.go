@@ -6,17 +6,19 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/palletops/pallet/project"
 )
 
-// project builds a project from pallet.yaml text and crate files, all in a
+// testProject builds a project from pallet.yaml text and crate files, all in a
 // temp dir.
-func project(t *testing.T, yamlText string, files map[string]string) (*Project, error) {
+func testProject(t *testing.T, yamlText string, files map[string]string) (*Project, error) {
 	t.Helper()
 	dir := t.TempDir()
 	for name, content := range files {
 		writeTestFile(t, filepath.Join(dir, name), content)
 	}
-	return Parse(filepath.Join(dir, "pallet.yaml"), []byte(yamlText), &Env{User: "deploy", Home: dir})
+	return Parse(filepath.Join(dir, "pallet.yaml"), []byte(yamlText), &project.Env{User: "deploy", Home: dir})
 }
 
 func TestSteps(t *testing.T) {
@@ -56,7 +58,7 @@ func TestSteps(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := project(t, "crate_paths: [crates]\ngroups:\n  g: {phases: {p: [c]}}\n", map[string]string{
+			p, err := testProject(t, "crate_paths: [crates]\ngroups:\n  g: {phases: {p: [c]}}\n", map[string]string{
 				"crates/c/crate.yaml":          "summary: test\n",
 				"crates/c/default.sh.tmpl":     tt.tmpl,
 				"crates/inner/crate.yaml":      "summary: inner\nparams:\n  v: {type: string, default: d}\n",
@@ -106,7 +108,7 @@ func TestDeterministic(t *testing.T) {
 // TestRenderCacheAndNodes: one project compiles for many nodes; a crate
 // that reads the node's name renders per node, even when cached.
 func TestRenderCacheAndNodes(t *testing.T) {
-	p, err := project(t, "crate_paths: [crates]\ngroups:\n  g: {phases: {p: [named, plain, {wrap: {}}]}}\n", map[string]string{
+	p, err := testProject(t, "crate_paths: [crates]\ngroups:\n  g: {phases: {p: [named, plain, {wrap: {}}]}}\n", map[string]string{
 		"crates/named/crate.yaml":      "summary: reads the node\n",
 		"crates/named/default.sh.tmpl": "{{ step \"name\" }}\necho {{ .node.name }}\n",
 		"crates/plain/crate.yaml":      "summary: does not\n",

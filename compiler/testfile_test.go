@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/palletops/pallet/osfamily"
 )
 
 func writeTestFile(t *testing.T, path, content string) {
@@ -17,8 +19,8 @@ func writeTestFile(t *testing.T, path, content string) {
 }
 
 // mustOS parses an OS id the test knows is valid.
-func mustOS(id string) OS {
-	os, err := ParseOS(id)
+func mustOS(id string) osfamily.OS {
+	os, err := osfamily.Parse(id)
 	if err != nil {
 		panic(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/palletops/pallet/compiler"
 	"github.com/palletops/pallet/lift"
+	"github.com/palletops/pallet/project"
 	"github.com/palletops/pallet/provider"
 	"github.com/palletops/pallet/runner"
 )
@@ -30,7 +30,7 @@ type Options struct {
 	// own directory: destroy-server/, bootstrap/ and phases/.
 	LogDir string
 	// AdminUser is who runs the phases on bootstrapped nodes; default the
-	// project's admin.user, else $USER (as the compiler has it).
+	// project's (project.Project.AdminUser: admin.user, else $USER).
 	AdminUser string
 	// OnEvent and OnNodeDone are lift's, for every pass.
 	OnEvent    runner.EventFunc
@@ -160,10 +160,7 @@ func Apply(ctx context.Context, pl *Plan, opts Options) (*Report, error) {
 func newRun(pl *Plan, opts Options) (*run, error) {
 	p := pl.Project
 	if opts.AdminUser == "" {
-		opts.AdminUser = p.Admin.User
-	}
-	if opts.AdminUser == "" {
-		opts.AdminUser = os.Getenv("USER")
+		opts.AdminUser = p.AdminUser()
 	}
 	specs := map[string]provider.CreateSpec{}
 	for _, gp := range pl.Groups {
@@ -558,16 +555,16 @@ func (c *run) create(ctx context.Context, specs map[string]provider.CreateSpec) 
 // project's admin public key (read here; an error says which file is
 // missing), the group's image (login_user and the template that picks
 // one) and hardware, and adminUser, the user bootstrap will create
-// (empty: the project's admin.user). It is the one place a spec is made:
+// (empty: the project's, p.AdminUser()). It is the one place a spec is made:
 // converge and `pallet-run nodes create` both use it; the caller may then
 // set what it alone knows, such as an explicit Image.
-func CreateSpec(p *compiler.Project, g *compiler.Group, adminUser string) (provider.CreateSpec, error) {
+func CreateSpec(p *compiler.Project, g *project.Group, adminUser string) (provider.CreateSpec, error) {
 	key, err := p.AdminPublicKey()
 	if err != nil {
 		return provider.CreateSpec{}, err
 	}
 	if adminUser == "" {
-		adminUser = p.Admin.User
+		adminUser = p.AdminUser()
 	}
 	return provider.CreateSpec{
 		AdminPublicKey: key,

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/palletops/pallet/compiler"
 	"github.com/palletops/pallet/provider"
 )
 
@@ -68,5 +69,41 @@ groups:
 	plain, _ := p.Group("plain")
 	if got, _ := CreateSpec(p, plain, ""); !reflect.DeepEqual(got, provider.CreateSpec{AdminPublicKey: key, AdminUser: "deploy"}) {
 		t.Errorf("CreateSpec(plain) = %+v, want only the admin key and user", got)
+	}
+}
+
+// TestCreateSpecAdminUserDefault: with no admin.user, the user a new node
+// is made for is the project's default (its environment's user), the same
+// user the compiled bootstrap creates. It used to be left empty here, and
+// each provider then read $USER for itself.
+func TestCreateSpecAdminUserDefault(t *testing.T) {
+	p := loadProject(t, `
+admin: {public_key_file: deploy.pub}
+groups:
+  web:
+    phases:
+      bootstrap: [automated-admin-user]
+`)
+	key := "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHb0Dn9nWLsJ3wsO0mRZ3ucQ/2z0t1zBmsyK9ZGGQ3Jb deploy@test"
+	if err := os.WriteFile(filepath.Join(p.Dir, "deploy.pub"), []byte(key+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	g, err := p.Group("web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := CreateSpec(p, g, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if spec.AdminUser != "tester" {
+		t.Errorf("CreateSpec without admin.user: AdminUser %q, want tester (the project environment's user)", spec.AdminUser)
+	}
+	s, err := p.Compile(compiler.Target{Group: "web", Phase: "bootstrap"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(s.Text), "useradd -M -s /bin/bash -- tester\n") {
+		t.Errorf("the bootstrap script does not create tester:\n%s", s.Text)
 	}
 }

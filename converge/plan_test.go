@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/palletops/pallet/compiler"
+	"github.com/palletops/pallet/project"
 	"github.com/palletops/pallet/provider"
 	"github.com/palletops/pallet/provider/nodelist"
 )
@@ -44,7 +45,7 @@ func loadProject(t *testing.T, text string) *compiler.Project {
 	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p, err := compiler.LoadEnv(file, &compiler.Env{User: "tester", Home: dir})
+	p, err := compiler.LoadEnv(file, &project.Env{User: "tester", Home: dir})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -76,7 +76,7 @@ func TestConverge(t *testing.T) {
 		t.Log("deb.debian.org is not reachable: the package crate is tested with installed packages only (no install)")
 		installPkg = ""
 	}
-	p := project(t, convergeProject(strings.TrimSpace(string(pub)), installPkg))
+	p := testProject(t, convergeProject(strings.TrimSpace(string(pub)), installPkg))
 
 	// run lifts phase on every node and fails t unless all succeed.
 	run := func(t *testing.T, user string, check bool, phase string) []runner.NodeResult {

@@ -27,7 +27,7 @@ func TestFaults(t *testing.T) {
 	a, b := f.nodes[0], f.nodes[1]
 
 	t.Run("unreachable node does not stop the others", func(t *testing.T) {
-		p := project(t, `groups:
+		p := testProject(t, `groups:
   g:
     phases:
       configure:
@@ -69,7 +69,7 @@ func TestFaults(t *testing.T) {
 	})
 
 	t.Run("step fails mid-script", func(t *testing.T) {
-		p := project(t, `groups:
+		p := testProject(t, `groups:
   g:
     phases:
       configure:
@@ -110,7 +110,7 @@ func TestFaults(t *testing.T) {
 	})
 
 	t.Run("phase timeout stops the script on the node", func(t *testing.T) {
-		p := project(t, `groups:
+		p := testProject(t, `groups:
   g:
     phases:
       configure:
@@ -157,7 +157,7 @@ func TestFaults(t *testing.T) {
 		// A file big enough that writing it takes a while, after a slow
 		// step: the cut lands in the sleep, then in the write itself.
 		big := bytes.Repeat([]byte("0123456789abcdef pallet e2e big file line\n"), 8<<20/42)
-		p := project(t, `groups:
+		p := testProject(t, `groups:
   g:
     phases:
       configure:
@@ -339,7 +339,7 @@ func TestWriteFileTempLeak(t *testing.T) {
 	f := newFleet(t, []string{"bookworm"})
 	n := f.nodes[0]
 	f.ssh(t, n, "", `mkdir -p /srv/leak && printf '#!/bin/sh\n/usr/bin/mktemp "$@"; rc=$?; sleep 5; exit $rc\n' >/usr/local/bin/mktemp && chmod 755 /usr/local/bin/mktemp`)
-	p := project(t, `groups:
+	p := testProject(t, `groups:
   g:
     phases:
       configure:

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/palletops/pallet/compiler"
+	"github.com/palletops/pallet/project"
 	"github.com/palletops/pallet/provider"
 	"github.com/palletops/pallet/provider/nspawn/nspawntest"
 	"github.com/palletops/pallet/runner"
@@ -97,12 +98,12 @@ func (f *fleet) ssh(t *testing.T, n provider.Node, user, command string) string 
 	return out
 }
 
-// project parses a pallet.yaml given as text, with a fixed environment so
+// testProject parses a pallet.yaml given as text, with a fixed environment so
 // nothing depends on who runs the tests.
-func project(t *testing.T, yaml string) *compiler.Project {
+func testProject(t *testing.T, yaml string) *compiler.Project {
 	t.Helper()
 	dir := t.TempDir()
-	p, err := compiler.Parse(filepath.Join(dir, "pallet.yaml"), []byte(yaml), &compiler.Env{User: "padmin", Home: dir})
+	p, err := compiler.Parse(filepath.Join(dir, "pallet.yaml"), []byte(yaml), &project.Env{User: "padmin", Home: dir})
 	if err != nil {
 		t.Fatalf("pallet.yaml: %v\n%s", err, yaml)
 	}

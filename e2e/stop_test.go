@@ -24,7 +24,7 @@ import (
 // sudo user (sudo relays the TERM, and the cleanup runs as the user).
 func TestStopIgnoringTERM(t *testing.T) {
 	t.Parallel()
-	p := project(t, `groups:
+	p := testProject(t, `groups:
   g:
     phases:
       configure:
@@ -86,7 +86,7 @@ func TestSilentConnection(t *testing.T) {
 	t.Parallel()
 	f := newFleet(t, []string{"bookworm"})
 	n := f.nodes[0]
-	p := project(t, `groups:
+	p := testProject(t, `groups:
   g:
     phases:
       configure:

@@ -24,7 +24,7 @@ func TestSudoPassword(t *testing.T) {
 	}
 	const path = "/etc/pallet-sudo-e2e"
 	phase := func(content string) runner.Phase {
-		p := project(t, `groups:
+		p := testProject(t, `groups:
   g:
     phases:
       configure:

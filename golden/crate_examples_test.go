@@ -57,7 +57,7 @@ func crateExampleScripts(t *testing.T) []fullScript {
 // calls reports whether the one phase of proj calls the crate name.
 func calls(proj *compiler.Project, name string) bool {
 	for _, call := range proj.Groups[0].Phases[0].Calls {
-		if call.Crate.Name == name {
+		if call.Crate == name {
 			return true
 		}
 	}

@@ -22,6 +22,8 @@ import (
 
 	"github.com/palletops/pallet/compiler"
 	"github.com/palletops/pallet/internal/scenario"
+	"github.com/palletops/pallet/osfamily"
+	"github.com/palletops/pallet/project"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files: golden/examples scripts and crates/*/testdata scenarios")
@@ -36,7 +38,7 @@ var representative = map[string]string{
 
 // testEnv is a machine whose user is deploy, with the golden admin key as
 // ~/.ssh/id_ed25519.pub, so that output depends on nobody's real home.
-func testEnv(t testing.TB) *compiler.Env {
+func testEnv(t testing.TB) *project.Env {
 	home := t.TempDir()
 	key, err := os.ReadFile("testdata/admin.pub")
 	if err == nil {
@@ -48,7 +50,7 @@ func testEnv(t testing.TB) *compiler.Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &compiler.Env{User: "deploy", Home: home}
+	return &project.Env{User: "deploy", Home: home}
 }
 
 // A scenario's params are compiled as the one call of phase test of group
@@ -85,14 +87,14 @@ var templatePos = regexp.MustCompile(`(\.sh\.tmpl):\d+(?::\d+)?:`)
 // without the group, phase and OS the section name already says, and
 // without the line in the template.
 func scenarioError(err error, osID string) string {
-	var list compiler.ErrorList
-	var one *compiler.Error
-	var errs []*compiler.Error
+	var list project.ErrorList
+	var one *project.Error
+	var errs []*project.Error
 	switch {
 	case errors.As(err, &list):
 		errs = list
 	case errors.As(err, &one):
-		errs = []*compiler.Error{one}
+		errs = []*project.Error{one}
 	default:
 		return err.Error() + "\n"
 	}
@@ -124,7 +126,7 @@ func crateOSes(c *compiler.Crate) []string {
 	}
 	for _, v := range c.VariantNames() {
 		if v != "default" && representative[v] == "" {
-			set[compiler.Concrete(v)] = true
+			set[osfamily.Concrete(v)] = true
 		}
 	}
 	var out []string
@@ -213,14 +215,14 @@ func runScenario(t *testing.T, c *compiler.Crate, file string) *scenarioRun {
 		r.got.Err = scenarioError(err, "")
 		return r
 	}
-	r.args = p.Groups[0].Phases[0].Calls[0].Args
+	r.args = p.Calls(p.Groups[0].Phases[0])[0].Args
 	oses := stored.OSes
 	if oses == nil {
 		oses = crateOSes(c)
 	}
 	var results []scenario.Result
 	for _, osID := range oses {
-		if _, err := compiler.ParseOS(osID); err != nil {
+		if _, err := osfamily.Parse(osID); err != nil {
 			t.Errorf("%s: oses: %v", display, err)
 			continue
 		}

@@ -4,15 +4,15 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/palletops/pallet/internal/suggest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/palletops/pallet/compiler"
+	"github.com/palletops/pallet/internal/suggest"
 	"github.com/palletops/pallet/provider"
 )
 
@@ -31,18 +31,6 @@ type builtScript struct {
 	text []byte
 }
 
-// manifest is manifest.json as `palletc build` writes it.
-type manifest struct {
-	Palletc string `json:"palletc"`
-	Project string `json:"project"`
-	Scripts []struct {
-		Group  string `json:"group"`
-		Phase  string `json:"phase"`
-		OS     string `json:"os"`
-		SHA256 string `json:"sha256"`
-	} `json:"scripts"`
-}
-
 // TamperedError lists the scripts of a build that do not match their
 // manifest: edited, truncated or replaced after palletc wrote them.
 type TamperedError struct {
@@ -59,13 +47,9 @@ func (e *TamperedError) Error() string {
 // is a *TamperedError naming them all: apply runs a build verbatim or not
 // at all.
 func LoadBuild(dir string) (*Build, error) {
-	data, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	m, err := compiler.ReadManifest(dir)
 	if err != nil {
-		return nil, fmt.Errorf("read build: %w (is %s a palletc build -o directory?)", err, dir)
-	}
-	var m manifest
-	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("%s: manifest.json is not valid JSON: %w (rebuild with palletc build)", dir, err)
+		return nil, err
 	}
 	if len(m.Scripts) == 0 {
 		return nil, fmt.Errorf("%s: manifest.json lists no scripts", dir)
@@ -77,7 +61,7 @@ func LoadBuild(dir string) (*Build, error) {
 			return nil, fmt.Errorf("%s: manifest.json has a script with group %q phase %q, which palletc does not write", dir, s.Group, s.Phase)
 		}
 		rel := s.Group + "/" + s.Phase + ".sh"
-		text, err := os.ReadFile(filepath.Join(dir, s.Group, s.Phase+".sh"))
+		text, err := os.ReadFile(filepath.Join(dir, compiler.ScriptPath(s.Group, s.Phase)))
 		if err != nil {
 			tampered.Problems = append(tampered.Problems, fmt.Sprintf("%s: %v", rel, unwrapPath(err)))
 			continue

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/palletops/pallet/compiler"
+	"github.com/palletops/pallet/osfamily"
+	"github.com/palletops/pallet/project"
 	"github.com/palletops/pallet/provider"
 )
 
@@ -91,12 +93,12 @@ func ImageOSWarnings(p *compiler.Project, nodes []provider.Node) []OSWarning {
 
 // imageMismatch reports whether a node running osID is not what g's image
 // asks for, and what it asks for.
-func imageMismatch(p *compiler.Project, g *compiler.Group, osID string) (asks string, mismatch bool) {
+func imageMismatch(p *compiler.Project, g *project.Group, osID string) (asks string, mismatch bool) {
 	img := g.Image
 	if img.OSFamily == "" {
 		return "", false
 	}
-	node, err := compiler.ParseOS(osID)
+	node, err := osfamily.Parse(osID)
 	if err != nil {
 		return "", false
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/palletops/pallet/compiler"
+	"github.com/palletops/pallet/project"
 	"github.com/palletops/pallet/provider"
 )
 
@@ -29,7 +30,7 @@ func TestImageOSWarnings(t *testing.T) {
   plain:
     phases:
       configure: [{exec-script: {script: "true"}}]
-`), &compiler.Env{User: "deploy", Home: dir})
+`), &project.Env{User: "deploy", Home: dir})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/palletops/pallet/compiler"
+	"github.com/palletops/pallet/project"
 	"github.com/palletops/pallet/provider"
 	"github.com/palletops/pallet/runner"
 )
@@ -231,7 +232,7 @@ func Compile(p *compiler.Project, groups, phases []string) (*Compiled, error) {
 	if len(phases) == 0 {
 		phases = []string{DefaultPhase}
 	}
-	c := &Compiled{p: p, groups: map[string]*compiler.Group{}, groupNames: groups, phases: phases}
+	c := &Compiled{p: p, groups: map[string]*project.Group{}, groupNames: groups, phases: phases}
 	for _, name := range groups {
 		g, err := p.Group(name)
 		if err != nil {
@@ -311,7 +312,7 @@ func checkPhases(opts Options, src scripts, phasesOf func(group string) []string
 // name (hostname does) and its OS, probed or declared.
 type Compiled struct {
 	p          *compiler.Project
-	groups     map[string]*compiler.Group
+	groups     map[string]*project.Group
 	groupNames []string // in the order given
 	phases     []string
 }

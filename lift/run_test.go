@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/palletops/pallet/compiler"
+	"github.com/palletops/pallet/project"
 	"github.com/palletops/pallet/provider"
 	"github.com/palletops/pallet/runner"
 )
@@ -34,7 +35,7 @@ func TestRunOnGivenNodes(t *testing.T) {
   db:
     phases:
       configure: [{exec-script: {script: "true"}}]
-`), &compiler.Env{User: "deploy", Home: dir})
+`), &project.Env{User: "deploy", Home: dir})
 	if err != nil {
 		t.Fatal(err)
 	}

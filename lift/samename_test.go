@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/palletops/pallet/compiler"
+	"github.com/palletops/pallet/project"
 	"github.com/palletops/pallet/runner"
 )
 
@@ -23,7 +24,7 @@ func TestNodesSharingAName(t *testing.T) {
   web:
     phases:
       configure: [{exec-script: {script: "true"}}]
-`), &compiler.Env{User: "deploy", Home: dir})
+`), &project.Env{User: "deploy", Home: dir})
 	if err != nil {
 		t.Fatal(err)
 	}

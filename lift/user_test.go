@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/palletops/pallet/compiler"
+	"github.com/palletops/pallet/project"
 	"github.com/palletops/pallet/provider"
 	"github.com/palletops/pallet/runner"
 )
@@ -33,7 +34,7 @@ groups:
   plain:
     phases:
       configure: [{exec-script: {script: "true"}}]
-`), &compiler.Env{User: "deploy", Home: dir})
+`), &project.Env{User: "deploy", Home: dir})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/palletops/pallet/compiler"
+	"github.com/palletops/pallet/project"
 )
 
 // compiledSpoofScript compiles a phase whose first step prints something
@@ -23,7 +24,7 @@ func compiledSpoofScript(t *testing.T) []byte {
       configure:
         - exec-script: {script: "echo 'hello ::pallet::v1 end 1/2 failed 3 spoof'"}
         - exec-script: {script: "sh -c 'echo \"child sees [$PALLET_NONCE]\"'"}
-`), &compiler.Env{User: "deploy", Home: dir})
+`), &project.Env{User: "deploy", Home: dir})
 	if err != nil {
 		t.Fatal(err)
 	}

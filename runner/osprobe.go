@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/palletops/pallet/osfamily"
 )
 
 // OSInfo is what a node says about its OS in os-release, and the pallet OS id
@@ -41,7 +43,7 @@ func (c *Conn) ProbeOS(ctx context.Context) (OSInfo, error) {
 func OSFromRelease(text []byte) (OSInfo, error) {
 	kv := ParseOSRelease(text)
 	info := OSInfo{ID: kv["ID"], VersionID: kv["VERSION_ID"], IDLike: kv["ID_LIKE"], PrettyName: kv["PRETTY_NAME"]}
-	id, err := PalletOSID(info.ID, info.VersionID)
+	id, err := osfamily.FromRelease(info.ID, info.VersionID)
 	info.PalletOS = id
 	return info, err
 }
@@ -72,36 +74,6 @@ func ParseOSRelease(text []byte) map[string]string {
 		kv[k] = v
 	}
 	return kv
-}
-
-// PalletOSID maps os-release ID and VERSION_ID to a pallet OS id: ubuntu keeps
-// its dotted version, the rhel family (and debian, fedora, amzn) keep only the
-// major version, alpine keeps major.minor, arch is rolling and has none.
-func PalletOSID(id, versionID string) (string, error) {
-	id = strings.ToLower(strings.TrimSpace(id))
-	major, _, _ := strings.Cut(versionID, ".")
-	switch id {
-	case "arch", "archarm":
-		return "arch", nil
-	case "":
-		return "", fmt.Errorf("os-release has no ID; pallet cannot tell which OS this is (set the node's OS explicitly)")
-	}
-	if versionID == "" {
-		return "", fmt.Errorf("os-release ID %q has no VERSION_ID (a testing or rolling release?); set the node's OS explicitly", id)
-	}
-	switch id {
-	case "ubuntu":
-		return "ubuntu-" + versionID, nil
-	case "debian", "rhel", "centos", "rocky", "almalinux", "fedora", "amzn":
-		return id + "-" + major, nil
-	case "alpine":
-		parts := strings.SplitN(versionID, ".", 3)
-		if len(parts) < 2 {
-			return "alpine-" + versionID, nil
-		}
-		return "alpine-" + parts[0] + "." + parts[1], nil
-	}
-	return "", fmt.Errorf("os-release ID %q (version %s) is not an OS pallet knows; set the node's OS explicitly", id, versionID)
 }
 
 // output runs a plain command as the login user and returns its stdout.

@@ -170,31 +170,6 @@ func TestTrackerBoundsLongLines(t *testing.T) {
 	}
 }
 
-func TestPalletOSID(t *testing.T) {
-	tests := []struct{ id, version, want string }{
-		{"debian", "12", "debian-12"},
-		{"ubuntu", "22.04", "ubuntu-22.04"},
-		{"rocky", "9.4", "rocky-9"},
-		{"almalinux", "8.10", "almalinux-8"},
-		{"rhel", "9.3", "rhel-9"},
-		{"centos", "9", "centos-9"},
-		{"fedora", "40", "fedora-40"},
-		{"amzn", "2023", "amzn-2023"},
-		{"amzn", "2", "amzn-2"},
-		{"alpine", "3.20.3", "alpine-3.20"},
-		{"arch", "", "arch"},
-		{"debian", "", ""},     // sid/testing: no VERSION_ID
-		{"gentoo", "2.15", ""}, // unknown
-		{"", "", ""},
-	}
-	for _, tt := range tests {
-		got, err := PalletOSID(tt.id, tt.version)
-		if got != tt.want || (err != nil) != (tt.want == "") {
-			t.Errorf("PalletOSID(%q, %q) = %q, %v; want %q", tt.id, tt.version, got, err, tt.want)
-		}
-	}
-}
-
 func TestOSFromRelease(t *testing.T) {
 	text := `PRETTY_NAME="Ubuntu 22.04.4 LTS"
 NAME="Ubuntu"

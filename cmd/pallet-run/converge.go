@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"github.com/palletops/pallet/internal/cliflag"
+	"github.com/palletops/pallet/cmd/internal/cliflag"
 	"io"
 	"strings"
 
@@ -50,7 +50,7 @@ func cmdConverge(ctx context.Context, fs *flag.FlagSet, args []string, stdout, s
 		fmt.Fprintf(stderr, "pallet-run: %v\n", err)
 		return exitInput
 	}
-	prov, err := providers.Open(ctx, p, name, providers.Options{Progress: stderr, KeepFailed: *keepFailed})
+	prov, err := providers.Open(ctx, p.Project, name, providers.Options{Progress: stderr, KeepFailed: *keepFailed})
 	if err != nil {
 		fmt.Fprintf(stderr, "pallet-run: %v\n", err)
 		return exitInput

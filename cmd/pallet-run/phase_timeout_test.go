@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/palletops/pallet/internal/cliflag"
+	"github.com/palletops/pallet/cmd/internal/cliflag"
 	"github.com/palletops/pallet/lift"
 	"github.com/palletops/pallet/provider/nspawn/nspawntest"
 )

@@ -11,9 +11,10 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/palletops/pallet/cmd/internal/cliflag"
 	"github.com/palletops/pallet/compiler"
-	"github.com/palletops/pallet/internal/atomicfile"
-	"github.com/palletops/pallet/internal/cliflag"
+	"github.com/palletops/pallet/osfamily"
+	"github.com/palletops/pallet/project"
 )
 
 const (
@@ -108,7 +109,7 @@ func cmdRender(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	if *osID != "" {
-		if _, err := compiler.ParseKnownOS(*osID); err != nil {
+		if _, err := osfamily.ParseKnown(*osID); err != nil {
 			fmt.Fprintf(stderr, "palletc render: --os: %v\n", err)
 			return exitInput
 		}
@@ -139,14 +140,6 @@ func cmdRender(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// Manifest is what `palletc build` writes beside the scripts, and what
-// `pallet-run apply` trusts: a script whose sha256 differs is refused.
-type Manifest struct {
-	Palletc string             `json:"palletc"`
-	Project string             `json:"project"`
-	Scripts []*compiler.Script `json:"scripts"`
-}
-
 func cmdBuild(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 	file := fileFlag(fs)
 	out := fs.String("o", "", "output directory (required)")
@@ -159,7 +152,7 @@ func cmdBuild(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if *osID != "" {
-		if _, err := compiler.ParseKnownOS(*osID); err != nil {
+		if _, err := osfamily.ParseKnown(*osID); err != nil {
 			fmt.Fprintf(stderr, "palletc build: --os: %v\n", err)
 			return exitInput
 		}
@@ -173,18 +166,8 @@ func cmdBuild(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 		cliflag.Report(stderr, err)
 		return exitInput
 	}
-	m := Manifest{Palletc: compiler.Version, Project: filepath.ToSlash(*file), Scripts: scripts}
-	for _, s := range scripts {
-		path := filepath.Join(*out, s.Group, s.Phase+".sh")
-		// Scripts can hold secrets (a file crate's content): readable by
-		// their owner only. pallet-run runs them with bash, not as programs.
-		if err := atomicfile.WriteDirs(path, s.Text, 0o600, 0o700); err != nil {
-			fmt.Fprintf(stderr, "palletc build: %v\n", err)
-			return exitInput
-		}
-	}
-	data, _ := json.MarshalIndent(m, "", "  ")
-	if err := atomicfile.WriteDirs(filepath.Join(*out, "manifest.json"), append(data, '\n'), 0o644, 0o700); err != nil {
+	m := compiler.Manifest{Palletc: compiler.Version, Project: filepath.ToSlash(*file), Scripts: scripts}
+	if err := m.Write(*out); err != nil {
 		fmt.Fprintf(stderr, "palletc build: %v\n", err)
 		return exitInput
 	}
@@ -220,7 +203,7 @@ func catalog(fs *flag.FlagSet, file string, stderr io.Writer) (*compiler.Project
 	explicit := false
 	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "f" })
 	if _, err := os.Stat(file); err != nil && !explicit {
-		p, err := compiler.Builtin(compiler.DefaultEnv())
+		p, err := compiler.Builtin(project.DefaultEnv())
 		if err != nil {
 			cliflag.Report(stderr, err)
 			return nil, false
@@ -274,7 +257,7 @@ func cmdCrate(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "%s: %s\n", c.Name, c.Summary)
 	fmt.Fprintf(stdout, "from: %s\n", c.Dir)
 	fmt.Fprintf(stdout, "families: %s\n", strings.Join(c.Families, ", "))
-	for _, f := range compiler.RootFamilies() {
+	for _, f := range osfamily.Roots() {
 		if why, ok := c.Unsupported[f]; ok {
 			fmt.Fprintf(stdout, "unsupported on %s: %s\n", f, why)
 		}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/palletops/pallet/compiler"
+	"github.com/palletops/pallet/project"
 )
 
 // call is one crate call of a phase.
@@ -35,7 +36,7 @@ func compile(t *testing.T, calls ...call) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := compiler.Parse("pallet.yaml", data, &compiler.Env{User: "deploy", Home: t.TempDir()})
+	p, err := compiler.Parse("pallet.yaml", data, &project.Env{User: "deploy", Home: t.TempDir()})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, data)
 	}

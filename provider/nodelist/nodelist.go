@@ -35,8 +35,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/palletops/pallet/compiler"
 	"github.com/palletops/pallet/internal/suggest"
+	"github.com/palletops/pallet/osfamily"
+	"github.com/palletops/pallet/project"
 	"github.com/palletops/pallet/provider"
 )
 
@@ -68,7 +69,7 @@ var nodeNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 // checks each node's group against the project's groups: a node in a group
 // that does not exist (a typo) would otherwise be silently left out of
 // every lift.
-func FromProject(p *compiler.Project, spec *compiler.ProviderSpec) (*Config, error) {
+func FromProject(p *project.Project, spec *project.ProviderSpec) (*Config, error) {
 	groups := make([]string, 0, len(p.Groups))
 	for _, g := range p.Groups {
 		groups = append(groups, g.Name)
@@ -78,7 +79,7 @@ func FromProject(p *compiler.Project, spec *compiler.ProviderSpec) (*Config, err
 
 // FromYAML decodes and validates a node-list block strictly: unknown keys,
 // missing names or hosts, duplicate names and unknown OS ids are errors
-// reported at their line in file (a compiler.ErrorList). It does not know
+// reported at their line in file (a project.ErrorList). It does not know
 // the project's groups; FromProject checks those too.
 func FromYAML(file string, node *yaml.Node) (*Config, error) {
 	return fromYAML(file, node, nil)
@@ -92,8 +93,8 @@ func fromYAML(file string, node *yaml.Node, groups []string) (*Config, error) {
 		Kind  string    `yaml:"kind"`
 		Nodes yaml.Node `yaml:"nodes"`
 	}
-	var errs compiler.ErrorList
-	if !compiler.DecodeStrict(file, node, &raw, &errs) {
+	var errs project.ErrorList
+	if !project.DecodeStrict(file, node, &raw, &errs) {
 		return nil, errs
 	}
 	if raw.Kind != Kind {
@@ -112,8 +113,8 @@ func fromYAML(file string, node *yaml.Node, groups []string) (*Config, error) {
 	for _, item := range items {
 		at := fmt.Sprintf("%s:%d:%d", file, item.Line, item.Column)
 		var n NodeConfig
-		var itemErrs compiler.ErrorList
-		if !compiler.DecodeStrict(file, item, &n, &itemErrs) {
+		var itemErrs project.ErrorList
+		if !project.DecodeStrict(file, item, &n, &itemErrs) {
 			for _, e := range itemErrs {
 				problems = append(problems, e.Error())
 			}
@@ -144,7 +145,7 @@ func fromYAML(file string, node *yaml.Node, groups []string) (*Config, error) {
 			n.OS = AutoOS
 		}
 		if n.OS != AutoOS {
-			if _, err := compiler.ParseOS(n.OS); err != nil {
+			if _, err := osfamily.Parse(n.OS); err != nil {
 				problems = append(problems, fmt.Sprintf("%s: node %s: os: %v (or use auto to detect it)", at, n.Name, err))
 			}
 		}

@@ -10,7 +10,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/palletops/pallet/compiler"
+	"github.com/palletops/pallet/project"
 	"github.com/palletops/pallet/provider"
 )
 
@@ -129,7 +129,7 @@ nodes:
 func TestFromProjectChecksGroups(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "pallet.yaml")
-	p, err := compiler.Parse(file, []byte(`groups:
+	p, err := project.Parse(file, []byte(`groups:
   web:
     phases: {configure: [{exec-script: {script: "true"}}]}
   db:
@@ -141,7 +141,7 @@ providers:
       - {name: web-1, host: 10.0.0.1, group: web}
       - {name: web-2, host: 10.0.0.2, group: wbe}
       - {name: x-1, host: 10.0.0.3, group: cache}
-`), &compiler.Env{User: "deploy", Home: dir})
+`), &project.Env{User: "deploy", Home: dir})
 	if err != nil {
 		t.Fatal(err)
 	}

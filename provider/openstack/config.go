@@ -63,7 +63,7 @@ var configKeys = map[string]bool{
 	"security_groups": true, "keep_failed": true, "ssh_port": true, "create_timeout": true,
 }
 
-// FromYAML decodes a provider entry (compiler.ProviderSpec.Node). Unknown
+// FromYAML decodes a provider entry (project.ProviderSpec.Node). Unknown
 // keys are errors, so a typo such as `floating_ip_poll` does not silently
 // do nothing; errors carry the YAML line.
 func FromYAML(node *yaml.Node) (*Config, error) {

@@ -522,7 +522,9 @@ func (p *Provider) plan(ctx context.Context, group string, spec provider.CreateS
 		}
 	}
 	pl.user = firstNonEmpty(spec.LoginUser, img.LoginUser, defaultLoginUser(img.Distro))
-	admin := firstNonEmpty(spec.AdminUser, os.Getenv("USER"), "admin")
+	// The admin user is the project's to decide (converge.CreateSpec asks
+	// it); "admin" only names the keypair of a spec that has none.
+	admin := firstNonEmpty(spec.AdminUser, "admin")
 	if pl.keyName, err = p.ensureKeypair(ctx, "pallet-"+admin, spec.AdminPublicKey); err != nil {
 		return nil, err
 	}

@@ -12,7 +12,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/palletops/pallet/compiler"
+	"github.com/palletops/pallet/project"
 	"github.com/palletops/pallet/provider"
 	"github.com/palletops/pallet/provider/nodelist"
 	"github.com/palletops/pallet/provider/nspawn"
@@ -35,11 +35,11 @@ type Options struct {
 
 // StateDir is where pallet keeps per-project state next to pallet.yaml:
 // .pallet/state.
-func StateDir(p *compiler.Project) string { return filepath.Join(p.Dir, ".pallet", "state") }
+func StateDir(p *project.Project) string { return filepath.Join(p.Dir, ".pallet", "state") }
 
 // Open returns the provider named name in the project's providers: block.
 // An unknown name lists the names there are and suggests the nearest.
-func Open(ctx context.Context, p *compiler.Project, name string, opts Options) (provider.Provider, error) {
+func Open(ctx context.Context, p *project.Project, name string, opts Options) (provider.Provider, error) {
 	spec, err := Spec(p, name)
 	if err != nil {
 		return nil, err
@@ -88,7 +88,7 @@ func Open(ctx context.Context, p *compiler.Project, name string, opts Options) (
 
 // Spec returns the providers: entry named name, or an error naming the
 // ones there are.
-func Spec(p *compiler.Project, name string) (*compiler.ProviderSpec, error) {
+func Spec(p *project.Project, name string) (*project.ProviderSpec, error) {
 	var names []string
 	for _, s := range p.Providers {
 		if s.Name == name {
@@ -117,10 +117,10 @@ type nspawnConfig struct {
 	Mirror       string `yaml:"mirror"`
 }
 
-func nspawnFromYAML(p *compiler.Project, spec *compiler.ProviderSpec) (nspawnConfig, error) {
+func nspawnFromYAML(p *project.Project, spec *project.ProviderSpec) (nspawnConfig, error) {
 	var cfg nspawnConfig
-	var errs compiler.ErrorList
-	if !compiler.DecodeStrict(p.File, spec.Node, &cfg, &errs) {
+	var errs project.ErrorList
+	if !project.DecodeStrict(p.File, spec.Node, &cfg, &errs) {
 		return cfg, errs
 	}
 	for _, d := range []*string{&cfg.StateDir, &cfg.CacheDir} {

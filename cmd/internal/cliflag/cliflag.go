@@ -9,6 +9,7 @@ import (
 	"io"
 
 	"github.com/palletops/pallet/compiler"
+	"github.com/palletops/pallet/project"
 )
 
 // Exit statuses shared by both commands.
@@ -69,7 +70,7 @@ func Load(file string, stderr io.Writer) (*compiler.Project, bool) {
 // there are several.
 func Report(stderr io.Writer, err error) {
 	fmt.Fprintln(stderr, err)
-	var list compiler.ErrorList
+	var list project.ErrorList
 	if errors.As(err, &list) && len(list) > 1 {
 		fmt.Fprintf(stderr, "%d errors\n", len(list))
 	}

@@ -1,4 +1,4 @@
-package compiler
+package project
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"path"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -21,20 +22,20 @@ import (
 // `palletc check` wants them all. Fields tagged `yaml:"-"` are skipped.
 // It returns false when it added an error.
 func DecodeStrict(file string, node *yaml.Node, out any, errs *ErrorList) bool {
-	if node == nil || node.Kind == 0 || isNull(node) {
+	if node == nil || node.Kind == 0 || IsNull(node) {
 		return true
 	}
 	ok := true
 	t := reflect.TypeOf(out).Elem()
 	if node.Kind != yaml.MappingNode {
-		errs.add(posOf(file, node), "expected a mapping of %s, got %s", strings.Join(fieldNames(t), "/"), describe(node))
+		errs.Add(PosOf(file, node), "expected a mapping of %s, got %s", strings.Join(fieldNames(t), "/"), Describe(node))
 		return false
 	}
 	known := fieldNames(t)
 	for i := 0; i+1 < len(node.Content); i += 2 {
 		k := node.Content[i]
-		if !contains(known, k.Value) {
-			errs.add(posOf(file, k), "unknown key %q%s (known keys: %s)", shorten(k.Value), didYouMean(k.Value, known), strings.Join(known, ", "))
+		if !slices.Contains(known, k.Value) {
+			errs.Add(PosOf(file, k), "unknown key %q%s (known keys: %s)", Shorten(k.Value), didYouMean(k.Value, known), strings.Join(known, ", "))
 			ok = false
 		}
 	}
@@ -55,14 +56,14 @@ func addTypeErrors(file string, node *yaml.Node, err error, errs *ErrorList) {
 		for _, m := range te.Errors {
 			if sm := typeErrLine.FindStringSubmatch(m); sm != nil {
 				line, _ := strconv.Atoi(sm[1])
-				errs.add(Pos{File: file, Line: line}, "wrong type: %s", sm[2])
+				errs.Add(Pos{File: file, Line: line}, "wrong type: %s", sm[2])
 				continue
 			}
-			errs.add(posOf(file, node), "wrong type: %s", m)
+			errs.Add(PosOf(file, node), "wrong type: %s", m)
 		}
 		return
 	}
-	errs.add(posOf(file, node), "%v", err)
+	errs.Add(PosOf(file, node), "%v", err)
 }
 
 func fieldNames(t reflect.Type) []string {
@@ -81,21 +82,13 @@ func fieldNames(t reflect.Type) []string {
 	return names
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func isNull(n *yaml.Node) bool {
+// IsNull reports whether n is YAML's null (~, null, or nothing).
+func IsNull(n *yaml.Node) bool {
 	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
 }
 
-// describe names a node's kind for messages: "a list", "a string".
-func describe(n *yaml.Node) string {
+// Describe names a node's kind for messages: "a list", "a string".
+func Describe(n *yaml.Node) string {
 	switch n.Kind {
 	case yaml.MappingNode:
 		return "a mapping"
@@ -119,13 +112,13 @@ func describe(n *yaml.Node) string {
 	return "something else"
 }
 
-// parseDocument parses data as one YAML document and checks what yaml.v3
+// ParseDocument parses data as one YAML document and checks what yaml.v3
 // accepts but pallet must not take silently: a second document (ignored),
 // a key given twice (the last would win), tags (!!binary would be read as
 // its base64 text, an unknown tag as if it were not there) and merge keys.
 // It returns nil, nil for an empty file; any error comes with the
 // document nil.
-func parseDocument(file string, data []byte) (*yaml.Node, ErrorList) {
+func ParseDocument(file string, data []byte) (*yaml.Node, ErrorList) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
@@ -141,7 +134,7 @@ func parseDocument(file string, data []byte) (*yaml.Node, ErrorList) {
 	case err != nil:
 		errs = append(errs, yamlErrorIn(file, data, err))
 	default:
-		errs.add(Pos{File: file, Line: documentLine(data, &next)}, "a second YAML document: %s holds one document; remove the --- line and what follows, or merge it into the first", path.Base(file))
+		errs.Add(Pos{File: file, Line: documentLine(data, &next)}, "a second YAML document: %s holds one document; remove the --- line and what follows, or merge it into the first", path.Base(file))
 	}
 	checkNodes(file, &doc, &errs)
 	if len(errs) > 0 {
@@ -191,15 +184,15 @@ func checkNodes(file string, n *yaml.Node, errs *ErrorList) {
 			k, v := n.Content[i], n.Content[i+1]
 			switch {
 			case k.Kind != yaml.ScalarNode:
-				errs.add(posOf(file, k), "a key must be a plain name, got %s", describe(k))
+				errs.Add(PosOf(file, k), "a key must be a plain name, got %s", Describe(k))
 			case k.Tag == "!!merge":
-				errs.add(posOf(file, k), "merge keys (<<) are not supported: write the keys out")
+				errs.Add(PosOf(file, k), "merge keys (<<) are not supported: write the keys out")
 			default:
 				if seen == nil {
 					seen = make(map[string]*yaml.Node, len(n.Content)/2)
 				}
 				if first, dup := seen[k.Value]; dup {
-					errs.add(posOf(file, k), "malformed YAML: mapping key %q already defined at line %d, column %d: keys must be unique, remove or rename one", shorten(k.Value), first.Line, first.Column)
+					errs.Add(PosOf(file, k), "malformed YAML: mapping key %q already defined at line %d, column %d: keys must be unique, remove or rename one", Shorten(k.Value), first.Line, first.Column)
 				} else {
 					seen[k.Value] = k
 				}
@@ -213,22 +206,22 @@ func checkNodes(file string, n *yaml.Node, errs *ErrorList) {
 }
 
 func checkTag(file string, n *yaml.Node, errs *ErrorList) {
-	if n.Tag == "" || n.Kind == yaml.DocumentNode || contains(yamlTags, n.Tag) {
+	if n.Tag == "" || n.Kind == yaml.DocumentNode || slices.Contains(yamlTags, n.Tag) {
 		return
 	}
 	if n.Tag == "!!binary" {
-		errs.add(posOf(file, n), "!!binary values are not supported: pallet would take the base64 text itself; write the value as plain text")
+		errs.Add(PosOf(file, n), "!!binary values are not supported: pallet would take the base64 text itself; write the value as plain text")
 		return
 	}
-	errs.add(posOf(file, n), "YAML tag %q is not supported: pallet reads plain strings, numbers, booleans, lists and mappings; remove the tag", shorten(n.Tag))
+	errs.Add(PosOf(file, n), "YAML tag %q is not supported: pallet reads plain strings, numbers, booleans, lists and mappings; remove the tag", Shorten(n.Tag))
 }
 
 // maxKeyInMessage is how much of a name or key an error message repeats.
 const maxKeyInMessage = 64
 
-// shorten cuts s for an error message, so that a 100 KB key gives a
+// Shorten cuts s for an error message, so that a 100 KB key gives a
 // readable line.
-func shorten(s string) string {
+func Shorten(s string) string {
 	if len(s) <= maxKeyInMessage {
 		return s
 	}

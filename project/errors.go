@@ -1,4 +1,4 @@
-package compiler
+package project
 
 import (
 	"errors"
@@ -19,6 +19,7 @@ type Pos struct {
 	Line, Col int
 }
 
+// String is file:line:col, leaving out what is unknown.
 func (p Pos) String() string {
 	switch {
 	case p.Line == 0:
@@ -29,7 +30,8 @@ func (p Pos) String() string {
 	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
 }
 
-func posOf(file string, n *yaml.Node) Pos {
+// PosOf is where node n is in file.
+func PosOf(file string, n *yaml.Node) Pos {
 	if n == nil {
 		return Pos{File: file}
 	}
@@ -62,12 +64,14 @@ func (l ErrorList) Error() string {
 	return b.String()
 }
 
-func (l *ErrorList) add(pos Pos, format string, args ...any) {
+// Add adds an error at pos.
+func (l *ErrorList) Add(pos Pos, format string, args ...any) {
 	*l = append(*l, &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
 }
 
-// addErr adds err, keeping its own place if it is an *Error or ErrorList.
-func (l *ErrorList) addErr(pos Pos, err error) {
+// AddErr adds err, keeping its own place if it is an *Error or ErrorList,
+// else at pos.
+func (l *ErrorList) AddErr(pos Pos, err error) {
 	var list ErrorList
 	var one *Error
 	switch {
@@ -80,7 +84,10 @@ func (l *ErrorList) addErr(pos Pos, err error) {
 	}
 }
 
-func (l ErrorList) err() error {
+// Err is the list sorted by place (file, line, column; stable, so errors
+// at one place keep the order they were found in) as an error, or nil when
+// it is empty.
+func (l ErrorList) Err() error {
 	if len(l) == 0 {
 		return nil
 	}

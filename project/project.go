@@ -1,7 +1,15 @@
-package compiler
+// Package project is the pallet.yaml model: groups (Pallet's defnode
+// forms) with their images, hardware and phases, the admin user and key,
+// the providers, and the crate calls as written, not yet bound to crates
+// (the compiler does that). It also holds what every input file shares:
+// places (Pos), errors reported together (ErrorList) and strict YAML
+// decoding.
+package project
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,24 +18,37 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/palletops/pallet/crates"
+	"github.com/palletops/pallet/internal/regularfile"
+	"github.com/palletops/pallet/osfamily"
+)
+
+// Size limits for the files a project reads. Each is far above what a
+// real file holds; they are there so that a path naming /dev/zero, or a
+// huge file by mistake, is an error instead of memory growing until the
+// machine gives up.
+const (
+	maxProjectBytes   = 16 << 20 // pallet.yaml: 1,000 groups take under 1 MiB
+	maxPublicKeyBytes = 64 << 10 // one authorized_keys line
 )
 
 // Project is a loaded and validated pallet.yaml: Pallet's defnode forms,
-// the admin user, and the crates its phases may call.
+// the admin user and key, the providers, and the crate calls of each
+// phase as written.
 type Project struct {
 	File       string // path of pallet.yaml as given
 	Dir        string // its directory: crate_paths are relative to it
 	Admin      Admin
 	CratePaths []string
-	Groups     []*Group // in file order
-	Providers  []*ProviderSpec
+	// CrateDirs are the crate_paths that are directories, resolved
+	// against Dir, in order: where the compiler looks for crates before
+	// the built-in ones.
+	CrateDirs []string
+	Groups    []*Group // in file order
+	Providers []*ProviderSpec
 
-	reg      *registry
 	env      *Env
 	byName   map[string]*Group
-	adminKey func() (Word, error) // read once, when a template first asks
-	rendered sync.Map             // cacheKey → []step: what each crate call rendered
+	adminKey func() (string, error) // read once, when first asked
 }
 
 // Admin is the user bootstrap creates on every node and later phases log
@@ -74,11 +95,13 @@ type Phase struct {
 	Calls []*Call
 }
 
-// Call is one crate call in a phase, with its validated params.
+// Call is one crate call in a phase as pallet.yaml writes it: the crate's
+// name, where the name is, and the params (nil when the call has none),
+// which only the crate can check.
 type Call struct {
-	Crate *Crate
-	Pos   Pos
-	Args  Args
+	Crate  string
+	Pos    Pos
+	Params *yaml.Node
 }
 
 // ProviderSpec is one entry of providers:, kept as YAML for the runner,
@@ -122,13 +145,15 @@ func DefaultEnv() *Env {
 	return &Env{User: os.Getenv("USER"), Home: home}
 }
 
-// Load reads and validates a project file, its crate paths and every crate
-// call, reporting every error found as an ErrorList.
+// Load reads and validates a project file, reporting every error found as
+// an ErrorList. With errors it may still return the project, as far as it
+// could be read (nil when not even that), so that a caller checking more
+// (the compiler, binding calls to crates) can report its errors too.
 func Load(file string) (*Project, error) { return LoadEnv(file, DefaultEnv()) }
 
 // LoadEnv is Load with an explicit environment.
 func LoadEnv(file string, env *Env) (*Project, error) {
-	data, err := readRegular(file, maxProjectBytes)
+	data, err := regularfile.Read(file, maxProjectBytes)
 	if err != nil {
 		return nil, &Error{Pos: Pos{File: file}, Msg: fmt.Sprintf("cannot read project file: %v (pass -f path/to/pallet.yaml)", unwrapPathError(err)), Err: err}
 	}
@@ -144,10 +169,10 @@ func unwrapPathError(err error) error {
 
 // Parse is Load from bytes already read.
 func Parse(file string, data []byte, env *Env) (*Project, error) {
-	p := &Project{File: file, Dir: filepath.Dir(file), env: env}
-	doc, errs := parseDocument(file, data)
+	p := newProject(file, filepath.Dir(file), env)
+	doc, errs := ParseDocument(file, data)
 	if errs != nil {
-		return nil, errs.err()
+		return nil, errs.Err()
 	}
 	if doc == nil {
 		return nil, ErrorList{{Pos: Pos{File: file}, Msg: "project file is empty: declare at least one group under groups:"}}
@@ -155,60 +180,67 @@ func Parse(file string, data []byte, env *Env) (*Project, error) {
 	root := doc.Content[0]
 	var pf projectFile
 	if !DecodeStrict(file, root, &pf, &errs) {
-		return nil, errs.err()
+		return nil, errs.Err()
 	}
 	if pf.Admin.Kind != 0 {
 		DecodeStrict(file, &pf.Admin, &p.Admin, &errs)
 	}
 	p.CratePaths = pf.CratePaths
-	p.adminKey = sync.OnceValues(func() (Word, error) { return readPublicKey(p.Admin.PublicKeyFile, p.Dir, env) })
-
-	p.reg = &registry{crates: map[string]*Crate{}}
-	funcs := templateFuncs()
 	for _, cp := range p.CratePaths {
 		dir := cp
 		if !filepath.IsAbs(dir) {
 			dir = filepath.Join(p.Dir, cp)
 		}
 		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			errs.add(posOf(file, root), "crate_paths: %s is not a directory (paths are relative to %s)", cp, file)
+			errs.Add(PosOf(file, root), "crate_paths: %s is not a directory (paths are relative to %s)", cp, file)
 			continue
 		}
-		loadCrateDir(dir, funcs, p.reg.crates, &errs)
+		p.CrateDirs = append(p.CrateDirs, dir)
 	}
-	loadCrates(crates.FS, ".", "crates", true, funcs, p.reg.crates, &errs)
 
 	p.loadGroups(file, &pf.Groups, &errs)
 	p.loadProviders(file, &pf.Providers, &errs)
-	return p, errs.err()
+	return p, errs.Err()
 }
 
+// newProject is a project with nothing declared yet; the admin key is read
+// on first use, from admin.public_key_file as it then is.
+func newProject(file, dir string, env *Env) *Project {
+	p := &Project{File: file, Dir: dir, env: env}
+	p.adminKey = sync.OnceValues(func() (string, error) { return readPublicKey(p.Admin.PublicKeyFile, p.Dir, env) })
+	return p
+}
+
+// Empty is a project with no file and no groups, in the current
+// directory: what `palletc crates` lists the crates of outside a project.
+func Empty(env *Env) *Project { return newProject("(no project)", ".", env) }
+
 func (p *Project) loadGroups(file string, node *yaml.Node, errs *ErrorList) {
-	if node.Kind == 0 || isNull(node) {
-		errs.add(Pos{File: file, Line: 1}, "no groups: declare at least one, e.g. groups: {mynode: {}}")
+	if node.Kind == 0 || IsNull(node) {
+		errs.Add(Pos{File: file, Line: 1}, "no groups: declare at least one, e.g. groups: {mynode: {}}")
 		return
 	}
 	if node.Kind != yaml.MappingNode {
-		errs.add(posOf(file, node), "groups must be a mapping of group name → {image, hardware, phases}, got %s", describe(node))
+		errs.Add(PosOf(file, node), "groups must be a mapping of group name → {image, hardware, phases}, got %s", Describe(node))
 		return
 	}
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(node.Content); i += 2 {
 		k, v := node.Content[i], node.Content[i+1]
 		if seen[k.Value] {
-			errs.add(posOf(file, k), "group %q is declared twice: rename or merge one", k.Value)
+			errs.Add(PosOf(file, k), "group %q is declared twice: rename or merge one", k.Value)
 			continue
 		}
 		seen[k.Value] = true
 		if len(k.Value) > maxNameLen {
-			errs.add(posOf(file, k), "group name %q is %d characters long: at most %d", shorten(k.Value), len(k.Value), maxNameLen)
+			errs.Add(PosOf(file, k), "group name %q is %d characters long: at most %d", Shorten(k.Value), len(k.Value), maxNameLen)
 			continue
 		}
 		if !groupNameRE.MatchString(k.Value) {
-			errs.add(posOf(file, k), "group name %q: use letters, digits, '.', '-' and '_'", k.Value)
+			errs.Add(PosOf(file, k), "group name %q: use letters, digits, '.', '-' and '_'", k.Value)
 			continue
 		}
-		g := &Group{Name: k.Value, Pos: posOf(file, k)}
+		g := &Group{Name: k.Value, Pos: PosOf(file, k)}
 		var gf groupFile
 		if !DecodeStrict(file, v, &gf, errs) {
 			continue
@@ -216,8 +248,8 @@ func (p *Project) loadGroups(file string, node *yaml.Node, errs *ErrorList) {
 		DecodeStrict(file, &gf.Image, &g.Image, errs)
 		DecodeStrict(file, &gf.Hardware, &g.Hardware, errs)
 		if g.Image.OSFamily != "" {
-			if _, err := osForImage(g.Image); err != nil {
-				errs.add(posOf(file, &gf.Image), "group %s: image: %v", g.Name, err)
+			if _, err := osfamily.ForImage(g.Image.OSFamily, g.Image.OSVersionMatches); err != nil {
+				errs.Add(PosOf(file, &gf.Image), "group %s: image: %v", g.Name, err)
 			}
 		}
 		p.loadPhases(file, g, &gf.Phases, errs)
@@ -230,30 +262,30 @@ func (p *Project) loadGroups(file string, node *yaml.Node, errs *ErrorList) {
 }
 
 func (p *Project) loadPhases(file string, g *Group, node *yaml.Node, errs *ErrorList) {
-	if node.Kind == 0 || isNull(node) {
+	if node.Kind == 0 || IsNull(node) {
 		return
 	}
 	if node.Kind != yaml.MappingNode {
-		errs.add(posOf(file, node), "group %s: phases must be a mapping of phase name → list of crate calls, got %s", g.Name, describe(node))
+		errs.Add(PosOf(file, node), "group %s: phases must be a mapping of phase name → list of crate calls, got %s", g.Name, Describe(node))
 		return
 	}
 	for i := 0; i+1 < len(node.Content); i += 2 {
 		k, v := node.Content[i], node.Content[i+1]
 		if len(k.Value) > maxNameLen {
-			errs.add(posOf(file, k), "phase name %q is %d characters long: at most %d", shorten(k.Value), len(k.Value), maxNameLen)
+			errs.Add(PosOf(file, k), "phase name %q is %d characters long: at most %d", Shorten(k.Value), len(k.Value), maxNameLen)
 			continue
 		}
 		if !groupNameRE.MatchString(k.Value) {
-			errs.add(posOf(file, k), "phase name %q: use letters, digits, '.', '-' and '_'", k.Value)
+			errs.Add(PosOf(file, k), "phase name %q: use letters, digits, '.', '-' and '_'", k.Value)
 			continue
 		}
-		ph := &Phase{Name: k.Value, Pos: posOf(file, k)}
-		if isNull(v) {
+		ph := &Phase{Name: k.Value, Pos: PosOf(file, k)}
+		if IsNull(v) {
 			g.Phases = append(g.Phases, ph)
 			continue
 		}
 		if v.Kind != yaml.SequenceNode {
-			errs.add(posOf(file, v), "group %s: phase %s must be a list of crate calls (- name, or - name: {params}), got %s", g.Name, k.Value, describe(v))
+			errs.Add(PosOf(file, v), "group %s: phase %s must be a list of crate calls (- name, or - name: {params}), got %s", g.Name, k.Value, Describe(v))
 			continue
 		}
 		for _, item := range v.Content {
@@ -265,44 +297,37 @@ func (p *Project) loadPhases(file string, g *Group, node *yaml.Node, errs *Error
 	}
 }
 
+// loadCall reads one item of a phase as a crate name and its params; the
+// crate itself is the compiler's to find.
 func (p *Project) loadCall(file string, item *yaml.Node, errs *ErrorList) *Call {
 	var nameNode, params *yaml.Node
 	switch {
-	case item.Kind == yaml.ScalarNode && !isNull(item):
+	case item.Kind == yaml.ScalarNode && !IsNull(item):
 		nameNode = item
 	case item.Kind == yaml.MappingNode && len(item.Content) == 2:
 		nameNode, params = item.Content[0], item.Content[1]
-		if !isNull(params) && params.Kind != yaml.MappingNode {
-			errs.add(posOf(file, params), "params of %s must be a mapping (name: value), got %s", nameNode.Value, describe(params))
+		if !IsNull(params) && params.Kind != yaml.MappingNode {
+			errs.Add(PosOf(file, params), "params of %s must be a mapping (name: value), got %s", nameNode.Value, Describe(params))
 			return nil
 		}
 	default:
-		errs.add(posOf(file, item), "a crate call is a crate name, or a one-key mapping of crate name → params; got %s", describe(item))
+		errs.Add(PosOf(file, item), "a crate call is a crate name, or a one-key mapping of crate name → params; got %s", Describe(item))
 		return nil
 	}
-	c, ok := p.reg.crates[nameNode.Value]
-	if !ok {
-		errs.add(posOf(file, nameNode), "crate %q not found%s (run `palletc crates` to list them)", shorten(nameNode.Value), didYouMean(nameNode.Value, p.reg.names()))
-		return nil
-	}
-	args, ok := c.bindYAML(file, nameNode, params, errs)
-	if !ok {
-		return nil
-	}
-	return &Call{Crate: c, Pos: posOf(file, nameNode), Args: args}
+	return &Call{Crate: nameNode.Value, Pos: PosOf(file, nameNode), Params: params}
 }
 
 func (p *Project) loadProviders(file string, node *yaml.Node, errs *ErrorList) {
-	if node.Kind == 0 || isNull(node) {
+	if node.Kind == 0 || IsNull(node) {
 		return
 	}
 	if node.Kind != yaml.MappingNode {
-		errs.add(posOf(file, node), "providers must be a mapping of name → {kind: ...}, got %s", describe(node))
+		errs.Add(PosOf(file, node), "providers must be a mapping of name → {kind: ...}, got %s", Describe(node))
 		return
 	}
 	for i := 0; i+1 < len(node.Content); i += 2 {
 		k, v := node.Content[i], node.Content[i+1]
-		spec := &ProviderSpec{Name: k.Value, Pos: posOf(file, k), Node: v}
+		spec := &ProviderSpec{Name: k.Value, Pos: PosOf(file, k), Node: v}
 		if v.Kind == yaml.MappingNode {
 			for j := 0; j+1 < len(v.Content); j += 2 {
 				if v.Content[j].Value == "kind" {
@@ -311,7 +336,7 @@ func (p *Project) loadProviders(file string, node *yaml.Node, errs *ErrorList) {
 			}
 		}
 		if spec.Kind == "" {
-			errs.add(posOf(file, v), "provider %s needs a kind (node-list, nspawn or openstack)", k.Value)
+			errs.Add(PosOf(file, v), "provider %s needs a kind (node-list, nspawn or openstack)", k.Value)
 			continue
 		}
 		p.Providers = append(p.Providers, spec)
@@ -353,36 +378,19 @@ func (g *Group) PhaseNames() []string {
 }
 
 // OSFor is the OS a group renders for: the override if given (--os), else
-// its image template, else DefaultOS.
-func (p *Project) OSFor(g *Group, override string) (OS, error) {
+// its image template, else osfamily.Default.
+func (p *Project) OSFor(g *Group, override string) (osfamily.OS, error) {
 	id := override
 	if id == "" && g.Image.OSFamily != "" {
 		var err error
-		if id, err = osForImage(g.Image); err != nil {
-			return OS{}, err
+		if id, err = osfamily.ForImage(g.Image.OSFamily, g.Image.OSVersionMatches); err != nil {
+			return osfamily.OS{}, err
 		}
 	}
 	if id == "" {
-		id = DefaultOS
+		id = osfamily.Default
 	}
-	return ParseOS(id)
-}
-
-// Crates lists every crate the project can call, sorted by name.
-func (p *Project) Crates() []*Crate {
-	out := make([]*Crate, 0, len(p.reg.crates))
-	for _, n := range p.reg.names() {
-		out = append(out, p.reg.crates[n])
-	}
-	return out
-}
-
-// Crate looks a crate up by name.
-func (p *Project) Crate(name string) (*Crate, error) {
-	if c, ok := p.reg.crates[name]; ok {
-		return c, nil
-	}
-	return nil, fmt.Errorf("crate %q not found%s (run `palletc crates` to list them)", name, didYouMean(name, p.reg.names()))
+	return osfamily.Parse(id)
 }
 
 // expandHome resolves a leading ~/ against the environment's home.
@@ -393,26 +401,20 @@ func (e *Env) expandHome(path string) string {
 	return path
 }
 
-// Builtin is a project with no groups that knows only the built-in crates
-// and those under cratePaths: what `palletc crates` lists outside a project.
-func Builtin(env *Env, cratePaths ...string) (*Project, error) {
-	var errs ErrorList
-	p := &Project{File: "(no project)", Dir: ".", env: env, reg: &registry{crates: map[string]*Crate{}}}
-	p.adminKey = sync.OnceValues(func() (Word, error) { return readPublicKey("", ".", env) })
-	funcs := templateFuncs()
-	for _, dir := range cratePaths {
-		loadCrateDir(dir, funcs, p.reg.crates, &errs)
+// AdminUser is the user bootstrap creates on every node and later phases
+// log in as: admin.user, else the user running pallet ($USER). It is
+// decided here only; "" when neither is set.
+func (p *Project) AdminUser() string {
+	if p.Admin.User != "" {
+		return p.Admin.User
 	}
-	loadCrates(crates.FS, ".", "crates", true, funcs, p.reg.crates, &errs)
-	return p, errs.err()
+	return p.env.User
 }
 
 // AdminPublicKey is the admin public key (one authorized_keys line): what
-// bootstrap authorizes and what providers give new nodes.
-func (p *Project) AdminPublicKey() (string, error) {
-	key, err := p.adminKey()
-	return string(key), err
-}
+// bootstrap authorizes and what providers give new nodes. It is read once,
+// when first asked, so projects that never bootstrap need no key file.
+func (p *Project) AdminPublicKey() (string, error) { return p.adminKey() }
 
 // AdminPublicKeyFiles lists where the admin public key is looked for,
 // resolved to paths, in order; their private halves are the keys to log in
@@ -420,4 +422,44 @@ func (p *Project) AdminPublicKey() (string, error) {
 func (p *Project) AdminPublicKeyFiles() []string {
 	paths, _ := publicKeyFiles(p.Admin.PublicKeyFile, p.Dir, p.env)
 	return paths
+}
+
+// publicKeyFiles is where the admin public key is looked for, in order:
+// the file named in pallet.yaml (relative to it), else
+// ~/.ssh/id_ed25519.pub, else ~/.ssh/id_rsa.pub. Each comes with the name
+// it was given, for messages.
+func publicKeyFiles(keyFile, dir string, env *Env) (paths, names []string) {
+	names = []string{keyFile}
+	if keyFile == "" {
+		names = []string{"~/.ssh/id_ed25519.pub", "~/.ssh/id_rsa.pub"}
+	}
+	for _, f := range names {
+		path := env.expandHome(f)
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(dir, path)
+		}
+		paths = append(paths, path)
+	}
+	return paths, names
+}
+
+// readPublicKey reads the first admin public key that exists.
+func readPublicKey(keyFile, dir string, env *Env) (string, error) {
+	paths, names := publicKeyFiles(keyFile, dir, env)
+	for i, path := range paths {
+		data, err := regularfile.Read(path, maxPublicKeyBytes)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			// Said without the file's content: it may be anything.
+			return "", fmt.Errorf("admin public key %s: %v: name a .pub file in admin.public_key_file", names[i], unwrapPathError(err))
+		}
+		key := strings.TrimSpace(string(data))
+		if key == "" || strings.ContainsAny(key, "\n\x00") {
+			return "", fmt.Errorf("admin public key %s must hold one key on one line", names[i])
+		}
+		return key, nil
+	}
+	return "", fmt.Errorf("no admin public key: %s not found; set admin.public_key_file in pallet.yaml or run ssh-keygen -t ed25519", strings.Join(names, " or "))
 }

@@ -1,0 +1,129 @@
+package compiler
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/palletops/pallet/crates"
+	"github.com/palletops/pallet/internal/suggest"
+	"github.com/palletops/pallet/project"
+)
+
+// Project is a project (pallet.yaml, see package project) with every crate
+// call bound to its crate and validated params: what the compiler
+// compiles. It keeps what each crate call rendered, so that fleets
+// repeating the same calls render them once.
+type Project struct {
+	*project.Project
+
+	reg      *registry
+	calls    map[*project.Phase][]*Call // each phase's calls, bound
+	adminKey func() (Word, error)
+	rendered sync.Map // cacheKey → []step: what each crate call rendered
+}
+
+// Call is one crate call in a phase, with its validated params.
+type Call struct {
+	Crate *Crate
+	Pos   project.Pos
+	Args  Args
+}
+
+// Load reads and validates a project file (project.Load), its crate paths
+// and every crate call, reporting every error found as one project.ErrorList.
+func Load(file string) (*Project, error) { return LoadEnv(file, project.DefaultEnv()) }
+
+// LoadEnv is Load with an explicit environment.
+func LoadEnv(file string, env *project.Env) (*Project, error) {
+	return bind(project.LoadEnv(file, env))
+}
+
+// Parse is Load from bytes already read.
+func Parse(file string, data []byte, env *project.Env) (*Project, error) {
+	return bind(project.Parse(file, data, env))
+}
+
+// bind loads the crates a project can call, its crate paths' then the
+// built-ins, and binds each call to its crate. The project's own errors
+// and the crates' come back together, in file order.
+func bind(pp *project.Project, err error) (*Project, error) {
+	if pp == nil {
+		return nil, err
+	}
+	var errs project.ErrorList
+	if err != nil {
+		errs.AddErr(project.Pos{File: pp.File}, err)
+	}
+	p := newProject(pp, pp.CrateDirs, &errs)
+	p.calls = map[*project.Phase][]*Call{}
+	for _, g := range pp.Groups {
+		for _, ph := range g.Phases {
+			for _, c := range ph.Calls {
+				if bc := p.bindCall(pp.File, c, &errs); bc != nil {
+					p.calls[ph] = append(p.calls[ph], bc)
+				}
+			}
+		}
+	}
+	return p, errs.Err()
+}
+
+// newProject loads the crates under crateDirs, then the built-in ones.
+func newProject(pp *project.Project, crateDirs []string, errs *project.ErrorList) *Project {
+	p := &Project{Project: pp, reg: &registry{crates: map[string]*Crate{}}}
+	p.adminKey = func() (Word, error) {
+		key, err := pp.AdminPublicKey()
+		return Word(key), err
+	}
+	funcs := templateFuncs()
+	for _, dir := range crateDirs {
+		loadCrateDir(dir, funcs, p.reg.crates, errs)
+	}
+	loadCrates(crates.FS, ".", "crates", true, funcs, p.reg.crates, errs)
+	return p
+}
+
+// bindCall finds a call's crate and validates its params against it.
+func (p *Project) bindCall(file string, c *project.Call, errs *project.ErrorList) *Call {
+	cr, ok := p.reg.crates[c.Crate]
+	if !ok {
+		errs.Add(c.Pos, "crate %q not found%s (run `palletc crates` to list them)", project.Shorten(c.Crate), didYouMean(c.Crate, p.reg.names()))
+		return nil
+	}
+	args, ok := cr.bindYAML(file, c.Pos, c.Params, errs)
+	if !ok {
+		return nil
+	}
+	return &Call{Crate: cr, Pos: c.Pos, Args: args}
+}
+
+// Calls are a phase's crate calls, bound, in file order.
+func (p *Project) Calls(ph *project.Phase) []*Call { return p.calls[ph] }
+
+// Builtin is a project with no groups that knows only the built-in crates
+// and those under cratePaths: what `palletc crates` lists outside a project.
+func Builtin(env *project.Env, cratePaths ...string) (*Project, error) {
+	var errs project.ErrorList
+	p := newProject(project.Empty(env), cratePaths, &errs)
+	return p, errs.Err()
+}
+
+// Crates lists every crate the project can call, sorted by name.
+func (p *Project) Crates() []*Crate {
+	out := make([]*Crate, 0, len(p.reg.crates))
+	for _, n := range p.reg.names() {
+		out = append(out, p.reg.crates[n])
+	}
+	return out
+}
+
+// Crate looks a crate up by name.
+func (p *Project) Crate(name string) (*Crate, error) {
+	if c, ok := p.reg.crates[name]; ok {
+		return c, nil
+	}
+	return nil, fmt.Errorf("crate %q not found%s (run `palletc crates` to list them)", name, didYouMean(name, p.reg.names()))
+}
+
+// didYouMean returns ` (did you mean "x"?)` for the nearest of names, or "".
+func didYouMean(name string, names []string) string { return suggest.DidYouMean(name, names) }
