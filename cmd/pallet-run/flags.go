@@ -114,7 +114,7 @@ func addRunFlags(fs *flag.FlagSet) *runFlags {
 	f.acceptNew = fs.Bool("accept-new-host-keys", false, "record host keys of nodes not yet in known_hosts instead of refusing them (a changed key is always refused)")
 	f.keepScripts = fs.Bool("keep-scripts", false, "leave the uploaded scripts on the nodes, for debugging")
 	f.askSudoPass = fs.Bool("ask-sudo-pass", false, "prompt on the terminal for the sudo password (else the env var named by admin.sudo_password_env, else passwordless sudo)")
-	f.connectTimeout = fs.Duration("connect-timeout", 15*time.Second, "bound on each TCP connect plus SSH handshake")
+	f.connectTimeout = fs.Duration("connect-timeout", 0, "bound on each TCP connect plus SSH handshake (default: the SSH config's ConnectTimeout, else 15s)")
 	f.connectTries = fs.Int("connect-attempts", 3, "connection attempts per node before it counts as unreachable")
 	f.phaseTimeout = fs.Duration("phase-timeout", lift.DefaultPhaseTimeout, "bound on each phase's script, so a step that hangs (reading a FIFO, waiting for a prompt) cannot hang the run; 0: none")
 	f.knownHosts = fs.String("known-hosts", "", "known_hosts file (default ~/.ssh/known_hosts, or the host keys the provider recorded, for nspawn)")
@@ -131,6 +131,9 @@ func addRunFlags(fs *flag.FlagSet) *runFlags {
 func (f *runFlags) validate() error {
 	if *f.phaseTimeout < 0 {
 		return fmt.Errorf("--phase-timeout %s: want a positive duration, or 0 for no timeout", *f.phaseTimeout)
+	}
+	if *f.connectTimeout < 0 {
+		return fmt.Errorf("--connect-timeout %s: want a positive duration (or leave it out for the SSH config's ConnectTimeout, else 15s)", *f.connectTimeout)
 	}
 	if *f.connectTries < 1 {
 		return fmt.Errorf("--connect-attempts %d: want at least 1", *f.connectTries)

@@ -145,7 +145,7 @@ func fromYAML(file string, node *yaml.Node, groups []string) (*Config, error) {
 			n.OS = AutoOS
 		}
 		if n.OS != AutoOS {
-			if _, err := osfamily.Parse(n.OS); err != nil {
+			if _, err := osfamily.ParseKnown(n.OS); err != nil {
 				problems = append(problems, fmt.Sprintf("%s: node %s: os: %v (or use auto to detect it)", at, n.Name, err))
 			}
 		}

@@ -33,6 +33,7 @@ func TestFromYAMLErrors(t *testing.T) {
 		{"no name", "kind: node-list\nnodes:\n  - {host: h, group: g}\n", "node needs a name"},
 		{"duplicate", "kind: node-list\nnodes:\n  - {name: a, host: h, group: g}\n  - {name: a, host: i, group: g}\n", `p.yaml:4:5: node name "a" is used twice`},
 		{"bad os", "kind: node-list\nnodes:\n  - {name: a, host: h, group: g, os: plan9}\n", `node a: os: unknown OS id "plan9"`},
+		{"unknown os version", "kind: node-list\nnodes:\n  - {name: a, host: h, group: g, os: debian-99}\n", `node a: os: unknown debian version "99"`},
 		{"bad port", "kind: node-list\nnodes:\n  - {name: a, host: h, group: g, port: 70000}\n", "port 70000 out of range"},
 		{"wrong type", "kind: node-list\nnodes:\n  - {name: a, host: h, group: g, port: ssh}\n", "wrong type"},
 	} {
