@@ -248,11 +248,11 @@ func loadParams(file string, node *yaml.Node, errs *ErrorList) []*Param {
 			continue
 		}
 		if (p.Min != nil || p.Max != nil) && p.Type != "int" {
-			errs.add(posOf(file, v), "param %s: min and max bound int params; %s is a %s", p.Name, p.Name, p.Type)
+			errs.add(posOf(file, v), "param %s: min and max bound int params; %s is a %s: remove min and max, or make it type: int", p.Name, p.Name, p.Type)
 			continue
 		}
 		if p.Min != nil && p.Max != nil && *p.Min > *p.Max {
-			errs.add(posOf(file, v), "param %s: min %d is above max %d", p.Name, *p.Min, *p.Max)
+			errs.add(posOf(file, v), "param %s: min %d is above max %d: swap them, min: %d, max: %d", p.Name, *p.Min, *p.Max, *p.Max, *p.Min)
 			continue
 		}
 		if p.MinItems != nil && p.Type != "list" && p.Type != "map" {
