@@ -61,6 +61,14 @@ type Param struct {
 	Default  any // validated, raw
 	Enum     []string
 	Pattern  string
+	// PatternDoc says in words what Pattern allows, completing "must be
+	// ...": "an absolute path (no line break, not ending in /)". A value the
+	// pattern refuses is told with it; without it, with the regexp.
+	PatternDoc string
+	// Example is a value that passes every check, shown in messages that
+	// say what to write (a wrong type, a missing required param). nil:
+	// messages use the default or the first enum choice, if any.
+	Example any
 	// Raw marks a param that is bash on purpose (exec-script's script):
 	// the template prints it with .raw, and the hostile-value tests leave it
 	// out. Every other param must never reach the script unquoted.
@@ -70,6 +78,7 @@ type Param struct {
 	Min, Max *int
 	MinItems *int
 	pattern  *regexp.Regexp
+	file     string // the crate.yaml that declares it, for messages
 }
 
 type crateFile struct {
@@ -93,10 +102,13 @@ type paramFile struct {
 	Default  yaml.Node `yaml:"default"`
 	Enum     []string  `yaml:"enum"`
 	Pattern  string    `yaml:"pattern"`
-	Raw      bool      `yaml:"raw"`
-	Min      *int      `yaml:"min"`
-	Max      *int      `yaml:"max"`
-	MinItems *int      `yaml:"min_items"`
+	// PatternDoc: see Param.PatternDoc.
+	PatternDoc string    `yaml:"pattern_doc"`
+	Example    yaml.Node `yaml:"example"`
+	Raw        bool      `yaml:"raw"`
+	Min        *int      `yaml:"min"`
+	Max        *int      `yaml:"max"`
+	MinItems   *int      `yaml:"min_items"`
 }
 
 var paramTypes = []string{"string", "int", "bool", "list", "map"}
@@ -251,7 +263,7 @@ func loadParams(file string, node *yaml.Node, errs *project.ErrorList) []*Param 
 			continue
 		}
 		p := &Param{Name: k.Value, Type: pf.Type, Doc: pf.Doc, Required: pf.Required, Enum: pf.Enum, Pattern: pf.Pattern, Raw: pf.Raw,
-			Min: pf.Min, Max: pf.Max, MinItems: pf.MinItems}
+			PatternDoc: strings.TrimSpace(pf.PatternDoc), Min: pf.Min, Max: pf.Max, MinItems: pf.MinItems, file: file}
 		if p.Type == "" {
 			p.Type = "string"
 		}
@@ -264,39 +276,57 @@ func loadParams(file string, node *yaml.Node, errs *project.ErrorList) []*Param 
 			continue
 		}
 		if (p.Min != nil || p.Max != nil) && p.Type != "int" {
-			errs.Add(project.PosOf(file, v), "param %s: min and max bound int params; %s is a %s", p.Name, p.Name, p.Type)
+			errs.Add(project.PosOf(file, v), "param %s: min and max bound int params; %s is a %s: remove min and max, or make it type: int", p.Name, p.Name, p.Type)
 			continue
 		}
 		if p.Min != nil && p.Max != nil && *p.Min > *p.Max {
-			errs.Add(project.PosOf(file, v), "param %s: min %d is above max %d", p.Name, *p.Min, *p.Max)
+			errs.Add(project.PosOf(file, v), "param %s: min %d is above max %d: swap them, min: %d, max: %d", p.Name, *p.Min, *p.Max, *p.Max, *p.Min)
 			continue
 		}
 		if p.MinItems != nil && p.Type != "list" && p.Type != "map" {
-			errs.Add(project.PosOf(file, v), "param %s: min_items bounds list and map params; %s is a %s", p.Name, p.Name, p.Type)
+			errs.Add(project.PosOf(file, v), "param %s: min_items bounds list and map params; %s is a %s: remove min_items, or make it type: list", p.Name, p.Name, p.Type)
 			continue
 		}
 		if p.Pattern != "" {
 			re, err := regexp.Compile("^(?:" + p.Pattern + ")$")
 			if err != nil {
-				errs.Add(project.PosOf(file, v), "param %s: pattern: %v", p.Name, err)
+				errs.Add(project.PosOf(file, v), "param %s: pattern: %v (a pattern is a Go (RE2) regexp the whole value must match)", p.Name, err)
 				continue
 			}
 			p.pattern = re
 		}
-		if pf.Default.Kind != 0 && !project.IsNull(&pf.Default) {
-			def, err := p.fromYAML(&pf.Default)
-			if err == nil {
-				err = p.check(def)
-			}
-			if err != nil {
-				errs.Add(project.PosOf(file, &pf.Default), "param %s: default: %v", p.Name, err)
-				continue
-			}
-			p.Default = def
+		if p.PatternDoc != "" && p.Pattern == "" {
+			errs.Add(project.PosOf(file, v), "param %s: pattern_doc says in words what pattern allows, and there is no pattern: add pattern: or remove pattern_doc", p.Name)
+			continue
+		}
+		def, ok := p.loadValue(file, "default", &pf.Default, errs)
+		if !ok {
+			continue
+		}
+		p.Default = def
+		if p.Example, ok = p.loadValue(file, "example", &pf.Example, errs); !ok {
+			continue
 		}
 		out = append(out, p)
 	}
 	return out
+}
+
+// loadValue converts and checks a param's default or example as written
+// in crate.yaml: nil when it is left out.
+func (p *Param) loadValue(file, key string, n *yaml.Node, errs *project.ErrorList) (any, bool) {
+	if n.Kind == 0 || project.IsNull(n) {
+		return nil, true
+	}
+	val, err := p.fromYAML(n)
+	if err == nil {
+		err = p.check(val)
+	}
+	if err != nil {
+		errs.Add(project.PosOf(file, itemNode(n, err)), "param %s: %s: %v", p.Name, key, err)
+		return nil, false
+	}
+	return val, true
 }
 
 // Param looks a param up by name.
