@@ -211,11 +211,11 @@ func (f *File) Edit(id *Identity, runtimeDir string, edit func(path string) erro
 	}
 	dir, err := os.MkdirTemp(base, "pallet-secrets-")
 	if err != nil {
-		return fmt.Errorf("secrets edit: %v", err)
+		return fmt.Errorf("%v", err)
 	}
 	defer os.RemoveAll(dir)
 	if err := os.Chmod(dir, 0o700); err != nil {
-		return fmt.Errorf("secrets edit: %v", err)
+		return fmt.Errorf("%v", err)
 	}
 	plain, err := marshalPlaintext(v)
 	if err != nil {
@@ -228,19 +228,19 @@ func (f *File) Edit(id *Identity, runtimeDir string, edit func(path string) erro
 	err = os.WriteFile(path, plain, 0o600)
 	clear(plain)
 	if err != nil {
-		return fmt.Errorf("secrets edit: %v", err)
+		return fmt.Errorf("%v", err)
 	}
 	if err := edit(path); err != nil {
-		return fmt.Errorf("secrets edit: the editor failed, nothing was written: %v", err)
+		return fmt.Errorf("the editor failed, nothing was written: %v", err)
 	}
 	edited, err := regularfile.Read(path, maxPlaintextBytes)
 	if err != nil {
-		return fmt.Errorf("secrets edit: reading the edited text: %v", err)
+		return fmt.Errorf("reading the edited text: %v", err)
 	}
 	defer clear(edited)
 	nv, err := parsePlaintext(edited)
 	if err != nil {
-		return fmt.Errorf("secrets edit: %v; nothing was written", err)
+		return fmt.Errorf("the edited text, %v; nothing was written", err)
 	}
 	return f.Write(id, nv)
 }
@@ -253,5 +253,5 @@ func memoryDir(cands []string) (string, error) {
 			return d, nil
 		}
 	}
-	return "", fmt.Errorf("secrets edit: %w (tried %s): the plaintext would land on disk; use `palletc secrets set NAME` instead", ErrNoMemoryFS, strings.Join(cands, ", "))
+	return "", fmt.Errorf("%w (tried %s): the plaintext would land on disk; use `palletc secrets set NAME` instead", ErrNoMemoryFS, strings.Join(cands, ", "))
 }
