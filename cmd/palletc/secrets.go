@@ -191,7 +191,15 @@ func secretsEdit(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int 
 		// Through sh, as git does, so that EDITOR="code --wait" works; the
 		// path is an argument, never part of the shell text.
 		cmd := exec.Command("sh", "-c", `exec $EDITOR "$1"`, "sh", path)
-		cmd.Env = append(os.Environ(), "EDITOR="+editor)
+		// The editor gets no identity key: it has the plaintext already,
+		// and a key in the environment would reach whatever it spawns.
+		var env []string
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, secrets.IdentityEnv+"=AGE-SECRET-KEY-") {
+				env = append(env, kv)
+			}
+		}
+		cmd.Env = append(env, "EDITOR="+editor)
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, stdout, stderr
 		return cmd.Run()
 	})
