@@ -20,6 +20,7 @@ import (
 
 	"github.com/palletops/pallet/internal/regularfile"
 	"github.com/palletops/pallet/osfamily"
+	"github.com/palletops/pallet/secrets"
 )
 
 // Size limits for the files a project reads. Each is far above what a
@@ -49,6 +50,10 @@ type Project struct {
 	env      *Env
 	byName   map[string]*Group
 	adminKey func() (string, error) // read once, when first asked
+
+	secretsFile  *secrets.File                  // nil without secrets_file
+	secretsPos   Pos                            // where secrets_file is
+	secretValues func() (secrets.Values, error) // decrypted once, when first asked
 }
 
 // Admin is the user bootstrap creates on every node and later phases log
@@ -118,6 +123,9 @@ type projectFile struct {
 	CratePaths []string  `yaml:"crate_paths"`
 	Groups     yaml.Node `yaml:"groups"`
 	Providers  yaml.Node `yaml:"providers"`
+
+	SecretsFile       yaml.Node `yaml:"secrets_file"`
+	SecretsRecipients yaml.Node `yaml:"secrets_recipients"`
 }
 
 type groupFile struct {
@@ -137,12 +145,15 @@ const maxNameLen = 64
 type Env struct {
 	User string // default admin user
 	Home string // for ~ and the default public key
+	// AgeIdentity is $PALLET_AGE_IDENTITY: the secrets' identity (a key or
+	// a file); "" for the default under Home.
+	AgeIdentity string
 }
 
-// DefaultEnv reads $USER and $HOME.
+// DefaultEnv reads $USER, $HOME and $PALLET_AGE_IDENTITY.
 func DefaultEnv() *Env {
 	home, _ := os.UserHomeDir()
-	return &Env{User: os.Getenv("USER"), Home: home}
+	return &Env{User: os.Getenv("USER"), Home: home, AgeIdentity: os.Getenv(secrets.IdentityEnv)}
 }
 
 // Load reads and validates a project file, reporting every error found as
@@ -200,6 +211,7 @@ func Parse(file string, data []byte, env *Env) (*Project, error) {
 
 	p.loadGroups(file, &pf.Groups, &errs)
 	p.loadProviders(file, &pf.Providers, &errs)
+	p.loadSecrets(file, &pf.SecretsFile, &pf.SecretsRecipients, &errs)
 	return p, errs.Err()
 }
 

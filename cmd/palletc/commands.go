@@ -31,6 +31,7 @@ Usage:
   palletc check  [-f pallet.yaml]                                         validate everything, report every error
   palletc crates [-f pallet.yaml]                                         list crates
   palletc crate NAME [-f pallet.yaml]                                     show a crate's params and variants
+  palletc secrets init|set NAME|edit|list [-f pallet.yaml]                keep the project's secrets (age)
   palletc version
 
 Run 'palletc COMMAND --help' for a command's flags.
@@ -54,6 +55,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "version", "--version":
 		fmt.Fprintln(stdout, "palletc", compiler.Version)
 		return exitOK
+	case "secrets": // its own subcommands, each with its flags
+		return cmdSecrets(args[1:], stdout, stderr)
 	}
 	cmds := map[string]command{
 		"render": {"print the compiled script(s) to stdout", cmdRender},
@@ -64,7 +67,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	c, ok := cmds[args[0]]
 	if !ok {
-		var names []string
+		names := []string{"secrets"}
 		for n := range cmds {
 			names = append(names, n)
 		}

@@ -6,6 +6,7 @@
 //	palletc check  [-f pallet.yaml]
 //	palletc crates [-f pallet.yaml]
 //	palletc crate NAME
+//	palletc secrets init|set NAME|edit|list [-f pallet.yaml]
 //
 // Exit status: 0 ok, 1 errors in the input, 2 wrong usage.
 package main
