@@ -15,9 +15,9 @@ import (
 // TestChecksReadAsWhoeverControlsThePath: a check reads the path as the
 // user who controls the way to it, never as root through their symlinks.
 // A root-only file's content could be guessed one check at a time: a
-// line-in-file check through alice's ~/x -> secret, or a file check
-// through her ~/d -> its directory, said ok exactly when the guess was
-// right. Run as alice, the read fails, and the check says would-change
+// line-in-file check through alice's ~/x -> secret, or a file or
+// remote-file check through her ~/d -> its directory, said ok exactly
+// when the guess was right. Run as alice, the read fails, and the check says would-change
 // whatever the file holds. A FIFO there fails the check at once.
 func TestChecksReadAsWhoeverControlsThePath(t *testing.T) {
 	user, home := throwawayUser(t)
@@ -35,6 +35,8 @@ func TestChecksReadAsWhoeverControlsThePath(t *testing.T) {
 			call{"line-in-file": {"path": link, "line": "root only"}}},
 		{"file through the user's symlink to a root-only directory",
 			call{"file": {"path": filepath.Join(dir, "secret"), "content": "root only\n", "mode": "0640"}}},
+		{"remote-file through the user's symlink to a root-only directory",
+			call{"remote-file": {"url": "http://127.0.0.1:1/never", "sha256": sha256hex("root only\n"), "path": filepath.Join(dir, "secret"), "mode": "0640"}}},
 	} {
 		// The guess is right: root's read said ok.
 		expect(t, c.what, run(t, compile(t, c.call), "check"), "would-change")
