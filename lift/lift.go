@@ -73,6 +73,8 @@ type Options struct {
 	// <node>-<id>.log for nodes that share a name.
 	LogDir string
 	// OnEvent gets every node's live events; called from many goroutines.
+	// An event's Job is its node's index in Report.Nodes (NodeReport.Index),
+	// not the runner's job index: names need not be unique.
 	OnEvent runner.EventFunc
 	// OnNodeDone is called as each node finishes; from many goroutines.
 	OnNodeDone func(NodeReport)
@@ -114,6 +116,9 @@ type SkippedPhase struct {
 // NodeReport is what happened on one node.
 type NodeReport struct {
 	Node provider.Node
+	// Index is the node's place in Report.Nodes (and Event.Job for its
+	// events): what tells apart nodes that share a name.
+	Index int
 	// OS is the pallet OS id the scripts were compiled for; "" when the
 	// run did not get that far.
 	OS string
@@ -412,7 +417,7 @@ func run(ctx context.Context, command, projectFile string, nodes []provider.Node
 	var jobs []runner.Job
 	var jobIndex []int // job index → plan index
 	for i, pl := range plans {
-		rep.Nodes[i] = NodeReport{Node: pl.node, Skipped: pl.skipped, Status: StatusOK, Log: logs.path(i)}
+		rep.Nodes[i] = NodeReport{Node: pl.node, Index: i, Skipped: pl.skipped, Status: StatusOK, Log: logs.path(i)}
 		if pl.node.OS != "" && pl.node.OS != AutoOS {
 			rep.Nodes[i].OS = pl.node.OS
 		}
@@ -445,9 +450,11 @@ func run(ctx context.Context, command, projectFile string, nodes []provider.Node
 
 	var mu sync.Mutex // guards rep.Nodes entries written from node goroutines
 	onEvent := func(e runner.Event) {
-		if e.Job >= 0 && e.Job < len(jobIndex) {
-			logs.get(jobIndex[e.Job]).event(e)
+		if e.Job < 0 || e.Job >= len(jobIndex) {
+			return
 		}
+		e.Job = jobIndex[e.Job]
+		logs.get(e.Job).event(e)
 		if opts.OnEvent != nil {
 			opts.OnEvent(e)
 		}
@@ -458,7 +465,7 @@ func run(ctx context.Context, command, projectFile string, nodes []provider.Node
 		}
 		i := jobIndex[res.Job]
 		nr := nodeReport(ctx, prov, plans[i], res, opts.Check)
-		nr.Log = logs.path(i)
+		nr.Index, nr.Log = i, logs.path(i)
 		logs.get(i).result(nr)
 		mu.Lock()
 		rep.Nodes[i] = nr

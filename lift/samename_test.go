@@ -49,8 +49,8 @@ func TestNodesSharingAName(t *testing.T) {
 	}
 	logs := map[string]bool{}
 	for i, n := range rep.Nodes {
-		if n.Node.ID != nodes[i].ID {
-			t.Errorf("report entry %d is node %s, want %s", i, n.Node.ID, nodes[i].ID)
+		if n.Node.ID != nodes[i].ID || n.Index != i {
+			t.Errorf("report entry %d is node %s, index %d, want %s", i, n.Node.ID, n.Index, nodes[i].ID)
 		}
 		if n.Status != StatusUnreachable {
 			t.Errorf("node %s (%s): status %s, want unreachable", n.Node.Name, n.Node.ID, n.Status)

@@ -191,8 +191,9 @@ func (t *tracker) feed(partial, p []byte) []byte {
 		if i < 0 {
 			partial = append(partial, p...)
 			for len(partial) >= maxLineBytes {
-				t.line(string(partial[:maxLineBytes]))
-				partial = append(partial[:0], partial[maxLineBytes:]...)
+				cut := longLineCut(partial[:maxLineBytes])
+				t.line(string(partial[:cut]))
+				partial = append(partial[:0], partial[cut:]...)
 			}
 			break
 		}
@@ -202,6 +203,26 @@ func (t *tracker) feed(partial, p []byte) []byte {
 		p = p[i+1:]
 	}
 	return partial
+}
+
+// longLineCut says where to cut a line that reached maxLineBytes without
+// a newline (chunk is its first maxLineBytes bytes), so that a status
+// line printed after long output without a newline is never cut in two
+// and lost: before the last status marker in chunk, or before the marker's
+// first bytes at its very end; else at its end. A marker at 0 is cut only
+// when the line from it is itself over the bound, which a status line
+// never is.
+func longLineCut(chunk []byte) int {
+	marker := []byte(StatusMarker)
+	if i := bytes.LastIndex(chunk, marker); i > 0 {
+		return i
+	}
+	for k := len(marker) - 1; k > 0; k-- {
+		if len(chunk) > k && bytes.HasSuffix(chunk, marker[:k]) {
+			return len(chunk) - k
+		}
+	}
+	return len(chunk)
 }
 
 func (t *tracker) promptCount() int {

@@ -184,3 +184,38 @@ ID_LIKE=debian
 		t.Errorf("OSFromRelease = %+v, %v; want %+v", got, err, want)
 	}
 }
+
+// TestTrackerKeepsMarkerAfterLongOutput: a step prints more than
+// maxLineBytes without a newline, then its end line. The tracker cut such
+// a line every maxLineBytes, and when a cut fell inside the status marker
+// (or between the marker and its fields) the step's end was lost. Every
+// length around each cut, fed in any chunking, keeps it.
+func TestTrackerKeepsMarkerAfterLongOutput(t *testing.T) {
+	end := "::pallet::v1 n0nce end 1/1 ran 5"
+	for _, k := range []int{1, 3} {
+		for n := k*maxLineBytes - len(end) - 2; n <= k*maxLineBytes+2; n++ {
+			// The newline comes in a chunk of its own: a chunk holding it
+			// was never cut.
+			input := "::pallet::v1 n0nce begin 1/1 exec-script noisy\n" + strings.Repeat("x", n) + end
+			for _, chunk := range []int{1 << 10, 32 << 10, len(input)} {
+				tr := newTracker("n", "p", false, 0, "", "n0nce", nil)
+				var partial []byte
+				for i := 0; i < len(input); i += chunk {
+					partial = tr.feed(partial, []byte(input[i:min(i+chunk, len(input))]))
+				}
+				partial = tr.feed(partial, []byte("\n"))
+				r := tr.result()
+				if len(r.Steps) != 1 || r.Steps[0].Status != StatusRan || len(partial) != 0 {
+					t.Fatalf("%d bytes before the end line, chunks of %d: %d steps, status %q, left %d bytes", n, chunk, len(r.Steps), r.Steps[0].Status, len(partial))
+				}
+				var text int
+				for _, l := range r.Steps[0].Tail {
+					text += len(l)
+				}
+				if text != n {
+					t.Fatalf("%d bytes before the end line: the tail holds %d", n, text)
+				}
+			}
+		}
+	}
+}

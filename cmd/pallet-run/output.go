@@ -30,15 +30,23 @@ type output struct {
 	width int
 
 	mu    sync.Mutex
-	lines map[string]string // node → its live line
-	drawn int               // how many lines the last redraw printed
+	lines map[liveKey]string // node → its live line
+	drawn int                // how many lines the last redraw printed
 	dirty bool
 	done  chan struct{}
 	wg    sync.WaitGroup
 }
 
+// liveKey is a node's live line: by its index in the run (Event.Job,
+// NodeReport.Index), since two nodes may share a name, and by its name,
+// since converge's passes each count from 0.
+type liveKey struct {
+	name  string
+	index int
+}
+
 func newOutput(w io.Writer, jsonOut bool) *output {
-	o := &output{w: w, json: jsonOut, lines: map[string]string{}, done: make(chan struct{})}
+	o := &output{w: w, json: jsonOut, lines: map[liveKey]string{}, done: make(chan struct{})}
 	if f, ok := w.(*os.File); ok && !jsonOut && term.IsTerminal(int(f.Fd())) {
 		o.live = true
 		o.width = 100
@@ -69,7 +77,7 @@ func (o *output) event(e runner.Event) {
 	switch e.Kind {
 	case runner.EventBegin:
 		if o.live {
-			o.set(e.Node, fmt.Sprintf("%s %d/%d %s: %s", clean(e.Phase), e.Step.N, e.Step.Total, clean(e.Step.Crate), clean(e.Step.Name)))
+			o.set(e.Node, e.Job, fmt.Sprintf("%s %d/%d %s: %s", clean(e.Phase), e.Step.N, e.Step.Total, clean(e.Step.Crate), clean(e.Step.Name)))
 		}
 	case runner.EventEnd:
 		if !o.live {
@@ -101,7 +109,7 @@ func (o *output) warn(stderr io.Writer, line string) {
 func (o *output) nodeDone(nr lift.NodeReport) {
 	line := fmt.Sprintf("%s in %s", nodeStatusText(nr), nr.Duration.Round(10*time.Millisecond))
 	if o.live {
-		o.set(nr.Node.Name, line)
+		o.set(nr.Node.Name, nr.Index, line)
 		return
 	}
 	o.mu.Lock()
@@ -127,10 +135,10 @@ func nodeStatusText(nr lift.NodeReport) string {
 	return fmt.Sprintf("FAILED (ok=%d changed=%d failed=%d)", c.OK, c.Changed, c.Failed)
 }
 
-func (o *output) set(node, line string) {
+func (o *output) set(node string, index int, line string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.lines[clean(node)] = clean(line)
+	o.lines[liveKey{clean(node), index}] = clean(line)
 	o.dirty = true
 }
 
@@ -150,7 +158,7 @@ func (o *output) redrawLoop() {
 }
 
 // redraw moves the cursor up over the previous drawing and prints every
-// node's line again, sorted by node name.
+// node's line again, sorted by node name, then by place in the run.
 func (o *output) redraw() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -158,23 +166,28 @@ func (o *output) redraw() {
 		return
 	}
 	o.dirty = false
-	names := make([]string, 0, len(o.lines))
-	for n := range o.lines {
-		names = append(names, n)
+	keys := make([]liveKey, 0, len(o.lines))
+	for k := range o.lines {
+		keys = append(keys, k)
 	}
-	sort.Strings(names)
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].name != keys[j].name {
+			return keys[i].name < keys[j].name
+		}
+		return keys[i].index < keys[j].index
+	})
 	var b strings.Builder
 	if o.drawn > 0 {
 		fmt.Fprintf(&b, "\x1b[%dA", o.drawn)
 	}
-	for _, n := range names {
-		line := fmt.Sprintf("%-16s %s", n, o.lines[n])
+	for _, k := range keys {
+		line := fmt.Sprintf("%-16s %s", k.name, o.lines[k])
 		if r := []rune(line); len(r) > o.width-1 {
 			line = string(r[:o.width-2]) + "…"
 		}
 		b.WriteString("\r\x1b[2K" + line + "\n")
 	}
-	o.drawn = len(names)
+	o.drawn = len(keys)
 	io.WriteString(o.w, b.String())
 }
 

@@ -108,3 +108,37 @@ func TestRecapStopNotConfirmed(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveLinesPerNodeNotPerName: the live display kept one line per
+// node name, so two nodes both called web-1 (two OpenStack servers may
+// be) shared one line, each overwriting the other. A live output on a
+// stand-in terminal (a buffer) draws one line per node of the run.
+func TestLiveLinesPerNodeNotPerName(t *testing.T) {
+	var buf bytes.Buffer
+	o := newOutput(&buf, false)
+	o.live, o.width = true, 200
+	begin := func(job, n int, name string) {
+		o.event(runner.Event{Node: "web-1", Job: job, Phase: "configure", Kind: runner.EventBegin,
+			Step: runner.StepResult{N: n, Total: 3, Crate: "exec-script", Name: name}})
+	}
+	begin(0, 1, "first node's step")
+	begin(1, 2, "second node's step")
+	o.redraw()
+	first := buf.String()
+	for _, want := range []string{"web-1            configure 1/3 exec-script: first node's step\n", "web-1            configure 2/3 exec-script: second node's step\n"} {
+		if !strings.Contains(first, want) {
+			t.Errorf("live drawing lacks %q:\n%q", want, first)
+		}
+	}
+
+	buf.Reset()
+	o.nodeDone(lift.NodeReport{Node: provider.Node{Name: "web-1"}, Index: 0, Status: lift.StatusFailed})
+	o.redraw()
+	second := buf.String()
+	if !strings.HasPrefix(second, "\x1b[2A") {
+		t.Errorf("the redraw should move up over 2 lines: %q", second)
+	}
+	if !strings.Contains(second, "web-1            FAILED") || !strings.Contains(second, "second node's step") {
+		t.Errorf("the first node's end replaced the second node's line:\n%q", second)
+	}
+}

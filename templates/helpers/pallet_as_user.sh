@@ -9,10 +9,16 @@
 # on a command line, where every user can read them (/proc/PID/cmdline):
 # ARGS go NUL-separated down a pipe on fd 3, which the new bash reads into
 # FUNC's arguments and closes. The command line holds only the helpers'
-# code and FUNC's name. stdin is passed on, stdout and stderr come back on
-# stderr, and no other file descriptor of root's is inherited.
+# code and FUNC's name. stdin is passed on (unless it is a terminal: then
+# /dev/null), stdout and stderr come back on stderr, and no other file
+# descriptor of root's is inherited. The new bash starts a session of its
+# own (setsid), so it has no controlling terminal: run by hand from a
+# terminal (sudo without use_pty), it would otherwise share root's and
+# could push keystrokes into root's shell (TIOCSTI) or read what root
+# types. Without setsid it refuses when there is a terminal to share.
 pallet_as_user() {
   local user=$1 func=$2 entry uid gid code out rc=0
+  local -a setsid=(setsid)
   shift 2
   if [[ ! $func =~ ^pallet_[a-z0-9_]+$ ]] || ! declare -F -- "$func" >/dev/null; then
     echo "pallet: no helper $func to run as $user" >&2
@@ -23,6 +29,13 @@ pallet_as_user() {
     return 1
   }
   IFS=: read -r user _ uid gid _ _ _ <<<"$entry"
+  if ! command -v setsid >/dev/null 2>&1; then
+    if (: </dev/tty) 2>/dev/null; then
+      echo "pallet: no setsid to run $func as $user without this terminal: install util-linux" >&2
+      return 1
+    fi
+    setsid=()
+  fi
   # shellcheck disable=SC2086 # a list of function names
   code=$(declare -f -- "$func" ${PALLET_DEPS[$func]-}) || {
     echo "pallet: the helpers $func calls are not all in this script" >&2
@@ -44,13 +57,18 @@ unset pallet_arg
       fi
     done
     exec 3< <(printf '%s\0' "$@")
+    if [[ -t 0 ]]; then
+      exec </dev/null
+    fi
+    # setsid as root, before the drop: this subshell leads no process
+    # group, so setsid(2) succeeds in place, and the drop keeps it
     if command -v setpriv >/dev/null 2>&1; then
-      exec setpriv --reuid="$uid" --regid="$gid" --init-groups -- bash -c "$code" pallet "$func"
+      exec "${setsid[@]}" setpriv --reuid="$uid" --regid="$gid" --init-groups -- bash -c "$code" pallet "$func"
     elif command -v runuser >/dev/null 2>&1; then
-      exec runuser -u "$user" -- bash -c "$code" pallet "$func"
+      exec "${setsid[@]}" runuser -u "$user" -- bash -c "$code" pallet "$func"
     else
       # shellcheck disable=SC2016 # expanded by the user's sh, from its arguments
-      exec su -s /bin/sh -c 'exec bash -c "$0" pallet "$@"' -- "$user" "$code" "$func"
+      exec "${setsid[@]}" su -s /bin/sh -c 'exec bash -c "$0" pallet "$@"' -- "$user" "$code" "$func"
     fi
   ) || rc=$?
   if [[ -n $out ]]; then

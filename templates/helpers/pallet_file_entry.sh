@@ -2,8 +2,10 @@
 # look at one entry on the way to PATH: ENTRY itself, never where a symlink
 # leads. SHARED is yes when the directory holding ENTRY is writable by
 # others and sticky (as /tmp), LAST is yes for PATH's own entry, WANT is
-# the uid of the owner asked for. It prints what the walk does next:
-#   owner   ENTRY is another user's, and WANT's: the write runs as WANT;
+# the uid of the owner asked for, or * for whoever it is (a read, which
+# its owner may do). It prints what the walk does next:
+#   owner UID  ENTRY is another user's, UID, and WANT's: the work runs
+#              as UID;
 #   link    a symlink root owns: follow it (or, last, replace it);
 #   dir     a directory root owns, only root writes in it;
 #   shared  a directory root owns, writable by others but sticky;
@@ -12,19 +14,22 @@
 # entry is theirs when it is a directory or a symlink (at any depth), or
 # anything at all in a sticky shared directory, where they may rename or
 # remove it; a directory gone through that others may write without the
-# sticky bit lets them swap what it holds. Any command failing, or an
-# owner or mode that is not a number, is a refusal.
+# sticky bit lets them swap what it holds. A file of root's in a sticky
+# shared directory with more than one link is refused too: with
+# fs.protected_hardlinks=0 anyone may hard-link /etc/shadow into /tmp, and
+# root would read it there, or chmod and chown it. Any command failing,
+# or an owner, mode or link count that is not a number, is a refusal.
 pallet_file_entry() {
-  local path=$1 entry=$2 want=$3 shared=$4 last=$5 meta uid mode name type
-  meta=$(stat -c '%u %a %U %F' -- "$entry") || return 1
-  read -r uid mode name type <<<"$meta"
-  if [[ ! $uid =~ ^[0-9]+$ || ! $mode =~ ^[0-7]+$ || -z $type ]]; then
+  local path=$1 entry=$2 want=$3 shared=$4 last=$5 meta uid mode links name type
+  meta=$(stat -c '%u %a %h %U %F' -- "$entry") || return 1
+  read -r uid mode links name type <<<"$meta"
+  if [[ ! $uid =~ ^[0-9]+$ || ! $mode =~ ^[0-7]+$ || ! $links =~ ^[0-9]+$ || -z $type ]]; then
     echo "pallet: refusing to write $path: cannot read the owner and mode of $entry" >&2
     return 1
   fi
   if ((uid != 0)) && [[ $type == directory || $type == 'symbolic link' || $shared == yes ]]; then
-    if [[ $uid == "$want" ]]; then
-      echo owner
+    if [[ $uid == "$want" || $want == '*' ]]; then
+      echo "owner $uid"
       return 0
     fi
     echo "pallet: refusing to write $path: $entry belongs to $name, who could swap what it holds for a symlink while root writes; only a file owned by $name is written there (as $name)" >&2
@@ -47,6 +52,10 @@ pallet_file_entry() {
     *)
       if [[ $last != yes ]]; then
         echo "pallet: refusing to write $path: $entry is not a directory" >&2
+        return 1
+      fi
+      if [[ $shared == yes ]] && ((links > 1)); then
+        echo "pallet: refusing to write $path: $entry has $links hard links in a directory others write in: someone may have linked a file of root's there (fs.protected_hardlinks=0); remove it" >&2
         return 1
       fi
       echo file

@@ -13,7 +13,9 @@
 # does not interpret backslashes (and, unlike an argument, is not readable by
 # other users in /proc). A symlink is followed: its target is edited. The
 # file is read with pallet_file_read: a FIFO, device or socket is refused
-# without blocking.
+# without blocking. "is" reads as pallet_as_reader says: as whoever
+# controls the way to PATH, so a symlink a user planted is followed as
+# that user, never as root.
 # "set" writes as pallet_as_writer says, walking PATH itself too: a
 # symlink another user owns (or one in a directory another user owns) is
 # followed, and the file edited, as that user or not at all; root follows
@@ -21,14 +23,7 @@
 pallet_file_line() {
   local op=$1 action=$2 path=$3 line=$4 match=$5 mode=$6 owner
   if [[ $op == is ]]; then
-    if [[ -L $path ]]; then
-      path=$(readlink -f -- "$path")
-    fi
-    if [[ ! -e $path ]]; then
-      [[ $action == absent ]]
-      return
-    fi
-    pallet_file_read "$path" pallet_file_line_awk is "$action" "$line" "$match"
+    pallet_as_reader "$path" follow pallet_file_line_is_as "$action" "$path" "$line" "$match"
     return
   fi
   # the owner the walk wants: the entry's own (a symlink's, not its

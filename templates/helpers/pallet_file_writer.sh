@@ -1,6 +1,8 @@
 # pallet_file_writer PATH OWNER [replace] prints who may write PATH (which
 # need not exist yet) as a file or directory owned by OWNER (a name or uid):
-# root, or OWNER's uid, or no one (it fails, saying why). It walks PATH as
+# root, or OWNER's uid, or no one (it fails, saying why). OWNER * asks who
+# may read PATH: root, or the uid of whoever else controls the way to it
+# (pallet_as_reader). It walks PATH as
 # given, one entry at a time from /, down to PATH itself when it exists,
 # and asks pallet_file_entry about each: root writes when only root can
 # change every one of them; OWNER writes (pallet_as_user) when the first
@@ -16,7 +18,7 @@ pallet_file_writer() {
     echo "pallet: refusing to write $path: not an absolute path" >&2
     return 1
   fi
-  if [[ $owner =~ ^[0-9]+$ ]]; then
+  if [[ $owner =~ ^[0-9]+$ || $owner == '*' ]]; then
     want=$owner
   else
     want=$(id -u -- "$owner" 2>/dev/null) || want=
@@ -55,8 +57,8 @@ pallet_file_writer() {
       fi
       kind=$(pallet_file_entry "$path" "$next" "$want" "$shared" "$last") || return 1
       case $kind in
-        owner)
-          echo "$want"
+        'owner '*)
+          echo "${kind#owner }"
           return 0
           ;;
         link)

@@ -111,6 +111,25 @@ pallet_step() {
   printf '%s end %s/%s changed %d\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
 }
 
+# pallet_as_reader PATH replace|follow FUNC ARGS... runs the helper FUNC,
+# a check that reads PATH, as whoever controls the way to it: root where
+# only root does, else the user pallet_file_writer finds first on the way
+# (a symlink alice planted in her home is followed as alice, who reads
+# only what she may), and no one where the walk refuses (it fails: the
+# check is not passed). Root reading through a user's symlink or hard link
+# would tell, by ok or would-change, whether /etc/shadow holds a line. The
+# walk and "replace"/"follow" are pallet_as_writer's.
+pallet_as_reader() {
+  local path=$1 final=$2 who
+  shift 2
+  who=$(pallet_file_writer "$path" '*' "$final") || return 1
+  if [[ $who == root || $who == "$EUID" ]]; then
+    "$@"
+  else
+    pallet_as_user "$who" "$@"
+  fi
+}
+
 # pallet_as_user USER FUNC ARGS... runs the helper FUNC with ARGS as USER
 # (a name or uid: its uid, primary group and supplementary groups) in a
 # fresh bash that holds only FUNC and the helpers it calls, directly or in
@@ -122,10 +141,16 @@ pallet_step() {
 # on a command line, where every user can read them (/proc/PID/cmdline):
 # ARGS go NUL-separated down a pipe on fd 3, which the new bash reads into
 # FUNC's arguments and closes. The command line holds only the helpers'
-# code and FUNC's name. stdin is passed on, stdout and stderr come back on
-# stderr, and no other file descriptor of root's is inherited.
+# code and FUNC's name. stdin is passed on (unless it is a terminal: then
+# /dev/null), stdout and stderr come back on stderr, and no other file
+# descriptor of root's is inherited. The new bash starts a session of its
+# own (setsid), so it has no controlling terminal: run by hand from a
+# terminal (sudo without use_pty), it would otherwise share root's and
+# could push keystrokes into root's shell (TIOCSTI) or read what root
+# types. Without setsid it refuses when there is a terminal to share.
 pallet_as_user() {
   local user=$1 func=$2 entry uid gid code out rc=0
+  local -a setsid=(setsid)
   shift 2
   if [[ ! $func =~ ^pallet_[a-z0-9_]+$ ]] || ! declare -F -- "$func" >/dev/null; then
     echo "pallet: no helper $func to run as $user" >&2
@@ -136,6 +161,13 @@ pallet_as_user() {
     return 1
   }
   IFS=: read -r user _ uid gid _ _ _ <<<"$entry"
+  if ! command -v setsid >/dev/null 2>&1; then
+    if (: </dev/tty) 2>/dev/null; then
+      echo "pallet: no setsid to run $func as $user without this terminal: install util-linux" >&2
+      return 1
+    fi
+    setsid=()
+  fi
   # shellcheck disable=SC2086 # a list of function names
   code=$(declare -f -- "$func" ${PALLET_DEPS[$func]-}) || {
     echo "pallet: the helpers $func calls are not all in this script" >&2
@@ -157,13 +189,18 @@ unset pallet_arg
       fi
     done
     exec 3< <(printf '%s\0' "$@")
+    if [[ -t 0 ]]; then
+      exec </dev/null
+    fi
+    # setsid as root, before the drop: this subshell leads no process
+    # group, so setsid(2) succeeds in place, and the drop keeps it
     if command -v setpriv >/dev/null 2>&1; then
-      exec setpriv --reuid="$uid" --regid="$gid" --init-groups -- bash -c "$code" pallet "$func"
+      exec "${setsid[@]}" setpriv --reuid="$uid" --regid="$gid" --init-groups -- bash -c "$code" pallet "$func"
     elif command -v runuser >/dev/null 2>&1; then
-      exec runuser -u "$user" -- bash -c "$code" pallet "$func"
+      exec "${setsid[@]}" runuser -u "$user" -- bash -c "$code" pallet "$func"
     else
       # shellcheck disable=SC2016 # expanded by the user's sh, from its arguments
-      exec su -s /bin/sh -c 'exec bash -c "$0" pallet "$@"' -- "$user" "$code" "$func"
+      exec "${setsid[@]}" su -s /bin/sh -c 'exec bash -c "$0" pallet "$@"' -- "$user" "$code" "$func"
     fi
   ) || rc=$?
   if [[ -n $out ]]; then
@@ -242,8 +279,10 @@ pallet_directory_make_as() {
 # look at one entry on the way to PATH: ENTRY itself, never where a symlink
 # leads. SHARED is yes when the directory holding ENTRY is writable by
 # others and sticky (as /tmp), LAST is yes for PATH's own entry, WANT is
-# the uid of the owner asked for. It prints what the walk does next:
-#   owner   ENTRY is another user's, and WANT's: the write runs as WANT;
+# the uid of the owner asked for, or * for whoever it is (a read, which
+# its owner may do). It prints what the walk does next:
+#   owner UID  ENTRY is another user's, UID, and WANT's: the work runs
+#              as UID;
 #   link    a symlink root owns: follow it (or, last, replace it);
 #   dir     a directory root owns, only root writes in it;
 #   shared  a directory root owns, writable by others but sticky;
@@ -252,19 +291,22 @@ pallet_directory_make_as() {
 # entry is theirs when it is a directory or a symlink (at any depth), or
 # anything at all in a sticky shared directory, where they may rename or
 # remove it; a directory gone through that others may write without the
-# sticky bit lets them swap what it holds. Any command failing, or an
-# owner or mode that is not a number, is a refusal.
+# sticky bit lets them swap what it holds. A file of root's in a sticky
+# shared directory with more than one link is refused too: with
+# fs.protected_hardlinks=0 anyone may hard-link /etc/shadow into /tmp, and
+# root would read it there, or chmod and chown it. Any command failing,
+# or an owner, mode or link count that is not a number, is a refusal.
 pallet_file_entry() {
-  local path=$1 entry=$2 want=$3 shared=$4 last=$5 meta uid mode name type
-  meta=$(stat -c '%u %a %U %F' -- "$entry") || return 1
-  read -r uid mode name type <<<"$meta"
-  if [[ ! $uid =~ ^[0-9]+$ || ! $mode =~ ^[0-7]+$ || -z $type ]]; then
+  local path=$1 entry=$2 want=$3 shared=$4 last=$5 meta uid mode links name type
+  meta=$(stat -c '%u %a %h %U %F' -- "$entry") || return 1
+  read -r uid mode links name type <<<"$meta"
+  if [[ ! $uid =~ ^[0-9]+$ || ! $mode =~ ^[0-7]+$ || ! $links =~ ^[0-9]+$ || -z $type ]]; then
     echo "pallet: refusing to write $path: cannot read the owner and mode of $entry" >&2
     return 1
   fi
   if ((uid != 0)) && [[ $type == directory || $type == 'symbolic link' || $shared == yes ]]; then
-    if [[ $uid == "$want" ]]; then
-      echo owner
+    if [[ $uid == "$want" || $want == '*' ]]; then
+      echo "owner $uid"
       return 0
     fi
     echo "pallet: refusing to write $path: $entry belongs to $name, who could swap what it holds for a symlink while root writes; only a file owned by $name is written there (as $name)" >&2
@@ -289,6 +331,10 @@ pallet_file_entry() {
         echo "pallet: refusing to write $path: $entry is not a directory" >&2
         return 1
       fi
+      if [[ $shared == yes ]] && ((links > 1)); then
+        echo "pallet: refusing to write $path: $entry has $links hard links in a directory others write in: someone may have linked a file of root's there (fs.protected_hardlinks=0); remove it" >&2
+        return 1
+      fi
       echo file
       ;;
   esac
@@ -296,11 +342,21 @@ pallet_file_entry() {
 
 # pallet_file_is PATH MODE OWNER GROUP succeeds when PATH is a regular file
 # whose content equals stdin and whose mode, owner and group are as given.
-# PATH is read with pallet_file_read, so a FIFO there fails at once.
+# It reads as whoever controls the way to PATH (pallet_as_reader): a user's
+# symlink or hard link to /etc/shadow is never read as root.
 pallet_file_is() {
+  pallet_as_reader "$1" replace pallet_file_is_as "$@"
+}
+
+# pallet_file_is_as PATH MODE OWNER GROUP is pallet_file_is's check, run by
+# the reader pallet_as_reader found. PATH is read with pallet_file_read, so
+# a FIFO there fails at once; a symlink fails. The content is compared
+# through a pipe of this shell's own (cat), not by reopening stdin through
+# /proc/self/fd: a pipe root made is not for a user to reopen.
+pallet_file_is_as() {
   local path=$1 mode=$2 owner=$3 group=$4
   [[ -f $path && ! -L $path ]] || return 1
-  pallet_file_read "$path" cmp -s -- /proc/self/fd/3 - 3<&0 || return 1
+  pallet_file_read "$path" cmp -s -- /proc/self/fd/3 - 3< <(cat) || return 1
   pallet_meta_is "$path" "$mode" "$owner" "$group"
 }
 
@@ -365,7 +421,9 @@ pallet_file_set_meta() {
 
 # pallet_file_writer PATH OWNER [replace] prints who may write PATH (which
 # need not exist yet) as a file or directory owned by OWNER (a name or uid):
-# root, or OWNER's uid, or no one (it fails, saying why). It walks PATH as
+# root, or OWNER's uid, or no one (it fails, saying why). OWNER * asks who
+# may read PATH: root, or the uid of whoever else controls the way to it
+# (pallet_as_reader). It walks PATH as
 # given, one entry at a time from /, down to PATH itself when it exists,
 # and asks pallet_file_entry about each: root writes when only root can
 # change every one of them; OWNER writes (pallet_as_user) when the first
@@ -381,7 +439,7 @@ pallet_file_writer() {
     echo "pallet: refusing to write $path: not an absolute path" >&2
     return 1
   fi
-  if [[ $owner =~ ^[0-9]+$ ]]; then
+  if [[ $owner =~ ^[0-9]+$ || $owner == '*' ]]; then
     want=$owner
   else
     want=$(id -u -- "$owner" 2>/dev/null) || want=
@@ -420,8 +478,8 @@ pallet_file_writer() {
       fi
       kind=$(pallet_file_entry "$path" "$next" "$want" "$shared" "$last") || return 1
       case $kind in
-        owner)
-          echo "$want"
+        'owner '*)
+          echo "${kind#owner }"
           return 0
           ;;
         link)
@@ -752,10 +810,12 @@ pallet_user_make_home() {
 
 # the helpers each helper calls, for pallet_as_user
 declare -A PALLET_DEPS=(
+  [pallet_as_reader]='pallet_as_user pallet_file_entry pallet_file_writer pallet_path_parts'
   [pallet_as_writer]='pallet_as_user pallet_file_entry pallet_file_writer pallet_path_parts'
   [pallet_directory_make]='pallet_as_user pallet_as_writer pallet_directory_make_as pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts'
   [pallet_directory_make_as]='pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts'
-  [pallet_file_is]='pallet_file_read pallet_meta_is'
+  [pallet_file_is]='pallet_as_reader pallet_as_user pallet_file_entry pallet_file_is_as pallet_file_read pallet_file_writer pallet_meta_is pallet_path_parts'
+  [pallet_file_is_as]='pallet_file_read pallet_meta_is'
   [pallet_file_writer]='pallet_file_entry pallet_path_parts'
   [pallet_ssh_key_authorize]='pallet_as_user pallet_file_read pallet_ssh_key_user'
   [pallet_ssh_key_authorized]='pallet_as_user pallet_file_read pallet_ssh_key_user'
