@@ -27,7 +27,10 @@ type Script struct {
 	Node   string `json:"node,omitempty"`
 	Steps  int    `json:"steps"`
 	SHA256 string `json:"sha256"`
-	Text   []byte `json:"-"`
+	// Payloads are the content the script's steps read from beside it
+	// (see Payload), each once, in the order the script first names them.
+	Payloads []*Payload `json:"payloads,omitempty"`
+	Text     []byte     `json:"-"`
 }
 
 // Target says what to compile: a group's phase, for an OS ("" = the
@@ -70,7 +73,22 @@ func (p *Project) Compile(t Target) (*Script, error) {
 	}
 	text := assemble(g.Name, ph.Name, os.ID, t.Node, r.steps)
 	sum := sha256.Sum256(text)
-	return &Script{Group: g.Name, Phase: ph.Name, OS: os.ID, Node: t.Node, Steps: len(r.steps), SHA256: hex.EncodeToString(sum[:]), Text: text}, nil
+	return &Script{Group: g.Name, Phase: ph.Name, OS: os.ID, Node: t.Node, Steps: len(r.steps), SHA256: hex.EncodeToString(sum[:]), Payloads: stepPayloads(r.steps), Text: text}, nil
+}
+
+// stepPayloads is every payload the steps read, each once.
+func stepPayloads(steps []step) []*Payload {
+	var out []*Payload
+	seen := map[string]bool{}
+	for _, s := range steps {
+		for _, p := range s.Payloads {
+			if !seen[p.SHA256] {
+				seen[p.SHA256] = true
+				out = append(out, p)
+			}
+		}
+	}
+	return out
 }
 
 // CompileAll compiles every phase of every group (or only the given group

@@ -28,8 +28,11 @@ type Crate struct {
 	Params      []*Param          // in crate.yaml order
 	Notes       string
 	Examples    []Example // in crate.yaml order
-	Variants    map[string]*Variant
-	Builtin     bool
+	// Exclusive lists sets of params of which a call may give at most
+	// one (file's content and source).
+	Exclusive [][]string
+	Variants  map[string]*Variant
+	Builtin   bool
 }
 
 // Example is one example call of a crate, shown by palletc crate NAME.
@@ -88,6 +91,7 @@ type crateFile struct {
 	Params      yaml.Node         `yaml:"params"`
 	Notes       string            `yaml:"notes"`
 	Examples    []exampleFile     `yaml:"examples"`
+	Exclusive   [][]string        `yaml:"exclusive"`
 }
 
 type exampleFile struct {
@@ -111,10 +115,10 @@ type paramFile struct {
 	MinItems   *int      `yaml:"min_items"`
 }
 
-var paramTypes = []string{"string", "int", "bool", "list", "map"}
+var paramTypes = []string{"string", "int", "bool", "list", "map", "file"}
 
 // reserved names are the template data keys that are not params.
-var reserved = []string{"raw", "os", "admin", "node", "crate"}
+var reserved = []string{"raw", "os", "admin", "node", "crate", "bytes"}
 
 var nameRE = regexp.MustCompile(`^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$`)
 
@@ -185,6 +189,17 @@ func LoadCrate(fsys fs.FS, dir, display string, funcs template.FuncMap) (*Crate,
 		c.Unsupported[f] = cf.Unsupported[f]
 	}
 	c.Params = loadParams(yamlFile, &cf.Params, &errs)
+	for _, set := range cf.Exclusive {
+		okSet := len(set) >= 2
+		for _, name := range set {
+			okSet = okSet && c.Param(name) != nil
+		}
+		if !okSet {
+			errs.Add(project.Pos{File: yamlFile}, "exclusive: [%s]: list two or more of the crate's params", strings.Join(set, ", "))
+			continue
+		}
+		c.Exclusive = append(c.Exclusive, set)
+	}
 
 	for _, e := range entries {
 		fname := e.Name()
@@ -294,6 +309,10 @@ func loadParams(file string, node *yaml.Node, errs *project.ErrorList) []*Param 
 				continue
 			}
 			p.pattern = re
+		}
+		if p.Type == "file" && pf.Default.Kind != 0 {
+			errs.Add(project.PosOf(file, &pf.Default), "param %s: a file param has no default: the project names its own file", p.Name)
+			continue
 		}
 		if p.PatternDoc != "" && p.Pattern == "" {
 			errs.Add(project.PosOf(file, v), "param %s: pattern_doc says in words what pattern allows, and there is no pattern: add pattern: or remove pattern_doc", p.Name)

@@ -228,7 +228,7 @@ func hostileScenario(t *testing.T, p *Project, c *Crate, file string, payloads [
 // renderCall compiles one call of c with args (as use would pass them),
 // for node when it is not "".
 func renderCall(p *Project, c *Crate, in map[string]any, osID, node string, key Word) (string, error) {
-	args, err := c.bindGo(in)
+	args, err := c.bindGo(in, p.projectFile)
 	if err != nil {
 		return "", err
 	}

@@ -20,6 +20,7 @@ type Project struct {
 	calls    map[*project.Phase][]*Call // each phase's calls, bound
 	adminKey func() (Word, error)
 	rendered sync.Map // cacheKey → []step: what each crate call rendered
+	files    sync.Map // file param path → *ProjectFile: each read once
 }
 
 // Call is one crate call in a phase, with its validated params.
@@ -90,7 +91,7 @@ func (p *Project) bindCall(file string, c *project.Call, errs *project.ErrorList
 		errs.Add(c.Pos, "crate %q not found%s (run `palletc crates` to list them)", project.Shorten(c.Crate), didYouMean(c.Crate, p.reg.names()))
 		return nil
 	}
-	args, ok := cr.bindYAML(file, c.Pos, c.Params, errs)
+	args, ok := cr.bindYAML(file, c.Pos, c.Params, p.projectFile, errs)
 	if !ok {
 		return nil
 	}

@@ -24,15 +24,27 @@ type Manifest struct {
 // build directory: <group>/<phase>.sh.
 func ScriptPath(group, phase string) string { return filepath.Join(group, phase+".sh") }
 
-// Write writes every script to dir/<group>/<phase>.sh and then the
-// manifest to dir/manifest.json, each atomically, making directories as
-// needed.
+// Write writes every script to dir/<group>/<phase>.sh, its payloads
+// beside it as dir/<group>/<sha256>.payload (where `bash <phase>.sh` finds
+// them), and then the manifest to dir/manifest.json, each atomically,
+// making directories as needed.
 func (m *Manifest) Write(dir string) error {
+	written := map[string]bool{}
 	for _, s := range m.Scripts {
 		// Scripts can hold secrets (a file crate's content): readable by
 		// their owner only. pallet-run runs them with bash, not as programs.
 		if err := atomicfile.WriteDirs(filepath.Join(dir, ScriptPath(s.Group, s.Phase)), s.Text, 0o600, 0o700); err != nil {
 			return err
+		}
+		for _, p := range s.Payloads {
+			name := filepath.Join(dir, s.Group, p.FileName())
+			if written[name] {
+				continue // another phase of the group has it too
+			}
+			written[name] = true
+			if err := atomicfile.WriteDirs(name, p.Data, 0o600, 0o700); err != nil {
+				return err
+			}
 		}
 	}
 	data, _ := json.MarshalIndent(m, "", "  ")

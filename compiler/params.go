@@ -23,7 +23,7 @@ func (p *Param) fromYAML(n *yaml.Node) (any, error) {
 		n = n.Alias
 	}
 	switch p.Type {
-	case "string":
+	case "string", "file":
 		if n.Kind != yaml.ScalarNode || project.IsNull(n) {
 			if n.Kind == yaml.SequenceNode && len(n.Content) == 1 && n.Content[0].Kind == yaml.ScalarNode && !project.IsNull(n.Content[0]) {
 				return nil, fmt.Errorf("want one string, got a list: write %s", p.entry(project.Shorten(n.Content[0].Value)))
@@ -273,6 +273,13 @@ func yamlFlow(v any) string {
 // list, or taken from another param) to the param's Go type.
 func (p *Param) fromGo(v any) (any, error) {
 	switch p.Type {
+	case "file":
+		switch x := v.(type) {
+		case string:
+			return x, nil
+		case *ProjectFile:
+			return x.Path, nil
+		}
 	case "string":
 		switch x := v.(type) {
 		case string:
@@ -454,13 +461,17 @@ func plural(n int, what string) string {
 // Args are validated param values of one crate call, raw.
 type Args map[string]any
 
+// fileReader reads a file param's file (Project.projectFile).
+type fileReader func(name string) (*ProjectFile, error)
+
 // bindYAML validates a call's params from pallet.yaml against the crate,
 // adding an error at each bad value's place, and fills in defaults. call
-// is where the call names the crate.
-func (c *Crate) bindYAML(file string, call project.Pos, params *yaml.Node, errs *project.ErrorList) (Args, bool) {
+// is where the call names the crate; files reads file params' files.
+func (c *Crate) bindYAML(file string, call project.Pos, params *yaml.Node, files fileReader, errs *project.ErrorList) (Args, bool) {
 	args := Args{}
 	ok := true
 	seen := map[string]bool{}
+	keys := map[string]*yaml.Node{}
 	if params != nil && params.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(params.Content); i += 2 {
 			k, v := params.Content[i], params.Content[i+1]
@@ -471,9 +482,13 @@ func (c *Crate) bindYAML(file string, call project.Pos, params *yaml.Node, errs 
 				continue
 			}
 			seen[p.Name] = true
+			keys[p.Name] = k
 			val, err := p.fromYAML(v)
 			if err == nil {
 				err = p.check(val)
+			}
+			if err == nil && p.Type == "file" {
+				val, err = files(val.(string))
 			}
 			if err != nil {
 				errs.Add(project.PosOf(file, itemNode(v, err)), "crate %s, param %s: %v", c.Name, p.Name, err)
@@ -481,6 +496,18 @@ func (c *Crate) bindYAML(file string, call project.Pos, params *yaml.Node, errs 
 				continue
 			}
 			args[p.Name] = val
+		}
+	}
+	for _, set := range c.Exclusive {
+		var given []string
+		for _, name := range set {
+			if seen[name] {
+				given = append(given, name)
+			}
+		}
+		if len(given) > 1 {
+			errs.Add(project.PosOf(file, keys[given[1]]), "crate %s takes only one of %s: remove %s or %s", c.Name, strings.Join(set, ", "), given[0], given[1])
+			ok = false
 		}
 	}
 	for _, p := range c.Params {
@@ -497,8 +524,9 @@ func (c *Crate) bindYAML(file string, call project.Pos, params *yaml.Node, errs 
 	return args, ok
 }
 
-// bindGo validates params a template passed to `use`.
-func (c *Crate) bindGo(in map[string]any) (Args, error) {
+// bindGo validates params a template passed to `use`; files reads file
+// params' files.
+func (c *Crate) bindGo(in map[string]any, files fileReader) (Args, error) {
 	args := Args{}
 	for _, k := range sortedKeys(in) {
 		p := c.Param(k)
@@ -509,10 +537,24 @@ func (c *Crate) bindGo(in map[string]any) (Args, error) {
 		if err == nil {
 			err = p.check(val)
 		}
+		if err == nil && p.Type == "file" {
+			val, err = files(val.(string))
+		}
 		if err != nil {
 			return nil, fmt.Errorf("crate %s, param %s: %w", c.Name, k, err)
 		}
 		args[k] = val
+	}
+	for _, set := range c.Exclusive {
+		var given []string
+		for _, name := range set {
+			if _, ok := in[name]; ok {
+				given = append(given, name)
+			}
+		}
+		if len(given) > 1 {
+			return nil, fmt.Errorf("crate %s takes only one of %s, not both %s and %s", c.Name, strings.Join(set, ", "), given[0], given[1])
+		}
 	}
 	for _, p := range c.Params {
 		if _, ok := args[p.Name]; ok {

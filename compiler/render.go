@@ -28,7 +28,10 @@ const (
 	markCheck = "\x00check\x01"
 	markApply = "\x00apply\x01"
 	markUse   = "\x00use\x01"
-	markEnd   = "\x00"
+	// markPayload is printed by .bytes.Of's Stdin for content that travels
+	// as a payload: the step gets the payload, the text the reference.
+	markPayload = "\x00payload\x01"
+	markEnd     = "\x00"
 )
 
 // removedFuncs are sprig functions a crate template must not have: they
@@ -111,6 +114,9 @@ type step struct {
 	Name  string
 	Check string
 	Apply string
+	// Payloads are the payloads the step's apply reads, in the order it
+	// names them.
+	Payloads []*Payload
 }
 
 // renderer renders crate calls for one OS.
@@ -125,6 +131,9 @@ type renderer struct {
 	// readNode: what the call being rendered has put in steps so far
 	// depends on the node (its template reads it, or a crate it used does).
 	readNode bool
+	// payloads are the payloads templates have asked for (Data.Stdin), by
+	// sha256, until split gives each to its step.
+	payloads map[string]*Payload
 }
 
 func (r *renderer) data(c *Crate, args Args) map[string]any {
@@ -153,6 +162,7 @@ func (r *renderer) data(c *Crate, args Args) map[string]any {
 	d["raw"] = raw
 	d["os"] = r.osMap
 	d["admin"] = r.admin
+	d["bytes"] = &bytesData{r: r}
 	if r.node != "" {
 		d["node"] = map[string]any{"name": Word(r.node)}
 	}
@@ -250,6 +260,8 @@ func (r *renderer) cacheKey(c *Crate, label string, args Args) (string, bool) {
 				b = strconv.AppendQuote(append(b, ','), mk)
 				b = strconv.AppendQuote(append(b, ':'), v[mk])
 			}
+		case *ProjectFile:
+			b = append(append(append(b, "file:"...), v.SHA256...), v.Path...)
 		default:
 			return "", false // not a param type: do not cache
 		}
@@ -315,6 +327,14 @@ func (r *renderer) split(v *Variant, label, text string) error {
 				return fmt.Errorf("%s: step %q has commands before {{ check }}: put them after {{ apply }}", v.File, cur.Name)
 			}
 			part = "apply"
+		case "payload":
+			if cur == nil || part == "check" {
+				return fmt.Errorf("%s: content that travels as a payload (%d bytes, or not plain text, or secret) can be read only after {{ apply }}: check mode uploads no payloads, so compare by sha256 in the check (pallet_file_sha256_is PATH {{ $c.SHA256 }})", v.File, r.payloads[arg].Size)
+			}
+			cur.Apply += payloadRef(arg)
+			if !slices.ContainsFunc(cur.Payloads, func(p *Payload) bool { return p.SHA256 == arg }) {
+				cur.Payloads = append(cur.Payloads, r.payloads[arg])
+			}
 		case "use":
 			if err := flush(); err != nil {
 				return err
@@ -340,7 +360,7 @@ func (r *renderer) use(v *Variant, label, name, js string) error {
 	if err := json.Unmarshal([]byte(js), &in); err != nil {
 		return fmt.Errorf("%s: use %s: %v", v.File, name, err)
 	}
-	args, err := c.bindGo(in)
+	args, err := c.bindGo(in, r.p.projectFile)
 	if err != nil {
 		return fmt.Errorf("%s: use: %w", v.File, err)
 	}

@@ -188,7 +188,7 @@ func TestFaults(t *testing.T) {
 			}
 		}
 		phaseScript := func(name string) runner.Phase {
-			return runner.Phase{Name: name, Script: compile(t, p, "g", name, "debian-12")}
+			return phase(t, p, "g", name, "debian-12")
 		}
 
 		t.Run("during a slow step", func(t *testing.T) {

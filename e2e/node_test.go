@@ -120,6 +120,26 @@ func compile(t *testing.T, p *compiler.Project, group, phase, osID string) []byt
 	return s.Text
 }
 
+// phase compiles one phase of group for osID into what the runner runs:
+// the script and its payloads.
+func phase(t *testing.T, p *compiler.Project, group, name, osID string) runner.Phase {
+	t.Helper()
+	s, err := p.Compile(compiler.Target{Group: group, Phase: name, OS: osID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runner.Phase{Name: name, Script: s.Text, Files: payloadFiles(s)}
+}
+
+// payloadFiles are a script's payloads as the runner uploads them.
+func payloadFiles(s *compiler.Script) []runner.File {
+	var files []runner.File
+	for _, p := range s.Payloads {
+		files = append(files, runner.File{Name: p.FileName(), Data: p.Data})
+	}
+	return files
+}
+
 // prepare compiles group's phases for the OS the runner probed on each
 // node, the way lift does with os: auto.
 func prepare(p *compiler.Project, group string, check bool, phases ...string) func(context.Context, runner.Target, runner.OSInfo) ([]runner.Phase, error) {
@@ -133,7 +153,7 @@ func prepare(p *compiler.Project, group string, check bool, phases ...string) fu
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, runner.Phase{Name: ph, Script: s.Text, Check: check})
+			out = append(out, runner.Phase{Name: ph, Script: s.Text, Check: check, Files: payloadFiles(s)})
 		}
 		return out, nil
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/palletops/pallet/compiler"
+	"github.com/palletops/pallet/internal/regularfile"
 	"github.com/palletops/pallet/internal/suggest"
 	"github.com/palletops/pallet/provider"
 )
@@ -27,8 +28,9 @@ type Build struct {
 }
 
 type builtScript struct {
-	os   string
-	text []byte
+	os       string
+	text     []byte
+	payloads []*compiler.Payload // with their data, checked
 }
 
 // TamperedError lists the scripts of a build that do not match their
@@ -71,7 +73,12 @@ func LoadBuild(dir string) (*Build, error) {
 			tampered.Problems = append(tampered.Problems, fmt.Sprintf("%s: sha256 is %s, manifest says %s", rel, got, s.SHA256))
 			continue
 		}
-		b.scripts[[2]string{s.Group, s.Phase}] = builtScript{os: s.OS, text: text}
+		payloads, problems := loadPayloads(dir, s)
+		if len(problems) > 0 {
+			tampered.Problems = append(tampered.Problems, problems...)
+			continue
+		}
+		b.scripts[[2]string{s.Group, s.Phase}] = builtScript{os: s.OS, text: text, payloads: payloads}
 		if !slices.Contains(b.groups, s.Group) {
 			b.groups = append(b.groups, s.Group)
 		}
@@ -80,6 +87,34 @@ func LoadBuild(dir string) (*Build, error) {
 		return nil, tampered
 	}
 	return b, nil
+}
+
+// loadPayloads reads the payloads a built script lists, beside it, and
+// checks each against the manifest's sha256 and size. The script checks
+// them again on the node; checking here refuses a tampered build before
+// anything is uploaded.
+func loadPayloads(dir string, s *compiler.Script) ([]*compiler.Payload, []string) {
+	var out []*compiler.Payload
+	var problems []string
+	for _, p := range s.Payloads {
+		if p == nil || !compiler.IsSHA256(p.SHA256) {
+			problems = append(problems, fmt.Sprintf("%s/%s.sh: manifest.json lists a payload whose sha256 is not 64 lower-case hex digits", s.Group, s.Phase))
+			continue
+		}
+		rel := s.Group + "/" + p.FileName()
+		data, err := regularfile.Read(filepath.Join(dir, s.Group, p.FileName()), compiler.MaxSourceBytes)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", rel, unwrapPath(err)))
+			continue
+		}
+		sum := sha256.Sum256(data)
+		if got := hex.EncodeToString(sum[:]); got != p.SHA256 || int64(len(data)) != p.Size {
+			problems = append(problems, fmt.Sprintf("%s: sha256 is %s (%d bytes), manifest says %s (%d bytes)", rel, got, len(data), p.SHA256, p.Size))
+			continue
+		}
+		out = append(out, &compiler.Payload{SHA256: p.SHA256, Size: p.Size, Secret: p.Secret, Data: data})
+	}
+	return out, problems
 }
 
 func unwrapPath(err error) error {
@@ -111,13 +146,13 @@ func (b *Build) phasesOf(group string) []string {
 
 // script returns the built script as it is: it cannot be recompiled, so a
 // node running another OS than it was built for is refused.
-func (b *Build) script(node provider.Node, phase, osID string) ([]byte, error) {
+func (b *Build) script(node provider.Node, phase, osID string) (*compiler.Script, error) {
 	s := b.scripts[[2]string{node.Group, phase}]
 	if osID != "" && osID != s.os {
 		return nil, fmt.Errorf("%s/%s.sh was built for %s but the node runs %s: build for it (palletc build --os %s) or use pallet-run lift",
 			node.Group, phase, s.os, osID, osID)
 	}
-	return s.text, nil
+	return &compiler.Script{Group: node.Group, Phase: phase, OS: s.os, Text: s.text, Payloads: s.payloads}, nil
 }
 
 // Apply runs a build's scripts verbatim on the provider's nodes, like Lift

@@ -204,8 +204,9 @@ func (r *Report) Totals() Totals {
 type scripts interface {
 	// has reports whether group has phase.
 	has(group, phase string) bool
-	// script returns the script for node's phase on osID.
-	script(node provider.Node, phase, osID string) ([]byte, error)
+	// script returns the script for node's phase on osID, with its
+	// payloads' data.
+	script(node provider.Node, phase, osID string) (*compiler.Script, error)
 }
 
 // Lift runs opts.Phases of opts.Groups on the provider's nodes of those
@@ -327,12 +328,8 @@ func (c *Compiled) has(group, phase string) bool {
 	return g != nil && g.Phase(phase) != nil
 }
 
-func (c *Compiled) script(node provider.Node, phase, osID string) ([]byte, error) {
-	s, err := c.p.Compile(compiler.Target{Group: node.Group, Phase: phase, OS: osID, Node: node.Name})
-	if err != nil {
-		return nil, err
-	}
-	return s.Text, nil
+func (c *Compiled) script(node provider.Node, phase, osID string) (*compiler.Script, error) {
+	return c.p.Compile(compiler.Target{Group: node.Group, Phase: phase, OS: osID, Node: node.Name})
 }
 
 // plan is one node's work before it runs.
@@ -509,13 +506,28 @@ func describeSkipped(s []SkippedPhase) string {
 func phasesFor(src scripts, pl *plan, osID string, check bool) ([]runner.Phase, error) {
 	var out []runner.Phase
 	for _, ph := range pl.phases {
-		text, err := src.script(pl.node, ph, osID)
+		s, err := src.script(pl.node, ph, osID)
 		if err != nil {
 			return nil, fmt.Errorf("node %s: %w", pl.node.Name, err)
 		}
-		out = append(out, runner.Phase{Name: ph, Script: text, Check: check})
+		out = append(out, runner.Phase{Name: ph, Script: s.Text, Check: check, Files: payloadFiles(s, check)})
 	}
 	return out, nil
+}
+
+// payloadFiles are the files a script's payloads are uploaded as. Check
+// mode uploads none: the compiler lets only apply read a payload, and a
+// check compares the node's file by sha256, so a check run costs no
+// payload's transfer.
+func payloadFiles(s *compiler.Script, check bool) []runner.File {
+	if check || len(s.Payloads) == 0 {
+		return nil
+	}
+	files := make([]runner.File, len(s.Payloads))
+	for i, p := range s.Payloads {
+		files[i] = runner.File{Name: p.FileName(), Data: p.Data, Mode: 0o600}
+	}
+	return files
 }
 
 // nodeReport turns a runner result into a NodeReport and records a

@@ -26,6 +26,21 @@ type Phase struct {
 	Script []byte
 	// Check runs the script with PALLET_MODE=check: report, change nothing.
 	Check bool
+	// Files are uploaded beside the script, into its private upload
+	// directory, in the same SFTP session: the payloads the script reads
+	// (see compiler.Payload). They are removed with the directory when the
+	// phase ends, however it ends.
+	Files []File
+}
+
+// File is one file uploaded beside a phase's script.
+type File struct {
+	// Name is a plain file name (no slash), unique in the phase, not the
+	// script's or the nonce file's.
+	Name string
+	Data []byte
+	// Mode is the file's permission bits; 0 means 0600.
+	Mode os.FileMode
 }
 
 // RunPhase uploads p's script into a fresh private directory on the node and
@@ -64,7 +79,18 @@ func (c *Conn) RunPhase(ctx context.Context, p Phase, onEvent EventFunc) (PhaseR
 	// The nonce goes in a file beside the script, not on the command line:
 	// argv (and sudo's SUDO_COMMAND, which steps inherit) is visible to
 	// every local user, a 0600 file in the private directory is not.
-	if err := c.upload(ctx, dir, []remoteFile{{script, p.Script, 0o700}, {path.Join(dir, nonceFile), []byte(nonce + "\n"), 0o600}}); err != nil {
+	files := []remoteFile{{script, p.Script, 0o700}, {path.Join(dir, nonceFile), []byte(nonce + "\n"), 0o600}}
+	for _, f := range p.Files {
+		if err := checkFileName(f.Name, files, dir); err != nil {
+			return fail(fmt.Errorf("node %s phase %s: %w", node, p.Name, err))
+		}
+		mode := f.Mode.Perm()
+		if mode == 0 {
+			mode = 0o600
+		}
+		files = append(files, remoteFile{path.Join(dir, f.Name), f.Data, mode})
+	}
+	if err := c.upload(ctx, dir, files); err != nil {
 		if ctx.Err() != nil {
 			return fail(c.stopped(ctx, p, timeoutCause, err, nil))
 		}
@@ -406,6 +432,20 @@ func randomHex(n int) string {
 // nonceFile holds the phase's status-line nonce, beside the script.
 const nonceFile = "pallet.nonce"
 
+// checkFileName refuses a File name that is not a plain name in the
+// upload directory or that another file there has already.
+func checkFileName(name string, files []remoteFile, dir string) error {
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\x00") {
+		return fmt.Errorf("file %q to upload beside the script is not a plain file name", name)
+	}
+	for _, rf := range files {
+		if rf.path == path.Join(dir, name) {
+			return fmt.Errorf("file %q to upload beside the script would overwrite another", name)
+		}
+	}
+	return nil
+}
+
 // remoteFile is one file upload writes.
 type remoteFile struct {
 	path string
@@ -417,7 +457,10 @@ type remoteFile struct {
 // planted symlink is never followed), chmod 0700 before anything goes in,
 // then each file with O_EXCL and its mode.
 func (c *Conn) upload(ctx context.Context, dir string, files []remoteFile) error {
-	sc, err := sftp.NewClient(c.client)
+	// Concurrent writes send a large payload as many writes in flight
+	// instead of one round trip per 32 KiB; the holes a failed write can
+	// leave do not matter, as a failed upload is removed.
+	sc, err := sftp.NewClient(c.client, sftp.UseConcurrentWrites(true))
 	if err != nil {
 		return fmt.Errorf("start SFTP (is the sftp subsystem enabled in sshd_config?): %w", err)
 	}

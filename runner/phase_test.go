@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
@@ -427,4 +428,37 @@ func mustRead(t *testing.T, path string) []byte {
 		t.Skipf("no %s here: %v", path, err)
 	}
 	return b
+}
+
+// TestRunPhaseFiles: a phase's files arrive beside its script, 0600 unless
+// told otherwise, byte for byte (binary and larger than one SFTP packet),
+// and go with the upload directory when the phase ends.
+func TestRunPhaseFiles(t *testing.T) {
+	_, _, conn := startNode(t, "root")
+	big := make([]byte, 300<<10)
+	for i := range big {
+		big[i] = byte(i * 7)
+	}
+	sum := fmt.Sprintf("%x", sha256.Sum256(big))
+	sc := script(step{crate: "file", name: "read payloads", status: "ran", body: `d=${0%/*}
+[[ $(stat -c %a "$d/a.payload") == 600 ]] || { echo "a mode $(stat -c %a "$d/a.payload")"; exit 1; }
+[[ $(stat -c %a "$d/b.payload") == 640 ]] || { echo "b mode"; exit 1; }
+[[ $(sha256sum <"$d/a.payload") == "` + sum + `  -" ]] || { echo "a content differs"; exit 1; }
+[[ $(cat "$d/b.payload") == hello ]] || { echo "b content differs"; exit 1; }`})
+	res, err := conn.RunPhase(t.Context(), Phase{Name: "configure", Script: sc, Files: []File{
+		{Name: "a.payload", Data: big},
+		{Name: "b.payload", Data: []byte("hello"), Mode: 0o640},
+	}}, nil)
+	if err != nil {
+		t.Fatalf("%v\n%+v", err, res)
+	}
+	waitNoRemoteDirs(t, conn)
+
+	for _, name := range []string{"", "..", "a/b", "pallet.nonce", "configure.sh"} {
+		_, err := conn.RunPhase(t.Context(), Phase{Name: "configure", Script: sc, Files: []File{{Name: name}}}, nil)
+		if err == nil || !strings.Contains(err.Error(), "beside the script") {
+			t.Errorf("file name %q: err = %v, want it refused", name, err)
+		}
+	}
+	waitNoRemoteDirs(t, conn)
 }

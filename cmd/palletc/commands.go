@@ -27,7 +27,7 @@ const usage = `palletc compiles a pallet project into one self-contained bash sc
 
 Usage:
   palletc render [-f pallet.yaml] [--group G] [--phase P] [--os OS-ID]   print scripts
-  palletc build  [-f pallet.yaml] -o DIR                                  write DIR/<group>/<phase>.sh and DIR/manifest.json
+  palletc build  [-f pallet.yaml] -o DIR                                  write DIR/<group>/<phase>.sh, their payloads and DIR/manifest.json
   palletc check  [-f pallet.yaml]                                         validate everything, report every error
   palletc crates [-f pallet.yaml]                                         list crates
   palletc crate NAME [-f pallet.yaml]                                     show a crate's params and variants
@@ -174,7 +174,17 @@ func cmdBuild(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "palletc build: %v\n", err)
 		return exitInput
 	}
-	fmt.Fprintf(stdout, "wrote %d scripts and manifest.json to %s\n", len(scripts), *out)
+	payloads := map[string]bool{}
+	for _, s := range scripts {
+		for _, p := range s.Payloads {
+			payloads[s.Group+"/"+p.SHA256] = true
+		}
+	}
+	if len(payloads) > 0 {
+		fmt.Fprintf(stdout, "wrote %d scripts, %d payloads and manifest.json to %s\n", len(scripts), len(payloads), *out)
+	} else {
+		fmt.Fprintf(stdout, "wrote %d scripts and manifest.json to %s\n", len(scripts), *out)
+	}
 	return exitOK
 }
 
