@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"text/template"
 
 	"gopkg.in/yaml.v3"
 
@@ -194,8 +195,13 @@ type Args map[string]any
 // bindYAML validates a call's params from pallet.yaml against the crate,
 // adding an error at each bad value's place, and fills in defaults. call
 // is where the call names the crate.
-func (c *Crate) bindYAML(file string, call project.Pos, params *yaml.Node, errs *project.ErrorList) (Args, bool) {
+//
+// A value that is a !var or holds a template (see dynParam) is only read
+// for its syntax here; it comes back in dyn, to be rendered and validated
+// for each node compiled for.
+func (c *Crate) bindYAML(file string, call project.Pos, params *yaml.Node, funcs template.FuncMap, errs *project.ErrorList) (Args, []*dynParam, bool) {
 	args := Args{}
+	var dyn []*dynParam
 	ok := true
 	seen := map[string]bool{}
 	if params != nil && params.Kind == yaml.MappingNode {
@@ -212,6 +218,14 @@ func (c *Crate) bindYAML(file string, call project.Pos, params *yaml.Node, errs 
 				continue
 			}
 			seen[p.Name] = true
+			if d, isDyn := p.dynamic(file, v, funcs, errs); isDyn {
+				if d == nil {
+					ok = false
+				} else {
+					dyn = append(dyn, d)
+				}
+				continue
+			}
 			val, err := p.fromYAML(v)
 			if err == nil {
 				err = p.check(val)
@@ -235,7 +249,7 @@ func (c *Crate) bindYAML(file string, call project.Pos, params *yaml.Node, errs 
 			args[p.Name] = p.Default
 		}
 	}
-	return args, ok
+	return args, dyn, ok
 }
 
 // bindGo validates params a template passed to `use`.
