@@ -141,6 +141,18 @@ func (c *Cluster) Nodes(group string) []*NodeData {
 	return out
 }
 
+// WithOS is nd running os: the node's data as compiled for the OS probed
+// on it (a node list's os: auto), nd itself when that is what it says.
+func (nd *NodeData) WithOS(os string) *NodeData {
+	if nd.OS == os {
+		return nd
+	}
+	c := *nd
+	c.OS = os
+	c.finish()
+	return &c
+}
+
 // finish makes the node's template views and cache key from its fields.
 func (nd *NodeData) finish() {
 	tags := make(map[string]any, len(nd.Tags))
