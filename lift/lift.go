@@ -339,6 +339,15 @@ func (c *Compiled) has(group, phase string) bool {
 }
 
 func (c *Compiled) script(node provider.Node, phase, osID string) ([]byte, error) {
+	return c.Script(node, phase, osID)
+}
+
+// Script compiles node's phase for osID, exactly as Run does: what
+// `palletc render --provider P --node N` prints.
+func (c *Compiled) Script(node provider.Node, phase, osID string) ([]byte, error) {
+	if c.cluster == nil {
+		c.WithNodes([]provider.Node{node})
+	}
 	// .node.os is the OS compiled for, probed or declared.
 	nd := c.cluster.Node(node).WithOS(osID)
 	s, err := c.p.Compile(compiler.Target{Group: node.Group, Phase: phase, OS: osID, Node: node.Name, Data: nd, Cluster: c.cluster})
