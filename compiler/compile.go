@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"slices"
@@ -34,12 +35,20 @@ type Script struct {
 }
 
 // Target says what to compile: a group's phase, for an OS ("" = the
-// group's own), optionally for one named node.
+// group's own), optionally for one node.
 type Target struct {
 	Group string
 	Phase string
 	OS    string
-	Node  string
+	// Node names the node compiled for, when Data is nil: crates see only
+	// its name (.node.name).
+	Node string
+	// Data is the node compiled for (.node, and its own vars); nil: Node's
+	// name only, or no node.
+	Data *NodeData
+	// Cluster is every node the provider has (.groups, .group); nil: none,
+	// and a param reading them is an error.
+	Cluster *Cluster
 }
 
 // Compile renders a group's phase into one script.
@@ -56,6 +65,18 @@ func (p *Project) Compile(t Target) (*Script, error) {
 	if err != nil {
 		return nil, &project.Error{Pos: g.Pos, Msg: fmt.Sprintf("group %s: %v", g.Name, err), Err: err}
 	}
+	nd := t.Data
+	if nd == nil && t.Node != "" {
+		nd = &NodeData{ID: t.Node, Name: t.Node, Group: g.Name}
+		nd.finish()
+	}
+	vars, varsKey := p.groupVars[g.Name], g.Name
+	if nd != nil && len(nd.Vars) > 0 {
+		vars, varsKey = p.VarsFor(g, nd.Vars, p.overrides), g.Name+"\x00"+nd.key
+	}
+	if vars == nil {
+		vars = map[string]any{}
+	}
 	r := &renderer{
 		p:  p,
 		os: os,
@@ -63,17 +84,40 @@ func (p *Project) Compile(t Target) (*Script, error) {
 			"id": os.ID, "name": os.Name, "version": os.Version, "family": os.Family,
 			"pkg": os.Pkg, "init": os.Init, "admin_group": os.Admin,
 		},
-		admin: &adminData{user: p.AdminUser(), key: p.adminKey},
-		node:  t.Node,
+		admin:   &adminData{user: p.AdminUser(), key: p.adminKey},
+		nd:      nd,
+		cluster: t.Cluster,
+		group:   g.Name,
+		vars:    vars,
+		varsKey: varsKey,
 	}
 	for _, c := range p.calls[ph] {
-		if err := r.call(c.Crate, c.Crate.Name, c.Args); err != nil {
+		args, err := r.args(c)
+		if err != nil {
+			var pe *project.Error
+			if errors.As(err, &pe) {
+				return nil, &project.Error{Pos: pe.Pos, Msg: fmt.Sprintf("group %s, phase %s%s: %s", g.Name, ph.Name, forNode(nd), pe.Msg), Err: err}
+			}
+			return nil, err
+		}
+		if err := r.call(c.Crate, c.Crate.Name, args); err != nil {
 			return nil, &project.Error{Pos: c.Pos, Msg: fmt.Sprintf("group %s, phase %s, for %s: %v", g.Name, ph.Name, os.ID, err), Err: err}
 		}
 	}
-	text := assemble(g.Name, ph.Name, os.ID, t.Node, r.steps)
+	name := ""
+	if nd != nil {
+		name = nd.Name
+	}
+	text := assemble(g.Name, ph.Name, os.ID, name, t.Cluster != nil && t.Cluster.Placeholder, r.steps)
 	sum := sha256.Sum256(text)
-	return &Script{Group: g.Name, Phase: ph.Name, OS: os.ID, Node: t.Node, Steps: len(r.steps), SHA256: hex.EncodeToString(sum[:]), Payloads: stepPayloads(r.steps), Text: text}, nil
+	return &Script{Group: g.Name, Phase: ph.Name, OS: os.ID, Node: name, Steps: len(r.steps), SHA256: hex.EncodeToString(sum[:]), Payloads: stepPayloads(r.steps), Text: text}, nil
+}
+
+func forNode(nd *NodeData) string {
+	if nd == nil {
+		return ""
+	}
+	return ", node " + sanitizeName(nd.Name)
 }
 
 // stepPayloads is every payload the steps read, each once.
@@ -102,15 +146,30 @@ func (p *Project) CompileAll(group, phase, osOverride string) ([]*Script, error)
 	return p.CompileTargets(targets)
 }
 
-// Check compiles every phase of every group as if for a node named
-// node-1, so crates whose defaults come from the node (hostname) are
-// checked too, and returns every error found.
+// Check compiles every phase of every group for its placeholder node
+// (PlaceholderCluster), so crates whose defaults come from the node
+// (hostname) and params that read vars and node data are checked too, and
+// returns every error found.
 func (p *Project) Check() ([]*Script, error) {
-	targets, _ := p.Targets("", "", "")
-	for i := range targets {
-		targets[i].Node = "node-1"
-	}
+	targets, _ := p.PlaceholderTargets("", "", "")
 	return p.CompileTargets(targets)
+}
+
+// PlaceholderTargets is Targets, each for its group's placeholder node in
+// the PlaceholderCluster: what to compile without a provider.
+func (p *Project) PlaceholderTargets(group, phase, osOverride string) ([]Target, error) {
+	targets, err := p.Targets(group, phase, osOverride)
+	if err != nil {
+		return nil, err
+	}
+	cl := p.PlaceholderCluster()
+	for i := range targets {
+		targets[i].Cluster = cl
+		if nodes := cl.Nodes(targets[i].Group); len(nodes) > 0 {
+			targets[i].Data = nodes[0]
+		}
+	}
+	return targets, nil
 }
 
 // Targets lists the group × phase pairs to compile, in file order: all,
@@ -300,7 +359,7 @@ func neededHelpers(steps []step) []string {
 
 // assemble writes the script: header, runtime, helpers, step functions,
 // then the steps in order.
-func assemble(group, phase, osID, node string, steps []step) []byte {
+func assemble(group, phase, osID, node string, placeholder bool, steps []step) []byte {
 	// Size the buffer once: scripts are mostly runtime and helpers, and
 	// regrowing and copying them was most of compile time's garbage.
 	hs := helperSet()
@@ -320,6 +379,9 @@ func assemble(group, phase, osID, node string, steps []step) []byte {
 	b.WriteString("# group: " + group + "\n# phase: " + phase + "\n# os: " + osID + "\n")
 	if node != "" {
 		b.WriteString("# node: " + sanitizeName(node) + "\n")
+	}
+	if placeholder {
+		b.WriteString("# nodes: placeholders (no --provider given)\n")
 	}
 	b.WriteString("# steps: " + strconv.Itoa(len(steps)) + "\n")
 	b.WriteString("# shellcheck disable=SC2317,SC2016 # step functions are called through pallet_step; every $ in single quotes is quoted data\n")

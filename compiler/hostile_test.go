@@ -17,6 +17,7 @@ import (
 	"github.com/palletops/pallet/internal/scenario"
 	"github.com/palletops/pallet/osfamily"
 	"github.com/palletops/pallet/project"
+	"github.com/palletops/pallet/provider"
 )
 
 // hostile values: each would run `touch PWNED` (or worse) if it reached
@@ -237,11 +238,15 @@ func renderCall(p *Project, c *Crate, in map[string]any, osID, node string, key 
 		return "", err
 	}
 	r := &renderer{p: p, os: os, osMap: map[string]string{"id": os.ID, "name": os.Name, "version": os.Version, "family": os.Family, "pkg": os.Pkg, "init": os.Init, "admin_group": os.Admin},
-		admin: &adminData{user: "deploy", key: func() (Word, error) { return key, nil }}, node: node}
+		admin: &adminData{user: "deploy", key: func() (Word, error) { return key, nil }}}
+	if node != "" {
+		r.nd = &NodeData{Name: node}
+		r.nd.finish()
+	}
 	if err := r.call(c, c.Name, args); err != nil {
 		return "", err
 	}
-	return string(assemble("g", "p", osID, "", r.steps)), nil
+	return string(assemble("g", "p", osID, "", false, r.steps)), nil
 }
 
 // FuzzRenderedValue: any string a user can write in pallet.yaml comes out
@@ -253,6 +258,9 @@ func FuzzRenderedValue(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
 			t.Skip("YAML holds only valid UTF-8 without NUL")
+		}
+		if strings.Contains(s, "{{") {
+			t.Skip("a value holding {{ is a template (FuzzTemplatedValue)")
 		}
 		dir := runProbe(t, s)
 		if got := readFile(t, filepath.Join(dir, "out_s")); got != s {
@@ -307,4 +315,91 @@ func escapeNonPrintable(js []byte) []byte {
 		b.WriteRune(r)
 	}
 	return []byte(b.String())
+}
+
+// TestHostileValuesViaData: hostile values that arrive through vars (a
+// template and !var), node fields (a server named $(...), its address
+// and tags) and .groups come out of the script exactly, never executed:
+// templated params are rendered, then quoted like literal values.
+func TestHostileValuesViaData(t *testing.T) {
+	abs, err := filepath.Abs("testdata/probe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range hostile {
+		if strings.Contains(s, "<no value>") {
+			continue
+		}
+		vars, _ := json.Marshal(map[string]any{"v": s, "lv": []string{s, "plain", s}})
+		for _, c := range []struct{ name, params, s, l string }{
+			{"vars", `{s: "{{ .vars.v }}", l: !var lv, m: {k: "{{ .vars.v }}"}}`, s, s + "\nplain\n" + s + "\n"},
+			{"node", `{s: "{{ .node.name }}", l: ["{{ .node.address }}", "{{ .node.tags.t }}"], m: {k: "{{ .node.host }}"}}`, s, s + "\n" + s + "\n"},
+			{"groups", `{s: "{{ range .groups.probe }}{{ .name }}{{ end }}", l: ["{{ (index .groups.probe 0).address }}"]}`, s, s + "\n"},
+		} {
+			data := escapeNonPrintable([]byte(fmt.Sprintf("crate_paths: [%q]\nvars: %s\ngroups: {probe: {phases: {test: [{probe: %s}]}}}\n", abs, vars, c.params)))
+			p, err := Parse(filepath.Join(t.TempDir(), "pallet.yaml"), data, &project.Env{User: "deploy", Home: t.TempDir()})
+			if err != nil {
+				t.Fatalf("%s: %v\n%s", c.name, err, data)
+			}
+			cl := p.NewCluster([]provider.Node{{ID: "x", Name: s, Group: "probe", Host: s, Address: s, Tags: map[string]string{"t": s}}})
+			sc, err := p.Compile(Target{Group: "probe", Phase: "test", Data: cl.Nodes("probe")[0], Cluster: cl})
+			if err != nil {
+				t.Fatalf("%s with %q: %v", c.name, s, err)
+			}
+			dir := t.TempDir()
+			cmd := exec.Command("bash", "-c", string(sc.Text), "script")
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), "PALLET_MODE=apply")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("%s with %q: script failed: %v\n%s", c.name, s, err, out)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "PWNED")); err == nil {
+				t.Fatalf("%s: value %q was executed", c.name, s)
+			}
+			if got := readFile(t, filepath.Join(dir, "out_s")); got != c.s {
+				t.Errorf("%s: string: got %q, want %q", c.name, got, c.s)
+			}
+			if got := readFile(t, filepath.Join(dir, "out_l")); got != c.l {
+				t.Errorf("%s: list: got %q, want %q", c.name, got, c.l)
+			}
+		}
+	}
+}
+
+// FuzzTemplatedValue: any string a var holds comes out of the script, run
+// by bash, exactly as the var holds it and unexecuted, when a param reads
+// it through a template.
+func FuzzTemplatedValue(f *testing.F) {
+	for _, s := range hostile {
+		f.Add(s)
+	}
+	abs, err := filepath.Abs("testdata/probe")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) || strings.ContainsRune(s, 0) || strings.Contains(s, "<no value>") {
+			t.Skip("YAML holds only valid UTF-8 without NUL; <no value> is refused")
+		}
+		vars, _ := json.Marshal(map[string]any{"v": s})
+		data := escapeNonPrintable([]byte(fmt.Sprintf("crate_paths: [%q]\nvars: %s\ngroups: {probe: {phases: {test: [{probe: {s: \"{{ .vars.v }}\"}}]}}}\n", abs, vars)))
+		p, err := Parse(filepath.Join(t.TempDir(), "pallet.yaml"), data, &project.Env{User: "deploy", Home: t.TempDir()})
+		if err != nil {
+			t.Fatalf("%v\n%s", err, data)
+		}
+		sc, err := p.Compile(Target{Group: "probe", Phase: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		cmd := exec.Command("bash", "-c", string(sc.Text), "script")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "PALLET_MODE=apply")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("script failed: %v\n%s", err, out)
+		}
+		if got := readFile(t, filepath.Join(dir, "out_s")); got != s {
+			t.Fatalf("got %q, want %q", got, s)
+		}
+	})
 }

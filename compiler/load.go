@@ -3,6 +3,7 @@ package compiler
 import (
 	"fmt"
 	"sync"
+	"text/template"
 
 	"github.com/palletops/pallet/crates"
 	"github.com/palletops/pallet/internal/suggest"
@@ -21,13 +22,27 @@ type Project struct {
 	adminKey func() (Word, error)
 	rendered sync.Map // cacheKey → []step: what each crate call rendered
 	files    sync.Map // file param path → *ProjectFile: each read once
+	// resolvedArgs keeps the params of calls with node-free dyn params,
+	// by call and vars (see renderer.args).
+	resolvedArgs sync.Map
+	// overrides are --var's; groupVars each group's vars with them on
+	// top, for nodes without vars of their own.
+	overrides  map[string]any
+	groupVars  map[string]map[string]any
+	paramFuncs template.FuncMap
 }
 
 // Call is one crate call in a phase, with its validated params.
 type Call struct {
 	Crate *Crate
 	Pos   project.Pos
-	Args  Args
+	Args  Args // the literal params and defaults
+	// dyn are the params rendered per node (!var, templates): see
+	// renderer.args.
+	dyn []*dynParam
+	// readsNode: a dyn param's template reads node data, so the call's
+	// params differ from node to node.
+	readsNode bool
 }
 
 // Load reads and validates a project file (project.Load), its crate paths
@@ -57,6 +72,7 @@ func bind(pp *project.Project, err error) (*Project, error) {
 	}
 	p := newProject(pp, pp.CrateDirs, &errs)
 	p.calls = map[*project.Phase][]*Call{}
+	p.SetVars(nil)
 	for _, g := range pp.Groups {
 		for _, ph := range g.Phases {
 			for _, c := range ph.Calls {
@@ -77,6 +93,7 @@ func newProject(pp *project.Project, crateDirs []string, errs *project.ErrorList
 		return Word(key), err
 	}
 	funcs := templateFuncs()
+	p.paramFuncs = paramFuncs()
 	for _, dir := range crateDirs {
 		loadCrateDir(dir, funcs, p.reg.crates, errs)
 	}
@@ -91,11 +108,26 @@ func (p *Project) bindCall(file string, c *project.Call, errs *project.ErrorList
 		errs.Add(c.Pos, "crate %q not found%s (run `palletc crates` to list them)", project.Shorten(c.Crate), didYouMean(c.Crate, p.reg.names()))
 		return nil
 	}
-	args, ok := cr.bindYAML(file, c.Pos, c.Params, p.projectFile, errs)
+	args, dyn, ok := cr.bindYAML(file, c.Pos, c.Params, p.projectFile, p.paramFuncs, errs)
 	if !ok {
 		return nil
 	}
-	return &Call{Crate: cr, Pos: c.Pos, Args: args}
+	bc := &Call{Crate: cr, Pos: c.Pos, Args: args, dyn: dyn}
+	for _, d := range dyn {
+		bc.readsNode = bc.readsNode || d.readsNode
+	}
+	return bc
+}
+
+// SetVars sets the vars given on the command line (--var), which rank
+// above every other; call it before compiling.
+func (p *Project) SetVars(overrides map[string]any) {
+	p.overrides = overrides
+	p.groupVars = make(map[string]map[string]any, len(p.Groups))
+	for _, g := range p.Groups {
+		p.groupVars[g.Name] = p.VarsFor(g, nil, overrides)
+	}
+	p.resolvedArgs.Clear()
 }
 
 // Calls are a phase's crate calls, bound, in file order.

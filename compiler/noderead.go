@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"slices"
 	"text/template"
 	"text/template/parse"
 )
@@ -22,8 +23,13 @@ import (
 // scanned as run with the data map. Anything it cannot place counts as a
 // read. The answer is conservative: a template
 // that only ever takes .raw, .os and params is node-free.
-func readsNode(t *template.Template) bool {
-	s := &nodeScan{set: t, vars: map[string]taint{}}
+func readsNode(t *template.Template) bool { return readsKeys(t, "node") }
+
+// readsKeys is readsNode for any keys of the data map: whether executing t
+// may read the data map's keys (or the map as a whole). A param's
+// template reads node data through node, group and groups.
+func readsKeys(t *template.Template, keys ...string) bool {
+	s := &nodeScan{set: t, vars: map[string]taint{}, keys: keys}
 	// Variables are tracked by name, not by flow: an assignment later in
 	// the text, or later in a loop, taints every use. Repeat until no
 	// variable's taint rises (it can only rise, so this ends).
@@ -67,6 +73,7 @@ type nodeScan struct {
 	dollar  taint              // what $ holds in it
 	vars    map[string]taint   // by template and variable name
 	called  map[string]bool    // templates scanned as called with the data map, this pass
+	keys    []string           // the data map's keys that hold what is looked for
 	changed bool
 	found   bool
 }
@@ -197,13 +204,14 @@ func (s *nodeScan) arg(n parse.Node, dot taint) taint {
 	return clean
 }
 
-// fields follows .a.b from a value: from the data map, .node is the node
-// (a read, however it is used next) and any other field is clean.
+// fields follows .a.b from a value: from the data map, .node (or another
+// of keys) is the node (a read, however it is used next) and any other
+// field is clean.
 func (s *nodeScan) fields(t taint, idents []string) taint {
 	if t == clean || len(idents) == 0 {
 		return t
 	}
-	if idents[0] == "node" {
+	if slices.Contains(s.keys, idents[0]) {
 		s.found = true
 	}
 	return clean

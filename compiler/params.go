@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"text/template"
 
 	"gopkg.in/yaml.v3"
 
@@ -466,9 +467,14 @@ type fileReader func(name string) (*ProjectFile, error)
 
 // bindYAML validates a call's params from pallet.yaml against the crate,
 // adding an error at each bad value's place, and fills in defaults. call
-// is where the call names the crate; files reads file params' files.
-func (c *Crate) bindYAML(file string, call project.Pos, params *yaml.Node, files fileReader, errs *project.ErrorList) (Args, bool) {
+// is where the call names the crate.
+//
+// A value that is a !var or holds a template (see dynParam) is only read
+// for its syntax here; it comes back in dyn, to be rendered and validated
+// for each node compiled for. files reads file params' files.
+func (c *Crate) bindYAML(file string, call project.Pos, params *yaml.Node, files fileReader, funcs template.FuncMap, errs *project.ErrorList) (Args, []*dynParam, bool) {
 	args := Args{}
+	var dyn []*dynParam
 	ok := true
 	seen := map[string]bool{}
 	keys := map[string]*yaml.Node{}
@@ -483,6 +489,17 @@ func (c *Crate) bindYAML(file string, call project.Pos, params *yaml.Node, files
 			}
 			seen[p.Name] = true
 			keys[p.Name] = k
+			if d, isDyn := p.dynamic(file, v, funcs, errs); isDyn {
+				if d == nil {
+					ok = false
+				} else if p.Type == "file" {
+					errs.Add(project.PosOf(file, v), "crate %s, param %s: a project file's path is written as it is, not from a var or a template", c.Name, p.Name)
+					ok = false
+				} else {
+					dyn = append(dyn, d)
+				}
+				continue
+			}
 			val, err := p.fromYAML(v)
 			if err == nil {
 				err = p.check(val)
@@ -521,7 +538,7 @@ func (c *Crate) bindYAML(file string, call project.Pos, params *yaml.Node, files
 			args[p.Name] = p.Default
 		}
 	}
-	return args, ok
+	return args, dyn, ok
 }
 
 // bindGo validates params a template passed to `use`; files reads file

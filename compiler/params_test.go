@@ -63,7 +63,7 @@ func bindCall(t *testing.T, c *Crate, params string) string {
 	}
 	call := doc.Content[0]
 	var errs project.ErrorList
-	c.bindYAML("pallet.yaml", project.PosOf("pallet.yaml", call.Content[0]), call.Content[1], func(string) (*ProjectFile, error) { return nil, errors.New("no project files here") }, &errs)
+	c.bindYAML("pallet.yaml", project.PosOf("pallet.yaml", call.Content[0]), call.Content[1], func(string) (*ProjectFile, error) { return nil, errors.New("no project files here") }, nil, &errs)
 	if err := errs.Err(); err != nil {
 		first, _, _ := strings.Cut(err.Error(), "\n")
 		return first

@@ -125,9 +125,18 @@ type renderer struct {
 	os    osfamily.OS
 	osMap map[string]string
 	admin *adminData
-	node  string
-	steps []step
-	depth int
+	// nd is the node compiled for (nil: none), cluster every node, group
+	// the group compiled for; vars are the node's vars, all levels
+	// merged, and varsKey says which vars they are (the group, or the
+	// group and a node with vars of its own).
+	nd      *NodeData
+	cluster *Cluster
+	group   string
+	vars    map[string]any
+	varsKey string
+	tdata   map[string]any // the params' template data, made when first needed
+	steps   []step
+	depth   int
 	// readNode: what the call being rendered has put in steps so far
 	// depends on the node (its template reads it, or a crate it used does).
 	readNode bool
@@ -163,10 +172,45 @@ func (r *renderer) data(c *Crate, args Args) map[string]any {
 	d["os"] = r.osMap
 	d["admin"] = r.admin
 	d["bytes"] = &bytesData{r: r}
-	if r.node != "" {
-		d["node"] = map[string]any{"name": Word(r.node)}
+	if r.nd != nil {
+		d["node"] = r.nd.words
 	}
 	return d
+}
+
+// args are a call's params for this node: the literal ones, and its
+// !var and templated ones rendered for the node and validated. Calls
+// whose dyn params read no node data render them once for all nodes
+// that see the same vars.
+func (r *renderer) args(c *Call) (Args, error) {
+	if len(c.dyn) == 0 {
+		return c.Args, nil
+	}
+	var key string
+	if !c.readsNode {
+		key = fmt.Sprintf("%p\x00%s", c, r.varsKey)
+		if a, ok := r.p.resolvedArgs.Load(key); ok {
+			return a.(Args), nil
+		}
+	}
+	if r.tdata == nil {
+		r.tdata = templateData(r.vars, r.nd, r.cluster, r.group)
+	}
+	args := make(Args, len(c.Args)+len(c.dyn))
+	for k, v := range c.Args {
+		args[k] = v
+	}
+	for _, d := range c.dyn {
+		v, err := d.resolve(c.Crate, r.p.File, r.tdata)
+		if err != nil {
+			return nil, err
+		}
+		args[d.param.Name] = v
+	}
+	if key != "" {
+		r.p.resolvedArgs.Store(key, args)
+	}
+	return args, nil
 }
 
 // call renders one crate call and appends its steps.
@@ -193,7 +237,7 @@ func (r *renderer) call(c *Crate, label string, args Args) error {
 				r.steps = append(r.steps, ent.steps...)
 				return nil
 			}
-			if e, ok := r.p.rendered.Load(key + "\x00node\x00" + r.node); ok {
+			if e, ok := r.p.rendered.Load(key + "\x00node\x00" + r.nodeKey()); ok {
 				r.steps = append(r.steps, e.(rendering).steps...)
 				r.readNode = true
 				return nil
@@ -215,13 +259,22 @@ func (r *renderer) call(c *Crate, label string, args Args) error {
 	if cacheable {
 		steps := slices.Clone(r.steps[first:])
 		if perNode {
-			r.p.rendered.Store(key+"\x00node\x00"+r.node, rendering{steps: steps})
+			r.p.rendered.Store(key+"\x00node\x00"+r.nodeKey(), rendering{steps: steps})
 			r.p.rendered.Store(key, rendering{perNode: true})
 		} else {
 			r.p.rendered.Store(key, rendering{steps: steps})
 		}
 	}
 	return nil
+}
+
+// nodeKey names the node in the render cache: every field a crate's
+// template can read of it, since names need not be unique.
+func (r *renderer) nodeKey() string {
+	if r.nd == nil {
+		return ""
+	}
+	return r.nd.key
 }
 
 // rendering is what the render cache keeps for a call: its steps, or, under

@@ -484,6 +484,14 @@ func (c *run) lift(ctx context.Context, pass string, nodes []provider.Node, grou
 	if err != nil {
 		return nil, err
 	}
+	// Templates read every node the provider has now: listed again for
+	// each pass, so the nodes this run created are in .groups before
+	// bootstrap and the phases run.
+	all, err := c.pl.Provider.Nodes(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("provider %s: list nodes: %w", c.pl.ProviderName, err)
+	}
+	scripts.WithNodes(all)
 	lo := lift.Options{
 		Check:       c.opts.Check,
 		Parallelism: c.opts.Parallelism,

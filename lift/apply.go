@@ -173,7 +173,7 @@ func Apply(ctx context.Context, b *Build, projectFile string, prov provider.Prov
 	if err := checkPhases(opts, b, b.phasesOf); err != nil {
 		return nil, fmt.Errorf("%s: %w", b.Dir, err)
 	}
-	nodes, err := groupNodes(ctx, prov, providerName, opts.Groups)
+	_, nodes, err := groupNodes(ctx, prov, providerName, opts.Groups)
 	if err != nil {
 		return nil, err
 	}

@@ -219,10 +219,12 @@ func Lift(ctx context.Context, p *compiler.Project, prov provider.Provider, prov
 	if err != nil {
 		return nil, err
 	}
-	nodes, err := groupNodes(ctx, prov, providerName, c.groupNames)
+	all, nodes, err := groupNodes(ctx, prov, providerName, c.groupNames)
 	if err != nil {
 		return nil, err
 	}
+	// Templates see every node the provider has, not only those lifted.
+	c.WithNodes(all)
 	opts.Provider, opts.ProviderName = prov, providerName
 	return Run(ctx, nodes, c, opts)
 }
@@ -267,27 +269,29 @@ func Run(ctx context.Context, nodes []provider.Node, c *Compiled, opts Options) 
 		}
 	}
 	opts.Groups, opts.Phases = c.groupNames, c.phases
+	if c.cluster == nil {
+		c.WithNodes(nodes)
+	}
 	return run(ctx, "lift", c.p.File, nodes, c, opts)
 }
 
 // groupNodes lists the provider's nodes of groups, in the provider's
 // order; none is an error saying how to get some.
-func groupNodes(ctx context.Context, prov provider.Provider, providerName string, groups []string) ([]provider.Node, error) {
-	all, err := prov.Nodes(ctx)
+func groupNodes(ctx context.Context, prov provider.Provider, providerName string, groups []string) (all, nodes []provider.Node, err error) {
+	all, err = prov.Nodes(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("provider %s: list nodes: %w", providerName, err)
+		return nil, nil, fmt.Errorf("provider %s: list nodes: %w", providerName, err)
 	}
-	var nodes []provider.Node
 	for _, n := range all {
 		if slices.Contains(groups, n.Group) {
 			nodes = append(nodes, n)
 		}
 	}
 	if len(nodes) == 0 {
-		return nil, fmt.Errorf("provider %s has no nodes in group %s: create some (pallet-run nodes create) or declare them in the node list",
+		return nil, nil, fmt.Errorf("provider %s has no nodes in group %s: create some (pallet-run nodes create) or declare them in the node list",
 			providerName, strings.Join(groups, ", "))
 	}
-	return nodes, nil
+	return all, nodes, nil
 }
 
 // checkPhases refuses a phase that no selected group has: a typo, most
@@ -321,6 +325,18 @@ type Compiled struct {
 	groups     map[string]*project.Group
 	groupNames []string // in the order given
 	phases     []string
+	// cluster is every node the provider has, for .groups and .node;
+	// WithNodes sets it, else Run makes it of the nodes it runs on.
+	cluster *compiler.Cluster
+}
+
+// WithNodes gives the scripts the provider's whole node list (nodes
+// created this run included), which templates read as .groups and .group,
+// and returns c. Lift calls it; converge calls it again after creating
+// nodes.
+func (c *Compiled) WithNodes(all []provider.Node) *Compiled {
+	c.cluster = c.p.NewCluster(all)
+	return c
 }
 
 func (c *Compiled) has(group, phase string) bool {
@@ -329,7 +345,18 @@ func (c *Compiled) has(group, phase string) bool {
 }
 
 func (c *Compiled) script(node provider.Node, phase, osID string) (*compiler.Script, error) {
-	return c.p.Compile(compiler.Target{Group: node.Group, Phase: phase, OS: osID, Node: node.Name})
+	return c.Script(node, phase, osID)
+}
+
+// Script compiles node's phase for osID, exactly as Run does: what
+// `palletc render --provider P --node N` prints.
+func (c *Compiled) Script(node provider.Node, phase, osID string) (*compiler.Script, error) {
+	if c.cluster == nil {
+		c.WithNodes([]provider.Node{node})
+	}
+	// .node.os is the OS compiled for, probed or declared.
+	nd := c.cluster.Node(node).WithOS(osID)
+	return c.p.Compile(compiler.Target{Group: node.Group, Phase: phase, OS: osID, Node: node.Name, Data: nd, Cluster: c.cluster})
 }
 
 // plan is one node's work before it runs.

@@ -46,6 +46,9 @@ type Project struct {
 	CrateDirs []string
 	Groups    []*Group // in file order
 	Providers []*ProviderSpec
+	// Vars are the project's vars: its vars:, then its vars_files merged
+	// over them (see VarsFor for the whole precedence).
+	Vars map[string]any
 
 	env      *Env
 	byName   map[string]*Group
@@ -91,6 +94,8 @@ type Group struct {
 	Image    Image
 	Hardware Hardware
 	Phases   []*Phase // in file order
+	// Vars are the group's vars:, over the project's.
+	Vars map[string]any
 }
 
 // Phase is an ordered list of crate calls.
@@ -126,12 +131,15 @@ type projectFile struct {
 
 	SecretsFile       yaml.Node `yaml:"secrets_file"`
 	SecretsRecipients yaml.Node `yaml:"secrets_recipients"`
+	Vars              yaml.Node `yaml:"vars"`
+	VarsFiles         yaml.Node `yaml:"vars_files"`
 }
 
 type groupFile struct {
 	Image    yaml.Node `yaml:"image"`
 	Hardware yaml.Node `yaml:"hardware"`
 	Phases   yaml.Node `yaml:"phases"`
+	Vars     yaml.Node `yaml:"vars"`
 }
 
 var groupNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
@@ -181,7 +189,7 @@ func unwrapPathError(err error) error {
 // Parse is Load from bytes already read.
 func Parse(file string, data []byte, env *Env) (*Project, error) {
 	p := newProject(file, filepath.Dir(file), env)
-	doc, errs := ParseDocument(file, data)
+	doc, errs := parseDocument(file, data, true)
 	if errs != nil {
 		return nil, errs.Err()
 	}
@@ -189,6 +197,9 @@ func Parse(file string, data []byte, env *Env) (*Project, error) {
 		return nil, ErrorList{{Pos: Pos{File: file}, Msg: "project file is empty: declare at least one group under groups:"}}
 	}
 	root := doc.Content[0]
+	if checkVarTags(file, root, varPlaces(root), &errs); errs != nil {
+		return nil, errs.Err()
+	}
 	var pf projectFile
 	if !DecodeStrict(file, root, &pf, &errs) {
 		return nil, errs.Err()
@@ -209,6 +220,16 @@ func Parse(file string, data []byte, env *Env) (*Project, error) {
 		p.CrateDirs = append(p.CrateDirs, dir)
 	}
 
+	p.Vars = DecodeVars(file, &pf.Vars, &errs)
+	var varsFiles []string
+	if pf.VarsFiles.Kind != 0 && !IsNull(&pf.VarsFiles) {
+		if err := pf.VarsFiles.Decode(&varsFiles); err != nil {
+			errs.Add(PosOf(file, &pf.VarsFiles), "vars_files must be a list of YAML files (relative to %s), got %s", file, Describe(&pf.VarsFiles))
+		}
+	}
+	if len(varsFiles) > 0 {
+		p.Vars = MergeVars(p.Vars, p.loadVarsFiles(file, &pf.VarsFiles, varsFiles, &errs))
+	}
 	p.loadGroups(file, &pf.Groups, &errs)
 	p.loadProviders(file, &pf.Providers, &errs)
 	p.loadSecrets(file, &pf.SecretsFile, &pf.SecretsRecipients, &errs)
@@ -259,6 +280,7 @@ func (p *Project) loadGroups(file string, node *yaml.Node, errs *ErrorList) {
 		}
 		DecodeStrict(file, &gf.Image, &g.Image, errs)
 		DecodeStrict(file, &gf.Hardware, &g.Hardware, errs)
+		g.Vars = DecodeVars(file, &gf.Vars, errs)
 		if g.Image.OSFamily != "" {
 			if _, err := osfamily.ForImage(g.Image.OSFamily, g.Image.OSVersionMatches); err != nil {
 				errs.Add(PosOf(file, &gf.Image), "group %s: image: %v", g.Name, err)

@@ -119,6 +119,13 @@ func Describe(n *yaml.Node) string {
 // It returns nil, nil for an empty file; any error comes with the
 // document nil.
 func ParseDocument(file string, data []byte) (*yaml.Node, ErrorList) {
+	return parseDocument(file, data, false)
+}
+
+// parseDocument is ParseDocument; allowVar lets !var through, for
+// pallet.yaml, whose loader then checks that each stands where a param
+// value does.
+func parseDocument(file string, data []byte, allowVar bool) (*yaml.Node, ErrorList) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
@@ -136,7 +143,7 @@ func ParseDocument(file string, data []byte) (*yaml.Node, ErrorList) {
 	default:
 		errs.Add(Pos{File: file, Line: documentLine(data, &next)}, "a second YAML document: %s holds one document; remove the --- line and what follows, or merge it into the first", path.Base(file))
 	}
-	checkNodes(file, &doc, &errs)
+	checkNodes(file, &doc, allowVar, &errs)
 	if len(errs) > 0 {
 		return nil, errs
 	}
@@ -170,15 +177,15 @@ var yamlTags = []string{"!!str", "!!int", "!!float", "!!bool", "!!null", "!!time
 // merge keys, keys that are not plain values, and tags pallet does not
 // read. Aliases are not followed: what they point at is checked where it
 // is defined, so an alias bomb costs nothing here.
-func checkNodes(file string, n *yaml.Node, errs *ErrorList) {
+func checkNodes(file string, n *yaml.Node, allowVar bool, errs *ErrorList) {
 	switch n.Kind {
 	case yaml.DocumentNode, yaml.SequenceNode:
-		checkTag(file, n, errs)
+		checkTag(file, n, allowVar, errs)
 		for _, c := range n.Content {
-			checkNodes(file, c, errs)
+			checkNodes(file, c, allowVar, errs)
 		}
 	case yaml.MappingNode:
-		checkTag(file, n, errs)
+		checkTag(file, n, allowVar, errs)
 		var seen map[string]*yaml.Node
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
@@ -196,17 +203,17 @@ func checkNodes(file string, n *yaml.Node, errs *ErrorList) {
 				} else {
 					seen[k.Value] = k
 				}
-				checkTag(file, k, errs)
+				checkTag(file, k, false, errs)
 			}
-			checkNodes(file, v, errs)
+			checkNodes(file, v, allowVar, errs)
 		}
 	case yaml.ScalarNode:
-		checkTag(file, n, errs)
+		checkTag(file, n, allowVar, errs)
 	}
 }
 
-func checkTag(file string, n *yaml.Node, errs *ErrorList) {
-	if n.Tag == "" || n.Kind == yaml.DocumentNode || slices.Contains(yamlTags, n.Tag) {
+func checkTag(file string, n *yaml.Node, allowVar bool, errs *ErrorList) {
+	if n.Tag == "" || n.Kind == yaml.DocumentNode || slices.Contains(yamlTags, n.Tag) || allowVar && n.Tag == VarTag {
 		return
 	}
 	if n.Tag == "!!binary" {

@@ -35,6 +35,16 @@ type Node struct {
 	Group string `json:"group"`
 	// Host is the address to ssh to, e.g. "127.0.10.2".
 	Host string `json:"host"`
+	// Address is the node's private address, where the provider has one
+	// (a cloud server's fixed address); empty means Host. Templates read
+	// it as .node.address.
+	Address string `json:"address,omitempty"`
+	// Tags are the provider's tags or metadata for the node, less
+	// pallet's own keys; templates read them as .node.tags.
+	Tags map[string]string `json:"tags,omitempty"`
+	// Vars are the node's own vars (a node-list node's vars:), which rank
+	// above its group's and below --var.
+	Vars map[string]any `json:"vars,omitempty"`
 	// Port is the SSH port, usually 22; 0 means the Port of the host's
 	// ~/.ssh/config entry, else 22 (a node list's host may be an alias).
 	Port int `json:"port"`

@@ -12,7 +12,8 @@ import (
 )
 
 func cmdApply(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
-	f := addRunFlags(fs)
+	// Built scripts run verbatim: vars were set when they were built.
+	f := addRunFlagsExcept(fs, "var")
 	pos, code, ok := cliflag.Parse(fs, args, stdout)
 	if !ok {
 		return code

@@ -41,7 +41,7 @@ func cmdConverge(ctx context.Context, fs *flag.FlagSet, args []string, stdout, s
 		fmt.Fprintf(stderr, "pallet-run converge: %v\n", err)
 		return exitInput
 	}
-	p, ok := cliflag.Load(*f.file, stderr)
+	p, ok := cliflag.LoadWithVars(*f.file, *f.vars, stderr)
 	if !ok {
 		return exitInput
 	}

@@ -103,6 +103,7 @@ type runFlags struct {
 	knownHosts     *string
 	sshConfig      *string
 	forceBootstrap *bool
+	vars           *cliflag.VarFlags
 }
 
 func addRunFlags(fs *flag.FlagSet) *runFlags {
@@ -122,6 +123,7 @@ func addRunFlags(fs *flag.FlagSet) *runFlags {
 	fs.Var(&f.identities, "identity", "a private key to offer; repeat for more (then: the admin public key's private half beside it, ~/.ssh/config's, ssh-agent's)")
 	fs.Var(&f.identities, "i", "short for --identity")
 	f.forceBootstrap = fs.Bool("force-bootstrap", false, "run the bootstrap phase also on nodes already bootstrapped")
+	f.vars = cliflag.AddVars(fs)
 	return f
 }
 
@@ -247,7 +249,7 @@ type liftRun struct {
 // open loads the project, opens the provider and turns the flags into
 // options. With ok false the command returns code.
 func (f *runFlags) open(ctx context.Context, command, file string, groups []string, stdout, stderr io.Writer) (*liftRun, int, bool) {
-	p, ok := cliflag.Load(file, stderr)
+	p, ok := cliflag.LoadWithVars(file, *f.vars, stderr)
 	if !ok {
 		return nil, exitInput, false
 	}

@@ -1,20 +1,26 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/palletops/pallet/cmd/internal/cliflag"
 	"github.com/palletops/pallet/compiler"
+	"github.com/palletops/pallet/internal/suggest"
+	"github.com/palletops/pallet/lift"
 	"github.com/palletops/pallet/osfamily"
 	"github.com/palletops/pallet/project"
+	"github.com/palletops/pallet/provider"
+	"github.com/palletops/pallet/provider/providers"
 )
 
 const (
@@ -26,7 +32,8 @@ const (
 const usage = `palletc compiles a pallet project into one self-contained bash script per group and phase.
 
 Usage:
-  palletc render [-f pallet.yaml] [--group G] [--phase P] [--os OS-ID]   print scripts
+  palletc render [-f pallet.yaml] [--group G] [--phase P] [--os OS-ID] [--provider P [--node N]] [--var k=v]
+                                                                          print scripts (for placeholder nodes, or a provider's)
   palletc build  [-f pallet.yaml] -o DIR                                  write DIR/<group>/<phase>.sh, their payloads and DIR/manifest.json
   palletc check  [-f pallet.yaml]                                         validate everything, report every error
   palletc crates [-f pallet.yaml]                                         list crates
@@ -108,8 +115,15 @@ func cmdRender(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 	group := fs.String("group", "", "render only this group")
 	phase := fs.String("phase", "", "render only this phase")
 	osID := fs.String("os", "", "render for this OS id (debian-12, ubuntu-22.04, rocky-9, alpine-3.20, arch, ...) instead of each group's image")
+	provName := fs.String("provider", "", "render for the nodes this provider has (an entry of providers:), exactly as lift compiles them; without it, for one placeholder node per group")
+	node := fs.String("node", "", "with --provider: render only for this node")
+	vars := cliflag.AddVars(fs)
 	if code, ok := parseNoArgs(fs, args, stdout, stderr); !ok {
 		return code
+	}
+	if *node != "" && *provName == "" {
+		fmt.Fprintln(stderr, "palletc render: --node needs --provider (the provider that has the node)")
+		return exitUsage
 	}
 	if *osID != "" {
 		if _, err := osfamily.ParseKnown(*osID); err != nil {
@@ -117,11 +131,17 @@ func cmdRender(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 			return exitInput
 		}
 	}
-	p, ok := cliflag.Load(*file, stderr)
+	p, ok := cliflag.LoadWithVars(*file, *vars, stderr)
 	if !ok {
 		return exitInput
 	}
-	scripts, err := p.CompileAll(*group, *phase, *osID)
+	var scripts [][]byte
+	var err error
+	if *provName != "" {
+		scripts, err = renderForNodes(p, *provName, *group, *node, *phase, *osID, stderr)
+	} else {
+		scripts, err = renderPlaceholders(p, *group, *phase, *osID)
+	}
 	if err != nil {
 		cliflag.Report(stderr, err)
 		return exitInput
@@ -138,15 +158,133 @@ func cmdRender(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 		if i > 0 {
 			fmt.Fprintln(stdout)
 		}
-		stdout.Write(s.Text)
+		stdout.Write(s)
 	}
 	return exitOK
+}
+
+// renderPlaceholders compiles for one placeholder node per group
+// (compiler.PlaceholderCluster): what render does without a provider.
+func renderPlaceholders(p *compiler.Project, group, phase, osID string) ([][]byte, error) {
+	targets, err := p.PlaceholderTargets(group, phase, osID)
+	if err != nil {
+		return nil, err
+	}
+	out, err := p.CompileTargets(targets)
+	if err != nil {
+		return nil, err
+	}
+	texts := make([][]byte, len(out))
+	for i, s := range out {
+		texts[i] = s.Text
+	}
+	return texts, nil
+}
+
+// renderForNodes compiles for the provider's nodes (of group, or only the
+// named node) through lift's own compile path, with the provider's whole
+// node list as the cluster: the exact scripts lift runs. A node whose OS
+// is probed at lift time (os: auto) is rendered for --os, else its
+// group's image, and stderr says so.
+func renderForNodes(p *compiler.Project, provName, group, node, phase, osID string, stderr io.Writer) ([][]byte, error) {
+	ctx := context.Background()
+	prov, err := providers.Open(ctx, p.Project, provName, providers.Options{Progress: stderr})
+	if err != nil {
+		return nil, err
+	}
+	all, err := prov.Nodes(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("provider %s: list nodes: %w", provName, err)
+	}
+	var groups []string
+	if group != "" {
+		if _, err := p.Group(group); err != nil {
+			return nil, err
+		}
+		groups = []string{group}
+	}
+	var picked []provider.Node
+	var names []string
+	for _, n := range all {
+		if _, err := p.Group(n.Group); err != nil {
+			continue // a node of no group of this project: lift never runs it
+		}
+		names = append(names, n.Name)
+		if (node == "" || n.Name == node) && (group == "" || n.Group == group) {
+			picked = append(picked, n)
+		}
+	}
+	if len(picked) == 0 {
+		switch {
+		case node != "" && slices.Contains(names, node):
+			return nil, fmt.Errorf("provider %s: node %s is not in group %s", provName, node, group)
+		case node != "":
+			return nil, fmt.Errorf("provider %s has no node %q%s (nodes: %s)", provName, node, suggest.DidYouMean(node, names), strings.Join(names, ", "))
+		}
+		return nil, fmt.Errorf("provider %s has no nodes in group %s", provName, group)
+	}
+	if groups == nil {
+		for _, n := range picked {
+			if !slices.Contains(groups, n.Group) {
+				groups = append(groups, n.Group)
+			}
+		}
+	}
+	var phases []string
+	if phase != "" {
+		phases = []string{phase}
+	} else {
+		for _, g := range groups {
+			gr, _ := p.Group(g)
+			for _, ph := range gr.PhaseNames() {
+				if !slices.Contains(phases, ph) {
+					phases = append(phases, ph)
+				}
+			}
+		}
+	}
+	if len(phases) == 0 {
+		return nil, nil
+	}
+	c, err := lift.Compile(p, groups, phases)
+	if err != nil {
+		return nil, err
+	}
+	c.WithNodes(all)
+	var out [][]byte
+	for _, n := range picked {
+		g, _ := p.Group(n.Group)
+		os := osID
+		if os == "" && n.OS != "" && n.OS != lift.AutoOS {
+			os = n.OS
+		}
+		if os == "" {
+			o, err := p.OSFor(g, "")
+			if err != nil {
+				return nil, err
+			}
+			os = o.ID
+			fmt.Fprintf(stderr, "palletc render: node %s: its OS is probed when lifted; rendered for %s, its group's image (pass --os for another)\n", n.Name, os)
+		}
+		for _, ph := range phases {
+			if g.Phase(ph) == nil {
+				continue
+			}
+			s, err := c.Script(n, ph, os)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, s.Text)
+		}
+	}
+	return out, nil
 }
 
 func cmdBuild(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 	file := fileFlag(fs)
 	out := fs.String("o", "", "output directory (required)")
 	osID := fs.String("os", "", "compile for this OS id instead of each group's image")
+	vars := cliflag.AddVars(fs)
 	if code, ok := parseNoArgs(fs, args, stdout, stderr); !ok {
 		return code
 	}
@@ -160,7 +298,7 @@ func cmdBuild(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 			return exitInput
 		}
 	}
-	p, ok := cliflag.Load(*file, stderr)
+	p, ok := cliflag.LoadWithVars(*file, *vars, stderr)
 	if !ok {
 		return exitInput
 	}
@@ -190,10 +328,11 @@ func cmdBuild(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 
 func cmdCheck(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 	file := fileFlag(fs)
+	vars := cliflag.AddVars(fs)
 	if code, ok := parseNoArgs(fs, args, stdout, stderr); !ok {
 		return code
 	}
-	p, ok := cliflag.Load(*file, stderr)
+	p, ok := cliflag.LoadWithVars(*file, *vars, stderr)
 	if !ok {
 		return exitInput
 	}

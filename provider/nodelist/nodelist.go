@@ -7,6 +7,13 @@
 //	    nodes:
 //	      - {name: web-1, host: 10.0.0.5, user: root, group: web}
 //	      - {name: web-2, host: 10.0.0.6, port: 2222, user: deploy, group: web, os: debian-12}
+//	      - name: db-1
+//	        host: db.example.com
+//	        address: 10.0.1.7         # .node.address (default: host)
+//	        tags: {rack: r1}          # .node.tags
+//	        vars: {pg_role: primary}  # above the group's vars, below --var
+//	        user: root
+//	        group: db
 //
 // os is a pallet OS id or auto (the default): the runner then reads
 // /etc/os-release over the same connection and compiles for what it finds.
@@ -58,6 +65,15 @@ type NodeConfig struct {
 	User  string `yaml:"user"`
 	Group string `yaml:"group"`
 	OS    string `yaml:"os"`
+	// Address is the node's private address, when it is not Host
+	// (templates read it as .node.address); Tags are free labels
+	// (.node.tags).
+	Address string            `yaml:"address"`
+	Tags    map[string]string `yaml:"tags"`
+	// VarsNode is vars: as written; Vars the node's vars, which rank
+	// above its group's.
+	VarsNode yaml.Node      `yaml:"vars"`
+	Vars     map[string]any `yaml:"-"`
 }
 
 // AutoOS is the OS value that asks the runner to probe the node.
@@ -140,6 +156,12 @@ func fromYAML(file string, node *yaml.Node, groups []string) (*Config, error) {
 		}
 		if n.Port < 0 || n.Port > 65535 {
 			problems = append(problems, fmt.Sprintf("%s: node %s: port %d out of range 1..65535", at, n.Name, n.Port))
+		}
+		var varErrs project.ErrorList
+		if n.Vars = project.DecodeVars(file, &n.VarsNode, &varErrs); len(varErrs) > 0 {
+			for _, e := range varErrs {
+				problems = append(problems, e.Error())
+			}
 		}
 		if n.OS == "" {
 			n.OS = AutoOS
@@ -257,6 +279,9 @@ func (p *Provider) Nodes(ctx context.Context) ([]provider.Node, error) {
 			Port:         n.Port, // 0: the SSH config's, else 22
 			User:         n.User,
 			OS:           n.OS,
+			Address:      n.Address,
+			Tags:         n.Tags,
+			Vars:         n.Vars,
 			Bootstrapped: ok && rec.Host == n.Host && rec.Port == statePort(n),
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -36,6 +37,7 @@ func TestFromYAMLErrors(t *testing.T) {
 		{"unknown os version", "kind: node-list\nnodes:\n  - {name: a, host: h, group: g, os: debian-99}\n", `node a: os: unknown debian version "99"`},
 		{"bad port", "kind: node-list\nnodes:\n  - {name: a, host: h, group: g, port: 70000}\n", "port 70000 out of range"},
 		{"wrong type", "kind: node-list\nnodes:\n  - {name: a, host: h, group: g, port: ssh}\n", "wrong type"},
+		{"bad var name", "kind: node-list\nnodes:\n  - {name: a, host: h, group: g, vars: {my-port: 1}}\n", `p.yaml:3:41: var name "my-port"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := FromYAML("p.yaml", decode(t, tc.src))
@@ -71,7 +73,7 @@ nodes:
 		{ID: "web-1", Name: "web-1", Group: "web", Host: "10.0.0.1", User: "root", OS: "auto"},
 		{ID: "db-1", Name: "db-1", Group: "db", Host: "10.0.0.2", Port: 2222, OS: "debian-12"},
 	}
-	if len(nodes) != 2 || nodes[0] != want[0] || nodes[1] != want[1] {
+	if !reflect.DeepEqual(nodes, want) {
 		t.Fatalf("Nodes:\n got %+v\nwant %+v", nodes, want)
 	}
 	if err := p.MarkBootstrapped(ctx, nodes[1]); err != nil {
@@ -160,5 +162,31 @@ providers:
 	}
 	if strings.Contains(err.Error(), "web-1") {
 		t.Errorf("web-1 is in a group that exists:\n%v", err)
+	}
+}
+
+// TestNodeAddressTagsVars: a node's address, tags and vars (typed) reach
+// the provider node; without an address, Address is empty (templates then
+// read the host).
+func TestNodeAddressTagsVars(t *testing.T) {
+	cfg, err := FromYAML("p.yaml", decode(t, `kind: node-list
+nodes:
+  - {name: a, host: a.example.com, address: 10.0.0.1, tags: {rack: r1}, vars: {port: 8080, pkgs: [curl]}, group: g}
+  - {name: b, host: 10.0.0.2, group: g}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := New(cfg, Options{StateFile: filepath.Join(t.TempDir(), "s.json")})
+	nodes, err := p.Nodes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := nodes[0], nodes[1]
+	if a.Address != "10.0.0.1" || a.Tags["rack"] != "r1" || !reflect.DeepEqual(a.Vars, map[string]any{"port": 8080, "pkgs": []any{"curl"}}) {
+		t.Errorf("node a: %+v", a)
+	}
+	if b.Address != "" || b.Tags != nil || b.Vars != nil {
+		t.Errorf("node b: %+v", b)
 	}
 }

@@ -461,7 +461,7 @@ func (p *Provider) reserve(ctx context.Context, group string, count int, release
 		rec := record{
 			Node: provider.Node{
 				ID: id, Name: name, Group: group,
-				Host: addr, Port: 22, User: user, OS: osid,
+				Host: addr, Address: addr, Port: 22, User: user, OS: osid,
 				Created: time.Now().UTC().Truncate(time.Second),
 			},
 			Release: release,

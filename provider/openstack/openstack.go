@@ -313,10 +313,61 @@ func (p *Provider) node(s *servers.Server, preferred string) provider.Node {
 	if user == "" {
 		user = "root"
 	}
+	var tags map[string]string
+	for k, v := range s.Metadata {
+		if strings.HasPrefix(k, "pallet-") {
+			continue // pallet's own bookkeeping, not the user's labels
+		}
+		if tags == nil {
+			tags = map[string]string{}
+		}
+		tags[k] = v
+	}
 	return provider.Node{
 		ID: s.ID, Name: s.Name, Group: s.Metadata[MetaGroup], Host: host, Port: p.cfg.sshPort(),
+		Address: p.privateAddress(s), Tags: tags,
 		User: user, OS: osid, Bootstrapped: s.Metadata[MetaState] == StateBootstrapped, Created: s.Created,
 	}
+}
+
+// privateAddress is the server's fixed (not floating) address, what its
+// peers reach it at: the first IPv4 on the configured network, else any
+// fixed IPv4, else a fixed IPv6; "" when it has none (then .node.address
+// is the host).
+func (p *Provider) privateAddress(s *servers.Server) string {
+	nets := make([]string, 0, len(s.Addresses))
+	for n := range s.Addresses {
+		nets = append(nets, n)
+	}
+	sort.Strings(nets)
+	var onNet, v4, v6 string
+	for _, n := range nets {
+		list, _ := s.Addresses[n].([]any)
+		for _, raw := range list {
+			m, _ := raw.(map[string]any)
+			a, _ := m["addr"].(string)
+			version, _ := m["version"].(float64)
+			if typ, _ := m["OS-EXT-IPS:type"].(string); a == "" || typ == "floating" {
+				continue
+			}
+			switch {
+			case version == 6:
+				if v6 == "" {
+					v6 = a
+				}
+			case n == p.cfg.Network && onNet == "":
+				onNet = a
+			case v4 == "":
+				v4 = a
+			}
+		}
+	}
+	for _, a := range []string{onNet, v4, v6} {
+		if a != "" {
+			return a
+		}
+	}
+	return ""
 }
 
 // address picks the address to ssh to: a floating IP, else accessIPv4,

@@ -583,3 +583,34 @@ func (w testWriter) Write(b []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(b)))
 	return len(b), nil
 }
+
+// TestNodeAddressAndTags: a server reached at its floating IP has its
+// fixed address as Address (what its peers use), and its metadata as
+// Tags, less pallet's own keys.
+func TestNodeAddressAndTags(t *testing.T) {
+	f := newFixture(t)
+	f.cfg.FloatingIPPool = "public"
+	f.cfg.Network = "private"
+	f.cloud.Addresses(func(openstacktest.ServerInfo) string { return "10.0.0.10" })
+	p := f.provider(t)
+	nodes, err := p.Create(context.Background(), "web", 1, f.spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := map[string]string{"rack": "r1"}
+	for k, v := range f.cloud.Servers()[0].Metadata {
+		md[k] = v
+	}
+	f.cloud.SetMetadata(nodes[0].ID, md)
+	listed, err := p.Nodes(context.Background())
+	if err != nil || len(listed) != 1 {
+		t.Fatalf("Nodes: %v, %v", listed, err)
+	}
+	n := listed[0]
+	if n.Address != "10.0.0.10" || n.Host == n.Address {
+		t.Errorf("Host %s, Address %s; want the floating IP and the fixed 10.0.0.10", n.Host, n.Address)
+	}
+	if len(n.Tags) != 1 || n.Tags["rack"] != "r1" {
+		t.Errorf("Tags = %v, want only rack=r1", n.Tags)
+	}
+}

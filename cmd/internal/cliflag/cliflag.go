@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/palletops/pallet/compiler"
 	"github.com/palletops/pallet/project"
@@ -74,4 +75,33 @@ func Report(stderr io.Writer, err error) {
 	if errors.As(err, &list) && len(list) > 1 {
 		fmt.Fprintf(stderr, "%d errors\n", len(list))
 	}
+}
+
+// VarFlags are the repeatable --var key=value flags.
+type VarFlags []string
+
+func (v *VarFlags) String() string     { return strings.Join(*v, " ") }
+func (v *VarFlags) Set(s string) error { *v = append(*v, s); return nil }
+
+// AddVars defines --var on fs.
+func AddVars(fs *flag.FlagSet) *VarFlags {
+	v := &VarFlags{}
+	fs.Var(v, "var", "set a var, above every other level: key=value, the value read as YAML (8080 an int, '[a, b]' a list); top-level keys only; repeat for more")
+	return v
+}
+
+// LoadWithVars is Load, then the --var flags set on the project. A --var
+// that is not key=value is a one-line input error.
+func LoadWithVars(file string, vars VarFlags, stderr io.Writer) (*compiler.Project, bool) {
+	overrides, err := project.ParseVarFlags(vars)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return nil, false
+	}
+	p, ok := Load(file, stderr)
+	if !ok {
+		return nil, false
+	}
+	p.SetVars(overrides)
+	return p, true
 }
