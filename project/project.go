@@ -45,9 +45,13 @@ type Project struct {
 	CrateDirs []string
 	Groups    []*Group // in file order
 	Providers []*ProviderSpec
+	// Order is order: as written: groups that run one after another.
+	// With each group's After it makes the relation RunsAfter answers.
+	Order []string
 
 	env      *Env
 	byName   map[string]*Group
+	after    map[string][]string // group → groups it runs after (order: and after:)
 	adminKey func() (string, error) // read once, when first asked
 }
 
@@ -86,6 +90,13 @@ type Group struct {
 	Image    Image
 	Hardware Hardware
 	Phases   []*Phase // in file order
+	// After are the groups this one runs after (after: as written; see
+	// Project.RunsAfter for order: and after: together).
+	After []string
+	// Rollout is how the group's nodes go through a run (rollout:).
+	Rollout Rollout
+
+	afterRefs []groupRef
 }
 
 // Phase is an ordered list of crate calls.
@@ -118,12 +129,15 @@ type projectFile struct {
 	CratePaths []string  `yaml:"crate_paths"`
 	Groups     yaml.Node `yaml:"groups"`
 	Providers  yaml.Node `yaml:"providers"`
+	Order      yaml.Node `yaml:"order"`
 }
 
 type groupFile struct {
 	Image    yaml.Node `yaml:"image"`
 	Hardware yaml.Node `yaml:"hardware"`
 	Phases   yaml.Node `yaml:"phases"`
+	After    yaml.Node `yaml:"after"`
+	Rollout  yaml.Node `yaml:"rollout"`
 }
 
 var groupNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
@@ -199,6 +213,7 @@ func Parse(file string, data []byte, env *Env) (*Project, error) {
 	}
 
 	p.loadGroups(file, &pf.Groups, &errs)
+	p.loadOrder(file, &pf.Order, &errs)
 	p.loadProviders(file, &pf.Providers, &errs)
 	return p, errs.Err()
 }
@@ -253,6 +268,8 @@ func (p *Project) loadGroups(file string, node *yaml.Node, errs *ErrorList) {
 			}
 		}
 		p.loadPhases(file, g, &gf.Phases, errs)
+		g.afterRefs = loadNames(file, "group "+g.Name+": after", &gf.After, errs)
+		loadRollout(file, g, &gf.Rollout, errs)
 		p.Groups = append(p.Groups, g)
 		if p.byName == nil {
 			p.byName = map[string]*Group{}
