@@ -51,7 +51,7 @@ type Project struct {
 
 	env      *Env
 	byName   map[string]*Group
-	after    map[string][]string // group → groups it runs after (order: and after:)
+	after    map[string][]string    // group → groups it runs after (order: and after:)
 	adminKey func() (string, error) // read once, when first asked
 }
 
