@@ -49,6 +49,11 @@ type Options struct {
 	// change nothing. Nodes to be created are not checked: they do not
 	// exist yet (Plan.NotChecked says so).
 	Check bool
+	// Schedule and Limit are lift's (order, rollout, --limit), for the
+	// phases pass only: destroying, creating and bootstrapping nodes go
+	// as they always do, so that the node counts come out right.
+	Schedule lift.Schedule
+	Limit    []string
 }
 
 // Passes of a converge, as OnNodeDone names them.
@@ -497,6 +502,9 @@ func (c *run) lift(ctx context.Context, pass string, nodes []provider.Node, grou
 		Parallelism: c.opts.Parallelism,
 		Runner:      c.opts.Runner, OnEvent: c.opts.OnEvent,
 		Provider: c.pl.Provider, ProviderName: c.pl.ProviderName,
+	}
+	if pass == PassPhases {
+		lo.Schedule, lo.Limit = c.opts.Schedule, c.opts.Limit
 	}
 	if c.opts.LogDir != "" {
 		lo.LogDir = filepath.Join(c.opts.LogDir, pass)

@@ -78,6 +78,16 @@ type Options struct {
 	OnEvent runner.EventFunc
 	// OnNodeDone is called as each node finishes; from many goroutines.
 	OnNodeDone func(NodeReport)
+	// Schedule is the order groups run in and how each group's nodes
+	// are rolled out (ProjectSchedule for pallet.yaml's); the zero
+	// Schedule runs every node at once. Several phases run on a node
+	// over its one connection, so a group runs all of its phases before
+	// the groups after it start.
+	Schedule Schedule
+	// Limit, when set, keeps only the nodes whose names match (see
+	// LimitNodes): applied to the nodes of the groups, before anything
+	// else; matching none of them is an input error.
+	Limit []string
 	// OnWarning gets each group's OSWarning (nodes running another OS
 	// than the group's image asks for): before the run for nodes whose
 	// OS is known, after it for nodes whose OS was probed. Lift, not
@@ -175,6 +185,7 @@ type Totals struct {
 	Unreachable int           `json:"unreachable"`
 	Interrupted int           `json:"interrupted"`
 	Destroyed   int           `json:"destroyed"`
+	NotRun      int           `json:"not_run"`
 	Steps       runner.Counts `json:"steps"`
 }
 
@@ -194,6 +205,8 @@ func (r *Report) Totals() Totals {
 			t.Interrupted++
 		case StatusDestroyed:
 			t.Destroyed++
+		case StatusNotRun:
+			t.NotRun++
 		}
 	}
 	return t
@@ -377,7 +390,10 @@ func run(ctx context.Context, command, projectFile string, nodes []provider.Node
 		Started: time.Now(), LogDir: opts.LogDir,
 	}
 	prov := opts.Provider
-	var err error
+	nodes, err := LimitNodes(nodes, opts.Limit)
+	if err != nil {
+		return nil, err
+	}
 	var plans []*plan
 	for _, n := range nodes {
 		pl := &plan{node: n}
@@ -439,7 +455,8 @@ func run(ctx context.Context, command, projectFile string, nodes []provider.Node
 	// need not be unique (two OpenStack servers may both be web-1).
 	rep.Nodes = make([]NodeReport, len(plans))
 	var jobs []runner.Job
-	var jobIndex []int // job index → plan index
+	var jobIndex []int     // job index → plan index
+	var jobGroups []string // job index → group
 	for i, pl := range plans {
 		rep.Nodes[i] = NodeReport{Node: pl.node, Index: i, Skipped: pl.skipped, Status: StatusOK, Log: logs.path(i)}
 		if pl.node.OS != "" && pl.node.OS != AutoOS {
@@ -470,6 +487,7 @@ func run(ctx context.Context, command, projectFile string, nodes []provider.Node
 		}
 		jobs = append(jobs, job)
 		jobIndex = append(jobIndex, i)
+		jobGroups = append(jobGroups, pl.node.Group)
 	}
 
 	var mu sync.Mutex // guards rep.Nodes entries written from node goroutines
@@ -498,12 +516,24 @@ func run(ctx context.Context, command, projectFile string, nodes []provider.Node
 			opts.OnNodeDone(nr)
 		}
 	}
-	runner.Run(ctx, jobs, runner.RunOptions{
+	notRun := func(job int, reason string) {
+		i := jobIndex[job]
+		nr := NodeReport{Node: plans[i].node, Skipped: plans[i].skipped, Status: StatusNotRun, Err: errors.New(reason), Log: logs.path(i)}
+		nr.OS = rep.Nodes[i].OS
+		logs.get(i).printf("%s", reason)
+		mu.Lock()
+		rep.Nodes[i] = nr
+		mu.Unlock()
+		if opts.OnNodeDone != nil {
+			opts.OnNodeDone(nr)
+		}
+	}
+	runScheduled(ctx, jobs, jobGroups, opts.Schedule, runner.RunOptions{
 		Options:     ropts,
 		Parallelism: opts.Parallelism,
 		OnEvent:     onEvent,
 		OnNodeDone:  onDone,
-	})
+	}, notRun)
 	rep.Duration = time.Since(rep.Started)
 	rep.Interrupted = ctx.Err() != nil
 	if compiled != nil {

@@ -49,9 +49,13 @@ type Project struct {
 	// Vars are the project's vars: its vars:, then its vars_files merged
 	// over them (see VarsFor for the whole precedence).
 	Vars map[string]any
+	// Order is order: as written: groups that run one after another.
+	// With each group's After it makes the relation RunsAfter answers.
+	Order []string
 
 	env      *Env
 	byName   map[string]*Group
+	after    map[string][]string    // group → groups it runs after (order: and after:)
 	adminKey func() (string, error) // read once, when first asked
 
 	secretsFile  *secrets.File                  // nil without secrets_file
@@ -96,6 +100,13 @@ type Group struct {
 	Phases   []*Phase // in file order
 	// Vars are the group's vars:, over the project's.
 	Vars map[string]any
+	// After are the groups this one runs after (after: as written; see
+	// Project.RunsAfter for order: and after: together).
+	After []string
+	// Rollout is how the group's nodes go through a run (rollout:).
+	Rollout Rollout
+
+	afterRefs []groupRef
 }
 
 // Phase is an ordered list of crate calls.
@@ -128,6 +139,7 @@ type projectFile struct {
 	CratePaths []string  `yaml:"crate_paths"`
 	Groups     yaml.Node `yaml:"groups"`
 	Providers  yaml.Node `yaml:"providers"`
+	Order      yaml.Node `yaml:"order"`
 
 	SecretsFile       yaml.Node `yaml:"secrets_file"`
 	SecretsRecipients yaml.Node `yaml:"secrets_recipients"`
@@ -140,6 +152,8 @@ type groupFile struct {
 	Hardware yaml.Node `yaml:"hardware"`
 	Phases   yaml.Node `yaml:"phases"`
 	Vars     yaml.Node `yaml:"vars"`
+	After    yaml.Node `yaml:"after"`
+	Rollout  yaml.Node `yaml:"rollout"`
 }
 
 var groupNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
@@ -231,6 +245,7 @@ func Parse(file string, data []byte, env *Env) (*Project, error) {
 		p.Vars = MergeVars(p.Vars, p.loadVarsFiles(file, &pf.VarsFiles, varsFiles, &errs))
 	}
 	p.loadGroups(file, &pf.Groups, &errs)
+	p.loadOrder(file, &pf.Order, &errs)
 	p.loadProviders(file, &pf.Providers, &errs)
 	p.loadSecrets(file, &pf.SecretsFile, &pf.SecretsRecipients, &errs)
 	return p, errs.Err()
@@ -287,6 +302,8 @@ func (p *Project) loadGroups(file string, node *yaml.Node, errs *ErrorList) {
 			}
 		}
 		p.loadPhases(file, g, &gf.Phases, errs)
+		g.afterRefs = loadNames(file, "group "+g.Name+": after", &gf.After, errs)
+		loadRollout(file, g, &gf.Rollout, errs)
 		p.Groups = append(p.Groups, g)
 		if p.byName == nil {
 			p.byName = map[string]*Group{}

@@ -58,6 +58,9 @@ type Options struct {
 	// SudoPassword is given to sudo on stdin when the login user is not
 	// root. Empty means passwordless sudo (sudo -n).
 	SudoPassword string
+	// NoSudo runs scripts as the login user, without sudo (pallet-run
+	// exec --sudo=false); SudoPassword is then not used.
+	NoSudo bool
 	// ConnectTimeout bounds each TCP connect plus SSH handshake, per hop;
 	// 0 means the SSH config's ConnectTimeout, else 15s.
 	ConnectTimeout time.Duration

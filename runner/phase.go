@@ -61,7 +61,7 @@ func (c *Conn) RunPhase(ctx context.Context, p Phase, onEvent EventFunc) (PhaseR
 	}
 
 	prompt := ""
-	if c.user != "root" && c.opts.SudoPassword != "" {
+	if c.sudoMode() == sudoPassword {
 		prompt = "[pallet-sudo-" + randomHex(8) + "]"
 	}
 	// A fresh nonce per phase: the script prints it in every status line
@@ -275,7 +275,7 @@ func (c *Conn) confirmStopped(dir string, ended bool) error {
 // sudoFailure recognises sudo refusing to start the script, which otherwise
 // looks like a script dying before its first step.
 func (c *Conn) sudoFailure(res PhaseResult, prompts int) error {
-	if c.user == "root" || len(res.Steps) > 0 {
+	if c.sudoMode() == asRoot || len(res.Steps) > 0 {
 		return nil
 	}
 	node := c.target.name()
@@ -312,14 +312,14 @@ func exitStatus(waitErr error) (code int, signal string) {
 type sudoMode int
 
 const (
-	asRoot       sudoMode = iota // logged in as root: no sudo
+	asRoot       sudoMode = iota // logged in as root, or told not to: no sudo
 	sudoNoPass                   // sudo -n: fail rather than prompt
 	sudoPassword                 // sudo -S: password on stdin
 )
 
 func (c *Conn) sudoMode() sudoMode {
 	switch {
-	case c.user == "root":
+	case c.user == "root" || c.opts.NoSudo:
 		return asRoot
 	case c.opts.SudoPassword != "":
 		return sudoPassword

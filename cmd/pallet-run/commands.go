@@ -25,6 +25,8 @@ Usage:
   pallet-run apply DIR [GROUP...] [--provider NAME] [--phase P]... [flags]             run a palletc build output verbatim
   pallet-run converge [-f pallet.yaml] [--provider NAME] GROUP=COUNT... [--phase P]... [--plan] [flags]
                                                       create/destroy nodes to match the counts, bootstrap new ones, run phases
+  pallet-run exec [-f pallet.yaml] [--provider NAME] GROUP... [--limit N] [--sudo=false] -- COMMAND [ARG...]
+                                                      run one command on every node of the groups, output prefixed by node
   pallet-run nodes [-f pallet.yaml] [--provider NAME] [--group G] [--json]             list a provider's nodes
   pallet-run nodes create  [--provider NAME] --group G --count N                       make nodes (providers that can: nspawn)
   pallet-run nodes destroy [--provider NAME] (--group G | NODE...)                     remove nodes
@@ -67,6 +69,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			"run the scripts of a `palletc build -o DIR` verbatim on the provider's nodes (default: every group in DIR, phase configure), refusing any script whose sha256 differs from DIR/manifest.json", cmdApply},
 		"converge": {"pallet-run converge [-f pallet.yaml] [--provider NAME] GROUP=COUNT... [--phase P]... [--plan] [--json] [--keep-failed] [flags]",
 			"make the provider's node count of each named GROUP equal COUNT (the newest nodes go first, after their destroy-server phase; missing ones are created in parallel), bootstrap nodes not yet bootstrapped as the image's login user, then run the phases (default configure) on every node of those groups as the admin user; groups not named are never touched", cmdConverge},
+		"exec": {"pallet-run exec [-f pallet.yaml] [--provider NAME] GROUP... [--limit PATTERN] [--sudo=false] [flags] -- COMMAND [ARG...]  or  ... GROUP... --shell 'COMMAND LINE'",
+			"run one command on every node of the groups, logged in and through sudo as lift runs scripts; each argument arrives as it is written (no shell splits or expands it again; --shell is the one form a shell interprets); every output line is printed with its node's name in front, then a recap", cmdExec},
 		"nodes":         {"pallet-run nodes [-f pallet.yaml] [--provider NAME] [--group G] [--json]", "list the provider's nodes", cmdNodes},
 		"nodes list":    {"pallet-run nodes list [-f pallet.yaml] [--provider NAME] [--group G] [--json]", "list the provider's nodes", cmdNodes},
 		"nodes create":  {"pallet-run nodes create [-f pallet.yaml] [--provider NAME] --group G --count N [--image IMAGE]", "make N nodes for group G that accept the admin public key (providers that can: nspawn)", cmdCreate},
@@ -74,7 +78,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	c, ok := cmds[name]
 	if !ok {
-		fmt.Fprintf(stderr, "pallet-run: unknown command %q (commands: apply, converge, lift, nodes, version; see pallet-run --help)\n", name)
+		fmt.Fprintf(stderr, "pallet-run: unknown command %q (commands: apply, converge, exec, lift, nodes, version; see pallet-run --help)\n", name)
 		return exitUsage
 	}
 	fs := flag.NewFlagSet("pallet-run "+name, flag.ContinueOnError)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/palletops/pallet/converge"
 	"github.com/palletops/pallet/lift"
+	"github.com/palletops/pallet/provider"
 	"github.com/palletops/pallet/provider/providers"
 )
 
@@ -60,6 +61,10 @@ func cmdConverge(ctx context.Context, fs *flag.FlagSet, args []string, stdout, s
 		fmt.Fprintf(stderr, "pallet-run converge: %v\n", err)
 		return exitInput
 	}
+	if err := checkConvergeLimit(pl, f.limit); err != nil {
+		fmt.Fprintf(stderr, "pallet-run converge: %v\n", err)
+		return exitInput
+	}
 	if *planOnly {
 		if *f.jsonOut {
 			enc := json.NewEncoder(stdout)
@@ -93,6 +98,7 @@ func cmdConverge(ctx context.Context, fs *flag.FlagSet, args []string, stdout, s
 	opts := converge.Options{
 		Runner: lo.Runner, Parallelism: lo.Parallelism, LogDir: runDir(p),
 		OnEvent: lo.OnEvent, Progress: stderr, Check: *f.check,
+		Schedule: lo.Schedule, Limit: lo.Limit,
 	}
 	if lo.OnNodeDone != nil {
 		opts.OnNodeDone = func(_ string, nr lift.NodeReport) { lo.OnNodeDone(nr) }
@@ -119,6 +125,25 @@ func cmdConverge(ctx context.Context, fs *flag.FlagSet, args []string, stdout, s
 		return exitNodesFailed
 	}
 	return exitOK
+}
+
+// checkConvergeLimit refuses, before anything changes, a --limit that
+// matches none of the nodes the phases pass would run on, when those are
+// known: when no node is to be created (new nodes get their names only
+// once made, so then the pass itself says so).
+func checkConvergeLimit(pl *converge.Plan, limit []string) error {
+	if len(limit) == 0 {
+		return nil
+	}
+	var nodes []provider.Node
+	for _, gp := range pl.Groups {
+		if gp.Create > 0 {
+			return nil
+		}
+		nodes = append(nodes, gp.Keep...)
+	}
+	_, err := lift.LimitNodes(nodes, limit)
+	return err
 }
 
 // convergeTitle is the recap heading's title for a converge: the phases

@@ -19,6 +19,7 @@ import (
 	"github.com/palletops/pallet/cmd/internal/cliflag"
 	"github.com/palletops/pallet/compiler"
 	"github.com/palletops/pallet/lift"
+	"github.com/palletops/pallet/project"
 	"github.com/palletops/pallet/provider"
 	"github.com/palletops/pallet/provider/providers"
 	"github.com/palletops/pallet/runner"
@@ -104,6 +105,9 @@ type runFlags struct {
 	sshConfig      *string
 	forceBootstrap *bool
 	vars           *cliflag.VarFlags
+	batch          *string
+	maxFailed      *string
+	limit          stringList
 }
 
 func addRunFlags(fs *flag.FlagSet) *runFlags {
@@ -124,6 +128,9 @@ func addRunFlags(fs *flag.FlagSet) *runFlags {
 	fs.Var(&f.identities, "i", "short for --identity")
 	f.forceBootstrap = fs.Bool("force-bootstrap", false, "run the bootstrap phase also on nodes already bootstrapped")
 	f.vars = cliflag.AddVars(fs)
+	f.batch = fs.String("batch", "", `nodes of each group that run at once, a number or a percentage ("25%"); a batch starts when the one before it has finished (replaces each group's rollout.batch)`)
+	f.maxFailed = fs.String("max-failed", "", `failed or unreachable nodes a group's rollout tolerates, a number or a percentage ("10%"); past it no further batch starts and the rest are not run (replaces rollout.max_failed)`)
+	fs.Var(&f.limit, "limit", "run only on the nodes named: names or globs (web-*), comma-separated; repeat for more")
 	return f
 }
 
@@ -136,6 +143,9 @@ func (f *runFlags) validate() error {
 	}
 	if *f.connectTimeout < 0 {
 		return fmt.Errorf("--connect-timeout %s: want a positive duration (or leave it out for the SSH config's ConnectTimeout, else 15s)", *f.connectTimeout)
+	}
+	if _, err := f.schedule(); err != nil {
+		return err
 	}
 	if *f.connectTries < 1 {
 		return fmt.Errorf("--connect-attempts %d: want at least 1", *f.connectTries)
@@ -158,6 +168,27 @@ func (f *runFlags) validate() error {
 	return nil
 }
 
+// schedule is pallet.yaml's order and rollouts as --batch and
+// --max-failed change them; the project's part is added by withProject.
+func (f *runFlags) schedule() (lift.Schedule, error) {
+	var s lift.Schedule
+	if *f.batch != "" {
+		a, err := project.ParseAmount(*f.batch, 1)
+		if err != nil {
+			return s, fmt.Errorf("--batch %v", err)
+		}
+		s.Batch = &a
+	}
+	if *f.maxFailed != "" {
+		a, err := project.ParseAmount(*f.maxFailed, 0)
+		if err != nil {
+			return s, fmt.Errorf("--max-failed %v", err)
+		}
+		s.MaxFailed = &a
+	}
+	return s, nil
+}
+
 // adminUserFor is who lift logs in as on bootstrapped nodes: the admin
 // user for providers that make nodes (their login user is the image's),
 // and the nodes' own users for providers that do not (a node list names
@@ -176,7 +207,15 @@ func (f *runFlags) options(p *compiler.Project, stderr io.Writer) (o lift.Option
 	if *f.parallel < 1 {
 		return lift.Options{}, exitUsage, errors.New("--parallel must be at least 1")
 	}
+	sched, err := f.schedule()
+	if err != nil {
+		return lift.Options{}, exitUsage, err
+	}
+	ps := lift.ProjectSchedule(p.Project)
+	sched.RunsAfter, sched.Rollout = ps.RunsAfter, ps.Rollout
 	o = lift.Options{
+		Schedule:       sched,
+		Limit:          f.limit,
 		Phases:         f.phases,
 		Check:          *f.check,
 		ForceBootstrap: *f.forceBootstrap,

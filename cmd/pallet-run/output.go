@@ -131,6 +131,8 @@ func nodeStatusText(nr lift.NodeReport) string {
 		return "interrupted"
 	case lift.StatusDestroyed:
 		return "destroyed"
+	case lift.StatusNotRun:
+		return "NOT RUN: " + errText(nr)
 	}
 	return fmt.Sprintf("FAILED (ok=%d changed=%d failed=%d)", c.OK, c.Changed, c.Failed)
 }
@@ -236,7 +238,7 @@ func recapTitled(w io.Writer, rep *lift.Report, title string) {
 		switch n.Status {
 		case lift.StatusOK, lift.StatusDestroyed:
 			continue
-		case lift.StatusUnreachable:
+		case lift.StatusUnreachable, lift.StatusNotRun:
 			fmt.Fprintf(w, "\n%s %s: %s\n", strings.ToUpper(string(n.Status)), clean(n.Node.Name), errText(n))
 			continue
 		}
@@ -264,6 +266,9 @@ func recapTitled(w io.Writer, rep *lift.Report, title string) {
 		fmt.Fprintf(w, "%d destroyed, ", t.Destroyed)
 	}
 	fmt.Fprintf(w, "%d failed, %d unreachable", t.Failed, t.Unreachable)
+	if t.NotRun > 0 {
+		fmt.Fprintf(w, ", %d not run", t.NotRun)
+	}
 	if t.Interrupted > 0 {
 		fmt.Fprintf(w, ", %d interrupted", t.Interrupted)
 	}
