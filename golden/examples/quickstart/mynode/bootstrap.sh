@@ -812,11 +812,19 @@ pallet_user_in_groups deploy sudo
 pallet_apply_2() {
 if entry=$(getent passwd deploy); then
   IFS=: read -r _ _ _ _ _ _ shell <<<"$entry"
-  if [[ $shell != /bin/bash ]]; then
-    usermod -s /bin/bash -- deploy
+  change=()
+  [[ $shell == /bin/bash ]] || change+=(-s /bin/bash)
+  if ((${#change[@]})); then
+    usermod "${change[@]}" -- deploy
   fi
 else
-  useradd -M -s /bin/bash -- deploy
+  primary=()
+  if getent group deploy >/dev/null; then
+    # useradd would make a group of the user's name and fail ("group
+    # exists"): that group becomes the primary group, as with useradd -g.
+    primary=(-g deploy)
+  fi
+  useradd -M -s /bin/bash "${primary[@]}" -- deploy
 fi
 pallet_user_make_home deploy
 pallet_user_join_groups deploy sudo
