@@ -357,6 +357,16 @@ func neededHelpers(steps []step) []string {
 	return sortedKeys(need)
 }
 
+// applyFunc names step n's apply function: pallet_wait_N for a step that
+// only waits, so the script (and a scenario) shows which steps change
+// nothing.
+func applyFunc(s step, n string) string {
+	if s.Wait {
+		return "pallet_wait_" + n
+	}
+	return "pallet_apply_" + n
+}
+
 // assemble writes the script: header, runtime, helpers, step functions,
 // then the steps in order.
 func assemble(group, phase, osID, node string, placeholder bool, steps []step) []byte {
@@ -399,7 +409,7 @@ func assemble(group, phase, osID, node string, placeholder bool, steps []step) [
 		if s.Check != "" {
 			b.WriteString("pallet_check_" + n + "() {\n" + s.Check + "\n}\n")
 		}
-		b.WriteString("pallet_apply_" + n + "() {\n" + s.Apply + "\n}\n")
+		b.WriteString(applyFunc(s, n) + "() {\n" + s.Apply + "\n}\n")
 	}
 	b.WriteString("\n")
 	for i, s := range steps {
@@ -408,7 +418,11 @@ func assemble(group, phase, osID, node string, placeholder bool, steps []step) [
 		if s.Check != "" {
 			check = "pallet_check_" + n
 		}
-		b.WriteString("pallet_step " + n + " " + Quote(s.Crate) + " " + Quote(s.Name) + " " + check + " pallet_apply_" + n + "\n")
+		b.WriteString("pallet_step " + n + " " + Quote(s.Crate) + " " + Quote(s.Name) + " " + check + " " + applyFunc(s, n))
+		if s.Wait {
+			b.WriteString(" wait")
+		}
+		b.WriteString("\n")
 	}
 	b.WriteString("pallet_done 0\n")
 	return b.Bytes()

@@ -13,20 +13,26 @@ import (
 	"github.com/palletops/pallet/osfamily"
 )
 
-// A variant template marks out steps with four functions. They print
+// A variant template marks out steps with these functions. They print
 // markers that no param value can hold (values with NUL bytes are refused),
 // and the compiler cuts the rendered text at them:
 //
 //	{{ step "install" .raw.packages }}   starts a step, named for the status line
 //	{{ check }}                          what follows, up to apply, is the check
 //	{{ apply }}                          what follows is the apply
+//	{{ wait }}                           or: what follows waits for the check
+//	                                     to hold, changing nothing
 //	{{ use "user" (dict "name" .user) }} renders another crate's steps here
 //
-// A step with no check always applies and reports "ran".
+// A step with no check always applies and reports "ran". A wait step
+// reports "ok" once its wait is over, never "changed": a step that waits
+// for a port made nothing, and a recap counting it as a change would
+// hide the steps that did.
 const (
 	markStep  = "\x00step\x01"
 	markCheck = "\x00check\x01"
 	markApply = "\x00apply\x01"
+	markWait  = "\x00wait\x01"
 	markUse   = "\x00use\x01"
 	// markPayload is printed by .bytes.Of's Stdin for content that travels
 	// as a payload: the step gets the payload, the text the reference.
@@ -74,6 +80,7 @@ func templateFuncs() template.FuncMap {
 	}
 	fm["check"] = func() string { return markCheck + markEnd }
 	fm["apply"] = func() string { return markApply + markEnd }
+	fm["wait"] = func() string { return markWait + markEnd }
 	fm["use"] = func(name string, params ...map[string]any) (string, error) {
 		in := map[string]any{}
 		for _, p := range params {
@@ -117,6 +124,8 @@ type step struct {
 	// Payloads are the payloads the step's apply reads, in the order it
 	// names them.
 	Payloads []*Payload
+	// Wait: the apply only waits for the check to hold ({{ wait }}).
+	Wait bool
 }
 
 // renderer renders crate calls for one OS.
@@ -372,13 +381,17 @@ func (r *renderer) split(v *Variant, label, text string) error {
 				return fmt.Errorf("%s: {{ check }} must come right after {{ step ... }}", v.File)
 			}
 			part = "check"
-		case "apply":
+		case "apply", "wait":
 			if cur == nil || part == "apply" {
-				return fmt.Errorf("%s: {{ apply }} must come after {{ step ... }} (and its check)", v.File)
+				return fmt.Errorf("%s: {{ %s }} must come after {{ step ... }} (and its check), once", v.File, kind)
 			}
 			if strings.TrimSpace(cur.Apply) != "" {
-				return fmt.Errorf("%s: step %q has commands before {{ check }}: put them after {{ apply }}", v.File, cur.Name)
+				return fmt.Errorf("%s: step %q has commands before {{ check }}: put them after {{ %s }}", v.File, cur.Name, kind)
 			}
+			if kind == "wait" && part != "check" {
+				return fmt.Errorf("%s: step %q waits but has no {{ check }}: the check is what it waits for", v.File, cur.Name)
+			}
+			cur.Wait = kind == "wait"
 			part = "apply"
 		case "payload":
 			if cur == nil || part == "check" {

@@ -47,6 +47,13 @@ func TestSteps(t *testing.T) {
 				{Crate: "c", Name: "b", Apply: "echo b"},
 			},
 		},
+		{
+			name: "wait",
+			tmpl: "{{ step \"port\" }}\n{{ check }}\ntest -e x\n{{ wait }}\nsleep 1\n",
+			want: []step{{Crate: "c", Name: "port", Check: "test -e x", Apply: "sleep 1", Wait: true}},
+		},
+		{name: "wait without check", tmpl: "{{ step \"a\" }}\n{{ wait }}\nsleep 1\n", error: "waits but has no {{ check }}"},
+		{name: "wait after apply", tmpl: "{{ step \"a\" }}\n{{ check }}\ntrue\n{{ apply }}\nx\n{{ wait }}\ny\n", error: "{{ wait }} must come after"},
 		{name: "text outside a step", tmpl: "echo stray\n{{ step \"a\" }}\necho a\n", error: "text outside a step"},
 		{name: "check without apply", tmpl: "{{ step \"a\" }}\n{{ check }}\ntrue\n", error: "has a check but no {{ apply }}"},
 		{name: "empty apply", tmpl: "{{ step \"a\" }}\n{{ check }}\ntrue\n{{ apply }}\n", error: "nothing to apply"},

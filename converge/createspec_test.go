@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -103,7 +104,7 @@ groups:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(s.Text), "useradd -M -s /bin/bash -- tester\n") {
+	if !regexp.MustCompile(`(?m)^\s*useradd -M .*-- tester$`).Match(s.Text) {
 		t.Errorf("the bootstrap script does not create tester:\n%s", s.Text)
 	}
 }

@@ -133,6 +133,8 @@ func TestValuesNeverInArgv(t *testing.T) {
 		call{"remote-file": {"url": url, "sha256": sha256hex(body), "path": filepath.Join(home, "payload"), "owner": user, "group": user}},
 		call{"ssh-key": {"user": user, "key": key}},
 		call{"file": {"path": filepath.Join(home, "secret.txt"), "content": secret + "\n", "owner": user, "group": user, "mode": "0600"}},
+		// wait-for asks for the URL with curl too
+		call{"wait-for": {"url": url, "timeout": 5}},
 	)
 	path, log := recorders(t)
 	var seen []string
@@ -140,7 +142,7 @@ func TestValuesNeverInArgv(t *testing.T) {
 		stop := cmdlineWatch(secret)
 		r := run(t, script, "apply", path)
 		seen = append(seen, stop()...)
-		expect(t, "apply", r, want, want, want, want, want)
+		expect(t, "apply", r, want, want, want, want, want, "ok")
 	}
 
 	lines := readFile(t, log)

@@ -72,9 +72,22 @@ pallet_test() {
   fi
 }
 
-# pallet_step N CRATE NAME CHECK-FUNCTION APPLY-FUNCTION
+# pallet_seconds MS prints a duration in milliseconds as seconds: 3.2s.
+pallet_seconds() {
+  printf '%d.%ds' $(($1 / 1000)) $(($1 % 1000 / 100))
+}
+
+# pallet_step N CRATE NAME CHECK-FUNCTION APPLY-FUNCTION [wait]
+#
+# A wait step ("wait": its apply only waits for the check to hold, as
+# wait-for does) changes nothing, so it never reports changed: ok when the
+# check holds at once, ok "waited 3.2s" when it holds after the wait, and
+# failed when the wait gives up (exit status 124: "timed out"). Having no
+# side effects, it waits in check mode too, unless a step before it would
+# change: then what it waits for is most likely what that step would do,
+# and it reports would-change at once rather than time out.
 pallet_step() {
-  local n=$1 crate=$2 name=$3 check=$4 apply=$5 start
+  local n=$1 crate=$2 name=$3 check=$4 apply=$5 kind=${6:-} start ms
   start=$(pallet_now_ms)
   printf '%s begin %s/%s %s %s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" "$crate" "$name"
   if [[ -n $check ]]; then
@@ -85,14 +98,18 @@ pallet_step() {
       return 0
     fi
   fi
-  if [[ $PALLET_MODE == check ]]; then
+  if [[ $PALLET_MODE == check && ($kind != wait || $PALLET_WOULD -gt 0) ]]; then
     PALLET_WOULD=$((PALLET_WOULD + 1))
-    printf '%s end %s/%s would-change %d\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+    printf '%s end %s/%s would-change %d%s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start)) "${kind:+ would wait: not true yet, and a step before it would change}"
     return 0
   fi
   pallet_part "$apply" </dev/null
   if ((PALLET_RC != 0)); then
-    printf '%s end %s/%s failed %d exit status %d\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start)) "$PALLET_RC"
+    if [[ $kind == wait && $PALLET_RC == 124 ]]; then
+      printf '%s end %s/%s failed %d timed out\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+    else
+      printf '%s end %s/%s failed %d exit status %d\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start)) "$PALLET_RC"
+    fi
     pallet_done 1
     exit 1
   fi
@@ -107,8 +124,14 @@ pallet_step() {
     pallet_done 1
     exit 1
   fi
+  ms=$(($(pallet_now_ms) - start))
+  if [[ $kind == wait ]]; then
+    PALLET_OK=$((PALLET_OK + 1))
+    printf '%s end %s/%s ok %d waited %s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" "$ms" "$(pallet_seconds "$ms")"
+    return 0
+  fi
   PALLET_CHANGED=$((PALLET_CHANGED + 1))
-  printf '%s end %s/%s changed %d\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+  printf '%s end %s/%s changed %d\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" "$ms"
 }
 
 # pallet_pkg_dpkg_state installed|absent PKG... succeeds when every PKG is
