@@ -101,6 +101,11 @@ func (p *Project) Compile(t Target) (*Script, error) {
 			return nil, err
 		}
 		if err := r.call(c.Crate, c.Crate.Name, args); err != nil {
+			var pe *project.Error
+			if errors.As(err, &pe) && pe.Pos.File != "" && pe.Pos.File != p.File {
+				// A template file's error, at its own line.
+				return nil, &project.Error{Pos: pe.Pos, Msg: fmt.Sprintf("group %s, phase %s%s, crate %s: %s", g.Name, ph.Name, forNode(nd), c.Crate.Name, pe.Msg), Err: err}
+			}
 			return nil, &project.Error{Pos: c.Pos, Msg: fmt.Sprintf("group %s, phase %s, for %s: %v", g.Name, ph.Name, os.ID, err), Err: err}
 		}
 	}

@@ -182,12 +182,17 @@ func (nd *NodeData) finish() {
 // nodeKeys are the keys of .node, for messages.
 var nodeKeys = []string{"address", "group", "host", "index", "name", "os", "tags"}
 
-// templateData is the data map a param's template reads, the one place
-// it is made: .vars, and, when compiling for a node, .node, .group (its
-// group: name and nodes) and .groups (every group's nodes). .secrets is
-// reserved for secrets.
-func templateData(vars map[string]any, nd *NodeData, cl *Cluster, group string) map[string]any {
+// templateData is the data map a param's template and a template file
+// read, the one place it is made: .vars, and, when compiling for a node,
+// .node, .group (its group: name and nodes) and .groups (every group's
+// nodes); .secrets when secrets is not nil. Only the template crate passes
+// secrets: a param's template never sees them (see explainTemplateError),
+// since a param's value ends up in the script's text.
+func templateData(vars map[string]any, nd *NodeData, cl *Cluster, group string, secrets map[string]any) map[string]any {
 	d := map[string]any{"vars": vars}
+	if secrets != nil {
+		d["secrets"] = secrets
+	}
 	if nd != nil {
 		d["node"] = nd.tmpl
 	}

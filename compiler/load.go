@@ -30,6 +30,36 @@ type Project struct {
 	overrides  map[string]any
 	groupVars  map[string]map[string]any
 	paramFuncs template.FuncMap
+	// templates are the project files the template crate renders, parsed,
+	// by path and sha256 (see projectTemplate).
+	templates sync.Map
+	// secretMode says what .secrets holds in a template file: the real
+	// values (lift, build) or their placeholders (render).
+	secretMode SecretMode
+}
+
+// SecretMode says what .secrets holds when the template crate renders a
+// project file.
+type SecretMode int
+
+const (
+	// SecretsReal: the decrypted values. Content that read them is a
+	// secret payload, never script text. What lift and build use.
+	SecretsReal SecretMode = iota
+	// SecretsPlaceholder: <secret:NAME> for each value, with no
+	// decryption; the content is not secret and shows inline. What
+	// palletc render uses.
+	SecretsPlaceholder
+	// SecretsShown: the decrypted values, written inline like any text:
+	// palletc render --show-secrets, for looking, never for running.
+	SecretsShown
+)
+
+// SetSecretMode sets what .secrets holds; call it before compiling (what
+// was rendered before is forgotten: it may hold the other kind).
+func (p *Project) SetSecretMode(m SecretMode) {
+	p.secretMode = m
+	p.rendered.Clear()
 }
 
 // Call is one crate call in a phase, with its validated params.

@@ -221,6 +221,9 @@ func explainTemplateError(err error, data map[string]any) string {
 	if pm := fieldPathRE.FindStringSubmatch(m[1]); pm != nil {
 		path = strings.Split(pm[1][1:], ".")
 	}
+	if len(path) > 0 && path[0] == "secrets" && data["secrets"] == nil {
+		return "a param's template cannot read .secrets: secrets reach files only through the template crate (template: {path: ..., source: FILE} with {{ .secrets.NAME }} in FILE), which sends them in a 0600 payload, never in the script's text"
+	}
 	// path ends at the missing key when the expression is a field chain
 	// from the data map; anything else (a variable, range's dot) is
 	// worded from the key alone.
@@ -241,6 +244,12 @@ func explainTemplateError(err error, data map[string]any) string {
 	case path[0] == "vars":
 		parent, _ := lookupPath(data, path[:len(path)-1]).(map[string]any)
 		return fmt.Sprintf("var %s has no key %q%s", strings.Join(path[1:len(path)-1], "."), key, didYouMean(key, sortedKeys(parent)))
+	case path[0] == "secrets" && len(path) == 2:
+		names := sortedKeys(data["secrets"].(map[string]any))
+		if len(names) == 0 {
+			return fmt.Sprintf("no secret %q: the project has no secrets (add secrets_file: secrets.age, then palletc secrets set %s)", key, key)
+		}
+		return fmt.Sprintf("no secret %q%s (secrets: %s; palletc secrets set %s adds it)", key, didYouMean(key, names), strings.Join(names, ", "), key)
 	case path[0] == "groups" && len(path) == 2:
 		groups, _ := data["groups"].(map[string]any)
 		names := sortedKeys(groups)

@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -12,9 +13,12 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"text/template"
 	"unicode/utf8"
 
 	"github.com/palletops/pallet/internal/regularfile"
+	"github.com/palletops/pallet/project"
+	"github.com/palletops/pallet/secrets"
 )
 
 // InlineLimit is the most bytes of content a script holds as text (printf
@@ -40,8 +44,12 @@ type Payload struct {
 	Size   int64  `json:"size"`
 	// Secret content always travels as a payload, never in the script's
 	// text, so that it is in no script, render output or log.
-	Secret bool   `json:"secret,omitempty"`
-	Data   []byte `json:"-"`
+	Secret bool `json:"secret,omitempty"`
+	// Salt is set for a secret payload: SHA256 is then sha256(Salt ||
+	// content), never the content's own (see saltedPin), and
+	// pallet_payload checks it so.
+	Salt string `json:"salt,omitempty"`
+	Data []byte `json:"-"`
 }
 
 // PayloadFileName is the name of the payload with that sha256 beside its
@@ -174,8 +182,13 @@ func (b *bytesData) Of(v any) (*Data, error) {
 		d.data, d.sha = x.Data, x.SHA256
 	case *Content:
 		d.data, d.secret = x.Data, x.Secret
+	case *Data:
+		return x, nil // rendered already (.bytes.Template)
 	default:
 		return nil, fmt.Errorf("bytes.Of takes a string, a file param or content, not %T", v)
+	}
+	if d.secret {
+		d.salt, d.sha = saltedPin(d.data)
 	}
 	if d.sha == "" {
 		sum := sha256.Sum256(d.data)
@@ -191,11 +204,23 @@ type Data struct {
 	data   []byte
 	sha    string
 	secret bool
+	// salt is set for secret content: sha is then sha256(salt ||
+	// content), not the content's own (see saltedPin).
+	salt string
 }
 
 // SHA256 is the content's sha256, lower-case hex: what a check compares
-// the node's file with (pallet_file_sha256_is).
+// the node's file with (pallet_file_sha256_is PATH SHA256 SALT). For
+// secret content it is sha256(Salt || content).
 func (d *Data) SHA256() string { return d.sha }
+
+// Salt is "" or, for secret content, the salt its SHA256 is taken with:
+// a check passes it as pallet_file_sha256_is's third word.
+func (d *Data) Salt() string { return d.salt }
+
+// Secret reports whether the content is secret: a payload, pinned by a
+// salted sha256.
+func (d *Data) Secret() bool { return d.secret }
 
 // Size is the content's length in bytes.
 func (d *Data) Size() int { return len(d.data) }
@@ -222,10 +247,158 @@ func (d *Data) Stdin() string {
 	if old, ok := d.r.payloads[d.sha]; ok {
 		old.Secret = old.Secret || d.secret
 	} else {
-		d.r.payloads[d.sha] = &Payload{SHA256: d.sha, Size: int64(len(d.data)), Secret: d.secret, Data: d.data}
+		d.r.payloads[d.sha] = &Payload{SHA256: d.sha, Salt: d.salt, Size: int64(len(d.data)), Secret: d.secret, Data: d.data}
 	}
 	return markPayload + d.sha + markEnd
 }
 
-// payloadRef is the script text that reads the payload with that sha256.
-func payloadRef(sha string) string { return `<"$(pallet_payload ` + sha + `)"` }
+// payloadRef is the script text that reads the payload p.
+func payloadRef(p *Payload) string {
+	if p.Salt != "" {
+		return `<"$(pallet_payload ` + p.SHA256 + ` ` + p.Salt + `)"`
+	}
+	return `<"$(pallet_payload ` + p.SHA256 + `)"`
+}
+
+// parsedTemplate is a project file parsed as a template (the template
+// crate's source), with what executing it may read.
+type parsedTemplate struct {
+	t            *template.Template
+	readsNode    bool // .node, .group or .groups: renders per node
+	readsSecrets bool // .secrets: the content is secret
+}
+
+// projectTemplate parses a project file as a text/template with the
+// params' functions (the safe sprig subset), once per project and content.
+// Its errors are at the file's line.
+func (p *Project) projectTemplate(f *ProjectFile) (*parsedTemplate, error) {
+	key := f.Path + "\x00" + f.SHA256
+	if v, ok := p.templates.Load(key); ok {
+		return v.(*parsedTemplate), nil
+	}
+	if !utf8.Valid(f.Data) || bytes.IndexByte(f.Data, 0) >= 0 {
+		return nil, &project.Error{Pos: project.Pos{File: f.Path}, Msg: "not a text file (it holds a NUL byte or is not UTF-8): a template must be text; use the file crate's source: for other files"}
+	}
+	t, err := template.New(f.Path).Option("missingkey=error").Funcs(p.paramFuncs).Parse(string(f.Data))
+	if err != nil {
+		return nil, templateFileError(f.Path, err)
+	}
+	pt := &parsedTemplate{t: t, readsNode: readsKeys(t, "node", "group", "groups"), readsSecrets: readsKeys(t, "secrets")}
+	v, _ := p.templates.LoadOrStore(key, pt)
+	return v.(*parsedTemplate), nil
+}
+
+// templateFileError places a template file's error at the file's line:
+// files/app.conf:3:7: ...
+func templateFileError(file string, err error) *project.Error {
+	pe := templateErrorAt(file, err)
+	if pe.Pos.File != file {
+		// text/template names the template, which is the file's path.
+		pe.Pos = project.Pos{File: file, Line: pe.Pos.Line, Col: pe.Pos.Col}
+	}
+	return pe
+}
+
+// Template is the content of a project file rendered as a text/template
+// over .vars, .node, .group, .groups and .secrets, for the node compiled
+// for: what the template crate writes. The rendered text is data: the
+// crate writes it to a file and never runs it. Content that read .secrets
+// is secret (always a payload) unless the project renders placeholders or
+// shows secrets (SecretMode).
+func (b *bytesData) Template(v any) (*Data, error) {
+	f, ok := v.(*ProjectFile)
+	if !ok {
+		return nil, fmt.Errorf("bytes.Template takes a file param, not %T", v)
+	}
+	r := b.r
+	pt, err := r.p.projectTemplate(f)
+	if err != nil {
+		return nil, err
+	}
+	if pt.readsNode {
+		r.readNode = true // the render cache keeps it per node
+	}
+	var sec map[string]any
+	secret := false
+	if pt.readsSecrets {
+		// Decrypted only now, when a template asks: a project that uses
+		// no secret needs no identity.
+		vals, err := r.p.Secrets()
+		if err != nil {
+			return nil, err
+		}
+		if r.p.secretMode == SecretsPlaceholder {
+			vals = vals.Placeholders()
+		}
+		sec = make(map[string]any, len(vals))
+		for k, v := range vals {
+			sec[k] = v
+		}
+		secret = r.p.secretMode == SecretsReal && len(vals) > 0
+	}
+	data := templateData(r.vars, r.nd, r.cluster, r.group, sec)
+	if sec == nil {
+		data["secrets"] = map[string]any{} // read nowhere (readsSecrets says so); kept for messages
+	}
+	var out bytes.Buffer
+	if err := pt.t.Execute(&out, data); err != nil {
+		pe := templateFileError(f.Path, err)
+		pe.Msg = explainTemplateError(err, data)
+		return nil, redactIn(pe, sec, secret)
+	}
+	if i := bytes.Index(out.Bytes(), []byte("<no value>")); i >= 0 {
+		line := 1 + bytes.Count(out.Bytes()[:i], []byte("\n"))
+		return nil, &project.Error{Pos: project.Pos{File: f.Path}, Msg: fmt.Sprintf("the template printed <no value> (on output line %d): a var or key it reads holds nothing (null); give it a value", line)}
+	}
+	d := &Data{r: r, data: out.Bytes(), secret: secret}
+	if secret {
+		d.salt, d.sha = saltedPin(d.data)
+	} else {
+		sum := sha256.Sum256(d.data)
+		d.sha = hex.EncodeToString(sum[:])
+	}
+	return d, nil
+}
+
+// redactIn keeps secret values out of an error about a template that read
+// them (text/template quotes values in some errors).
+func redactIn(pe *project.Error, sec map[string]any, secret bool) *project.Error {
+	if !secret {
+		return pe
+	}
+	vals := secrets.Values{}
+	for k, v := range sec {
+		vals[k], _ = v.(string)
+	}
+	pe.Msg = secrets.NewRedactor(vals).Redact(pe.Msg)
+	pe.Err = nil
+	return pe
+}
+
+// saltedPin pins secret content: a random 128-bit salt, made anew for
+// every rendering, and sha256(salt || content), both in lower-case hex.
+// The script holds the pin, never the content's own sha256: a sha256 of a
+// short password in a script is the password to anyone who tries the
+// likely ones, and would say when two scripts (or two runs) hold the same
+// secret. The salt is in the script too, so the pin does not stop a
+// guesser who has the script; what it stops is a precomputed table and
+// matching across scripts and runs. Such a script exists only where its
+// payload does (the node's private upload directory, a build's 0600 files)
+// and says no more than the payload beside it.
+func saltedPin(data []byte) (salt, pin string) {
+	var s [16]byte
+	if _, err := rand.Read(s[:]); err != nil {
+		panic("crypto/rand failed: " + err.Error()) // the OS has no randomness: nothing is safe to do
+	}
+	salt = hex.EncodeToString(s[:])
+	return salt, PayloadPin(salt, data)
+}
+
+// PayloadPin is what a payload's SHA256 must be for data: sha256(salt ||
+// data), which with no salt is data's own sha256.
+func PayloadPin(salt string, data []byte) string {
+	h := sha256.New()
+	h.Write([]byte(salt))
+	h.Write(data)
+	return hex.EncodeToString(h.Sum(nil))
+}

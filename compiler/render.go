@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"github.com/Masterminds/sprig/v3"
 
 	"github.com/palletops/pallet/osfamily"
+	"github.com/palletops/pallet/project"
 )
 
 // A variant template marks out steps with these functions. They print
@@ -203,7 +205,7 @@ func (r *renderer) args(c *Call) (Args, error) {
 		}
 	}
 	if r.tdata == nil {
-		r.tdata = templateData(r.vars, r.nd, r.cluster, r.group)
+		r.tdata = templateData(r.vars, r.nd, r.cluster, r.group, nil)
 	}
 	args := make(Args, len(c.Args)+len(c.dyn))
 	for k, v := range c.Args {
@@ -258,6 +260,10 @@ func (r *renderer) call(c *Crate, label string, args Args) error {
 	first := len(r.steps)
 	var b strings.Builder
 	if err := v.tmpl.Execute(&b, r.data(c, args)); err != nil {
+		var pe *project.Error
+		if errors.As(err, &pe) {
+			return pe // placed already: a template file's error, at its line
+		}
 		return fmt.Errorf("%s", templateError(err))
 	}
 	if err := r.split(v, label, b.String()); err != nil {
@@ -397,7 +403,7 @@ func (r *renderer) split(v *Variant, label, text string) error {
 			if cur == nil || part == "check" {
 				return fmt.Errorf("%s: content that travels as a payload (%d bytes, or not plain text, or secret) can be read only after {{ apply }}: check mode uploads no payloads, so compare by sha256 in the check (pallet_file_sha256_is PATH {{ $c.SHA256 }})", v.File, r.payloads[arg].Size)
 			}
-			cur.Apply += payloadRef(arg)
+			cur.Apply += payloadRef(r.payloads[arg])
 			if !slices.ContainsFunc(cur.Payloads, func(p *Payload) bool { return p.SHA256 == arg }) {
 				cur.Payloads = append(cur.Payloads, r.payloads[arg])
 			}

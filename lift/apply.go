@@ -107,12 +107,11 @@ func loadPayloads(dir string, s *compiler.Script) ([]*compiler.Payload, []string
 			problems = append(problems, fmt.Sprintf("%s: %v", rel, unwrapPath(err)))
 			continue
 		}
-		sum := sha256.Sum256(data)
-		if got := hex.EncodeToString(sum[:]); got != p.SHA256 || int64(len(data)) != p.Size {
+		if got := compiler.PayloadPin(p.Salt, data); got != p.SHA256 || int64(len(data)) != p.Size {
 			problems = append(problems, fmt.Sprintf("%s: sha256 is %s (%d bytes), manifest says %s (%d bytes)", rel, got, len(data), p.SHA256, p.Size))
 			continue
 		}
-		out = append(out, &compiler.Payload{SHA256: p.SHA256, Size: p.Size, Secret: p.Secret, Data: data})
+		out = append(out, &compiler.Payload{SHA256: p.SHA256, Salt: p.Salt, Size: p.Size, Secret: p.Secret, Data: data})
 	}
 	return out, problems
 }

@@ -1,0 +1,116 @@
+package compiler
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"filippo.io/age"
+
+	"github.com/palletops/pallet/project"
+)
+
+// secretProject is a project whose secrets file holds db_password, with a
+// template crate call reading it, and a file call whose template does not.
+func secretProject(t *testing.T, tmpl string) (*Project, string) {
+	t.Helper()
+	dir := t.TempDir()
+	k, _ := age.GenerateX25519Identity()
+	env := &project.Env{Home: dir, AgeIdentity: k.String()}
+	yml := "secrets_file: secrets.age\ngroups:\n  web:\n    phases:\n      configure:\n        - template: {path: /etc/app.conf, mode: \"0600\", source: app.conf.tmpl}\n"
+	file := filepath.Join(dir, "pallet.yaml")
+	if err := os.WriteFile(filepath.Join(dir, "app.conf.tmpl"), []byte(tmpl), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pp, err := project.Parse(file, []byte(yml), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := pp.AgeIdentity()
+	const value = "canary-Zq8vX2w1"
+	if err := pp.SecretsFile().Set(id, "db_password", value); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Parse(file, []byte(yml), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, value
+}
+
+// TestTemplateSecrets: content that read .secrets is a secret payload
+// pinned by a salted sha256, and neither the value nor its own sha256 is
+// in the script; render's placeholders show inline instead, with no
+// value anywhere.
+func TestTemplateSecrets(t *testing.T) {
+	p, value := secretProject(t, "user = app\npassword = {{ .secrets.db_password }}\n")
+	s, err := p.Compile(Target{Group: "web", Phase: "configure"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Payloads) != 1 || !s.Payloads[0].Secret || s.Payloads[0].Salt == "" {
+		t.Fatalf("payloads = %+v, want one secret payload with a salt", s.Payloads)
+	}
+	pl := s.Payloads[0]
+	want := "user = app\npassword = " + value + "\n"
+	if string(pl.Data) != want || PayloadPin(pl.Salt, pl.Data) != pl.SHA256 {
+		t.Errorf("payload %q pinned %s with salt %s", pl.Data, pl.SHA256, pl.Salt)
+	}
+	plain := PayloadPin("", []byte(want))
+	for _, leak := range []string{value, plain} {
+		if bytes.Contains(s.Text, []byte(leak)) {
+			t.Errorf("the script holds %q", leak)
+		}
+	}
+	if !bytes.Contains(s.Text, []byte("pallet_payload "+pl.SHA256+" "+pl.Salt)) || !bytes.Contains(s.Text, []byte("pallet_file_sha256_is /etc/app.conf "+pl.SHA256+" "+pl.Salt)) {
+		t.Errorf("the script does not read and check the payload by its salted pin:\n%s", s.Text[bytes.LastIndex(s.Text, []byte("# step 1")):])
+	}
+
+	// A new compile, a new salt: two scripts holding the same secret do
+	// not say so.
+	p2, _ := secretProject(t, "user = app\npassword = {{ .secrets.db_password }}\n")
+	s2, err := p2.Compile(Target{Group: "web", Phase: "configure"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s2.Payloads[0].SHA256 == pl.SHA256 {
+		t.Error("two compiles pinned the same secret content with the same sha256")
+	}
+
+	p.SetSecretMode(SecretsPlaceholder)
+	s, err = p.Compile(Target{Group: "web", Phase: "configure"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Payloads) != 0 || bytes.Contains(s.Text, []byte(value)) || !bytes.Contains(s.Text, []byte("password = <secret:db_password>")) {
+		t.Errorf("placeholder render: payloads %+v, script:\n%s", s.Payloads, s.Text[bytes.LastIndex(s.Text, []byte("# step 1")):])
+	}
+}
+
+// TestTemplateSecretsErrors: a secret the template reads that the file
+// does not hold is named with the ones it does; no value is in the error.
+func TestTemplateSecretsErrors(t *testing.T) {
+	p, value := secretProject(t, "a\npassword = {{ .secrets.db_pasword }}\n")
+	_, err := p.Compile(Target{Group: "web", Phase: "configure"})
+	if err == nil || !strings.HasPrefix(err.Error(), "app.conf.tmpl:2:22: group web, phase configure, crate template: no secret \"db_pasword\" (did you mean \"db_password\"?) (secrets: db_password;") || strings.Contains(err.Error(), value) {
+		t.Errorf("error: %v", err)
+	}
+}
+
+// TestTemplateNoSecretsNoIdentity: a template that reads no secret needs
+// no identity, even in a project with a secrets file.
+func TestTemplateNoSecretsNoIdentity(t *testing.T) {
+	dir := t.TempDir()
+	yml := "secrets_file: secrets.age\ngroups:\n  web:\n    phases:\n      configure:\n        - template: {path: /etc/app.conf, source: app.conf.tmpl}\n"
+	os.WriteFile(filepath.Join(dir, "app.conf.tmpl"), []byte("listen = {{ add 8000 80 }}\n"), 0o644)
+	p, err := Parse(filepath.Join(dir, "pallet.yaml"), []byte(yml), &project.Env{Home: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := p.Compile(Target{Group: "web", Phase: "configure"})
+	if err != nil || !bytes.Contains(s.Text, []byte("listen = 8080")) {
+		t.Fatalf("compile: %v", err)
+	}
+}
