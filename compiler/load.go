@@ -3,11 +3,13 @@ package compiler
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"text/template"
 
 	"github.com/palletops/pallet/crates"
 	"github.com/palletops/pallet/internal/suggest"
 	"github.com/palletops/pallet/project"
+	"github.com/palletops/pallet/secrets"
 )
 
 // Project is a project (pallet.yaml, see package project) with every crate
@@ -36,6 +38,9 @@ type Project struct {
 	// secretMode says what .secrets holds in a template file: the real
 	// values (lift, build) or their placeholders (render).
 	secretMode SecretMode
+	// secretsRead: a template file has read .secrets, so they are
+	// decrypted (see Redactor).
+	secretsRead atomic.Bool
 }
 
 // SecretMode says what .secrets holds when the template crate renders a
@@ -190,3 +195,18 @@ func (p *Project) Crate(name string) (*Crate, error) {
 
 // didYouMean returns ` (did you mean "x"?)` for the nearest of names, or "".
 func didYouMean(name string, names []string) string { return suggest.DidYouMean(name, names) }
+
+// Redactor redacts the project's secrets out of text, once a compile has
+// read them (a template file reading .secrets); before that, and for a
+// project whose templates read none, it is nil, which redacts nothing, so
+// asking never decrypts the file or needs an identity.
+func (p *Project) Redactor() *secrets.Redactor {
+	if !p.secretsRead.Load() {
+		return nil
+	}
+	v, err := p.Secrets()
+	if err != nil || len(v) == 0 {
+		return nil
+	}
+	return secrets.NewRedactor(v)
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/palletops/pallet/project"
 	"github.com/palletops/pallet/provider"
 	"github.com/palletops/pallet/provider/providers"
+	"github.com/palletops/pallet/secrets"
 )
 
 const (
@@ -117,6 +118,7 @@ func cmdRender(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 	osID := fs.String("os", "", "render for this OS id (debian-12, ubuntu-22.04, rocky-9, alpine-3.20, arch, ...) instead of each group's image")
 	provName := fs.String("provider", "", "render for the nodes this provider has (an entry of providers:), exactly as lift compiles them; without it, for one placeholder node per group")
 	node := fs.String("node", "", "with --provider: render only for this node")
+	showSecrets := fs.Bool("show-secrets", false, "print secrets' values where template files read them (default: <secret:NAME>); for looking, never for running")
 	vars := cliflag.AddVars(fs)
 	if code, ok := parseNoArgs(fs, args, stdout, stderr); !ok {
 		return code
@@ -135,6 +137,11 @@ func cmdRender(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return exitInput
 	}
+	if *showSecrets {
+		p.SetSecretMode(compiler.SecretsShown)
+	} else {
+		p.SetSecretMode(compiler.SecretsPlaceholder)
+	}
 	var scripts [][]byte
 	var err error
 	if *provName != "" {
@@ -143,7 +150,7 @@ func cmdRender(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 		scripts, err = renderPlaceholders(p, *group, *phase, *osID)
 	}
 	if err != nil {
-		cliflag.Report(stderr, err)
+		cliflag.Report(redacting(p, stderr), err)
 		return exitInput
 	}
 	if len(scripts) == 0 {
@@ -304,7 +311,7 @@ func cmdBuild(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 	}
 	scripts, err := p.CompileAll("", "", *osID)
 	if err != nil {
-		cliflag.Report(stderr, err)
+		cliflag.Report(redacting(p, stderr), err)
 		return exitInput
 	}
 	m := compiler.Manifest{Palletc: compiler.Version, Project: filepath.ToSlash(*file), Scripts: scripts}
@@ -313,12 +320,18 @@ func cmdBuild(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 		return exitInput
 	}
 	payloads := map[string]bool{}
+	secret := 0
 	for _, s := range scripts {
 		for _, p := range s.Payloads {
+			if !payloads[s.Group+"/"+p.SHA256] && p.Secret {
+				secret++
+			}
 			payloads[s.Group+"/"+p.SHA256] = true
 		}
 	}
-	if len(payloads) > 0 {
+	if secret > 0 {
+		fmt.Fprintf(stdout, "wrote %d scripts, %d payloads (%d of them secret: they hold secrets' values, mode 0600; keep %s as private as the secrets file) and manifest.json to %s\n", len(scripts), len(payloads), secret, *out, *out)
+	} else if len(payloads) > 0 {
 		fmt.Fprintf(stdout, "wrote %d scripts, %d payloads and manifest.json to %s\n", len(scripts), len(payloads), *out)
 	} else {
 		fmt.Fprintf(stdout, "wrote %d scripts and manifest.json to %s\n", len(scripts), *out)
@@ -336,9 +349,12 @@ func cmdCheck(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return exitInput
 	}
+	// Check compiles as render does: secrets' names are checked, their
+	// values stand in as placeholders.
+	p.SetSecretMode(compiler.SecretsPlaceholder)
 	scripts, err := p.Check()
 	if err != nil {
-		cliflag.Report(stderr, err)
+		cliflag.Report(redacting(p, stderr), err)
 		return exitInput
 	}
 	steps := 0
@@ -453,4 +469,27 @@ func cmdCrate(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 	}
 	tw.Flush()
 	return exitOK
+}
+
+// redacting is w with the project's secrets redacted out of what is
+// written to it, once a template file has read them; w itself before.
+func redacting(p *compiler.Project, w io.Writer) io.Writer {
+	if red := p.Redactor(); red != nil {
+		return &lineRedactor{red: red, w: w}
+	}
+	return w
+}
+
+// lineRedactor redacts each write whole: error reports are written a
+// line at a time, and a secret never spans two of them.
+type lineRedactor struct {
+	red *secrets.Redactor
+	w   io.Writer
+}
+
+func (l *lineRedactor) Write(b []byte) (int, error) {
+	if _, err := l.w.Write(l.red.RedactBytes(b)); err != nil {
+		return 0, err
+	}
+	return len(b), nil
 }
