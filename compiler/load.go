@@ -38,9 +38,9 @@ type Project struct {
 	// secretMode says what .secrets holds in a template file: the real
 	// values (lift, build) or their placeholders (render).
 	secretMode SecretMode
-	// secretsRead: a template file has read .secrets, so they are
-	// decrypted (see Redactor).
-	secretsRead atomic.Bool
+	// redactor redacts the secrets once a template file has read them
+	// (see Redactor); nil before.
+	redactor atomic.Pointer[secrets.Redactor]
 }
 
 // SecretMode says what .secrets holds when the template crate renders a
@@ -199,14 +199,13 @@ func didYouMean(name string, names []string) string { return suggest.DidYouMean(
 // Redactor redacts the project's secrets out of text, once a compile has
 // read them (a template file reading .secrets); before that, and for a
 // project whose templates read none, it is nil, which redacts nothing, so
-// asking never decrypts the file or needs an identity.
-func (p *Project) Redactor() *secrets.Redactor {
-	if !p.secretsRead.Load() {
-		return nil
+// asking never decrypts the file or needs an identity. Ask again after
+// each compile: nodes compiled late (their OS probed) may be the first.
+func (p *Project) Redactor() *secrets.Redactor { return p.redactor.Load() }
+
+// noteSecrets makes the Redactor, once, from the decrypted values.
+func (p *Project) noteSecrets(v secrets.Values) {
+	if len(v) > 0 && p.redactor.Load() == nil {
+		p.redactor.CompareAndSwap(nil, secrets.NewRedactor(v))
 	}
-	v, err := p.Secrets()
-	if err != nil || len(v) == 0 {
-		return nil
-	}
-	return secrets.NewRedactor(v)
 }

@@ -327,7 +327,7 @@ func (b *bytesData) Template(v any) (*Data, error) {
 		if err != nil {
 			return nil, err
 		}
-		r.p.secretsRead.Store(true)
+		r.p.noteSecrets(vals)
 		if r.p.secretMode == SecretsPlaceholder {
 			vals = vals.Placeholders()
 		}

@@ -437,6 +437,12 @@ func run(ctx context.Context, command, projectFile string, nodes []provider.Node
 	}
 
 	ropts := opts.Runner
+	if compiled != nil && ropts.RedactOutput == nil {
+		// Asked at each line: a node whose OS is probed compiles later,
+		// and its scripts may be the first to read the secrets.
+		p := compiled.p
+		ropts.RedactOutput = func(line string) string { return p.Redactor().Redact(line) }
+	}
 	if ropts.KnownHostsFile == "" {
 		file, cleanup, err := providerKnownHosts(prov, plans)
 		if err != nil {

@@ -97,6 +97,12 @@ type Options struct {
 	KeepScripts bool
 	// TailLines is how many output lines a step result keeps; default 20.
 	TailLines int
+	// RedactOutput, when set, rewrites every line of a script's output
+	// (stdout and stderr, status lines' messages included) before
+	// anything sees it: events, step tails, results. pallet-run passes
+	// its secrets' redactor, so a secret a step prints is in no log,
+	// recap or JSON document. The runner holds no secrets of its own.
+	RedactOutput func(line string) string
 }
 
 // withDefaults fills in what does not depend on the SSH config; the rest

@@ -68,6 +68,7 @@ func (c *Conn) RunPhase(ctx context.Context, p Phase, onEvent EventFunc) (PhaseR
 	// and only lines with it count, so output cannot fake a step's status.
 	nonce := randomHex(16)
 	tr := newTracker(node, p.Name, p.Check, c.opts.TailLines, prompt, nonce, onEvent)
+	tr.redact = c.opts.RedactOutput
 	fail := func(err error) (PhaseResult, error) {
 		r := tr.result()
 		r.Duration = time.Since(start)

@@ -165,6 +165,7 @@ type tracker struct {
 	tails    []tail
 	loose    tail
 	byNumber map[int]int
+	redact   func(string) string // Options.RedactOutput; nil: none
 }
 
 func newTracker(node, phase string, check bool, tailN int, prompt, nonce string, onEvent EventFunc) *tracker {
@@ -240,6 +241,9 @@ func (t *tracker) emit(e Event) {
 
 func (t *tracker) line(s string) {
 	s = strings.TrimSuffix(s, "\r")
+	if t.redact != nil {
+		s = t.redact(s)
+	}
 	if t.prompt != "" && strings.Contains(s, t.prompt) {
 		t.prompts += strings.Count(s, t.prompt)
 		s = strings.ReplaceAll(s, t.prompt, "")

@@ -219,3 +219,21 @@ func TestTrackerKeepsMarkerAfterLongOutput(t *testing.T) {
 		}
 	}
 }
+
+// TestTrackerRedactsOutput: with RedactOutput, a secret a step prints,
+// split across SSH chunks, is in no event, tail, message or output line.
+func TestTrackerRedactsOutput(t *testing.T) {
+	var events []Event
+	tr := newTracker("n", "p", false, 0, "", "n0nce", func(e Event) { events = append(events, e) })
+	tr.redact = func(s string) string { return strings.ReplaceAll(s, "hunter22", "<secret:pw>") }
+	input := "loose hunter22\n::pallet::v1 [n0nce] begin 1/1 exec-script x\nprinting hunter22 here\n::pallet::v1 [n0nce] end 1/1 failed 3 pw was hunter22\n"
+	var partial []byte
+	for i := 0; i < len(input); i += 5 {
+		partial = tr.feed(partial, []byte(input[i:min(i+5, len(input))]))
+	}
+	r := tr.result()
+	got := fmt.Sprintf("%+v %+v", r, events)
+	if strings.Contains(got, "hunter22") || !strings.Contains(got, "printing <secret:pw> here") || !strings.Contains(got, "pw was <secret:pw>") {
+		t.Errorf("redacted result and events:\n%s", got)
+	}
+}

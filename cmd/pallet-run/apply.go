@@ -43,5 +43,5 @@ func cmdApply(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stde
 		return code
 	}
 	rep, err := lift.Apply(ctx, b, r.p.File, r.prov, r.name, r.opts)
-	return finish(rep, err, r.out, stdout, stderr, "apply")
+	return finish(rep, err, r.out, r.stdout, r.stderr, "apply")
 }

@@ -283,6 +283,8 @@ type liftRun struct {
 	name string
 	opts lift.Options
 	out  *output
+	// stdout and stderr redact the project's secrets (cliflag.Redacting).
+	stdout, stderr io.Writer
 }
 
 // open loads the project, opens the provider and turns the flags into
@@ -292,6 +294,9 @@ func (f *runFlags) open(ctx context.Context, command, file string, groups []stri
 	if !ok {
 		return nil, exitInput, false
 	}
+	// From here on every byte printed passes the secrets' redactor: a
+	// step's output, the recap, the JSON document, errors.
+	stdout, stderr = cliflag.Redacting(p, stdout), cliflag.Redacting(p, stderr)
 	prov, name, ok := openProvider(ctx, p, *f.provider, stderr)
 	if !ok {
 		return nil, exitInput, false
@@ -306,7 +311,7 @@ func (f *runFlags) open(ctx context.Context, command, file string, groups []stri
 	opts.AdminUser = adminUserFor(p, prov)
 	out := newOutput(stdout, *f.jsonOut)
 	out.attach(&opts, stderr)
-	return &liftRun{p: p, prov: prov, name: name, opts: opts, out: out}, 0, true
+	return &liftRun{p: p, prov: prov, name: name, opts: opts, out: out, stdout: stdout, stderr: stderr}, 0, true
 }
 
 // finish prints the report and picks the exit status.

@@ -29,5 +29,5 @@ func cmdLift(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stder
 		return code
 	}
 	rep, err := lift.Lift(ctx, r.p, r.prov, r.name, r.opts)
-	return finish(rep, err, r.out, stdout, stderr, "lift")
+	return finish(rep, err, r.out, r.stdout, r.stderr, "lift")
 }

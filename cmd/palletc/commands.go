@@ -21,7 +21,6 @@ import (
 	"github.com/palletops/pallet/project"
 	"github.com/palletops/pallet/provider"
 	"github.com/palletops/pallet/provider/providers"
-	"github.com/palletops/pallet/secrets"
 )
 
 const (
@@ -150,7 +149,7 @@ func cmdRender(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 		scripts, err = renderPlaceholders(p, *group, *phase, *osID)
 	}
 	if err != nil {
-		cliflag.Report(redacting(p, stderr), err)
+		cliflag.Report(cliflag.Redacting(p, stderr), err)
 		return exitInput
 	}
 	if len(scripts) == 0 {
@@ -311,7 +310,7 @@ func cmdBuild(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 	}
 	scripts, err := p.CompileAll("", "", *osID)
 	if err != nil {
-		cliflag.Report(redacting(p, stderr), err)
+		cliflag.Report(cliflag.Redacting(p, stderr), err)
 		return exitInput
 	}
 	m := compiler.Manifest{Palletc: compiler.Version, Project: filepath.ToSlash(*file), Scripts: scripts}
@@ -354,7 +353,7 @@ func cmdCheck(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 	p.SetSecretMode(compiler.SecretsPlaceholder)
 	scripts, err := p.Check()
 	if err != nil {
-		cliflag.Report(redacting(p, stderr), err)
+		cliflag.Report(cliflag.Redacting(p, stderr), err)
 		return exitInput
 	}
 	steps := 0
@@ -469,27 +468,4 @@ func cmdCrate(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 	}
 	tw.Flush()
 	return exitOK
-}
-
-// redacting is w with the project's secrets redacted out of what is
-// written to it, once a template file has read them; w itself before.
-func redacting(p *compiler.Project, w io.Writer) io.Writer {
-	if red := p.Redactor(); red != nil {
-		return &lineRedactor{red: red, w: w}
-	}
-	return w
-}
-
-// lineRedactor redacts each write whole: error reports are written a
-// line at a time, and a secret never spans two of them.
-type lineRedactor struct {
-	red *secrets.Redactor
-	w   io.Writer
-}
-
-func (l *lineRedactor) Write(b []byte) (int, error) {
-	if _, err := l.w.Write(l.red.RedactBytes(b)); err != nil {
-		return 0, err
-	}
-	return len(b), nil
 }
