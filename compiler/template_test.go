@@ -10,6 +10,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/palletops/pallet/project"
+	"github.com/palletops/pallet/provider"
 )
 
 // secretProject is a project whose secrets file holds db_password, with a
@@ -112,5 +113,28 @@ func TestTemplateNoSecretsNoIdentity(t *testing.T) {
 	s, err := p.Compile(Target{Group: "web", Phase: "configure"})
 	if err != nil || !bytes.Contains(s.Text, []byte("listen = 8080")) {
 		t.Fatalf("compile: %v", err)
+	}
+}
+
+// TestTemplatePerNode: a template file reading .node renders per node
+// (the render cache keys it by node), one reading only vars once.
+func TestTemplatePerNode(t *testing.T) {
+	dir := t.TempDir()
+	yml := "vars: {port: 8080}\ngroups:\n  web:\n    phases:\n      configure:\n        - template: {path: /etc/node.conf, source: node.tmpl}\n        - template: {path: /etc/port.conf, source: port.tmpl}\n"
+	os.WriteFile(filepath.Join(dir, "node.tmpl"), []byte("name = {{ .node.name }} of {{ len .group.nodes }}\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "port.tmpl"), []byte("port = {{ .vars.port }}\n"), 0o644)
+	p, err := Parse(filepath.Join(dir, "pallet.yaml"), []byte(yml), &project.Env{Home: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := p.NewCluster([]provider.Node{{ID: "a", Name: "web-a", Group: "web", Host: "10.0.0.1"}, {ID: "b", Name: "web-b", Group: "web", Host: "10.0.0.2"}})
+	for _, nd := range cl.Nodes("web") {
+		s, err := p.Compile(Target{Group: "web", Phase: "configure", Data: nd, Cluster: cl})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(s.Text, []byte("name = "+nd.Name+" of 2")) || !bytes.Contains(s.Text, []byte("port = 8080")) {
+			t.Errorf("%s's script:\n%s", nd.Name, s.Text[bytes.LastIndex(s.Text, []byte("# step 1")):])
+		}
 	}
 }
