@@ -46,6 +46,8 @@ func cmdConverge(ctx context.Context, fs *flag.FlagSet, args []string, stdout, s
 	if !ok {
 		return exitInput
 	}
+	// As for lift: every byte printed from here on passes the redactor.
+	stdout, stderr = cliflag.Redacting(p, stdout), cliflag.Redacting(p, stderr)
 	name, err := providerName(p, *f.provider)
 	if err != nil {
 		fmt.Fprintf(stderr, "pallet-run: %v\n", err)

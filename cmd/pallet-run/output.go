@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -47,7 +46,7 @@ type liveKey struct {
 
 func newOutput(w io.Writer, jsonOut bool) *output {
 	o := &output{w: w, json: jsonOut, lines: map[liveKey]string{}, done: make(chan struct{})}
-	if f, ok := w.(*os.File); ok && !jsonOut && term.IsTerminal(int(f.Fd())) {
+	if f, ok := w.(interface{ Fd() uintptr }); ok && !jsonOut && term.IsTerminal(int(f.Fd())) {
 		o.live = true
 		o.width = 100
 		if wd, _, err := term.GetSize(int(f.Fd())); err == nil && wd > 20 {

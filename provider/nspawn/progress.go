@@ -3,7 +3,6 @@ package nspawn
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
 
@@ -30,8 +29,8 @@ type buildProgress struct {
 
 func (p *Provider) newBuildProgress(release string, log io.Writer) *buildProgress {
 	bp := &buildProgress{release: release, log: log}
-	if f, ok := p.progress.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		bp.tty = f
+	if f, ok := p.progress.(interface{ Fd() uintptr }); ok && term.IsTerminal(int(f.Fd())) {
+		bp.tty = p.progress
 	}
 	return bp
 }

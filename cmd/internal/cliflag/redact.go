@@ -31,3 +31,14 @@ func (r *redacting) Write(b []byte) (int, error) {
 	}
 	return len(b), nil
 }
+
+// Fd is the descriptor of the file underneath, so that code asking
+// whether it writes to a terminal (the live progress display, a redrawn
+// debootstrap count) gets the same answer through the redactor; ^0 (no
+// descriptor, never a terminal) when w is not a file.
+func (r *redacting) Fd() uintptr {
+	if f, ok := r.w.(interface{ Fd() uintptr }); ok {
+		return f.Fd()
+	}
+	return ^uintptr(0)
+}
