@@ -267,7 +267,11 @@ func (c *Client) Get(ctx context.Context, r Ref, want string) (*Pack, error) {
 }
 
 func mismatch(r Ref, got, gotFrom, want, wantFrom string) error {
-	return fmt.Errorf("pack %s: refused: %s has %s but %s has %s: the module changed since it was recorded, or someone tampers with it (if the change is expected, remove its line from %s and fetch again)", r, gotFrom, got, wantFrom, want, wantFrom)
+	advice := "someone tampers with the proxy or the cache"
+	if wantFrom == SumFile {
+		advice = "the module changed since " + SumFile + " recorded it, or someone tampers with it (if the change is expected, remove its line from " + SumFile + " and fetch again)"
+	}
+	return fmt.Errorf("pack %s: refused: %s has %s but %s has %s: %s", r, gotFrom, got, wantFrom, want, advice)
 }
 
 func (c *Client) download(ctx context.Context, r Ref, want string) (*Pack, error) {
