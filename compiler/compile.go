@@ -372,6 +372,28 @@ func applyFunc(s step, n string) string {
 	return "pallet_apply_" + n
 }
 
+// packLines are the header's "# pack: MODULE@VERSION (crates: a, b)"
+// lines, one per pack the steps come from, sorted: a script says which
+// published code it runs.
+func packLines(steps []step) string {
+	crates := map[string][]string{}
+	for _, s := range steps {
+		if s.Pack == "" {
+			continue
+		}
+		name := s.Crate[strings.LastIndexByte(s.Crate, '/')+1:]
+		if !slices.Contains(crates[s.Pack], name) {
+			crates[s.Pack] = append(crates[s.Pack], name)
+		}
+	}
+	var b strings.Builder
+	for _, pk := range sortedKeys(crates) {
+		slices.Sort(crates[pk])
+		b.WriteString("# pack: " + sanitizeName(pk) + " (crates: " + sanitizeName(strings.Join(crates[pk], ", ")) + ")\n")
+	}
+	return b.String()
+}
+
 // assemble writes the script: header, runtime, helpers, step functions,
 // then the steps in order.
 func assemble(group, phase, osID, node string, placeholder bool, steps []step) []byte {
@@ -398,6 +420,7 @@ func assemble(group, phase, osID, node string, placeholder bool, steps []step) [
 	if placeholder {
 		b.WriteString("# nodes: placeholders (no --provider given)\n")
 	}
+	b.WriteString(packLines(steps))
 	b.WriteString("# steps: " + strconv.Itoa(len(steps)) + "\n")
 	b.WriteString("# shellcheck disable=SC2317,SC2016 # step functions are called through pallet_step; every $ in single quotes is quoted data\n")
 	b.WriteString("set -euo pipefail\numask 022\nexport LC_ALL=C\n")

@@ -33,6 +33,11 @@ type Crate struct {
 	Exclusive [][]string
 	Variants  map[string]*Variant
 	Builtin   bool
+	// Pack is the pack the crate comes from (example.com/acme/pallet-web@v1.4.2),
+	// "" for a crate path's or a built-in; Qualified is then its
+	// qualified name, pallet-web:nginx.
+	Pack      string
+	Qualified string
 }
 
 // Example is one example call of a crate, shown by palletc crate NAME.
@@ -413,9 +418,35 @@ func templateErrorAt(file string, err error) *project.Error {
 }
 
 // registry is every crate a project can call: its own crate_paths first,
-// then the built-ins.
+// then its crate_packs in order, then the built-ins (see lookup).
 type registry struct {
-	crates map[string]*Crate
+	crates map[string]*Crate // by name, the first place that has it
+	// qualified are the pack crates as PACK:NAME, by the pack's short
+	// name and by its module path.
+	qualified map[string]*Crate
+	// ambiguous are the names two or more packs have (and no crate
+	// path): callable only qualified.
+	ambiguous map[string][]*Crate
+}
+
+// lookup finds a crate by name (nginx) or qualified by its pack
+// (pallet-web:nginx, example.com/acme/pallet-web:nginx).
+func (r *registry) lookup(name string) (*Crate, error) {
+	if in := r.ambiguous[name]; len(in) > 0 {
+		var packs, calls []string
+		for _, c := range in {
+			packs = append(packs, c.Pack)
+			calls = append(calls, c.Qualified)
+		}
+		return nil, fmt.Errorf("crate %q is in more than one pack (%s): call it as %s", name, strings.Join(packs, ", "), strings.Join(calls, " or "))
+	}
+	if c, ok := r.crates[name]; ok {
+		return c, nil
+	}
+	if c, ok := r.qualified[name]; ok {
+		return c, nil
+	}
+	return nil, fmt.Errorf("crate %q not found%s (run `palletc crates` to list them)", project.Shorten(name), didYouMean(name, r.names()))
 }
 
 func (r *registry) names() []string { return sortedKeys(r.crates) }

@@ -1,7 +1,6 @@
 package compiler
 
 import (
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"text/template"
@@ -122,7 +121,7 @@ func bind(pp *project.Project, err error) (*Project, error) {
 
 // newProject loads the crates under crateDirs, then the built-in ones.
 func newProject(pp *project.Project, crateDirs []string, errs *project.ErrorList) *Project {
-	p := &Project{Project: pp, reg: &registry{crates: map[string]*Crate{}}}
+	p := &Project{Project: pp, reg: &registry{crates: map[string]*Crate{}, qualified: map[string]*Crate{}, ambiguous: map[string][]*Crate{}}}
 	p.adminKey = func() (Word, error) {
 		key, err := pp.AdminPublicKey()
 		return Word(key), err
@@ -132,15 +131,16 @@ func newProject(pp *project.Project, crateDirs []string, errs *project.ErrorList
 	for _, dir := range crateDirs {
 		loadCrateDir(dir, funcs, p.reg.crates, errs)
 	}
+	p.loadPacks(funcs, errs)
 	loadCrates(crates.FS, ".", "crates", true, funcs, p.reg.crates, errs)
 	return p
 }
 
 // bindCall finds a call's crate and validates its params against it.
 func (p *Project) bindCall(file string, c *project.Call, errs *project.ErrorList) *Call {
-	cr, ok := p.reg.crates[c.Crate]
-	if !ok {
-		errs.Add(c.Pos, "crate %q not found%s (run `palletc crates` to list them)", project.Shorten(c.Crate), didYouMean(c.Crate, p.reg.names()))
+	cr, err := p.reg.lookup(c.Crate)
+	if err != nil {
+		errs.AddErr(c.Pos, err)
 		return nil
 	}
 	args, dyn, ok := cr.bindYAML(file, c.Pos, c.Params, p.projectFile, p.paramFuncs, errs)
@@ -180,6 +180,10 @@ func Builtin(env *project.Env, cratePaths ...string) (*Project, error) {
 func (p *Project) Crates() []*Crate {
 	out := make([]*Crate, 0, len(p.reg.crates))
 	for _, n := range p.reg.names() {
+		if amb := p.reg.ambiguous[n]; len(amb) > 0 {
+			out = append(out, amb...) // each callable only qualified
+			continue
+		}
 		out = append(out, p.reg.crates[n])
 	}
 	return out
@@ -187,10 +191,7 @@ func (p *Project) Crates() []*Crate {
 
 // Crate looks a crate up by name.
 func (p *Project) Crate(name string) (*Crate, error) {
-	if c, ok := p.reg.crates[name]; ok {
-		return c, nil
-	}
-	return nil, fmt.Errorf("crate %q not found%s (run `palletc crates` to list them)", name, didYouMean(name, p.reg.names()))
+	return p.reg.lookup(name)
 }
 
 // didYouMean returns ` (did you mean "x"?)` for the nearest of names, or "".

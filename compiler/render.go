@@ -120,6 +120,9 @@ func (a *adminData) PublicKey() (Word, error) { return a.key() }
 // step is one rendered step before assembly.
 type step struct {
 	Crate string // crate path for the status line: automated-admin-user/user
+	// Pack is the pack of the crate the step is from (module@version),
+	// "" for a crate path's or a built-in: the script's header names it.
+	Pack  string
 	Name  string
 	Check string
 	Apply string
@@ -154,6 +157,8 @@ type renderer struct {
 	// payloads are the payloads templates have asked for (Data.Stdin), by
 	// sha256, until split gives each to its step.
 	payloads map[string]*Payload
+	// pack is the pack of the crate being rendered (see step.Pack).
+	pack string
 }
 
 func (r *renderer) data(c *Crate, args Args) map[string]any {
@@ -266,7 +271,11 @@ func (r *renderer) call(c *Crate, label string, args Args) error {
 		}
 		return fmt.Errorf("%s", templateError(err))
 	}
-	if err := r.split(v, label, b.String()); err != nil {
+	outerPack := r.pack
+	r.pack = c.Pack
+	err = r.split(v, label, b.String())
+	r.pack = outerPack
+	if err != nil {
 		return err
 	}
 	perNode := r.readNode // this call's template, or a crate it used
@@ -303,6 +312,10 @@ type rendering struct {
 // params (validated, so of the param types only), in sorted order.
 func (r *renderer) cacheKey(c *Crate, label string, args Args) (string, bool) {
 	b := make([]byte, 0, 128)
+	// Two packs' crates may share a name (called qualified): the pack
+	// keeps their renderings apart.
+	b = append(b, c.Pack...)
+	b = append(b, 0)
 	b = append(b, c.Name...)
 	for _, s := range []string{label, r.os.ID} {
 		b = append(b, 0)
@@ -381,7 +394,7 @@ func (r *renderer) split(v *Variant, label, text string) error {
 			if err := flush(); err != nil {
 				return err
 			}
-			cur, part = &step{Crate: label, Name: sanitizeName(arg)}, ""
+			cur, part = &step{Crate: label, Pack: r.pack, Name: sanitizeName(arg)}, ""
 		case "check":
 			if cur == nil || part != "" {
 				return fmt.Errorf("%s: {{ check }} must come right after {{ step ... }}", v.File)
@@ -424,8 +437,11 @@ func (r *renderer) split(v *Variant, label, text string) error {
 }
 
 func (r *renderer) use(v *Variant, label, name, js string) error {
-	c, ok := r.p.reg.crates[name]
-	if !ok {
+	c, err := r.p.reg.lookup(name)
+	if err != nil {
+		if len(r.p.reg.ambiguous[name]) > 0 {
+			return fmt.Errorf("%s: use: %v", v.File, err)
+		}
 		return fmt.Errorf("%s: use %q: crate not found%s", v.File, name, didYouMean(name, r.p.reg.names()))
 	}
 	var in map[string]any

@@ -16,7 +16,7 @@ import (
 var layers = [][]string{
 	{"templates", "crates"}, // data
 	{"internal/atomicfile", "internal/regularfile", "internal/scenario", "internal/suggest"},
-	{"osfamily", "secrets"},
+	{"osfamily", "secrets", "packs", "packs/packstest"},
 	{"project", "runner", "provider"},
 	{"compiler", "provider/nodelist", "provider/nspawn", "provider/openstack", "provider/openstack/openstacktest"},
 	{"lift", "provider/providers", "provider/nspawn/nspawntest"},

@@ -20,6 +20,7 @@ import (
 
 	"github.com/palletops/pallet/internal/regularfile"
 	"github.com/palletops/pallet/osfamily"
+	"github.com/palletops/pallet/packs"
 	"github.com/palletops/pallet/secrets"
 )
 
@@ -44,8 +45,11 @@ type Project struct {
 	// against Dir, in order: where the compiler looks for crates before
 	// the built-in ones.
 	CrateDirs []string
-	Groups    []*Group // in file order
-	Providers []*ProviderSpec
+	// CratePacks are crate_packs: as written, in order: where the
+	// compiler looks for crates after CrateDirs and before the built-ins.
+	CratePacks []CratePack
+	Groups     []*Group // in file order
+	Providers  []*ProviderSpec
 	// Vars are the project's vars: its vars:, then its vars_files merged
 	// over them (see VarsFor for the whole precedence).
 	Vars map[string]any
@@ -137,6 +141,7 @@ type ProviderSpec struct {
 type projectFile struct {
 	Admin      yaml.Node `yaml:"admin"`
 	CratePaths []string  `yaml:"crate_paths"`
+	CratePacks yaml.Node `yaml:"crate_packs"`
 	Groups     yaml.Node `yaml:"groups"`
 	Providers  yaml.Node `yaml:"providers"`
 	Order      yaml.Node `yaml:"order"`
@@ -170,6 +175,9 @@ type Env struct {
 	// AgeIdentity is $PALLET_AGE_IDENTITY: the secrets' identity (a key or
 	// a file); "" for the default under Home.
 	AgeIdentity string
+	// Packs is where crate packs come from and are cached; nil: from the
+	// process environment (packs.DefaultConfig).
+	Packs *packs.Config
 }
 
 // DefaultEnv reads $USER, $HOME and $PALLET_AGE_IDENTITY.
@@ -233,6 +241,7 @@ func Parse(file string, data []byte, env *Env) (*Project, error) {
 		}
 		p.CrateDirs = append(p.CrateDirs, dir)
 	}
+	p.CratePacks = loadCratePacks(file, &pf.CratePacks, &errs)
 
 	p.Vars = DecodeVars(file, &pf.Vars, &errs)
 	var varsFiles []string

@@ -18,6 +18,7 @@ import (
 	"github.com/palletops/pallet/internal/suggest"
 	"github.com/palletops/pallet/lift"
 	"github.com/palletops/pallet/osfamily"
+	"github.com/palletops/pallet/packs"
 	"github.com/palletops/pallet/project"
 	"github.com/palletops/pallet/provider"
 	"github.com/palletops/pallet/provider/providers"
@@ -39,9 +40,13 @@ Usage:
   palletc crates [-f pallet.yaml]                                         list crates
   palletc crate NAME [-f pallet.yaml]                                     show a crate's params and variants
   palletc secrets init|set NAME|edit|list [-f pallet.yaml]                keep the project's secrets (age)
+  palletc packs get PATH@VERSION|update [PATH]|verify|list [-f pallet.yaml]  the project's crate packs (pallet.sum)
+  palletc crate new NAME [--dir DIR]                                      write a new crate with one step and a scenario
+  palletc crate test [DIR] [-update]                                      check a crate's (or a pack's) scenarios and scripts
   palletc version
 
-Run 'palletc COMMAND --help' for a command's flags.
+Run 'palletc COMMAND --help' for a command's flags. render, build, check, crates and crate
+take --offline: never fetch a pack (one missing from the cache is then an error).
 Exit status: 0 ok, 1 errors in the input, 2 wrong usage.
 `
 
@@ -64,6 +69,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	case "secrets": // its own subcommands, each with its flags
 		return cmdSecrets(args[1:], stdout, stderr)
+	case "packs": // its own subcommands too (packs.go)
+		return cmdPacks(args[1:], stdout, stderr)
+	case "crate":
+		if len(args) > 1 && (args[1] == "new" || args[1] == "test") {
+			return cmdCrateAuthoring(args[1:], stdout, stderr) // crateauthor.go
+		}
+	}
+	if rest, offline := takeOffline(args); offline && offlineCommands[args[0]] {
+		args = rest
+		os.Setenv(packs.OfflineEnv, "1") // read where packs are loaded
 	}
 	cmds := map[string]command{
 		"render": {"print the compiled script(s) to stdout", cmdRender},
@@ -74,7 +89,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	c, ok := cmds[args[0]]
 	if !ok {
-		names := []string{"secrets"}
+		names := []string{"secrets", "packs"}
 		for n := range cmds {
 			names = append(names, n)
 		}
@@ -393,7 +408,10 @@ func cmdCrates(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(tw, "CRATE\tFAMILIES\tSUMMARY")
 	for _, c := range p.Crates() {
 		name := c.Name
-		if !c.Builtin {
+		switch {
+		case c.Pack != "":
+			name += " (" + c.Pack + ")"
+		case !c.Builtin:
 			name += " (project)"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", name, strings.Join(c.Families, ","), c.Summary)
