@@ -26,7 +26,8 @@ const webappBlock = 231
 // TestWebappExample runs examples/webapp as its README section says, through
 // the built binaries, on real nodes: converge lb=1 app=2 makes a load
 // balancer whose page comes from both app nodes in turn, a second converge
-// changes nothing, and app=3 puts the third node into nginx's upstream. The
+// changes nothing, app=3 puts the third node into nginx's upstream, and
+// --var app_port moves the apps and the upstream to another port. The
 // example gets its own state dir and address block, so it never meets
 // another test's nodes; every node goes at the end.
 func TestWebappExample(t *testing.T) {
@@ -102,7 +103,7 @@ func TestWebappExample(t *testing.T) {
 	// connection: a kept-alive one may stay with a worker of the config
 	// before the last reload. Each nginx worker keeps its own round-robin,
 	// so with W workers it can take W rounds to see every node.
-	served := func(apps []string) []string {
+	served := func(apps []string, port string) []string {
 		t.Helper()
 		lb := nodesOf(t, cmd("", "pallet-run", "nodes", "--provider", "local", "--json"), "lb")
 		if len(lb) != 1 {
@@ -117,7 +118,7 @@ func TestWebappExample(t *testing.T) {
 			}
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			m := regexp.MustCompile(`Hello from (\S+) `).FindSubmatch(body)
+			m := regexp.MustCompile(`Hello from (\S+) \(127\.[0-9.]+:` + port + `\)`).FindSubmatch(body)
 			if resp.StatusCode != http.StatusOK || m == nil {
 				t.Fatalf("GET http://%s/: %s\n%s", lb[0].Host, resp.Status, body)
 			}
@@ -145,7 +146,7 @@ func TestWebappExample(t *testing.T) {
 		t.Errorf("first converge created %v, want 3 nodes", doc.Created)
 	}
 	apps := appNames()
-	if got := served(apps); !slices.Equal(got, apps) {
+	if got := served(apps, "8080"); !slices.Equal(got, apps) {
 		t.Errorf("the lb served pages of %v, want every app node %v", got, apps)
 	}
 
@@ -159,10 +160,17 @@ func TestWebappExample(t *testing.T) {
 	if len(apps) != 3 {
 		t.Fatalf("after app=3 the app nodes are %v", apps)
 	}
-	if got := served(apps); !slices.Equal(got, apps) {
+	if got := served(apps, "8080"); !slices.Equal(got, apps) {
 		t.Errorf("after app=3 the lb served pages of %v, want every app node %v", got, apps)
 	}
-	t.Logf("webapp example: converge 3 nodes, rerun, add one: %s", time.Since(start).Round(time.Second))
+
+	// A var changes the unit and nginx's upstream: the guarded
+	// daemon-reload restarts every app on the new port, and nginx reloads.
+	converge("lb=1", "app=3", "--var", "app_port=9090")
+	if got := served(apps, "9090"); !slices.Equal(got, apps) {
+		t.Errorf("after --var app_port=9090 the lb served pages of %v, want every app node %v on 9090", got, apps)
+	}
+	t.Logf("webapp example: converge 3 nodes, rerun, add one, change the port: %s", time.Since(start).Round(time.Second))
 }
 
 // convergeDoc is what TestWebappExample reads of converge's JSON document.
