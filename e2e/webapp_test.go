@@ -31,12 +31,16 @@ const webappBlock = 231
 // example gets its own state dir and address block, so it never meets
 // another test's nodes; every node goes at the end.
 func TestWebappExample(t *testing.T) {
+	t.Parallel()
 	key := nspawntest.KeyFile(t) // skips unless root with nspawn
 	if testing.Short() {
 		t.Skip("-short: the webapp example installs nginx and busybox on three nodes")
 	}
 	if !aptReachable("bookworm") {
 		t.Skip("deb.debian.org is not reachable: the webapp example installs nginx and busybox from it")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command on PATH to build palletc and pallet-run with")
 	}
 	start := time.Now()
 	bin := buildBinaries(t, "palletc", "pallet-run")
