@@ -3,6 +3,8 @@
 # group: javanode
 # phase: bootstrap
 # os: ubuntu-22.04
+# node: javanode-1
+# nodes: placeholders (no --provider given)
 # steps: 4
 # shellcheck disable=SC2317,SC2016 # step functions are called through pallet_step; every $ in single quotes is quoted data
 set -euo pipefail

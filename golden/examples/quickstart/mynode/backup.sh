@@ -3,6 +3,8 @@
 # group: mynode
 # phase: backup
 # os: debian-12
+# node: mynode-1
+# nodes: placeholders (no --provider given)
 # steps: 2
 # shellcheck disable=SC2317,SC2016 # step functions are called through pallet_step; every $ in single quotes is quoted data
 set -euo pipefail

@@ -1,0 +1,783 @@
+#!/usr/bin/env bash
+# Compiled by palletc 0.1.0. Do not edit: change pallet.yaml or its crates and compile again.
+# group: app
+# phase: configure
+# os: debian-12
+# node: app-1
+# nodes: placeholders (no --provider given)
+# steps: 7
+# shellcheck disable=SC2317,SC2016 # step functions are called through pallet_step; every $ in single quotes is quoted data
+set -euo pipefail
+umask 022
+export LC_ALL=C
+PALLET_TOTAL=7
+PALLET_MODE=${PALLET_MODE:-apply}
+case $PALLET_MODE in
+  apply | check) ;;
+  *)
+    echo "pallet: PALLET_MODE must be apply or check, not '$PALLET_MODE'" >&2
+    exit 2
+    ;;
+esac
+# PALLET_NONCE is a random token pallet-run passes with each run and that
+# every status line carries, so output that merely looks like a status line
+# is not taken for one. Run by hand, without it, the lines have no token.
+# It is not exported: nothing the steps run sees it.
+PALLET_NONCE=${PALLET_NONCE:-}
+if [[ ! $PALLET_NONCE =~ ^[A-Za-z0-9]*$ ]]; then
+  echo "pallet: PALLET_NONCE must be letters and digits" >&2
+  exit 2
+fi
+export -n PALLET_NONCE
+PALLET_MARK="::pallet::v1${PALLET_NONCE:+ $PALLET_NONCE}"
+PALLET_RC=0
+PALLET_OK=0
+PALLET_CHANGED=0
+PALLET_WOULD=0
+PALLET_RAN=0
+
+# Status lines: ::pallet::v1 [NONCE] begin N/TOTAL CRATE NAME...
+#               ::pallet::v1 [NONCE] end N/TOTAL STATUS MS [MESSAGE...]
+#               ::pallet::v1 [NONCE] done OK CHANGED WOULD-CHANGE RAN FAILED
+pallet_now_ms() {
+  if [[ -n ${EPOCHREALTIME:-} ]]; then
+    local t=${EPOCHREALTIME/[.,]/}
+    echo $((10#$t / 1000))
+  else
+    date +%s%3N
+  fi
+}
+
+pallet_done() {
+  printf '%s done %d %d %d %d %d\n' "$PALLET_MARK" "$PALLET_OK" "$PALLET_CHANGED" "$PALLET_WOULD" "$PALLET_RAN" "$1"
+}
+
+# pallet_part runs one part of a step in a subshell with errexit in force
+# and leaves its exit status in PALLET_RC. It is never called as a
+# condition: bash ignores set -e there, even inside subshells.
+pallet_part() {
+  set +e
+  (
+    set -e
+    "$@"
+  )
+  PALLET_RC=$?
+  set -e
+}
+
+# pallet_test runs a step's check; its output shows only with PALLET_DEBUG.
+pallet_test() {
+  if [[ -n ${PALLET_DEBUG:-} ]]; then
+    pallet_part "$1" </dev/null
+  else
+    pallet_part "$1" </dev/null >/dev/null 2>&1
+  fi
+}
+
+# pallet_seconds MS prints a duration in milliseconds as seconds: 3.2s.
+pallet_seconds() {
+  printf '%d.%ds' $(($1 / 1000)) $(($1 % 1000 / 100))
+}
+
+# pallet_step N CRATE NAME CHECK-FUNCTION APPLY-FUNCTION [wait]
+#
+# A wait step ("wait": its apply only waits for the check to hold, as
+# wait-for does) changes nothing, so it never reports changed: ok when the
+# check holds at once, ok "waited 3.2s" when it holds after the wait, and
+# failed when the wait gives up (exit status 124: "timed out"). Having no
+# side effects, it waits in check mode too, unless a step before it would
+# change: then what it waits for is most likely what that step would do,
+# and it reports would-change at once rather than time out.
+pallet_step() {
+  local n=$1 crate=$2 name=$3 check=$4 apply=$5 kind=${6:-} start ms
+  start=$(pallet_now_ms)
+  printf '%s begin %s/%s %s %s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" "$crate" "$name"
+  if [[ -n $check ]]; then
+    pallet_test "$check"
+    if ((PALLET_RC == 0)); then
+      PALLET_OK=$((PALLET_OK + 1))
+      printf '%s end %s/%s ok %d\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+      return 0
+    fi
+  fi
+  if [[ $PALLET_MODE == check && ($kind != wait || $PALLET_WOULD -gt 0) ]]; then
+    PALLET_WOULD=$((PALLET_WOULD + 1))
+    printf '%s end %s/%s would-change %d%s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start)) "${kind:+ would wait: not true yet, and a step before it would change}"
+    return 0
+  fi
+  pallet_part "$apply" </dev/null
+  if ((PALLET_RC != 0)); then
+    if [[ $kind == wait && $PALLET_RC == 124 ]]; then
+      printf '%s end %s/%s failed %d timed out\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+    else
+      printf '%s end %s/%s failed %d exit status %d\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start)) "$PALLET_RC"
+    fi
+    pallet_done 1
+    exit 1
+  fi
+  if [[ -z $check ]]; then
+    PALLET_RAN=$((PALLET_RAN + 1))
+    printf '%s end %s/%s ran %d\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+    return 0
+  fi
+  pallet_test "$check"
+  if ((PALLET_RC != 0)); then
+    printf '%s end %s/%s failed %d did not converge\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+    pallet_done 1
+    exit 1
+  fi
+  ms=$(($(pallet_now_ms) - start))
+  if [[ $kind == wait ]]; then
+    PALLET_OK=$((PALLET_OK + 1))
+    printf '%s end %s/%s ok %d waited %s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" "$ms" "$(pallet_seconds "$ms")"
+    return 0
+  fi
+  PALLET_CHANGED=$((PALLET_CHANGED + 1))
+  printf '%s end %s/%s changed %d\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" "$ms"
+}
+
+# pallet_as_reader PATH replace|follow FUNC ARGS... runs the helper FUNC,
+# a check that reads PATH, as whoever controls the way to it: root where
+# only root does, else the user pallet_file_writer finds first on the way
+# (a symlink alice planted in her home is followed as alice, who reads
+# only what she may), and no one where the walk refuses (it fails: the
+# check is not passed). Root reading through a user's symlink or hard link
+# would tell, by ok or would-change, whether /etc/shadow holds a line. The
+# walk and "replace"/"follow" are pallet_as_writer's.
+pallet_as_reader() {
+  local path=$1 final=$2 who
+  shift 2
+  who=$(pallet_file_writer "$path" '*' "$final") || return 1
+  if [[ $who == root || $who == "$EUID" ]]; then
+    "$@"
+  else
+    pallet_as_user "$who" "$@"
+  fi
+}
+
+# pallet_as_user USER FUNC ARGS... runs the helper FUNC with ARGS as USER
+# (a name or uid: its uid, primary group and supplementary groups) in a
+# fresh bash that holds only FUNC and the helpers it calls, directly or in
+# turn, as palletc lists them in PALLET_DEPS[FUNC]: no hand-written list
+# to be found short at run time. Whatever that does to files it does with
+# USER's rights, so a USER racing it (swapping a path for a symlink) can
+# only hurt themselves. Privileges are dropped with setpriv, else runuser,
+# else su (busybox). Values travel as data, never inside code, and never
+# on a command line, where every user can read them (/proc/PID/cmdline):
+# ARGS go NUL-separated down a pipe on fd 3, which the new bash reads into
+# FUNC's arguments and closes. The command line holds only the helpers'
+# code and FUNC's name. stdin is passed on (unless it is a terminal: then
+# /dev/null), stdout and stderr come back on stderr, and no other file
+# descriptor of root's is inherited. The new bash starts a session of its
+# own (setsid), so it has no controlling terminal: run by hand from a
+# terminal (sudo without use_pty), it would otherwise share root's and
+# could push keystrokes into root's shell (TIOCSTI) or read what root
+# types. Without setsid it refuses when there is a terminal to share.
+pallet_as_user() {
+  local user=$1 func=$2 entry uid gid code out rc=0
+  local -a setsid=(setsid)
+  shift 2
+  if [[ ! $func =~ ^pallet_[a-z0-9_]+$ ]] || ! declare -F -- "$func" >/dev/null; then
+    echo "pallet: no helper $func to run as $user" >&2
+    return 1
+  fi
+  entry=$(getent passwd "$user") || {
+    echo "pallet: no user $user" >&2
+    return 1
+  }
+  IFS=: read -r user _ uid gid _ _ _ <<<"$entry"
+  if ! command -v setsid >/dev/null 2>&1; then
+    if (: </dev/tty) 2>/dev/null; then
+      echo "pallet: no setsid to run $func as $user without this terminal: install util-linux" >&2
+      return 1
+    fi
+    setsid=()
+  fi
+  # shellcheck disable=SC2086 # a list of function names
+  code=$(declare -f -- "$func" ${PALLET_DEPS[$func]-}) || {
+    echo "pallet: the helpers $func calls are not all in this script" >&2
+    return 1
+  }
+  # shellcheck disable=SC2016 # code for the new bash, expanded there
+  code=$'set -euo pipefail\n'$code$'\n''pallet_args=()
+while IFS= read -r -d "" pallet_arg; do pallet_args+=("$pallet_arg"); done <&3
+exec 3<&-
+unset pallet_arg
+"$1" "${pallet_args[@]}"'
+  out=$(
+    exec 2>&1
+    cd /
+    for fd in /proc/self/fd/*; do
+      fd=${fd##*/}
+      if ((fd > 2 && fd != 255)); then
+        exec {fd}>&-
+      fi
+    done
+    exec 3< <(printf '%s\0' "$@")
+    if [[ -t 0 ]]; then
+      exec </dev/null
+    fi
+    # setsid as root, before the drop: this subshell leads no process
+    # group, so setsid(2) succeeds in place, and the drop keeps it
+    if command -v setpriv >/dev/null 2>&1; then
+      exec "${setsid[@]}" setpriv --reuid="$uid" --regid="$gid" --init-groups -- bash -c "$code" pallet "$func"
+    elif command -v runuser >/dev/null 2>&1; then
+      exec "${setsid[@]}" runuser -u "$user" -- bash -c "$code" pallet "$func"
+    else
+      # shellcheck disable=SC2016 # expanded by the user's sh, from its arguments
+      exec "${setsid[@]}" su -s /bin/sh -c 'exec bash -c "$0" pallet "$@"' -- "$user" "$code" "$func"
+    fi
+  ) || rc=$?
+  if [[ -n $out ]]; then
+    printf '%s\n' "$out" >&2
+  fi
+  return "$rc"
+}
+
+# pallet_as_writer PATH OWNER replace|follow FUNC ARGS... runs the helper
+# FUNC with ARGS as whoever pallet_file_writer says may write PATH for
+# OWNER: as root, here; as OWNER, through pallet_as_user. "replace": a
+# symlink at PATH is replaced, so the walk stops at it; "follow": it is
+# followed, and its target walked. Where no one may write, it fails with
+# the walk's refusal and FUNC never runs.
+pallet_as_writer() {
+  local path=$1 owner=$2 final=$3 who
+  shift 3
+  who=$(pallet_file_writer "$path" "$owner" "$final") || return 1
+  if [[ $who == root ]]; then
+    "$@"
+  else
+    pallet_as_user "$who" "$@"
+  fi
+}
+
+# pallet_directory_make PATH MODE OWNER GROUP PARENTS makes PATH a directory
+# (creating missing parents when PARENTS is yes) with exactly that owner,
+# group and mode, as the writer pallet_as_writer finds for PATH itself (a
+# symlink on the way is followed, walked like the rest): a directory
+# another user made there first is theirs, never adopted.
+pallet_directory_make() {
+  pallet_as_writer "$1" "$3" follow pallet_directory_make_as "$@"
+}
+
+# pallet_directory_make_as PATH MODE OWNER GROUP PARENTS is
+# pallet_directory_make's work, run by the writer pallet_as_writer found. A
+# symlink or a file at PATH is an error, never replaced. What is missing
+# is made one entry at a time (mkdir, never -p, which would follow a
+# symlink planted meanwhile), and PATH walked again after each: the
+# writer must still be this one, so the directory it then chowns and
+# chmods is one it made or owned already, which no one else can replace.
+pallet_directory_make_as() {
+  local path=$1 mode=$2 owner=$3 group=$4 parents=$5 me who prefix='' i
+  local -a parts
+  me=$(id -u) || return 1
+  if ((me == 0)); then
+    me=root
+  fi
+  pallet_path_parts "$path"
+  for ((i = 0; i < ${#parts[@]}; i++)); do
+    prefix=$prefix/${parts[i]}
+    if [[ -e $prefix || -L $prefix ]]; then
+      continue
+    fi
+    if ((i + 1 < ${#parts[@]})) && [[ $parents != yes ]]; then
+      printf 'pallet: cannot make %s: %s does not exist (recursive makes it)\n' "$path" "$prefix" >&2
+      return 1
+    fi
+    if ! mkdir -- "$prefix" && [[ ! -e $prefix && ! -L $prefix ]]; then
+      return 1
+    fi
+    who=$(pallet_file_writer "$path" "$owner") || return 1
+    if [[ $who != "$me" ]]; then
+      printf 'pallet: refusing to make %s: %s was made by someone else meanwhile\n' "$path" "$prefix" >&2
+      return 1
+    fi
+  done
+  if [[ -L $path || ( -e $path && ! -d $path ) ]]; then
+    printf 'pallet: %s exists and is not a directory: remove it first\n' "$path" >&2
+    return 1
+  fi
+  pallet_file_set_meta "$path" "$mode" "$owner" "$group"
+}
+
+# pallet_file_entry PATH ENTRY WANT SHARED LAST is pallet_file_writer's
+# look at one entry on the way to PATH: ENTRY itself, never where a symlink
+# leads. SHARED is yes when the directory holding ENTRY is writable by
+# others and sticky (as /tmp), LAST is yes for PATH's own entry, WANT is
+# the uid of the owner asked for, or * for whoever it is (a read, which
+# its owner may do). It prints what the walk does next:
+#   owner UID  ENTRY is another user's, UID, and WANT's: the work runs
+#              as UID;
+#   link    a symlink root owns: follow it (or, last, replace it);
+#   dir     a directory root owns, only root writes in it;
+#   shared  a directory root owns, writable by others but sticky;
+#   file    PATH's own entry, neither directory nor symlink.
+# Otherwise it refuses, naming ENTRY and why, and fails. Another user's
+# entry is theirs when it is a directory or a symlink (at any depth), or
+# anything at all in a sticky shared directory, where they may rename or
+# remove it; a directory gone through that others may write without the
+# sticky bit lets them swap what it holds. A file of root's in a sticky
+# shared directory with more than one link is refused too: with
+# fs.protected_hardlinks=0 anyone may hard-link /etc/shadow into /tmp, and
+# root would read it there, or chmod and chown it. Any command failing,
+# or an owner, mode or link count that is not a number, is a refusal.
+pallet_file_entry() {
+  local path=$1 entry=$2 want=$3 shared=$4 last=$5 meta uid mode links name type
+  meta=$(stat -c '%u %a %h %U %F' -- "$entry") || return 1
+  read -r uid mode links name type <<<"$meta"
+  if [[ ! $uid =~ ^[0-9]+$ || ! $mode =~ ^[0-7]+$ || ! $links =~ ^[0-9]+$ || -z $type ]]; then
+    echo "pallet: refusing to write $path: cannot read the owner and mode of $entry" >&2
+    return 1
+  fi
+  if ((uid != 0)) && [[ $type == directory || $type == 'symbolic link' || $shared == yes ]]; then
+    if [[ $uid == "$want" || $want == '*' ]]; then
+      echo "owner $uid"
+      return 0
+    fi
+    echo "pallet: refusing to write $path: $entry belongs to $name, who could swap what it holds for a symlink while root writes; only a file owned by $name is written there (as $name)" >&2
+    return 1
+  fi
+  case $type in
+    'symbolic link')
+      echo link
+      ;;
+    directory)
+      if [[ $last == yes ]] || ! ((8#$mode & 8#022)); then
+        echo dir
+      elif ((8#$mode & 8#1000)); then
+        echo shared
+      else
+        echo "pallet: refusing to write $path: $entry is group- or world-writable without the sticky bit (mode $mode), so others could swap what it holds for a symlink while root writes" >&2
+        return 1
+      fi
+      ;;
+    *)
+      if [[ $last != yes ]]; then
+        echo "pallet: refusing to write $path: $entry is not a directory" >&2
+        return 1
+      fi
+      if [[ $shared == yes ]] && ((links > 1)); then
+        echo "pallet: refusing to write $path: $entry has $links hard links in a directory others write in: someone may have linked a file of root's there (fs.protected_hardlinks=0); remove it" >&2
+        return 1
+      fi
+      echo file
+      ;;
+  esac
+}
+
+# pallet_file_is PATH MODE OWNER GROUP succeeds when PATH is a regular file
+# whose content equals stdin and whose mode, owner and group are as given.
+# It reads as whoever controls the way to PATH (pallet_as_reader): a user's
+# symlink or hard link to /etc/shadow is never read as root.
+pallet_file_is() {
+  pallet_as_reader "$1" replace pallet_file_is_as "$@"
+}
+
+# pallet_file_is_as PATH MODE OWNER GROUP is pallet_file_is's check, run by
+# the reader pallet_as_reader found. PATH is read with pallet_file_read, so
+# a FIFO there fails at once; a symlink fails. The content is compared
+# through a pipe of this shell's own (cat), not by reopening stdin through
+# /proc/self/fd: a pipe root made is not for a user to reopen.
+pallet_file_is_as() {
+  local path=$1 mode=$2 owner=$3 group=$4
+  [[ -f $path && ! -L $path ]] || return 1
+  pallet_file_read "$path" cmp -s -- /proc/self/fd/3 - 3< <(cat) || return 1
+  pallet_meta_is "$path" "$mode" "$owner" "$group"
+}
+
+# pallet_file_need_dir PATH fails, saying what to do, when the directory
+# PATH would go in does not exist: pallet makes a file's directory only in
+# a step of its own (the directory crate), with the owner and mode it is
+# given there.
+pallet_file_need_dir() {
+  local dir
+  dir=$(dirname -- "$1")
+  if [[ ! -d $dir ]]; then
+    echo "pallet: cannot write $1: directory $dir does not exist; create it in an earlier step (directory crate)" >&2
+    return 1
+  fi
+}
+
+# pallet_file_read PATH COMMAND [ARG...] runs COMMAND (a program or a
+# function) with PATH open on its stdin, once PATH is known to be a regular
+# file (a symlink to one counts: callers that must not follow one test -L
+# first). Anything else is refused at once, saying what it is: opening a
+# FIFO blocks until someone writes to it, and a device may never end, so a
+# user's mkfifo would hang the run. PATH is tested before it is opened, and
+# the file opened is tested again, through its descriptor, before COMMAND
+# reads it. Between the two someone who can replace PATH could swap a FIFO
+# in, and that open would block: it is made in a subshell that a watchdog
+# kills after 10 seconds, so the step fails instead of hanging. The
+# watchdog needs no process of its own to time out (bash's read -t on a
+# pipe the subshell closes once it has opened PATH).
+pallet_file_read() {
+  local path=$1 kind
+  shift
+  if [[ ! -f $path ]]; then
+    kind=$(stat -L -c %F -- "$path" 2>/dev/null) || kind='missing or unreadable'
+    printf 'pallet: %s is not a regular file (%s): not reading it\n' "$path" "$kind" >&2
+    return 1
+  fi
+  (
+    me=$BASHPID
+    exec {watch}> >(
+      rc=0
+      read -r -t 10 _ || rc=$?
+      if ((rc > 128)); then
+        printf 'pallet: opening %s took more than 10 seconds (a FIFO put in its place?): not reading it\n' "$path" >&2
+        kill -KILL "$me" 2>/dev/null || true
+      fi
+    )
+    exec {fd}<"$path"
+    exec {watch}>&-
+    if [[ ! -f /dev/fd/$fd ]]; then
+      printf 'pallet: %s is not a regular file (it changed while pallet opened it): not reading it\n' "$path" >&2
+      exit 1
+    fi
+    "$@" <&"$fd"
+  )
+}
+
+# pallet_file_set_meta PATH MODE OWNER GROUP gives PATH exactly that owner,
+# group and octal mode. chown goes first because it may clear the setuid and
+# setgid bits; the mode is given with five digits because GNU chmod keeps a
+# directory's setuid and setgid bits for a shorter numeric mode. chown -h
+# never follows a symlink; chmod would, so PATH must be an entry only the
+# caller controls, in a directory only the caller controls: callers ask
+# pallet_file_writer for PATH itself first (an entry another user owns in
+# a sticky directory is theirs, never chowned or chmodded by root), or give
+# a temporary file they just made. A symlink is refused.
+pallet_file_set_meta() {
+  local path=$1 mode=$2 owner=$3 group=$4
+  if [[ -L $path ]]; then
+    echo "pallet: $path is a symlink: not setting its owner and mode through it" >&2
+    return 1
+  fi
+  chown -h -- "$owner:$group" "$path"
+  chmod -- "$(printf '%05o' "$((8#$mode))")" "$path"
+}
+
+# pallet_file_writer PATH OWNER [replace] prints who may write PATH (which
+# need not exist yet) as a file or directory owned by OWNER (a name or uid):
+# root, or OWNER's uid, or no one (it fails, saying why). OWNER * asks who
+# may read PATH: root, or the uid of whoever else controls the way to it
+# (pallet_as_reader). It walks PATH as
+# given, one entry at a time from /, down to PATH itself when it exists,
+# and asks pallet_file_entry about each: root writes when only root can
+# change every one of them; OWNER writes (pallet_as_user) when the first
+# entry owned by another user is OWNER's, who can then only hurt
+# themselves. A symlink root owns is followed and its target walked the
+# same way; with "replace", a final one is not (the caller replaces it).
+# Root writing by name where someone else can swap entries would follow
+# the symlinks they plant (into /etc/shadow, say) between its steps.
+pallet_file_writer() {
+  local path=$1 owner=$2 final=${3:-} want cur next part rest kind last shared=no hops=0
+  local -a todo parts
+  if [[ $path != /* ]]; then
+    echo "pallet: refusing to write $path: not an absolute path" >&2
+    return 1
+  fi
+  if [[ $owner =~ ^[0-9]+$ || $owner == '*' ]]; then
+    want=$owner
+  else
+    want=$(id -u -- "$owner" 2>/dev/null) || want=
+  fi
+  todo=() cur=/ rest=$path
+  while :; do
+    # rest (a path or a symlink's target) goes in front of what is left
+    pallet_path_parts "$rest"
+    todo=("${parts[@]}" "${todo[@]}")
+    if [[ $cur == / ]]; then
+      # / must be root's whoever OWNER is: no uid is ""
+      kind=$(pallet_file_entry "$path" / '' no no) || return 1
+      shared=no
+      if [[ $kind == shared ]]; then
+        shared=yes
+      fi
+    fi
+    while ((${#todo[@]})); do
+      part=${todo[0]}
+      todo=("${todo[@]:1}")
+      if [[ $part == .. ]]; then
+        # cur holds no symlink: walk its parent again from /
+        rest=$(dirname -- "$cur") || return 1
+        cur=/
+        continue 2
+      fi
+      next=${cur%/}/$part
+      if [[ ! -e $next && ! -L $next ]]; then
+        # the rest is made in cur, which only root controls
+        echo root
+        return 0
+      fi
+      last=no
+      if ((${#todo[@]} == 0)); then
+        last=yes
+      fi
+      kind=$(pallet_file_entry "$path" "$next" "$want" "$shared" "$last") || return 1
+      case $kind in
+        'owner '*)
+          echo "${kind#owner }"
+          return 0
+          ;;
+        link)
+          if [[ $last == yes && $final == replace ]]; then
+            break
+          fi
+          if ((++hops > 40)); then
+            echo "pallet: refusing to write $path: too many symlinks" >&2
+            return 1
+          fi
+          rest=$(readlink -- "$next") || return 1
+          if [[ -z $rest ]]; then
+            return 1
+          fi
+          if [[ $rest == /* ]]; then
+            cur=/
+          fi
+          continue 2
+          ;;
+        dir | shared)
+          shared=no
+          if [[ $kind == shared ]]; then
+            shared=yes
+          fi
+          cur=$next
+          ;;
+        file) ;;
+        *)
+          return 1
+          ;;
+      esac
+    done
+    break
+  done
+  echo root
+}
+
+# pallet_meta_is PATH MODE OWNER GROUP succeeds when PATH has that octal
+# mode, owner and group (names or numeric ids).
+pallet_meta_is() {
+  local path=$1 mode=$2 owner=$3 group=$4 want have hmode huser hgroup huid hgid
+  want=$(printf '%o' "$((8#$mode))")
+  have=$(stat -c '%a %U %G %u %g' -- "$path") || return 1
+  read -r hmode huser hgroup huid hgid <<<"$have"
+  [[ $hmode == "$want" ]] || return 1
+  [[ $huser == "$owner" || $huid == "$owner" ]] || return 1
+  [[ $hgroup == "$group" || $hgid == "$group" ]]
+}
+
+# pallet_path_parts PATH sets the caller's array parts to PATH's entries in
+# order, empty and "." ones dropped: /a//b/./c gives a b c. ".." is kept:
+# what it means depends on the symlinks before it. The one place a helper
+# splits a path (the caller declares local -a parts).
+pallet_path_parts() {
+  local rest=$1 part
+  parts=()
+  while [[ -n $rest ]]; do
+    part=${rest%%/*}
+    if [[ $rest == */* ]]; then
+      rest=${rest#*/}
+    else
+      rest=
+    fi
+    if [[ -n $part && $part != . ]]; then
+      parts+=("$part")
+    fi
+  done
+}
+
+# pallet_pkg_dpkg_state installed|absent PKG... succeeds when every PKG is
+# installed, or when none of them is. Installed is dpkg's "installed"
+# state, the second letter of the status ("ii", or "hi" when held); a
+# package removed but not purged ("rc") counts as absent.
+pallet_pkg_dpkg_state() {
+  local want=$1 p status
+  shift
+  for p in "$@"; do
+    status=$(dpkg-query -W -f '${db:Status-Abbrev}' -- "$p" 2>/dev/null) || status=
+    if [[ ${status:1:1} == i ]]; then
+      [[ $want == installed ]] || return 1
+    else
+      [[ $want == absent ]] || return 1
+    fi
+  done
+}
+
+# pallet_svc_require_init systemd|openrc fails, saying why, when that init
+# system is not running the node, so that a service step fails with the real
+# reason (say, a container running sshd without systemd as PID 1) rather than
+# with whatever systemctl or rc-service makes of it.
+pallet_svc_require_init() {
+  local pid1
+  pid1=$(cat /proc/1/comm 2>/dev/null || echo unknown)
+  case $1 in
+    systemd)
+      # sd_booted(3): this directory exists only when systemd is PID 1.
+      if [[ ! -d /run/systemd/system ]]; then
+        echo "pallet: systemd is not running on this node (PID 1 is $pid1): services cannot be started or stopped; boot the node with systemd as init" >&2
+        return 1
+      fi
+      ;;
+    openrc)
+      if [[ ! -e /run/openrc/softlevel ]]; then
+        echo "pallet: OpenRC has not booted this node (PID 1 is $pid1): services cannot be started or stopped; boot the node with OpenRC as init" >&2
+        return 1
+      fi
+      ;;
+  esac
+}
+
+# pallet_write_file PATH MODE OWNER GROUP writes its stdin to PATH
+# atomically (pallet_write_file_as), as the writer pallet_as_writer finds:
+# root where only root controls the way, OWNER in a directory of OWNER's,
+# and no one (an error) where another user could swap a symlink in
+# mid-write. A symlink at PATH is replaced, not followed.
+pallet_write_file() {
+  pallet_as_writer "$1" "$3" replace pallet_write_file_as "$@"
+}
+
+# pallet_write_file_as PATH MODE OWNER GROUP is pallet_write_file's write:
+# a temporary file in the same directory takes the content, owner and
+# mode, then is renamed over PATH, so no reader (and no dropped connection)
+# ever sees PATH half-written. The temporary name is picked and its
+# cleanup trap set before the file exists, so a script stopped at any
+# point leaves nothing behind; noclobber creates it exclusively (O_EXCL),
+# owner-only until its mode is set. Only a regular file or a symlink at
+# PATH is replaced: a FIFO, socket, device or directory there is refused,
+# saying what it is (mv -T would not move into a directory anyway).
+pallet_write_file_as() {
+  local path=$1 mode=$2 owner=$3 group=$4 tmp
+  pallet_file_need_dir "$path" || return 1
+  if [[ -e $path && ! -L $path && ! -f $path ]]; then
+    echo "pallet: $path is not a regular file ($(stat -c %F -- "$path")): remove it, pallet does not replace it" >&2
+    return 1
+  fi
+  tmp=$(mktemp -u "$(dirname -- "$path")/.pallet.XXXXXX")
+  # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
+  trap "rm -f -- $(printf '%q' "$tmp")" EXIT
+  (
+    umask 077
+    set -C
+    cat >"$tmp"
+  )
+  pallet_file_set_meta "$tmp" "$mode" "$owner" "$group"
+  mv -fT -- "$tmp" "$path"
+}
+
+# the helpers each helper calls, for pallet_as_user
+declare -A PALLET_DEPS=(
+  [pallet_as_reader]='pallet_as_user pallet_file_entry pallet_file_writer pallet_path_parts'
+  [pallet_as_writer]='pallet_as_user pallet_file_entry pallet_file_writer pallet_path_parts'
+  [pallet_directory_make]='pallet_as_user pallet_as_writer pallet_directory_make_as pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts'
+  [pallet_directory_make_as]='pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts'
+  [pallet_file_is]='pallet_as_reader pallet_as_user pallet_file_entry pallet_file_is_as pallet_file_read pallet_file_writer pallet_meta_is pallet_path_parts'
+  [pallet_file_is_as]='pallet_file_read pallet_meta_is'
+  [pallet_file_writer]='pallet_file_entry pallet_path_parts'
+  [pallet_write_file]='pallet_as_user pallet_as_writer pallet_file_entry pallet_file_need_dir pallet_file_set_meta pallet_file_writer pallet_path_parts pallet_write_file_as'
+  [pallet_write_file_as]='pallet_file_need_dir pallet_file_set_meta'
+)
+
+# step 1: package: install busybox
+pallet_check_1() {
+pallet_pkg_dpkg_state installed busybox
+}
+pallet_apply_1() {
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# Keep locally changed config files and take new defaults only where
+# nothing was changed: no dpkg prompt can hang the run.
+apt-get install -y -q --no-install-recommends \
+  -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+  -- busybox
+}
+
+# step 2: directory: directory /srv/webapp
+pallet_check_2() {
+[[ -d /srv/webapp && ! -L /srv/webapp ]]
+pallet_meta_is /srv/webapp 0755 root root
+}
+pallet_apply_2() {
+pallet_directory_make /srv/webapp 0755 root root yes
+}
+
+# step 3: file: file /srv/webapp/index.html
+pallet_check_3() {
+# shellcheck disable=SC2016 # content is data, single-quoted on purpose
+pallet_file_is /srv/webapp/index.html 0644 root root < <(printf '%s' '<p>Hello from app-1 (192.0.2.1:8080)</p>
+')
+}
+pallet_apply_3() {
+# shellcheck disable=SC2016 # content is data, single-quoted on purpose
+pallet_write_file /srv/webapp/index.html 0644 root root < <(printf '%s' '<p>Hello from app-1 (192.0.2.1:8080)</p>
+')
+}
+
+# step 4: file: file /etc/systemd/system/webapp.service
+pallet_check_4() {
+# shellcheck disable=SC2016 # content is data, single-quoted on purpose
+pallet_file_is /etc/systemd/system/webapp.service 0644 root root < <(printf '%s' '[Unit]
+Description=webapp: a page naming the node it runs on
+After=network.target
+
+[Service]
+User=www-data
+ExecStart=/bin/busybox httpd -f -p 192.0.2.1:8080 -h /srv/webapp
+Restart=on-failure
+
+[Install]
+WantedBy=multi-user.target
+')
+}
+pallet_apply_4() {
+# shellcheck disable=SC2016 # content is data, single-quoted on purpose
+pallet_write_file /etc/systemd/system/webapp.service 0644 root root < <(printf '%s' '[Unit]
+Description=webapp: a page naming the node it runs on
+After=network.target
+
+[Service]
+User=www-data
+ExecStart=/bin/busybox httpd -f -p 192.0.2.1:8080 -h /srv/webapp
+Restart=on-failure
+
+[Install]
+WantedBy=multi-user.target
+')
+}
+
+# step 5: exec-script: daemon-reload for webapp.service
+pallet_check_5() {
+test -f /var/lib/webapp/unit.sha256 && sha256sum /etc/systemd/system/webapp.service | cmp -s - /var/lib/webapp/unit.sha256
+}
+pallet_apply_5() {
+systemctl daemon-reload
+systemctl try-restart webapp.service
+mkdir -p /var/lib/webapp
+sha256sum /etc/systemd/system/webapp.service > /var/lib/webapp/unit.sha256
+}
+
+# step 6: service: enable webapp
+pallet_check_6() {
+systemctl is-enabled --quiet -- webapp
+}
+pallet_apply_6() {
+systemctl enable -- webapp
+}
+
+# step 7: service: start webapp
+pallet_check_7() {
+systemctl is-active --quiet -- webapp
+}
+pallet_apply_7() {
+pallet_svc_require_init systemd
+systemctl start -- webapp
+}
+
+pallet_step 1 package 'install busybox' pallet_check_1 pallet_apply_1
+pallet_step 2 directory 'directory /srv/webapp' pallet_check_2 pallet_apply_2
+pallet_step 3 file 'file /srv/webapp/index.html' pallet_check_3 pallet_apply_3
+pallet_step 4 file 'file /etc/systemd/system/webapp.service' pallet_check_4 pallet_apply_4
+pallet_step 5 exec-script 'daemon-reload for webapp.service' pallet_check_5 pallet_apply_5
+pallet_step 6 service 'enable webapp' pallet_check_6 pallet_apply_6
+pallet_step 7 service 'start webapp' pallet_check_7 pallet_apply_7
+pallet_done 0

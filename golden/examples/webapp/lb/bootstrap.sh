@@ -1,0 +1,920 @@
+#!/usr/bin/env bash
+# Compiled by palletc 0.1.0. Do not edit: change pallet.yaml or its crates and compile again.
+# group: lb
+# phase: bootstrap
+# os: debian-12
+# node: lb-1
+# nodes: placeholders (no --provider given)
+# steps: 4
+# shellcheck disable=SC2317,SC2016 # step functions are called through pallet_step; every $ in single quotes is quoted data
+set -euo pipefail
+umask 022
+export LC_ALL=C
+PALLET_TOTAL=4
+PALLET_MODE=${PALLET_MODE:-apply}
+case $PALLET_MODE in
+  apply | check) ;;
+  *)
+    echo "pallet: PALLET_MODE must be apply or check, not '$PALLET_MODE'" >&2
+    exit 2
+    ;;
+esac
+# PALLET_NONCE is a random token pallet-run passes with each run and that
+# every status line carries, so output that merely looks like a status line
+# is not taken for one. Run by hand, without it, the lines have no token.
+# It is not exported: nothing the steps run sees it.
+PALLET_NONCE=${PALLET_NONCE:-}
+if [[ ! $PALLET_NONCE =~ ^[A-Za-z0-9]*$ ]]; then
+  echo "pallet: PALLET_NONCE must be letters and digits" >&2
+  exit 2
+fi
+export -n PALLET_NONCE
+PALLET_MARK="::pallet::v1${PALLET_NONCE:+ $PALLET_NONCE}"
+PALLET_RC=0
+PALLET_OK=0
+PALLET_CHANGED=0
+PALLET_WOULD=0
+PALLET_RAN=0
+
+# Status lines: ::pallet::v1 [NONCE] begin N/TOTAL CRATE NAME...
+#               ::pallet::v1 [NONCE] end N/TOTAL STATUS MS [MESSAGE...]
+#               ::pallet::v1 [NONCE] done OK CHANGED WOULD-CHANGE RAN FAILED
+pallet_now_ms() {
+  if [[ -n ${EPOCHREALTIME:-} ]]; then
+    local t=${EPOCHREALTIME/[.,]/}
+    echo $((10#$t / 1000))
+  else
+    date +%s%3N
+  fi
+}
+
+pallet_done() {
+  printf '%s done %d %d %d %d %d\n' "$PALLET_MARK" "$PALLET_OK" "$PALLET_CHANGED" "$PALLET_WOULD" "$PALLET_RAN" "$1"
+}
+
+# pallet_part runs one part of a step in a subshell with errexit in force
+# and leaves its exit status in PALLET_RC. It is never called as a
+# condition: bash ignores set -e there, even inside subshells.
+pallet_part() {
+  set +e
+  (
+    set -e
+    "$@"
+  )
+  PALLET_RC=$?
+  set -e
+}
+
+# pallet_test runs a step's check; its output shows only with PALLET_DEBUG.
+pallet_test() {
+  if [[ -n ${PALLET_DEBUG:-} ]]; then
+    pallet_part "$1" </dev/null
+  else
+    pallet_part "$1" </dev/null >/dev/null 2>&1
+  fi
+}
+
+# pallet_seconds MS prints a duration in milliseconds as seconds: 3.2s.
+pallet_seconds() {
+  printf '%d.%ds' $(($1 / 1000)) $(($1 % 1000 / 100))
+}
+
+# pallet_step N CRATE NAME CHECK-FUNCTION APPLY-FUNCTION [wait]
+#
+# A wait step ("wait": its apply only waits for the check to hold, as
+# wait-for does) changes nothing, so it never reports changed: ok when the
+# check holds at once, ok "waited 3.2s" when it holds after the wait, and
+# failed when the wait gives up (exit status 124: "timed out"). Having no
+# side effects, it waits in check mode too, unless a step before it would
+# change: then what it waits for is most likely what that step would do,
+# and it reports would-change at once rather than time out.
+pallet_step() {
+  local n=$1 crate=$2 name=$3 check=$4 apply=$5 kind=${6:-} start ms
+  start=$(pallet_now_ms)
+  printf '%s begin %s/%s %s %s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" "$crate" "$name"
+  if [[ -n $check ]]; then
+    pallet_test "$check"
+    if ((PALLET_RC == 0)); then
+      PALLET_OK=$((PALLET_OK + 1))
+      printf '%s end %s/%s ok %d\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+      return 0
+    fi
+  fi
+  if [[ $PALLET_MODE == check && ($kind != wait || $PALLET_WOULD -gt 0) ]]; then
+    PALLET_WOULD=$((PALLET_WOULD + 1))
+    printf '%s end %s/%s would-change %d%s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start)) "${kind:+ would wait: not true yet, and a step before it would change}"
+    return 0
+  fi
+  pallet_part "$apply" </dev/null
+  if ((PALLET_RC != 0)); then
+    if [[ $kind == wait && $PALLET_RC == 124 ]]; then
+      printf '%s end %s/%s failed %d timed out\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+    else
+      printf '%s end %s/%s failed %d exit status %d\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start)) "$PALLET_RC"
+    fi
+    pallet_done 1
+    exit 1
+  fi
+  if [[ -z $check ]]; then
+    PALLET_RAN=$((PALLET_RAN + 1))
+    printf '%s end %s/%s ran %d\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+    return 0
+  fi
+  pallet_test "$check"
+  if ((PALLET_RC != 0)); then
+    printf '%s end %s/%s failed %d did not converge\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+    pallet_done 1
+    exit 1
+  fi
+  ms=$(($(pallet_now_ms) - start))
+  if [[ $kind == wait ]]; then
+    PALLET_OK=$((PALLET_OK + 1))
+    printf '%s end %s/%s ok %d waited %s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" "$ms" "$(pallet_seconds "$ms")"
+    return 0
+  fi
+  PALLET_CHANGED=$((PALLET_CHANGED + 1))
+  printf '%s end %s/%s changed %d\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" "$ms"
+}
+
+# pallet_as_reader PATH replace|follow FUNC ARGS... runs the helper FUNC,
+# a check that reads PATH, as whoever controls the way to it: root where
+# only root does, else the user pallet_file_writer finds first on the way
+# (a symlink alice planted in her home is followed as alice, who reads
+# only what she may), and no one where the walk refuses (it fails: the
+# check is not passed). Root reading through a user's symlink or hard link
+# would tell, by ok or would-change, whether /etc/shadow holds a line. The
+# walk and "replace"/"follow" are pallet_as_writer's.
+pallet_as_reader() {
+  local path=$1 final=$2 who
+  shift 2
+  who=$(pallet_file_writer "$path" '*' "$final") || return 1
+  if [[ $who == root || $who == "$EUID" ]]; then
+    "$@"
+  else
+    pallet_as_user "$who" "$@"
+  fi
+}
+
+# pallet_as_user USER FUNC ARGS... runs the helper FUNC with ARGS as USER
+# (a name or uid: its uid, primary group and supplementary groups) in a
+# fresh bash that holds only FUNC and the helpers it calls, directly or in
+# turn, as palletc lists them in PALLET_DEPS[FUNC]: no hand-written list
+# to be found short at run time. Whatever that does to files it does with
+# USER's rights, so a USER racing it (swapping a path for a symlink) can
+# only hurt themselves. Privileges are dropped with setpriv, else runuser,
+# else su (busybox). Values travel as data, never inside code, and never
+# on a command line, where every user can read them (/proc/PID/cmdline):
+# ARGS go NUL-separated down a pipe on fd 3, which the new bash reads into
+# FUNC's arguments and closes. The command line holds only the helpers'
+# code and FUNC's name. stdin is passed on (unless it is a terminal: then
+# /dev/null), stdout and stderr come back on stderr, and no other file
+# descriptor of root's is inherited. The new bash starts a session of its
+# own (setsid), so it has no controlling terminal: run by hand from a
+# terminal (sudo without use_pty), it would otherwise share root's and
+# could push keystrokes into root's shell (TIOCSTI) or read what root
+# types. Without setsid it refuses when there is a terminal to share.
+pallet_as_user() {
+  local user=$1 func=$2 entry uid gid code out rc=0
+  local -a setsid=(setsid)
+  shift 2
+  if [[ ! $func =~ ^pallet_[a-z0-9_]+$ ]] || ! declare -F -- "$func" >/dev/null; then
+    echo "pallet: no helper $func to run as $user" >&2
+    return 1
+  fi
+  entry=$(getent passwd "$user") || {
+    echo "pallet: no user $user" >&2
+    return 1
+  }
+  IFS=: read -r user _ uid gid _ _ _ <<<"$entry"
+  if ! command -v setsid >/dev/null 2>&1; then
+    if (: </dev/tty) 2>/dev/null; then
+      echo "pallet: no setsid to run $func as $user without this terminal: install util-linux" >&2
+      return 1
+    fi
+    setsid=()
+  fi
+  # shellcheck disable=SC2086 # a list of function names
+  code=$(declare -f -- "$func" ${PALLET_DEPS[$func]-}) || {
+    echo "pallet: the helpers $func calls are not all in this script" >&2
+    return 1
+  }
+  # shellcheck disable=SC2016 # code for the new bash, expanded there
+  code=$'set -euo pipefail\n'$code$'\n''pallet_args=()
+while IFS= read -r -d "" pallet_arg; do pallet_args+=("$pallet_arg"); done <&3
+exec 3<&-
+unset pallet_arg
+"$1" "${pallet_args[@]}"'
+  out=$(
+    exec 2>&1
+    cd /
+    for fd in /proc/self/fd/*; do
+      fd=${fd##*/}
+      if ((fd > 2 && fd != 255)); then
+        exec {fd}>&-
+      fi
+    done
+    exec 3< <(printf '%s\0' "$@")
+    if [[ -t 0 ]]; then
+      exec </dev/null
+    fi
+    # setsid as root, before the drop: this subshell leads no process
+    # group, so setsid(2) succeeds in place, and the drop keeps it
+    if command -v setpriv >/dev/null 2>&1; then
+      exec "${setsid[@]}" setpriv --reuid="$uid" --regid="$gid" --init-groups -- bash -c "$code" pallet "$func"
+    elif command -v runuser >/dev/null 2>&1; then
+      exec "${setsid[@]}" runuser -u "$user" -- bash -c "$code" pallet "$func"
+    else
+      # shellcheck disable=SC2016 # expanded by the user's sh, from its arguments
+      exec "${setsid[@]}" su -s /bin/sh -c 'exec bash -c "$0" pallet "$@"' -- "$user" "$code" "$func"
+    fi
+  ) || rc=$?
+  if [[ -n $out ]]; then
+    printf '%s\n' "$out" >&2
+  fi
+  return "$rc"
+}
+
+# pallet_as_writer PATH OWNER replace|follow FUNC ARGS... runs the helper
+# FUNC with ARGS as whoever pallet_file_writer says may write PATH for
+# OWNER: as root, here; as OWNER, through pallet_as_user. "replace": a
+# symlink at PATH is replaced, so the walk stops at it; "follow": it is
+# followed, and its target walked. Where no one may write, it fails with
+# the walk's refusal and FUNC never runs.
+pallet_as_writer() {
+  local path=$1 owner=$2 final=$3 who
+  shift 3
+  who=$(pallet_file_writer "$path" "$owner" "$final") || return 1
+  if [[ $who == root ]]; then
+    "$@"
+  else
+    pallet_as_user "$who" "$@"
+  fi
+}
+
+# pallet_directory_make PATH MODE OWNER GROUP PARENTS makes PATH a directory
+# (creating missing parents when PARENTS is yes) with exactly that owner,
+# group and mode, as the writer pallet_as_writer finds for PATH itself (a
+# symlink on the way is followed, walked like the rest): a directory
+# another user made there first is theirs, never adopted.
+pallet_directory_make() {
+  pallet_as_writer "$1" "$3" follow pallet_directory_make_as "$@"
+}
+
+# pallet_directory_make_as PATH MODE OWNER GROUP PARENTS is
+# pallet_directory_make's work, run by the writer pallet_as_writer found. A
+# symlink or a file at PATH is an error, never replaced. What is missing
+# is made one entry at a time (mkdir, never -p, which would follow a
+# symlink planted meanwhile), and PATH walked again after each: the
+# writer must still be this one, so the directory it then chowns and
+# chmods is one it made or owned already, which no one else can replace.
+pallet_directory_make_as() {
+  local path=$1 mode=$2 owner=$3 group=$4 parents=$5 me who prefix='' i
+  local -a parts
+  me=$(id -u) || return 1
+  if ((me == 0)); then
+    me=root
+  fi
+  pallet_path_parts "$path"
+  for ((i = 0; i < ${#parts[@]}; i++)); do
+    prefix=$prefix/${parts[i]}
+    if [[ -e $prefix || -L $prefix ]]; then
+      continue
+    fi
+    if ((i + 1 < ${#parts[@]})) && [[ $parents != yes ]]; then
+      printf 'pallet: cannot make %s: %s does not exist (recursive makes it)\n' "$path" "$prefix" >&2
+      return 1
+    fi
+    if ! mkdir -- "$prefix" && [[ ! -e $prefix && ! -L $prefix ]]; then
+      return 1
+    fi
+    who=$(pallet_file_writer "$path" "$owner") || return 1
+    if [[ $who != "$me" ]]; then
+      printf 'pallet: refusing to make %s: %s was made by someone else meanwhile\n' "$path" "$prefix" >&2
+      return 1
+    fi
+  done
+  if [[ -L $path || ( -e $path && ! -d $path ) ]]; then
+    printf 'pallet: %s exists and is not a directory: remove it first\n' "$path" >&2
+    return 1
+  fi
+  pallet_file_set_meta "$path" "$mode" "$owner" "$group"
+}
+
+# pallet_file_entry PATH ENTRY WANT SHARED LAST is pallet_file_writer's
+# look at one entry on the way to PATH: ENTRY itself, never where a symlink
+# leads. SHARED is yes when the directory holding ENTRY is writable by
+# others and sticky (as /tmp), LAST is yes for PATH's own entry, WANT is
+# the uid of the owner asked for, or * for whoever it is (a read, which
+# its owner may do). It prints what the walk does next:
+#   owner UID  ENTRY is another user's, UID, and WANT's: the work runs
+#              as UID;
+#   link    a symlink root owns: follow it (or, last, replace it);
+#   dir     a directory root owns, only root writes in it;
+#   shared  a directory root owns, writable by others but sticky;
+#   file    PATH's own entry, neither directory nor symlink.
+# Otherwise it refuses, naming ENTRY and why, and fails. Another user's
+# entry is theirs when it is a directory or a symlink (at any depth), or
+# anything at all in a sticky shared directory, where they may rename or
+# remove it; a directory gone through that others may write without the
+# sticky bit lets them swap what it holds. A file of root's in a sticky
+# shared directory with more than one link is refused too: with
+# fs.protected_hardlinks=0 anyone may hard-link /etc/shadow into /tmp, and
+# root would read it there, or chmod and chown it. Any command failing,
+# or an owner, mode or link count that is not a number, is a refusal.
+pallet_file_entry() {
+  local path=$1 entry=$2 want=$3 shared=$4 last=$5 meta uid mode links name type
+  meta=$(stat -c '%u %a %h %U %F' -- "$entry") || return 1
+  read -r uid mode links name type <<<"$meta"
+  if [[ ! $uid =~ ^[0-9]+$ || ! $mode =~ ^[0-7]+$ || ! $links =~ ^[0-9]+$ || -z $type ]]; then
+    echo "pallet: refusing to write $path: cannot read the owner and mode of $entry" >&2
+    return 1
+  fi
+  if ((uid != 0)) && [[ $type == directory || $type == 'symbolic link' || $shared == yes ]]; then
+    if [[ $uid == "$want" || $want == '*' ]]; then
+      echo "owner $uid"
+      return 0
+    fi
+    echo "pallet: refusing to write $path: $entry belongs to $name, who could swap what it holds for a symlink while root writes; only a file owned by $name is written there (as $name)" >&2
+    return 1
+  fi
+  case $type in
+    'symbolic link')
+      echo link
+      ;;
+    directory)
+      if [[ $last == yes ]] || ! ((8#$mode & 8#022)); then
+        echo dir
+      elif ((8#$mode & 8#1000)); then
+        echo shared
+      else
+        echo "pallet: refusing to write $path: $entry is group- or world-writable without the sticky bit (mode $mode), so others could swap what it holds for a symlink while root writes" >&2
+        return 1
+      fi
+      ;;
+    *)
+      if [[ $last != yes ]]; then
+        echo "pallet: refusing to write $path: $entry is not a directory" >&2
+        return 1
+      fi
+      if [[ $shared == yes ]] && ((links > 1)); then
+        echo "pallet: refusing to write $path: $entry has $links hard links in a directory others write in: someone may have linked a file of root's there (fs.protected_hardlinks=0); remove it" >&2
+        return 1
+      fi
+      echo file
+      ;;
+  esac
+}
+
+# pallet_file_is PATH MODE OWNER GROUP succeeds when PATH is a regular file
+# whose content equals stdin and whose mode, owner and group are as given.
+# It reads as whoever controls the way to PATH (pallet_as_reader): a user's
+# symlink or hard link to /etc/shadow is never read as root.
+pallet_file_is() {
+  pallet_as_reader "$1" replace pallet_file_is_as "$@"
+}
+
+# pallet_file_is_as PATH MODE OWNER GROUP is pallet_file_is's check, run by
+# the reader pallet_as_reader found. PATH is read with pallet_file_read, so
+# a FIFO there fails at once; a symlink fails. The content is compared
+# through a pipe of this shell's own (cat), not by reopening stdin through
+# /proc/self/fd: a pipe root made is not for a user to reopen.
+pallet_file_is_as() {
+  local path=$1 mode=$2 owner=$3 group=$4
+  [[ -f $path && ! -L $path ]] || return 1
+  pallet_file_read "$path" cmp -s -- /proc/self/fd/3 - 3< <(cat) || return 1
+  pallet_meta_is "$path" "$mode" "$owner" "$group"
+}
+
+# pallet_file_read PATH COMMAND [ARG...] runs COMMAND (a program or a
+# function) with PATH open on its stdin, once PATH is known to be a regular
+# file (a symlink to one counts: callers that must not follow one test -L
+# first). Anything else is refused at once, saying what it is: opening a
+# FIFO blocks until someone writes to it, and a device may never end, so a
+# user's mkfifo would hang the run. PATH is tested before it is opened, and
+# the file opened is tested again, through its descriptor, before COMMAND
+# reads it. Between the two someone who can replace PATH could swap a FIFO
+# in, and that open would block: it is made in a subshell that a watchdog
+# kills after 10 seconds, so the step fails instead of hanging. The
+# watchdog needs no process of its own to time out (bash's read -t on a
+# pipe the subshell closes once it has opened PATH).
+pallet_file_read() {
+  local path=$1 kind
+  shift
+  if [[ ! -f $path ]]; then
+    kind=$(stat -L -c %F -- "$path" 2>/dev/null) || kind='missing or unreadable'
+    printf 'pallet: %s is not a regular file (%s): not reading it\n' "$path" "$kind" >&2
+    return 1
+  fi
+  (
+    me=$BASHPID
+    exec {watch}> >(
+      rc=0
+      read -r -t 10 _ || rc=$?
+      if ((rc > 128)); then
+        printf 'pallet: opening %s took more than 10 seconds (a FIFO put in its place?): not reading it\n' "$path" >&2
+        kill -KILL "$me" 2>/dev/null || true
+      fi
+    )
+    exec {fd}<"$path"
+    exec {watch}>&-
+    if [[ ! -f /dev/fd/$fd ]]; then
+      printf 'pallet: %s is not a regular file (it changed while pallet opened it): not reading it\n' "$path" >&2
+      exit 1
+    fi
+    "$@" <&"$fd"
+  )
+}
+
+# pallet_file_set_meta PATH MODE OWNER GROUP gives PATH exactly that owner,
+# group and octal mode. chown goes first because it may clear the setuid and
+# setgid bits; the mode is given with five digits because GNU chmod keeps a
+# directory's setuid and setgid bits for a shorter numeric mode. chown -h
+# never follows a symlink; chmod would, so PATH must be an entry only the
+# caller controls, in a directory only the caller controls: callers ask
+# pallet_file_writer for PATH itself first (an entry another user owns in
+# a sticky directory is theirs, never chowned or chmodded by root), or give
+# a temporary file they just made. A symlink is refused.
+pallet_file_set_meta() {
+  local path=$1 mode=$2 owner=$3 group=$4
+  if [[ -L $path ]]; then
+    echo "pallet: $path is a symlink: not setting its owner and mode through it" >&2
+    return 1
+  fi
+  chown -h -- "$owner:$group" "$path"
+  chmod -- "$(printf '%05o' "$((8#$mode))")" "$path"
+}
+
+# pallet_file_writer PATH OWNER [replace] prints who may write PATH (which
+# need not exist yet) as a file or directory owned by OWNER (a name or uid):
+# root, or OWNER's uid, or no one (it fails, saying why). OWNER * asks who
+# may read PATH: root, or the uid of whoever else controls the way to it
+# (pallet_as_reader). It walks PATH as
+# given, one entry at a time from /, down to PATH itself when it exists,
+# and asks pallet_file_entry about each: root writes when only root can
+# change every one of them; OWNER writes (pallet_as_user) when the first
+# entry owned by another user is OWNER's, who can then only hurt
+# themselves. A symlink root owns is followed and its target walked the
+# same way; with "replace", a final one is not (the caller replaces it).
+# Root writing by name where someone else can swap entries would follow
+# the symlinks they plant (into /etc/shadow, say) between its steps.
+pallet_file_writer() {
+  local path=$1 owner=$2 final=${3:-} want cur next part rest kind last shared=no hops=0
+  local -a todo parts
+  if [[ $path != /* ]]; then
+    echo "pallet: refusing to write $path: not an absolute path" >&2
+    return 1
+  fi
+  if [[ $owner =~ ^[0-9]+$ || $owner == '*' ]]; then
+    want=$owner
+  else
+    want=$(id -u -- "$owner" 2>/dev/null) || want=
+  fi
+  todo=() cur=/ rest=$path
+  while :; do
+    # rest (a path or a symlink's target) goes in front of what is left
+    pallet_path_parts "$rest"
+    todo=("${parts[@]}" "${todo[@]}")
+    if [[ $cur == / ]]; then
+      # / must be root's whoever OWNER is: no uid is ""
+      kind=$(pallet_file_entry "$path" / '' no no) || return 1
+      shared=no
+      if [[ $kind == shared ]]; then
+        shared=yes
+      fi
+    fi
+    while ((${#todo[@]})); do
+      part=${todo[0]}
+      todo=("${todo[@]:1}")
+      if [[ $part == .. ]]; then
+        # cur holds no symlink: walk its parent again from /
+        rest=$(dirname -- "$cur") || return 1
+        cur=/
+        continue 2
+      fi
+      next=${cur%/}/$part
+      if [[ ! -e $next && ! -L $next ]]; then
+        # the rest is made in cur, which only root controls
+        echo root
+        return 0
+      fi
+      last=no
+      if ((${#todo[@]} == 0)); then
+        last=yes
+      fi
+      kind=$(pallet_file_entry "$path" "$next" "$want" "$shared" "$last") || return 1
+      case $kind in
+        'owner '*)
+          echo "${kind#owner }"
+          return 0
+          ;;
+        link)
+          if [[ $last == yes && $final == replace ]]; then
+            break
+          fi
+          if ((++hops > 40)); then
+            echo "pallet: refusing to write $path: too many symlinks" >&2
+            return 1
+          fi
+          rest=$(readlink -- "$next") || return 1
+          if [[ -z $rest ]]; then
+            return 1
+          fi
+          if [[ $rest == /* ]]; then
+            cur=/
+          fi
+          continue 2
+          ;;
+        dir | shared)
+          shared=no
+          if [[ $kind == shared ]]; then
+            shared=yes
+          fi
+          cur=$next
+          ;;
+        file) ;;
+        *)
+          return 1
+          ;;
+      esac
+    done
+    break
+  done
+  echo root
+}
+
+# pallet_meta_is PATH MODE OWNER GROUP succeeds when PATH has that octal
+# mode, owner and group (names or numeric ids).
+pallet_meta_is() {
+  local path=$1 mode=$2 owner=$3 group=$4 want have hmode huser hgroup huid hgid
+  want=$(printf '%o' "$((8#$mode))")
+  have=$(stat -c '%a %U %G %u %g' -- "$path") || return 1
+  read -r hmode huser hgroup huid hgid <<<"$have"
+  [[ $hmode == "$want" ]] || return 1
+  [[ $huser == "$owner" || $huid == "$owner" ]] || return 1
+  [[ $hgroup == "$group" || $hgid == "$group" ]]
+}
+
+# pallet_path_parts PATH sets the caller's array parts to PATH's entries in
+# order, empty and "." ones dropped: /a//b/./c gives a b c. ".." is kept:
+# what it means depends on the symlinks before it. The one place a helper
+# splits a path (the caller declares local -a parts).
+pallet_path_parts() {
+  local rest=$1 part
+  parts=()
+  while [[ -n $rest ]]; do
+    part=${rest%%/*}
+    if [[ $rest == */* ]]; then
+      rest=${rest#*/}
+    else
+      rest=
+    fi
+    if [[ -n $part && $part != . ]]; then
+      parts+=("$part")
+    fi
+  done
+}
+
+# pallet_pkg_dpkg_state installed|absent PKG... succeeds when every PKG is
+# installed, or when none of them is. Installed is dpkg's "installed"
+# state, the second letter of the status ("ii", or "hi" when held); a
+# package removed but not purged ("rc") counts as absent.
+pallet_pkg_dpkg_state() {
+  local want=$1 p status
+  shift
+  for p in "$@"; do
+    status=$(dpkg-query -W -f '${db:Status-Abbrev}' -- "$p" 2>/dev/null) || status=
+    if [[ ${status:1:1} == i ]]; then
+      [[ $want == installed ]] || return 1
+    else
+      [[ $want == absent ]] || return 1
+    fi
+  done
+}
+
+# pallet_ssh_key_authorize USER KEY makes KEY a line of USER's
+# ~/.ssh/authorized_keys, once: the other lines stay as they are, in their
+# order, and KEY is appended when it is not there. The file is rewritten
+# atomically, 0600 in a 0700 ~/.ssh, owned by USER and its primary group.
+# All of it runs as USER (pallet_as_user): USER owns ~ and can swap what it
+# holds at any moment, so root must not touch a path under it.
+pallet_ssh_key_authorize() {
+  local user=$1 key=$2 entry uid gid home
+  entry=$(getent passwd "$user") || {
+    echo "no user $user: create it first (user crate)" >&2
+    return 1
+  }
+  IFS=: read -r _ _ uid gid _ home _ <<<"$entry"
+  pallet_as_user "$user" pallet_ssh_key_user set "$user" "$uid" "$gid" "$home" "$key" </dev/null
+}
+
+# pallet_ssh_key_authorized USER KEY succeeds when KEY is a line of USER's
+# ~/.ssh/authorized_keys and both are as sshd's StrictModes wants them:
+# real (not symlinks), owned by USER and its primary group, the directory
+# 0700 and the file 0600. It looks as USER (pallet_as_user), so a symlink
+# USER planted leads nowhere USER could not read anyway.
+pallet_ssh_key_authorized() {
+  local user=$1 key=$2 entry uid gid home
+  entry=$(getent passwd "$user") || return 1
+  IFS=: read -r _ _ uid gid _ home _ <<<"$entry"
+  pallet_as_user "$user" pallet_ssh_key_user is "$user" "$uid" "$gid" "$home" "$key" </dev/null
+}
+
+# pallet_ssh_key_user is|set USER UID GID HOME KEY is the part of
+# pallet_ssh_key_authorized ("is") and pallet_ssh_key_authorize ("set") that
+# runs as USER, so it calls no other function but pallet_file_read, which
+# goes with it. set refuses a ~/.ssh or authorized_keys that is a symlink,
+# not a regular file (a FIFO would hang the read) or owned by someone else
+# (USER could not give it the right owner); it creates ~/.ssh 0700 when
+# missing. KEY reaches awk through the environment, never its command line.
+pallet_ssh_key_user() {
+  local op=$1 user=$2 uid=$3 gid=$4 home=$5 key=$6 dir file tmp meta
+  dir=$home/.ssh
+  file=$dir/authorized_keys
+  if [[ $op == is ]]; then
+    [[ -d $dir && ! -L $dir && -f $file && ! -L $file ]] || return 1
+    meta=$(stat -c '%a %u %g' -- "$dir")
+    [[ $meta == "700 $uid $gid" ]] || return 1
+    meta=$(stat -c '%a %u %g' -- "$file")
+    [[ $meta == "600 $uid $gid" ]] || return 1
+    # shellcheck disable=SC2016 # an awk program, for awk to expand
+    PALLET_KEY=$key pallet_file_read "$file" awk '
+      $0 == ENVIRON["PALLET_KEY"] { found = 1; exit }
+      END { exit !found }
+    '
+    return
+  fi
+  if [[ ! -d $home ]]; then
+    echo "user $user has no home directory ($home)" >&2
+    return 1
+  fi
+  if [[ -L $dir || -L $file ]]; then
+    echo "$dir or $file is a symlink: refusing to write through it" >&2
+    return 1
+  fi
+  if [[ -e $file && ! -f $file ]]; then
+    echo "$file is not a regular file ($(stat -c %F -- "$file")): remove it, pallet does not read or replace it" >&2
+    return 1
+  fi
+  if [[ ! -d $dir ]]; then
+    mkdir -m 0700 -- "$dir"
+  fi
+  if [[ -L $dir || ! -d $dir ]]; then
+    echo "$dir changed into a symlink or a file while pallet worked: refusing to write through it" >&2
+    return 1
+  fi
+  meta=$(stat -c %u -- "$dir")
+  if [[ $meta != "$uid" ]]; then
+    echo "$dir belongs to uid $meta, not to $user: give it to $user (pallet does not chown inside a user's home as root)" >&2
+    return 1
+  fi
+  chgrp -- "$gid" "$dir"
+  chmod 0700 -- "$dir"
+  tmp=$(mktemp "$dir/.pallet.XXXXXX")
+  # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
+  trap "rm -f -- $(printf '%q' "$tmp")" EXIT
+  if [[ -e $file && ! -r $file ]]; then
+    echo "$file cannot be read by $user: give it to $user" >&2
+    return 1
+  fi
+  if [[ -e $file ]]; then
+    # shellcheck disable=SC2016 # an awk program, for awk to expand
+    PALLET_KEY=$key pallet_file_read "$file" awk '
+      $0 == ENVIRON["PALLET_KEY"] { if (seen++) next }
+      { print }
+      END { if (!seen) print ENVIRON["PALLET_KEY"] }
+    ' >"$tmp"
+  else
+    printf '%s\n' "$key" >"$tmp"
+  fi
+  chgrp -- "$gid" "$tmp"
+  chmod 0600 -- "$tmp"
+  mv -fT -- "$tmp" "$file"
+}
+
+# pallet_sudoers_included PATH succeeds when sudo reads PATH: visudo -c
+# names every file it parsed, so this catches a drop-in whose directory
+# /etc/sudoers does not include (no @includedir /etc/sudoers.d) as well as
+# a broken sudoers elsewhere.
+pallet_sudoers_included() {
+  local out
+  out=$(visudo -c 2>&1) || return 1
+  [[ $'\n'$out$'\n' == *$'\n'"$1: parsed OK"$'\n'* ]]
+}
+
+# pallet_sudoers_install PATH puts its stdin live as the sudoers drop-in
+# PATH, root:root 0440, only once visudo has accepted it: the content goes
+# to a temporary file beside PATH, is checked with visudo -cf, then renamed
+# over PATH. The temporary name has a '.', so sudo never reads it, and a
+# rejected drop-in never goes live: a typo cannot lock anyone out of sudo.
+# Root writes there only when pallet_file_writer says only root controls
+# the way (a sudoers.d another user could change is refused), and replaces
+# only a regular file or a symlink.
+pallet_sudoers_install() {
+  local path=$1 dir tmp out who
+  dir=$(dirname -- "$path")
+  if ! command -v visudo >/dev/null || [[ ! -d $dir ]]; then
+    echo "no visudo or no $dir: install sudo first (package crate)" >&2
+    return 1
+  fi
+  who=$(pallet_file_writer "$path" root replace) || return 1
+  if [[ $who != root ]]; then
+    echo "pallet: refusing to write $path: the way to it is not root's alone" >&2
+    return 1
+  fi
+  if [[ -e $path && ! -L $path && ! -f $path ]]; then
+    echo "pallet: $path is not a regular file ($(stat -c %F -- "$path")): remove it, pallet does not replace it" >&2
+    return 1
+  fi
+  tmp=$(mktemp "$dir/.pallet.XXXXXX")
+  # shellcheck disable=SC2064 # expand $tmp now: it is local
+  trap "rm -f -- $(printf '%q' "$tmp")" EXIT
+  cat >"$tmp"
+  chown root:root "$tmp"
+  chmod 0440 "$tmp"
+  if ! out=$(visudo -cf "$tmp" 2>&1); then
+    printf '%s\nvisudo rejected the drop-in for %s; it was not installed\n' "$out" "$path" >&2
+    return 1
+  fi
+  mv -fT -- "$tmp" "$path"
+}
+
+# pallet_user_home_fill HOME GID is pallet_user_make_home's work as the
+# user: make HOME when it is not there yet (the way to it is the user's),
+# copy /etc/skel into it (symlinks as symlinks; modes under the umask, no
+# attempt to keep root's ownership) and give it GID and mode 0700.
+pallet_user_home_fill() {
+  local home=$1 gid=$2
+  if [[ ! -d $home || -L $home ]]; then
+    mkdir -m 0700 -- "$home"
+  fi
+  if [[ -d /etc/skel ]]; then
+    cp -RP -- /etc/skel/. "$home/"
+  fi
+  chgrp -- "$gid" "$home"
+  chmod 0700 -- "$home"
+}
+
+# pallet_user_in_groups USER GROUP... succeeds when USER is a member of
+# every GROUP (its primary group counts).
+pallet_user_in_groups() {
+  local user=$1 have g
+  shift
+  have=" $(id -nG -- "$user") " || return 1
+  for g in "$@"; do
+    [[ $have == *" $g "* ]] || return 1
+  done
+}
+
+# pallet_user_join_groups USER GROUP... adds USER to each GROUP it is not
+# in yet, keeping its other groups: with shadow's usermod where there is
+# one, else with busybox's addgroup USER GROUP (alpine without shadow).
+pallet_user_join_groups() {
+  local user=$1 have g missing=()
+  shift
+  have=" $(id -nG -- "$user") "
+  for g in "$@"; do
+    [[ $have == *" $g "* ]] || missing+=("$g")
+  done
+  ((${#missing[@]})) || return 0
+  if command -v usermod >/dev/null; then
+    local IFS=,
+    usermod -a -G "${missing[*]}" -- "$user"
+  else
+    for g in "${missing[@]}"; do
+      addgroup -- "$user" "$g"
+    done
+  fi
+}
+
+# pallet_user_make_home USER gives USER (from passwd) its home directory
+# when it has none: a directory owned by USER and its primary group, mode
+# 0700, holding a copy of /etc/skel. An existing directory is left alone;
+# anything else there is an error.
+#
+# Root never works inside the new home. pallet_file_writer walks the way
+# to it for USER: where only root controls the way, root makes the empty
+# directory (mkdir, which neither follows nor reuses anything already
+# there) and gives it to USER, and that is root's last act on it: from then
+# on USER controls it. The copy of /etc/skel and the mode are done as USER
+# (pallet_as_user), who can only hurt themselves: a symlink USER plants
+# there leads only where USER could write anyway. Where the way goes
+# through a directory of USER's, all of it runs as USER. Where it goes
+# through anyone else's (mallory owns /srv/apps, the home is
+# /srv/apps/app), it is refused: mallory could swap the new home for a
+# directory of symlinks into /etc. A missing parent is made as the
+# directory crate makes it: root's, 0755, one entry at a time.
+pallet_user_make_home() {
+  local user=$1 entry uid gid home parent who
+  entry=$(getent passwd "$user") || {
+    echo "pallet: no user $user" >&2
+    return 1
+  }
+  IFS=: read -r _ _ uid gid _ home _ <<<"$entry"
+  if [[ -z $home ]]; then
+    echo "pallet: user $user has no home directory in passwd" >&2
+    return 1
+  fi
+  if [[ -d $home ]]; then
+    return 0
+  fi
+  if [[ -e $home || -L $home ]]; then
+    echo "pallet: the home of $user, $home, is there but is not a directory: remove it first" >&2
+    return 1
+  fi
+  parent=$(dirname -- "$home")
+  if [[ ! -e $parent && ! -L $parent ]]; then
+    pallet_directory_make "$parent" 0755 root root yes || return 1
+  fi
+  who=$(pallet_file_writer "$home" "$uid") || return 1
+  if [[ $who == root ]]; then
+    mkdir -m 0700 -- "$home" || return 1
+    chown -h -- "$uid:$gid" "$home" || return 1
+  fi
+  pallet_as_user "$uid" pallet_user_home_fill "$home" "$gid" </dev/null
+}
+
+# the helpers each helper calls, for pallet_as_user
+declare -A PALLET_DEPS=(
+  [pallet_as_reader]='pallet_as_user pallet_file_entry pallet_file_writer pallet_path_parts'
+  [pallet_as_writer]='pallet_as_user pallet_file_entry pallet_file_writer pallet_path_parts'
+  [pallet_directory_make]='pallet_as_user pallet_as_writer pallet_directory_make_as pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts'
+  [pallet_directory_make_as]='pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts'
+  [pallet_file_is]='pallet_as_reader pallet_as_user pallet_file_entry pallet_file_is_as pallet_file_read pallet_file_writer pallet_meta_is pallet_path_parts'
+  [pallet_file_is_as]='pallet_file_read pallet_meta_is'
+  [pallet_file_writer]='pallet_file_entry pallet_path_parts'
+  [pallet_ssh_key_authorize]='pallet_as_user pallet_file_read pallet_ssh_key_user'
+  [pallet_ssh_key_authorized]='pallet_as_user pallet_file_read pallet_ssh_key_user'
+  [pallet_ssh_key_user]='pallet_file_read'
+  [pallet_sudoers_install]='pallet_file_entry pallet_file_writer pallet_path_parts'
+  [pallet_user_make_home]='pallet_as_user pallet_as_writer pallet_directory_make pallet_directory_make_as pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts pallet_user_home_fill'
+)
+
+# step 1: automated-admin-user/package: install sudo
+pallet_check_1() {
+pallet_pkg_dpkg_state installed sudo
+}
+pallet_apply_1() {
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# Keep locally changed config files and take new defaults only where
+# nothing was changed: no dpkg prompt can hang the run.
+apt-get install -y -q --no-install-recommends \
+  -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+  -- sudo
+}
+
+# step 2: automated-admin-user/user: deploy
+pallet_check_2() {
+entry=$(getent passwd deploy)
+IFS=: read -r _ _ _ _ _ home shell <<<"$entry"
+[[ $shell == /bin/bash ]]
+[[ -d $home ]]
+pallet_user_in_groups deploy sudo
+}
+pallet_apply_2() {
+if entry=$(getent passwd deploy); then
+  IFS=: read -r _ _ _ _ _ _ shell <<<"$entry"
+  change=()
+  [[ $shell == /bin/bash ]] || change+=(-s /bin/bash)
+  if ((${#change[@]})); then
+    usermod "${change[@]}" -- deploy
+  fi
+else
+  primary=()
+  if getent group deploy >/dev/null; then
+    # useradd would make a group of the user's name and fail ("group
+    # exists"): that group becomes the primary group, as with useradd -g.
+    primary=(-g deploy)
+  fi
+  useradd -M -s /bin/bash "${primary[@]}" -- deploy
+fi
+pallet_user_make_home deploy
+pallet_user_join_groups deploy sudo
+}
+
+# step 3: automated-admin-user/ssh-key: deploy deploy@example
+pallet_check_3() {
+pallet_ssh_key_authorized deploy 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILiAm8Im6BHWd2O2CrCfj0JBpMmMADGT41JD14JsovMc deploy@example'
+}
+pallet_apply_3() {
+pallet_ssh_key_authorize deploy 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILiAm8Im6BHWd2O2CrCfj0JBpMmMADGT41JD14JsovMc deploy@example'
+}
+
+# step 4: automated-admin-user/sudoers: deploy
+pallet_check_4() {
+pallet_file_is /etc/sudoers.d/deploy 0440 root root <<<'deploy ALL=(ALL:ALL) NOPASSWD: ALL'
+pallet_sudoers_included /etc/sudoers.d/deploy
+}
+pallet_apply_4() {
+pallet_sudoers_install /etc/sudoers.d/deploy <<<'deploy ALL=(ALL:ALL) NOPASSWD: ALL'
+pallet_sudoers_included /etc/sudoers.d/deploy || {
+  echo "sudo does not read /etc/sudoers.d: add @includedir /etc/sudoers.d to /etc/sudoers" >&2
+  exit 1
+}
+}
+
+pallet_step 1 automated-admin-user/package 'install sudo' pallet_check_1 pallet_apply_1
+pallet_step 2 automated-admin-user/user deploy pallet_check_2 pallet_apply_2
+pallet_step 3 automated-admin-user/ssh-key 'deploy deploy@example' pallet_check_3 pallet_apply_3
+pallet_step 4 automated-admin-user/sudoers deploy pallet_check_4 pallet_apply_4
+pallet_done 0
