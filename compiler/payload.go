@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"unicode/utf8"
@@ -225,6 +226,26 @@ func (d *Data) Stdin() string {
 		d.r.payloads[d.sha] = &Payload{SHA256: d.sha, Size: int64(len(d.data)), Secret: d.secret, Data: d.data}
 	}
 	return markPayload + d.sha + markEnd
+}
+
+// Secret reports whether the content is secret: it is never inline, and
+// --diff never shows it.
+func (d *Data) Secret() bool { return d.secret }
+
+// Diff is the command for a step's {{ diff }} part that prints how the
+// file at path (a param, or a string: it is quoted) would change to this
+// content: a unified diff when the content is inline; when it is a payload
+// (which check mode does not upload), its size and sha256 against the
+// file's; for secret content only that it changed.
+func (d *Data) Diff(path any) string {
+	p := quoteAny(path)
+	switch {
+	case d.secret:
+		return "pallet_diff " + p + " sum " + d.sha + " " + strconv.Itoa(len(d.data)) + " secret"
+	case d.Inline():
+		return "pallet_diff " + p + " " + d.Stdin()
+	}
+	return "pallet_diff " + p + " sum " + d.sha + " " + strconv.Itoa(len(d.data))
 }
 
 // payloadRef is the script text that reads the payload with that sha256.
