@@ -133,7 +133,6 @@ func TestDiffFile(t *testing.T) {
 	}
 }
 
-
 // TestDiffReadsAsTheCheckDoes: a diff reads the file the way the check
 // does, as whoever controls the way to it. Through alice's symlink to a
 // root-only file, root's content must not show in the diff (it would be
