@@ -2,6 +2,7 @@ package cratetest
 
 import (
 	"encoding/base64"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -161,5 +162,42 @@ func TestDiffReadsAsTheCheckDoes(t *testing.T) {
 	r = run(t, compile(t, call{"line-in-file": {"path": own, "line": "also mine"}}), "check", "PALLET_DIFF=1")
 	if want := "--- " + own + "\n+++ " + own + "\n@@ -1 +1,2 @@\n mine\n+also mine\n"; diffs(t, r)[1] != want {
 		t.Errorf("the user's own file: diff\n%q\nwant\n%q", diffs(t, r)[1], want)
+	}
+}
+
+// TestDiffWithoutDiffutils: where diff is missing, or is one without
+// --label (busybox's), the diff says so and gives the sizes and sha256
+// instead of failing; a diff over 64 KiB is cut, with a note.
+func TestDiffWithoutDiffutils(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "motd")
+	if err := os.WriteFile(path, []byte("old\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script := compile(t, call{"file": {"path": path, "content": "new\n"}})
+	r := run(t, script, "check", "PALLET_DIFF=1", shim(t, "diff", "exit 2\n"))
+	expect(t, "check --diff without diffutils", r, "would-change")
+	want := "diff unavailable on the node (install diffutils): old 4 bytes sha256 " + sha256hex("old\n") + " -> new 4 bytes sha256 " + sha256hex("new\n") + "\n"
+	if d := diffs(t, r); d[1] != want {
+		t.Errorf("diff\n%q\nwant\n%q", d[1], want)
+	}
+
+	// line-in-file absent deleting every line of a 100 KB file: its
+	// diff is well over 64 KiB.
+	var old strings.Builder
+	for i := range 8000 {
+		fmt.Fprintf(&old, "line %d\n", i)
+	}
+	if err := os.WriteFile(path, []byte(old.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script = compile(t, call{"line-in-file": {"path": path, "line": "", "match": "^line ", "action": "absent"}})
+	r = run(t, script, "check", "PALLET_DIFF=1")
+	expect(t, "check --diff of a large change", r, "would-change")
+	d := diffs(t, r)[1]
+	if !strings.HasPrefix(d, "--- "+path+"\n+++ "+path+"\n@@ ") {
+		t.Errorf("large diff starts %q", d[:min(len(d), 80)])
+	}
+	if len(d) > 65536+100 || !strings.HasSuffix(d, "\n(diff cut at 64 KiB)\n") {
+		t.Errorf("large diff: %d bytes, ends %q; want at most 64 KiB and a note", len(d), d[max(0, len(d)-80):])
 	}
 }
