@@ -570,17 +570,18 @@ func phasesFor(src scripts, pl *plan, osID string, check, diff bool) ([]runner.P
 		if err != nil {
 			return nil, fmt.Errorf("node %s: %w", pl.node.Name, err)
 		}
-		out = append(out, runner.Phase{Name: ph, Script: s.Text, Check: check, Diff: diff, Files: payloadFiles(s, check)})
+		out = append(out, runner.Phase{Name: ph, Script: s.Text, Check: check, Diff: diff, Files: payloadFiles(s, check && !diff)})
 	}
 	return out, nil
 }
 
 // payloadFiles are the files a script's payloads are uploaded as. Check
-// mode uploads none: the compiler lets only apply read a payload, and a
-// check compares the node's file by sha256, so a check run costs no
-// payload's transfer.
-func payloadFiles(s *compiler.Script, check bool) []runner.File {
-	if check || len(s.Payloads) == 0 {
+// mode uploads none (none is false): the compiler lets only apply read a
+// payload, and a check compares the node's file by sha256, so a check run
+// costs no payload's transfer. Check mode with --diff uploads them, in
+// the same SFTP session, so that it can diff large text content too.
+func payloadFiles(s *compiler.Script, none bool) []runner.File {
+	if none || len(s.Payloads) == 0 {
 		return nil
 	}
 	files := make([]runner.File, len(s.Payloads))

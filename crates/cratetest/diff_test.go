@@ -110,8 +110,19 @@ func TestDiffFile(t *testing.T) {
 	if want := "binary: old " + strconv.Itoa(len(old)) + " bytes sha256 " + sha256hex(old) + " -> new 9 bytes sha256 " + sha256hex("text now\n") + "\n"; d[2] != want {
 		t.Errorf("binary file: diff\n%q\nwant\n%q", d[2], want)
 	}
-	if want := "content not diffed (binary, or larger than 16 KiB): old 6 bytes sha256 " + sha256hex("small\n") + " -> new " + strconv.Itoa(len(big)) + " bytes sha256 " + sha256hex(big) + "\n"; d[3] != want {
+	if want := "content not diffed (not in the script, and its payload is not here): old 6 bytes sha256 " + sha256hex("small\n") + " -> new " + strconv.Itoa(len(big)) + " bytes sha256 " + sha256hex(big) + "\n"; d[3] != want {
 		t.Errorf("payload content: diff\n%q\nwant\n%q", d[3], want)
+	}
+
+	// With the payload beside the script (apply mode; check mode with
+	// --diff uploads payloads too) large text is diffed.
+	payload := filepath.Join(filepath.Dir(script), sha256hex(big)+".payload")
+	if err := os.WriteFile(payload, []byte(big), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = run(t, script, "check", "PALLET_DIFF=1")
+	if want := "--- " + large + "\n+++ " + large + "\n@@ -1 +1 @@\n-small\n+" + big; diffs(t, r)[3] != want {
+		t.Errorf("payload content beside the script: diff\n%.200q\nwant\n%.200q", diffs(t, r)[3], want)
 	}
 
 	// Secret content is a payload marked secret (.bytes.Of of a secret):
@@ -126,7 +137,7 @@ func TestDiffFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	r = run(t, script, "check", "PALLET_DIFF=1")
-	if d := diffs(t, r); d[3] != "secret content changed (diff hidden)\n" {
+	if d := diffs(t, r); d[3] != "secret content changed (diff hidden)\n" { // the payload is there: not read
 		t.Errorf("secret content: diff %q, want only that it changed", d[3])
 	}
 	if strings.Contains(r.output, sha256hex("small\n")) {

@@ -22,7 +22,7 @@ pallet_diff_as() {
           if [[ ${5:-} == secret ]]; then
             echo 'secret content changed (diff hidden)'
           else
-            printf 'content not diffed (binary, or larger than 16 KiB): old %s -> new %s bytes sha256 %s\n' "$have" "$4" "$3"
+            printf 'content not diffed (not in the script, and its payload is not here): old %s -> new %s bytes sha256 %s\n' "$have" "$4" "$3"
           fi
         fi
         ;;
