@@ -110,7 +110,7 @@ func TestDiffFile(t *testing.T) {
 	if want := "binary: old " + strconv.Itoa(len(old)) + " bytes sha256 " + sha256hex(old) + " -> new 9 bytes sha256 " + sha256hex("text now\n") + "\n"; d[2] != want {
 		t.Errorf("binary file: diff\n%q\nwant\n%q", d[2], want)
 	}
-	if want := "content not diffed (not in the script, and its payload is not here): old 6 bytes sha256 " + sha256hex("small\n") + " -> new " + strconv.Itoa(len(big)) + " bytes sha256 " + sha256hex(big) + "\n"; d[3] != want {
+	if want := "content not diffed (not in the script, nor its payload beside it): old 6 bytes sha256 " + sha256hex("small\n") + " -> new " + strconv.Itoa(len(big)) + " bytes sha256 " + sha256hex(big) + "\n"; d[3] != want {
 		t.Errorf("payload content: diff\n%q\nwant\n%q", d[3], want)
 	}
 
@@ -210,5 +210,20 @@ func TestDiffWithoutDiffutils(t *testing.T) {
 	}
 	if len(d) > 65536+100 || !strings.HasSuffix(d, "\n(diff cut at 64 KiB)\n") {
 		t.Errorf("large diff: %d bytes, ends %q; want at most 64 KiB and a note", len(d), d[max(0, len(d)-80):])
+	}
+}
+
+// TestDiffRemoteFile: a download is not in the script, so its diff is
+// the old file's size and sha256 against the sha256 it must have.
+func TestDiffRemoteFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.tar")
+	if err := os.WriteFile(path, []byte("old\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := sha256hex("new\n")
+	r := run(t, compile(t, call{"remote-file": {"url": "http://127.0.0.1:1/never", "sha256": want, "path": path}}), "check", "PALLET_DIFF=1")
+	expect(t, "check --diff", r, "would-change")
+	if d := diffs(t, r)[1]; d != "content not diffed (not in the script, nor its payload beside it): old 4 bytes sha256 "+sha256hex("old\n")+" -> new sha256 "+want+"\n" {
+		t.Errorf("remote-file diff %q", d)
 	}
 }

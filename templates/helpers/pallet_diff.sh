@@ -1,4 +1,4 @@
-# pallet_diff PATH [edit ACTION LINE MATCH | sum SHA256 SIZE [secret]]
+# pallet_diff PATH [edit ACTION LINE MATCH | sum SHA256 [SIZE [secret]]]
 # prints what a step would do to the file PATH's content, for --diff
 # (PALLET_DIFF=1; see pallet_step_diff): a unified diff from PATH as it is
 # (a missing file is /dev/null) to the content on stdin, or, with "edit",
@@ -7,7 +7,7 @@
 # not upload: when the payload is there all the same (apply mode, or
 # check mode with --diff, which uploads payloads) it is diffed like
 # content on stdin; else the old and new sizes and sha256 are printed when
-# they differ. For "secret" content it says only that the content changed,
+# they differ (SIZE may be '', as for a download). For "secret" content it says only that the content changed,
 # and the payload is never read. PATH is read as pallet_as_reader says,
 # like the check reads it: never as root through a path a user controls.
 pallet_diff() {

@@ -1,4 +1,4 @@
-# pallet_diff_as PATH [edit ACTION LINE MATCH | sum SHA256 SIZE [secret]]
+# pallet_diff_as PATH [edit ACTION LINE MATCH | sum SHA256 [SIZE [secret]]]
 # is pallet_diff, run by the reader pallet_as_reader found: a symlink is
 # followed, PATH is read with pallet_file_read (a FIFO fails at once), and
 # the copies it compares are in a directory of its own, removed after.
@@ -22,7 +22,7 @@ pallet_diff_as() {
           if [[ ${5:-} == secret ]]; then
             echo 'secret content changed (diff hidden)'
           else
-            printf 'content not diffed (not in the script, and its payload is not here): old %s -> new %s bytes sha256 %s\n' "$have" "$4" "$3"
+            printf 'content not diffed (not in the script, nor its payload beside it): old %s -> new %ssha256 %s\n' "$have" "${4:+$4 bytes }" "$3"
           fi
         fi
         ;;
