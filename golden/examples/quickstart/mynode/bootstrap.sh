@@ -282,24 +282,31 @@ pallet_as_writer() {
   fi
 }
 
-# pallet_diff PATH [edit ACTION LINE MATCH | sum SHA256 SIZE [secret]]
+# pallet_diff PATH [edit ACTION LINE MATCH | sum SHA256 [SIZE [secret]]]
 # prints what a step would do to the file PATH's content, for --diff
 # (PALLET_DIFF=1; see pallet_step_diff): a unified diff from PATH as it is
 # (a missing file is /dev/null) to the content on stdin, or, with "edit",
 # to PATH as pallet_file_line_awk would leave it. "sum" is for content
 # that is only a payload (binary, large or secret), which check mode does
-# not upload: it prints the old and new sizes and sha256 when they differ,
-# and, "secret", only that the content changed. PATH is read as
-# pallet_as_reader says, like the check reads it: never as root through a
-# path a user controls.
+# not upload: when the payload is there all the same (apply mode, or
+# check mode with --diff, which uploads payloads) it is diffed like
+# content on stdin; else the old and new sizes and sha256 are printed when
+# they differ (SIZE may be '', as for a download). For "secret" content it says only that the content changed,
+# and the payload is never read. PATH is read as pallet_as_reader says,
+# like the check reads it: never as root through a path a user controls.
 pallet_diff() {
-  pallet_as_reader "$1" follow pallet_diff_as "$@" || {
+  local new rc=0
+  if [[ ${2:-} == sum && -z ${5:-} ]] && new=$(pallet_payload "$3" 2>/dev/null); then
+    pallet_as_reader "$1" follow pallet_diff_as "$1" <"$new" || rc=$?
+  else
+    pallet_as_reader "$1" follow pallet_diff_as "$@" || rc=$?
+  fi
+  if ((rc != 0)); then
     printf 'pallet: cannot read %s the way its check does: no diff\n' "$1"
-    return 0
-  }
+  fi
 }
 
-# pallet_diff_as PATH [edit ACTION LINE MATCH | sum SHA256 SIZE [secret]]
+# pallet_diff_as PATH [edit ACTION LINE MATCH | sum SHA256 [SIZE [secret]]]
 # is pallet_diff, run by the reader pallet_as_reader found: a symlink is
 # followed, PATH is read with pallet_file_read (a FIFO fails at once), and
 # the copies it compares are in a directory of its own, removed after.
@@ -323,7 +330,7 @@ pallet_diff_as() {
           if [[ ${5:-} == secret ]]; then
             echo 'secret content changed (diff hidden)'
           else
-            printf 'content not diffed (binary, or larger than 16 KiB): old %s -> new %s bytes sha256 %s\n' "$have" "$4" "$3"
+            printf 'content not diffed (not in the script, nor its payload beside it): old %s -> new %ssha256 %s\n' "$have" "${4:+$4 bytes }" "$3"
           fi
         fi
         ;;
@@ -732,6 +739,31 @@ pallet_path_parts() {
   done
 }
 
+# pallet_payload SHA256 prints the path of the payload with that sha256,
+# <SHA256>.payload beside the script (pallet-run uploads a script's
+# payloads into its private upload directory; palletc build writes them
+# beside the script), once its content is known to have that sha256. A
+# payload that is missing, not a regular file or changed fails, saying so,
+# and prints nothing, so the command it was to feed fails too.
+pallet_payload() {
+  local want=$1 script dir file have
+  script=${BASH_SOURCE[${#BASH_SOURCE[@]} - 1]}
+  dir=.
+  [[ $script == */* ]] && dir=${script%/*}
+  file=$dir/$want.payload
+  if [[ ! -f $file || -L $file ]]; then
+    printf 'pallet: payload %s is missing: it must be beside the script, as pallet-run uploads it and palletc build writes it\n' "$file" >&2
+    return 1
+  fi
+  have=$(pallet_file_read "$file" sha256sum) || return 1
+  have=${have%% *}
+  if [[ $have != "$want" ]]; then
+    printf 'pallet: payload %s has sha256 %s, the script wants %s: it changed after palletc compiled it; not using it\n' "$file" "$have" "$want" >&2
+    return 1
+  fi
+  printf '%s\n' "$file"
+}
+
 # pallet_pkg_dpkg_state installed|absent PKG... succeeds when every PKG is
 # installed, or when none of them is. Installed is dpkg's "installed"
 # state, the second letter of the status ("ii", or "hi" when held); a
@@ -995,7 +1027,7 @@ pallet_user_make_home() {
 declare -A PALLET_DEPS=(
   [pallet_as_reader]='pallet_as_user pallet_file_entry pallet_file_writer pallet_path_parts'
   [pallet_as_writer]='pallet_as_user pallet_file_entry pallet_file_writer pallet_path_parts'
-  [pallet_diff]='pallet_as_reader pallet_as_user pallet_diff_as pallet_diff_binary pallet_diff_files pallet_diff_summary pallet_file_entry pallet_file_line_awk pallet_file_read pallet_file_writer pallet_path_parts'
+  [pallet_diff]='pallet_as_reader pallet_as_user pallet_diff_as pallet_diff_binary pallet_diff_files pallet_diff_summary pallet_file_entry pallet_file_line_awk pallet_file_read pallet_file_writer pallet_path_parts pallet_payload'
   [pallet_diff_as]='pallet_diff_binary pallet_diff_files pallet_diff_summary pallet_file_line_awk pallet_file_read'
   [pallet_diff_files]='pallet_diff_binary pallet_diff_summary'
   [pallet_directory_make]='pallet_as_user pallet_as_writer pallet_directory_make_as pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts'
@@ -1003,6 +1035,7 @@ declare -A PALLET_DEPS=(
   [pallet_file_is]='pallet_as_reader pallet_as_user pallet_file_entry pallet_file_is_as pallet_file_read pallet_file_writer pallet_meta_is pallet_path_parts'
   [pallet_file_is_as]='pallet_file_read pallet_meta_is'
   [pallet_file_writer]='pallet_file_entry pallet_path_parts'
+  [pallet_payload]='pallet_file_read'
   [pallet_ssh_key_authorize]='pallet_as_user pallet_file_read pallet_ssh_key_user'
   [pallet_ssh_key_authorized]='pallet_as_user pallet_file_read pallet_ssh_key_user'
   [pallet_ssh_key_user]='pallet_file_read'
