@@ -349,6 +349,7 @@ func neededHelpers(steps []step) []string {
 	var queue []string
 	for _, s := range steps {
 		queue = h.calls(s.Check, queue)
+		queue = h.calls(s.Diff, queue)
 		queue = h.calls(s.Apply, queue)
 	}
 	for len(queue) > 0 {
@@ -408,7 +409,7 @@ func assemble(group, phase, osID, node string, placeholder bool, steps []step) [
 		size += len(src[h]) + 1
 	}
 	for _, s := range steps {
-		size += 2*len(s.Crate) + 2*len(s.Name) + len(s.Check) + len(s.Apply) + 160
+		size += 2*len(s.Crate) + 2*len(s.Name) + len(s.Check) + len(s.Diff) + len(s.Apply) + 160
 	}
 	b := bytes.NewBuffer(make([]byte, 0, size))
 	b.WriteString("#!/usr/bin/env bash\n")
@@ -436,6 +437,9 @@ func assemble(group, phase, osID, node string, placeholder bool, steps []step) [
 		b.WriteString("\n# step " + n + ": " + s.Crate + ": " + s.Name + "\n")
 		if s.Check != "" {
 			b.WriteString("pallet_check_" + n + "() {\n" + s.Check + "\n}\n")
+		}
+		if s.Diff != "" {
+			b.WriteString("pallet_diff_" + n + "() {\n" + s.Diff + "\n}\n")
 		}
 		b.WriteString(applyFunc(s, n) + "() {\n" + s.Apply + "\n}\n")
 	}

@@ -43,7 +43,7 @@ type dynParam struct {
 // (sprig's safe subset, q, raw), less those that cut a crate's steps.
 func paramFuncs() template.FuncMap {
 	fm := templateFuncs()
-	for _, name := range []string{"step", "check", "apply", "use"} {
+	for _, name := range []string{"step", "check", "diff", "apply", "use"} {
 		delete(fm, name)
 	}
 	return fm

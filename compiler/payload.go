@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/template"
@@ -219,7 +220,7 @@ func (d *Data) SHA256() string { return d.sha }
 func (d *Data) Salt() string { return d.salt }
 
 // Secret reports whether the content is secret: a payload, pinned by a
-// salted sha256.
+// salted sha256, and never shown by --diff.
 func (d *Data) Secret() bool { return d.secret }
 
 // Size is the content's length in bytes.
@@ -402,4 +403,20 @@ func PayloadPin(salt string, data []byte) string {
 	h.Write([]byte(salt))
 	h.Write(data)
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Diff is the command for a step's {{ diff }} part that prints how the
+// file at path (a param, or a string: it is quoted) would change to this
+// content: a unified diff when the content is inline; when it is a payload
+// (which check mode does not upload), its size and sha256 against the
+// file's; for secret content only that it changed.
+func (d *Data) Diff(path any) string {
+	p := quoteAny(path)
+	switch {
+	case d.secret:
+		return "pallet_diff " + p + " sum " + d.sha + " " + strconv.Itoa(len(d.data)) + " secret"
+	case d.Inline():
+		return "pallet_diff " + p + " " + d.Stdin()
+	}
+	return "pallet_diff " + p + " sum " + d.sha + " " + strconv.Itoa(len(d.data))
 }

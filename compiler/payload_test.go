@@ -114,3 +114,27 @@ func TestProjectFileInside(t *testing.T) {
 		}
 	}
 }
+
+// TestDataDiff: .bytes.Of's Diff is a unified diff of the content when it
+// is inline, a size and sha256 when it is a payload, and for secret
+// content only that, marked secret: the secret is in no diff command.
+func TestDataDiff(t *testing.T) {
+	r := &renderer{}
+	b := &bytesData{r: r}
+	small, _ := b.Of("port=80\n")
+	if got, want := small.Diff(Word("/etc/a b")), "pallet_diff '/etc/a b' < <(printf '%s' 'port=80\n')"; got != want {
+		t.Errorf("inline: %q, want %q", got, want)
+	}
+	big, _ := b.Of(strings.Repeat("a", InlineLimit+1))
+	if got, want := big.Diff("/x"), "pallet_diff /x sum "+big.SHA256()+" 16385"; got != want {
+		t.Errorf("payload: %q, want %q", got, want)
+	}
+	secret, _ := b.Of(&Content{Data: []byte("hunter2"), Secret: true})
+	got := secret.Diff("/x")
+	if want := "pallet_diff /x sum " + secret.SHA256() + " 7 secret"; got != want {
+		t.Errorf("secret: %q, want %q", got, want)
+	}
+	if strings.Contains(got, "hunter2") || !secret.Secret() {
+		t.Errorf("secret: %q holds the secret, or Secret() = %v", got, secret.Secret())
+	}
+}

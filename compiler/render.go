@@ -21,6 +21,10 @@ import (
 //
 //	{{ step "install" .raw.packages }}   starts a step, named for the status line
 //	{{ check }}                          what follows, up to apply, is the check
+//	{{ diff }}                           optional, after the check: what
+//	                                     follows, up to apply, prints what
+//	                                     the apply would change (--diff;
+//	                                     {{ $c.Diff .path }} for content)
 //	{{ apply }}                          what follows is the apply
 //	{{ wait }}                           or: what follows waits for the check
 //	                                     to hold, changing nothing
@@ -35,6 +39,7 @@ const (
 	markCheck = "\x00check\x01"
 	markApply = "\x00apply\x01"
 	markWait  = "\x00wait\x01"
+	markDiff  = "\x00diff\x01"
 	markUse   = "\x00use\x01"
 	// markPayload is printed by .bytes.Of's Stdin for content that travels
 	// as a payload: the step gets the payload, the text the reference.
@@ -83,6 +88,7 @@ func templateFuncs() template.FuncMap {
 	fm["check"] = func() string { return markCheck + markEnd }
 	fm["apply"] = func() string { return markApply + markEnd }
 	fm["wait"] = func() string { return markWait + markEnd }
+	fm["diff"] = func() string { return markDiff + markEnd }
 	fm["use"] = func(name string, params ...map[string]any) (string, error) {
 		in := map[string]any{}
 		for _, p := range params {
@@ -125,6 +131,9 @@ type step struct {
 	Pack  string
 	Name  string
 	Check string
+	// Diff prints what the apply would change (--diff): the commands
+	// between {{ diff }} and {{ apply }}, if any.
+	Diff  string
 	Apply string
 	// Payloads are the payloads the step's apply reads, in the order it
 	// names them.
@@ -353,12 +362,12 @@ func (r *renderer) cacheKey(c *Crate, label string, args Args) (string, bool) {
 // split cuts a variant's rendered text at its markers into steps.
 func (r *renderer) split(v *Variant, label, text string) error {
 	var cur *step
-	part := "" // "", "check" or "apply"
+	part := "" // "", "check", "diff" or "apply"
 	flush := func() error {
 		if cur == nil {
 			return nil
 		}
-		cur.Check, cur.Apply = trimBlank(cur.Check), trimBlank(cur.Apply)
+		cur.Check, cur.Diff, cur.Apply = trimBlank(cur.Check), trimBlank(cur.Diff), trimBlank(cur.Apply)
 		if cur.Apply == "" {
 			return fmt.Errorf("%s: step %q has nothing to apply: write commands after {{ apply }}", v.File, cur.Name)
 		}
@@ -379,6 +388,8 @@ func (r *renderer) split(v *Variant, label, text string) error {
 			}
 		case part == "check":
 			cur.Check += chunk
+		case part == "diff":
+			cur.Diff += chunk
 		default:
 			cur.Apply += chunk
 		}
@@ -400,6 +411,11 @@ func (r *renderer) split(v *Variant, label, text string) error {
 				return fmt.Errorf("%s: {{ check }} must come right after {{ step ... }}", v.File)
 			}
 			part = "check"
+		case "diff":
+			if cur == nil || part != "check" {
+				return fmt.Errorf("%s: {{ diff }} must come after {{ check }}, before {{ apply }}", v.File)
+			}
+			part = "diff"
 		case "apply", "wait":
 			if cur == nil || part == "apply" {
 				return fmt.Errorf("%s: {{ %s }} must come after {{ step ... }} (and its check), once", v.File, kind)
@@ -407,13 +423,16 @@ func (r *renderer) split(v *Variant, label, text string) error {
 			if strings.TrimSpace(cur.Apply) != "" {
 				return fmt.Errorf("%s: step %q has commands before {{ check }}: put them after {{ %s }}", v.File, cur.Name, kind)
 			}
+			if kind == "wait" && part == "diff" {
+				return fmt.Errorf("%s: step %q waits, so it changes nothing to diff: drop its {{ diff }}", v.File, cur.Name)
+			}
 			if kind == "wait" && part != "check" {
 				return fmt.Errorf("%s: step %q waits but has no {{ check }}: the check is what it waits for", v.File, cur.Name)
 			}
 			cur.Wait = kind == "wait"
 			part = "apply"
 		case "payload":
-			if cur == nil || part == "check" {
+			if cur == nil || part == "check" || part == "diff" {
 				return fmt.Errorf("%s: content that travels as a payload (%d bytes, or not plain text, or secret) can be read only after {{ apply }}: check mode uploads no payloads, so compare by sha256 in the check (pallet_file_sha256_is PATH {{ $c.SHA256 }})", v.File, r.payloads[arg].Size)
 			}
 			cur.Apply += payloadRef(r.payloads[arg])
@@ -430,7 +449,7 @@ func (r *renderer) split(v *Variant, label, text string) error {
 			}
 		}
 	}
-	if cur != nil && part == "check" {
+	if cur != nil && (part == "check" || part == "diff") {
 		return fmt.Errorf("%s: step %q has a check but no {{ apply }}", v.File, cur.Name)
 	}
 	return flush()

@@ -49,6 +49,8 @@ type Options struct {
 	// change nothing. Nodes to be created are not checked: they do not
 	// exist yet (Plan.NotChecked says so).
 	Check bool
+	// Diff is lift's (--diff): file-like steps print what they change.
+	Diff bool
 	// Schedule and Limit are lift's (order, rollout, --limit), for the
 	// phases pass only: destroying, creating and bootstrapping nodes go
 	// as they always do, so that the node counts come out right.
@@ -499,6 +501,7 @@ func (c *run) lift(ctx context.Context, pass string, nodes []provider.Node, grou
 	scripts.WithNodes(all)
 	lo := lift.Options{
 		Check:       c.opts.Check,
+		Diff:        c.opts.Diff,
 		Parallelism: c.opts.Parallelism,
 		Runner:      c.opts.Runner, OnEvent: c.opts.OnEvent,
 		Provider: c.pl.Provider, ProviderName: c.pl.ProviderName,

@@ -78,6 +78,9 @@ type StepDocument struct {
 	DurationMS int64    `json:"duration_ms"`
 	Message    string   `json:"message,omitempty"`
 	Tail       []string `json:"tail,omitempty"`
+	// Diff is what the step changed or would change in a file, with
+	// --diff (added within pallet-run/v1).
+	Diff string `json:"diff,omitempty"`
 }
 
 // Document returns the report's JSON form.
@@ -127,7 +130,7 @@ func (r *Report) Document() Document {
 func stepDocument(s runner.StepResult) StepDocument {
 	return StepDocument{
 		N: s.N, Total: s.Total, Crate: s.Crate, Name: s.Name, Status: string(s.Status),
-		DurationMS: s.Duration.Milliseconds(), Message: s.Message, Tail: s.Tail,
+		DurationMS: s.Duration.Milliseconds(), Message: s.Message, Tail: s.Tail, Diff: s.Diff,
 	}
 }
 

@@ -47,6 +47,9 @@ type Options struct {
 	Phases []string
 	// Check runs the scripts in check mode: report, change nothing.
 	Check bool
+	// Diff has file-like steps print a diff of what they change, or
+	// would change (runner.Phase.Diff), into the steps' results.
+	Diff bool
 	// ForceBootstrap runs the bootstrap phase also on nodes that have
 	// already been bootstrapped.
 	ForceBootstrap bool
@@ -418,7 +421,7 @@ func run(ctx context.Context, command, projectFile string, nodes []provider.Node
 		if pl.node.OS == "" || pl.node.OS == AutoOS {
 			continue
 		}
-		if pl.ready, err = phasesFor(src, pl, pl.node.OS, opts.Check); err != nil {
+		if pl.ready, err = phasesFor(src, pl, pl.node.OS, opts.Check, opts.Diff); err != nil {
 			return nil, err
 		}
 	}
@@ -484,7 +487,7 @@ func run(ctx context.Context, command, projectFile string, nodes []provider.Node
 				if info.PalletOS == "" {
 					return nil, fmt.Errorf("os-release says %q %q, which pallet cannot map to an OS id; set os: for this node", info.ID, info.VersionID)
 				}
-				ph, err := phasesFor(src, pl, info.PalletOS, opts.Check)
+				ph, err := phasesFor(src, pl, info.PalletOS, opts.Check, opts.Diff)
 				if err != nil {
 					return nil, err
 				}
@@ -566,24 +569,25 @@ func describeSkipped(s []SkippedPhase) string {
 }
 
 // phasesFor gets pl's scripts for osID.
-func phasesFor(src scripts, pl *plan, osID string, check bool) ([]runner.Phase, error) {
+func phasesFor(src scripts, pl *plan, osID string, check, diff bool) ([]runner.Phase, error) {
 	var out []runner.Phase
 	for _, ph := range pl.phases {
 		s, err := src.script(pl.node, ph, osID)
 		if err != nil {
 			return nil, fmt.Errorf("node %s: %w", pl.node.Name, err)
 		}
-		out = append(out, runner.Phase{Name: ph, Script: s.Text, Check: check, Files: payloadFiles(s, check)})
+		out = append(out, runner.Phase{Name: ph, Script: s.Text, Check: check, Diff: diff, Files: payloadFiles(s, check && !diff)})
 	}
 	return out, nil
 }
 
 // payloadFiles are the files a script's payloads are uploaded as. Check
-// mode uploads none: the compiler lets only apply read a payload, and a
-// check compares the node's file by sha256, so a check run costs no
-// payload's transfer.
-func payloadFiles(s *compiler.Script, check bool) []runner.File {
-	if check || len(s.Payloads) == 0 {
+// mode uploads none (none is false): the compiler lets only apply read a
+// payload, and a check compares the node's file by sha256, so a check run
+// costs no payload's transfer. Check mode with --diff uploads them, in
+// the same SFTP session, so that it can diff large text content too.
+func payloadFiles(s *compiler.Script, none bool) []runner.File {
+	if none || len(s.Payloads) == 0 {
 		return nil
 	}
 	files := make([]runner.File, len(s.Payloads))

@@ -26,6 +26,10 @@ type Phase struct {
 	Script []byte
 	// Check runs the script with PALLET_MODE=check: report, change nothing.
 	Check bool
+	// Diff runs the script with PALLET_DIFF=1: file-like steps that change
+	// (or would) print a diff of the file, kept in StepResult.Diff. It
+	// costs no round trip: the script reads the files where it runs.
+	Diff bool
 	// Files are uploaded beside the script, into its private upload
 	// directory, in the same SFTP session: the payloads the script reads
 	// (see compiler.Payload). They are removed with the directory when the
@@ -114,7 +118,7 @@ func (c *Conn) RunPhase(ctx context.Context, p Phase, onEvent EventFunc) (PhaseR
 		return fail(fmt.Errorf("node %s phase %s: %w", node, p.Name, err))
 	}
 	defer stdin.Close()
-	cmd := phaseCommand(dir, script, p.Check, c.sudoMode(), prompt, c.opts.KeepScripts, c.opts.CancelGrace)
+	cmd := phaseCommand(dir, script, p.Check, p.Diff, c.sudoMode(), prompt, c.opts.KeepScripts, c.opts.CancelGrace)
 	if err := sess.Start(cmd); err != nil {
 		return fail(fmt.Errorf("node %s phase %s: start script: %w", node, p.Name, err))
 	}
@@ -349,7 +353,7 @@ func (c *Conn) sudoMode() sudoMode {
 //     shell reads it into a variable and pipes it to sudo -S with the
 //     builtin printf, so it is never in an argv, the environment or a file,
 //     and sudo sees EOF after it, so a wrong password fails at once;
-//   - PALLET_MODE and PALLET_NONCE (the token status lines must carry) are
+//   - PALLET_MODE, PALLET_DIFF and PALLET_NONCE (the token status lines must carry) are
 //     set inside the wrapper run as root, after sudo, whose env_reset would
 //     drop them otherwise; the nonce is read from its file beside the
 //     script, so it is in no argv (ps shows argv to every local user, and
@@ -357,10 +361,14 @@ func (c *Conn) sudoMode() sudoMode {
 //   - the script's stdin is /dev/null, so nothing it runs can read the
 //     password or the watchdog's stdin; sudo -k makes sudo always consume
 //     the password instead of leaving it unread.
-func phaseCommand(dir, script string, check bool, mode sudoMode, prompt string, keep bool, grace time.Duration) string {
+func phaseCommand(dir, script string, check, diff bool, mode sudoMode, prompt string, keep bool, grace time.Duration) string {
 	pmode := "apply"
 	if check {
 		pmode = "check"
+	}
+	env := "PALLET_MODE=" + pmode
+	if diff {
+		env += " PALLET_DIFF=1"
 	}
 	// Tenths of a second the script's process group gets between SIGTERM
 	// and SIGKILL, at least one.
@@ -376,7 +384,7 @@ func phaseCommand(dir, script string, check bool, mode sudoMode, prompt string, 
 		`stop() { trap '' HUP INT TERM; p=${p:-$!}; [ -n "$p" ] || exit 143; kill -TERM -- -$p 2>/dev/null; ` +
 		`(i=0; while alive; do if [ $i -ge ` + strconv.Itoa(tenths) + ` ]; then kill -KILL -- -$p 2>/dev/null; break; fi; sleep 0.1; i=$((i+1)); done) & ` +
 		`wait $p 2>/dev/null; wait $! 2>/dev/null; exit 143; }; trap stop HUP INT TERM; ` +
-		`set -m; PALLET_MODE=` + pmode + ` PALLET_NONCE=$n bash "$0" </dev/null & p=$!; set +m; wait $p`
+		`set -m; ` + env + ` PALLET_NONCE=$n bash "$0" </dev/null & p=$!; set +m; wait $p`
 	run := "bash -c " + shellQuote(wrapper) + ` "$s" </dev/null`
 	switch mode {
 	case sudoNoPass:

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"sync"
@@ -29,6 +30,10 @@ type StepResult struct {
 	Message  string        `json:"message,omitempty"`
 	// Tail holds the last lines the step printed (stdout and stderr merged).
 	Tail []string `json:"tail,omitempty"`
+	// Diff is what the step changes or would change in a file (--diff): a
+	// unified diff, or a line summarising binary or secret content. It
+	// arrives before the step's end line.
+	Diff string `json:"diff,omitempty"`
 }
 
 // Ended reports whether the script printed the step's end line.
@@ -163,6 +168,7 @@ type tracker struct {
 	prompts  int    // how many times the prompt was seen
 	current  int    // index into res.Steps of the step begun and not ended, -1 if none
 	tails    []tail
+	diffs    map[int]*strings.Builder // base64 diff chunks by step index, until diff-end
 	loose    tail
 	byNumber map[int]int
 	redact   func(string) string // Options.RedactOutput; nil: none
@@ -181,8 +187,13 @@ func newTracker(node, phase string, check bool, tailN int, prompt, nonce string,
 		current:  -1,
 		loose:    tail{n: tailN},
 		byNumber: map[int]int{},
+		diffs:    map[int]*strings.Builder{},
 	}
 }
+
+// maxDiffBase64 bounds the base64 a step's diff may take: the script cuts
+// a diff at 64 KiB, and a runner keeps no more than that and some room.
+const maxDiffBase64 = 96 << 10
 
 // feed splits p into lines, continuing the unfinished line partial, and
 // returns what is left unfinished. The caller holds t.mu.
@@ -286,6 +297,32 @@ func (t *tracker) line(s string) {
 			t.current = -1
 		}
 		t.emit(Event{Kind: EventEnd, Step: *step})
+	case KindDiff:
+		i, known := t.byNumber[st.N]
+		if !known || t.current != i {
+			return // a diff belongs to the step running
+		}
+		b := t.diffs[i]
+		if b == nil {
+			b = &strings.Builder{}
+			t.diffs[i] = b
+		}
+		if b.Len()+len(st.Chunk) <= maxDiffBase64 {
+			b.WriteString(st.Chunk)
+		}
+	case KindDiffEnd:
+		i, known := t.byNumber[st.N]
+		b := t.diffs[i]
+		if !known || b == nil {
+			return
+		}
+		delete(t.diffs, i)
+		text, err := base64.StdEncoding.DecodeString(b.String())
+		if err != nil {
+			t.res.Steps[i].Diff = "(diff garbled in transit: " + err.Error() + ")"
+			return
+		}
+		t.res.Steps[i].Diff = strings.TrimSuffix(string(text), "\n")
 	case KindDone:
 		t.res.Done = true
 		t.res.Counts = st.Counts

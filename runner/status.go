@@ -41,6 +41,11 @@ const (
 	KindBegin StatusKind = "begin"
 	KindEnd   StatusKind = "end"
 	KindDone  StatusKind = "done"
+	// KindDiff carries a chunk of a step's diff (--diff), base64 so that
+	// a file's content can neither break the framing nor fake a line;
+	// KindDiffEnd ends the step's diff.
+	KindDiff    StatusKind = "diff"
+	KindDiffEnd StatusKind = "diff-end"
 )
 
 // Counts tallies step outcomes: one phase's done line, or a sum over phases.
@@ -88,6 +93,8 @@ type StatusLine struct {
 	Message  string
 	// Counts is the phase summary (done only).
 	Counts Counts
+	// Chunk is base64 text of the step's diff (diff only).
+	Chunk string
 }
 
 // ParseStatusLine looks for a status line in one line of script output
@@ -152,6 +159,24 @@ func parseStatusFields(s string) (StatusLine, error) {
 			st.Message = f[3]
 		}
 		return st, nil
+	case KindDiff, KindDiffEnd:
+		// diff <n>/<total> <base64>; diff-end <n>/<total>
+		f := strings.Split(rest, " ")
+		if kind == string(KindDiff) && (len(f) != 2 || f[1] == "" || !isBase64(f[1])) {
+			return StatusLine{}, fmt.Errorf("diff: want <n>/<total> <base64>")
+		}
+		if kind == string(KindDiffEnd) && len(f) != 1 {
+			return StatusLine{}, fmt.Errorf("diff-end: want <n>/<total>")
+		}
+		n, total, err := parseOrdinal(f[0])
+		if err != nil {
+			return StatusLine{}, err
+		}
+		st := StatusLine{Kind: StatusKind(kind), N: n, Total: total}
+		if len(f) == 2 {
+			st.Chunk = f[1]
+		}
+		return st, nil
 	case KindDone:
 		// done <ok> <changed> <would-change> <ran> <failed>
 		f := strings.Fields(rest)
@@ -183,4 +208,15 @@ func parseOrdinal(s string) (n, total int, err error) {
 		return 0, 0, fmt.Errorf("bad step number %q: want <n>/<total>", s)
 	}
 	return n, total, nil
+}
+
+// isBase64 reports whether s holds only characters of standard base64.
+func isBase64(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/' || c == '=') {
+			return false
+		}
+	}
+	return true
 }

@@ -99,7 +99,7 @@ func cmdConverge(ctx context.Context, fs *flag.FlagSet, args []string, stdout, s
 	out.attach(&lo, stderr)
 	opts := converge.Options{
 		Runner: lo.Runner, Parallelism: lo.Parallelism, LogDir: runDir(p),
-		OnEvent: lo.OnEvent, Progress: stderr, Check: *f.check,
+		OnEvent: lo.OnEvent, Progress: stderr, Check: *f.check, Diff: lo.Diff,
 		Schedule: lo.Schedule, Limit: lo.Limit,
 	}
 	if lo.OnNodeDone != nil {
@@ -119,6 +119,7 @@ func cmdConverge(ctx context.Context, fs *flag.FlagSet, args []string, stdout, s
 	} else {
 		recapTitled(stdout, rep.Lift, convergeTitle(rep))
 		convergeRecap(stdout, rep)
+		out.diffs(stdout, rep.Lift)
 	}
 	switch {
 	case rep.Lift.Interrupted:

@@ -93,6 +93,7 @@ type runFlags struct {
 	phases         stringList
 	identities     stringList
 	check          *bool
+	diff           *bool
 	parallel       *int
 	jsonOut        *bool
 	acceptNew      *bool
@@ -114,6 +115,7 @@ func addRunFlags(fs *flag.FlagSet) *runFlags {
 	f := &runFlags{common: commonFlags(fs)}
 	fs.Var(&f.phases, "phase", "a phase to run, in order; repeat for more (default configure)")
 	f.check = fs.Bool("check", false, "check mode: report what would change, change nothing")
+	f.diff = fs.Bool("diff", false, "show a diff of every file a step changes (or would change, with --check); secret content is never shown, binary content by size and sha256")
 	f.parallel = fs.Int("parallel", runner.DefaultParallelism, "how many nodes to work on at once")
 	f.jsonOut = fs.Bool("json", false, "print one JSON document (schema pallet-run/v1) instead of progress and recap")
 	f.acceptNew = fs.Bool("accept-new-host-keys", false, "record host keys of nodes not yet in known_hosts instead of refusing them (a changed key is always refused)")
@@ -218,6 +220,7 @@ func (f *runFlags) options(p *compiler.Project, stderr io.Writer) (o lift.Option
 		Limit:          f.limit,
 		Phases:         f.phases,
 		Check:          *f.check,
+		Diff:           *f.diff,
 		ForceBootstrap: *f.forceBootstrap,
 		Parallelism:    *f.parallel,
 		Runner: runner.Options{
@@ -327,6 +330,7 @@ func finish(rep *lift.Report, err error, out *output, stdout, stderr io.Writer, 
 		enc.Encode(rep.Document())
 	} else {
 		recap(stdout, rep)
+		out.diffs(stdout, rep)
 	}
 	switch {
 	case rep.Interrupted:

@@ -86,7 +86,39 @@ func (o *output) event(e runner.Event) {
 			}
 			o.mu.Lock()
 			fmt.Fprintf(o.w, "%s %s step %d/%d %s %q: %s%s\n", clean(e.Node), clean(e.Phase), e.Step.N, e.Step.Total, clean(e.Step.Crate), clean(e.Step.Name), clean(string(e.Step.Status)), msg)
+			writeDiff(o.w, e.Step.Diff)
 			o.mu.Unlock()
+		}
+	}
+}
+
+// writeDiff prints a step's diff (--diff) indented under its line,
+// cleaned: it is a node's file, which may hold anything.
+func writeDiff(w io.Writer, diff string) {
+	if diff == "" {
+		return
+	}
+	for _, l := range strings.Split(diff, "\n") {
+		fmt.Fprintf(w, "    %s\n", clean(strings.TrimSuffix(l, "\r")))
+	}
+}
+
+// diffs prints, after a live (terminal) run's recap, the diffs of the
+// steps that had one (--diff), each under a line naming its node and step:
+// the live lines, redrawn in place, have no room for them.
+func (o *output) diffs(w io.Writer, rep *lift.Report) {
+	if !o.live {
+		return
+	}
+	for _, n := range rep.Nodes {
+		for _, ph := range n.Phases {
+			for _, s := range ph.Steps {
+				if s.Diff == "" {
+					continue
+				}
+				fmt.Fprintf(w, "\n%s %s step %d/%d %s %q: %s\n", clean(n.Node.Name), clean(ph.Phase), s.N, s.Total, clean(s.Crate), clean(s.Name), clean(string(s.Status)))
+				writeDiff(w, s.Diff)
+			}
 		}
 	}
 }

@@ -142,3 +142,43 @@ func TestLiveLinesPerNodeNotPerName(t *testing.T) {
 		t.Errorf("the first node's end replaced the second node's line:\n%q", second)
 	}
 }
+
+// TestOutputShowsDiffs: --diff's diffs go under the step's plain line,
+// indented and cleaned (a node's file may hold terminal escapes); on a
+// terminal, where live lines are redrawn in place, after the recap, each
+// under its node and step; not at all for steps without one.
+func TestOutputShowsDiffs(t *testing.T) {
+	diff := "--- /etc/app.conf\n+++ /etc/app.conf\n@@ -1 +1 @@\n-port=80" + hostile + "\n+port=8080"
+	step := runner.StepResult{N: 1, Total: 2, Crate: "line-in-file", Name: "line in /etc/app.conf", Status: runner.StatusWouldChange, Diff: diff}
+	ok := runner.StepResult{N: 2, Total: 2, Crate: "file", Name: "file /etc/motd", Status: runner.StatusOK}
+
+	var buf bytes.Buffer
+	o := newOutput(&buf, false)
+	o.event(runner.Event{Node: "web-1", Phase: "configure", Kind: runner.EventEnd, Step: step})
+	o.event(runner.Event{Node: "web-1", Phase: "configure", Kind: runner.EventEnd, Step: ok})
+	checkClean(t, "plain diff", buf.String())
+	if want := "web-1 configure step 1/2 line-in-file \"line in /etc/app.conf\": would-change\n" +
+		"    --- /etc/app.conf\n    +++ /etc/app.conf\n    @@ -1 +1 @@\n    -port=80" + clean(hostile) + "\n    +port=8080\n" +
+		"web-1 configure step 2/2 file \"file /etc/motd\": ok\n"; buf.String() != want {
+		t.Errorf("plain lines:\n%s\nwant:\n%s", buf.String(), want)
+	}
+
+	rep := &lift.Report{Command: "lift", Phases: []string{"configure"}, Check: true, Nodes: []lift.NodeReport{
+		{Node: provider.Node{Name: "web-1"}, Status: lift.StatusOK,
+			Phases: []runner.PhaseResult{{Phase: "configure", Steps: []runner.StepResult{step, ok}}}},
+	}}
+	buf.Reset()
+	o.diffs(&buf, rep)
+	if buf.Len() != 0 {
+		t.Errorf("plain mode printed the diffs again after the recap:\n%s", buf.String())
+	}
+	o.live = true
+	o.diffs(&buf, rep)
+	checkClean(t, "live diff", buf.String())
+	if want := "\nweb-1 configure step 1/2 line-in-file \"line in /etc/app.conf\": would-change\n    --- /etc/app.conf\n"; !strings.HasPrefix(buf.String(), want) {
+		t.Errorf("after the recap:\n%s\nwant it to start:\n%s", buf.String(), want)
+	}
+	if strings.Contains(buf.String(), "motd") {
+		t.Errorf("a step without a diff is listed:\n%s", buf.String())
+	}
+}

@@ -79,6 +79,38 @@ pallet_seconds() {
   printf '%d.%ds' $(($1 / 1000)) $(($1 % 1000 / 100))
 }
 
+# pallet_step_diff N: with PALLET_DIFF=1 (pallet-run --diff), prints what
+# step N's diff function says its apply changes (pallet_diff_N: file-like
+# crates write one after {{ diff }}), as status lines
+#   ::pallet::v1 [NONCE] diff N/TOTAL BASE64   (one or more chunks)
+#   ::pallet::v1 [NONCE] diff-end N/TOTAL
+# base64, so that a file's content can neither break the framing nor fake
+# a status line. At most 64 KiB of diff, with a note when there was more.
+# A diff that fails says so in the text; it never fails the step.
+pallet_step_diff() {
+  local n=$1 out rc b i
+  [[ ${PALLET_DIFF:-} == 1 ]] && declare -F "pallet_diff_$n" >/dev/null || return 0
+  set +e
+  out=$(
+    set -e
+    "pallet_diff_$n" </dev/null 2>&1
+  )
+  rc=$?
+  set -e
+  if ((${#out} > 65536)); then
+    out="${out:0:65536}"$'\n'"(diff cut at 64 KiB)"
+  fi
+  if ((rc != 0)); then
+    out+="${out:+$'\n'}(diff failed: exit status $rc)"
+  fi
+  [[ -n $out ]] || return 0
+  b=$(printf '%s\n' "$out" | base64 -w 0)
+  for ((i = 0; i < ${#b}; i += 4096)); do
+    printf '%s diff %s/%s %s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" "${b:i:4096}"
+  done
+  printf '%s diff-end %s/%s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL"
+}
+
 # pallet_step N CRATE NAME CHECK-FUNCTION APPLY-FUNCTION [wait]
 #
 # A wait step ("wait": its apply only waits for the check to hold, as
@@ -100,6 +132,7 @@ pallet_step() {
       return 0
     fi
   fi
+  pallet_step_diff "$n"
   if [[ $PALLET_MODE == check && ($kind != wait || $PALLET_WOULD -gt 0) ]]; then
     PALLET_WOULD=$((PALLET_WOULD + 1))
     printf '%s end %s/%s would-change %d%s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start)) "${kind:+ would wait: not true yet, and a step before it would change}"

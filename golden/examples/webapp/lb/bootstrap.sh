@@ -79,6 +79,38 @@ pallet_seconds() {
   printf '%d.%ds' $(($1 / 1000)) $(($1 % 1000 / 100))
 }
 
+# pallet_step_diff N: with PALLET_DIFF=1 (pallet-run --diff), prints what
+# step N's diff function says its apply changes (pallet_diff_N: file-like
+# crates write one after {{ diff }}), as status lines
+#   ::pallet::v1 [NONCE] diff N/TOTAL BASE64   (one or more chunks)
+#   ::pallet::v1 [NONCE] diff-end N/TOTAL
+# base64, so that a file's content can neither break the framing nor fake
+# a status line. At most 64 KiB of diff, with a note when there was more.
+# A diff that fails says so in the text; it never fails the step.
+pallet_step_diff() {
+  local n=$1 out rc b i
+  [[ ${PALLET_DIFF:-} == 1 ]] && declare -F "pallet_diff_$n" >/dev/null || return 0
+  set +e
+  out=$(
+    set -e
+    "pallet_diff_$n" </dev/null 2>&1
+  )
+  rc=$?
+  set -e
+  if ((${#out} > 65536)); then
+    out="${out:0:65536}"$'\n'"(diff cut at 64 KiB)"
+  fi
+  if ((rc != 0)); then
+    out+="${out:+$'\n'}(diff failed: exit status $rc)"
+  fi
+  [[ -n $out ]] || return 0
+  b=$(printf '%s\n' "$out" | base64 -w 0)
+  for ((i = 0; i < ${#b}; i += 4096)); do
+    printf '%s diff %s/%s %s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" "${b:i:4096}"
+  done
+  printf '%s diff-end %s/%s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL"
+}
+
 # pallet_step N CRATE NAME CHECK-FUNCTION APPLY-FUNCTION [wait]
 #
 # A wait step ("wait": its apply only waits for the check to hold, as
@@ -100,6 +132,7 @@ pallet_step() {
       return 0
     fi
   fi
+  pallet_step_diff "$n"
   if [[ $PALLET_MODE == check && ($kind != wait || $PALLET_WOULD -gt 0) ]]; then
     PALLET_WOULD=$((PALLET_WOULD + 1))
     printf '%s end %s/%s would-change %d%s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start)) "${kind:+ would wait: not true yet, and a step before it would change}"
@@ -251,6 +284,113 @@ pallet_as_writer() {
   fi
 }
 
+# pallet_diff PATH [edit ACTION LINE MATCH | sum SHA256 [SIZE [secret]]]
+# prints what a step would do to the file PATH's content, for --diff
+# (PALLET_DIFF=1; see pallet_step_diff): a unified diff from PATH as it is
+# (a missing file is /dev/null) to the content on stdin, or, with "edit",
+# to PATH as pallet_file_line_awk would leave it. "sum" is for content
+# that is only a payload (binary, large or secret), which check mode does
+# not upload: when the payload is there all the same (apply mode, or
+# check mode with --diff, which uploads payloads) it is diffed like
+# content on stdin; else the old and new sizes and sha256 are printed when
+# they differ (SIZE may be '', as for a download). For "secret" content it says only that the content changed,
+# and the payload is never read. PATH is read as pallet_as_reader says,
+# like the check reads it: never as root through a path a user controls.
+pallet_diff() {
+  local new rc=0
+  if [[ ${2:-} == sum && -z ${5:-} ]] && new=$(pallet_payload "$3" 2>/dev/null); then
+    pallet_as_reader "$1" follow pallet_diff_as "$1" <"$new" || rc=$?
+  else
+    pallet_as_reader "$1" follow pallet_diff_as "$@" || rc=$?
+  fi
+  if ((rc != 0)); then
+    printf 'pallet: cannot read %s the way its check does: no diff\n' "$1"
+  fi
+}
+
+# pallet_diff_as PATH [edit ACTION LINE MATCH | sum SHA256 [SIZE [secret]]]
+# is pallet_diff, run by the reader pallet_as_reader found: a symlink is
+# followed, PATH is read with pallet_file_read (a FIFO fails at once), and
+# the copies it compares are in a directory of its own, removed after.
+pallet_diff_as() {
+  local path=$1 label=$1 tmp old=/dev/null rc=0 have
+  if [[ -L $path ]]; then
+    path=$(readlink -f -- "$path") || return 1
+  fi
+  tmp=$(mktemp -d) || return 1
+  if [[ -e $path ]]; then
+    pallet_file_read "$path" cat >"$tmp/old" || rc=$?
+    old=$tmp/old
+  else
+    label=/dev/null
+  fi
+  if ((rc == 0)); then
+    case ${2:-} in
+      sum)
+        have=$(pallet_diff_summary "$old")
+        if [[ $have != *" sha256 $3" ]]; then
+          if [[ ${5:-} == secret ]]; then
+            echo 'secret content changed (diff hidden)'
+          else
+            printf 'content not diffed (not in the script, nor its payload beside it): old %s -> new %ssha256 %s\n' "$have" "${4:+$4 bytes }" "$3"
+          fi
+        fi
+        ;;
+      edit)
+        pallet_file_line_awk edit "$3" "$4" "$5" <"$old" >"$tmp/new" || rc=$?
+        ;;
+      *) cat >"$tmp/new" || rc=$? ;;
+    esac
+  fi
+  if ((rc == 0)) && [[ ${2:-} != sum ]]; then
+    pallet_diff_files "$old" "$tmp/new" "$label" "$1" || rc=$?
+  fi
+  rm -rf -- "$tmp"
+  return "$rc"
+}
+
+# pallet_diff_binary FILE succeeds when FILE holds a NUL byte or is not
+# UTF-8 (when iconv is there to tell).
+pallet_diff_binary() {
+  local size
+  size=$(wc -c <"$1")
+  ((size > 0)) || return 1
+  [[ $(tr -d '\000' <"$1" | wc -c) != "$size" ]] && return 0
+  command -v iconv >/dev/null || return 1
+  ! iconv -f UTF-8 -t UTF-8 -- "$1" >/dev/null 2>&1
+}
+
+
+# pallet_diff_files OLD NEW OLD-LABEL NEW-LABEL prints a unified diff from
+# the file OLD to the file NEW, nothing when they are the same. Binary
+# content (a NUL byte, or not UTF-8) is summarised by size and sha256, as
+# is everything where diff is missing: diffutils is Priority: required in
+# Debian, but minimal images (and busybox's diff without --label) lack it.
+pallet_diff_files() {
+  local old=$1 new=$2 rc=0
+  if cmp -s -- "$old" "$new" 2>/dev/null; then
+    return 0
+  fi
+  if pallet_diff_binary "$old" || pallet_diff_binary "$new"; then
+    printf 'binary: old %s -> new %s\n' "$(pallet_diff_summary "$old")" "$(pallet_diff_summary "$new")"
+    return 0
+  fi
+  if ! command -v diff >/dev/null || ! diff --label a --label b /dev/null /dev/null >/dev/null 2>&1; then
+    printf 'diff unavailable on the node (install diffutils): old %s -> new %s\n' "$(pallet_diff_summary "$old")" "$(pallet_diff_summary "$new")"
+    return 0
+  fi
+  diff -u --label "$3" --label "$4" -- "$old" "$new" || rc=$?
+  ((rc <= 1))
+}
+
+
+# pallet_diff_summary FILE prints FILE's size and sha256: 12 bytes sha256 HEX.
+pallet_diff_summary() {
+  local sum
+  sum=$(sha256sum <"$1")
+  printf '%d bytes sha256 %s' "$(wc -c <"$1")" "${sum%% *}"
+}
+
 # pallet_directory_make PATH MODE OWNER GROUP PARENTS makes PATH a directory
 # (creating missing parents when PARENTS is yes) with exactly that owner,
 # group and mode, as the writer pallet_as_writer finds for PATH itself (a
@@ -383,6 +523,33 @@ pallet_file_is_as() {
   [[ -f $path && ! -L $path ]] || return 1
   pallet_file_read "$path" cmp -s -- /proc/self/fd/3 - 3< <(cat) || return 1
   pallet_meta_is "$path" "$mode" "$owner" "$group"
+}
+
+# pallet_file_line_awk is|edit ACTION LINE MATCH reads a text file on stdin
+# for pallet_file_line: "is" exits 0 when it is as ACTION wants, "edit"
+# prints it as it should be.
+pallet_file_line_awk() {
+  PALLET_LINE=$3 PALLET_MATCH=$4 awk -v op="$1" -v action="$2" '
+    BEGIN { line = ENVIRON["PALLET_LINE"]; re = ENVIRON["PALLET_MATCH"]; first = 0; has = 0 }
+    {
+      text[NR] = $0
+      if ($0 == line) has = 1
+      if (re != "" && !first && $0 ~ re) first = NR
+    }
+    function hit(s) { return re != "" ? s ~ re : s == line }
+    END {
+      if (op == "is") {
+        if (action == "present") exit (first ? text[first] != line : !has)
+        for (i = 1; i <= NR; i++) if (hit(text[i])) exit 1
+        exit 0
+      }
+      for (i = 1; i <= NR; i++) {
+        if (action == "present") print (i == first ? line : text[i])
+        else if (!hit(text[i])) print text[i]
+      }
+      if (action == "present" && !first && !has) print line
+    }
+  '
 }
 
 # pallet_file_read PATH COMMAND [ARG...] runs COMMAND (a program or a
@@ -574,6 +741,34 @@ pallet_path_parts() {
   done
 }
 
+# pallet_payload SHA256 prints the path of the payload with that sha256,
+# <SHA256>.payload beside the script (pallet-run uploads a script's
+# payloads into its private upload directory; palletc build writes them
+# beside the script), once its content is known to have that sha256. A
+# payload that is missing, not a regular file or changed fails, saying so,
+# and prints nothing, so the command it was to feed fails too.
+# pallet_payload SHA256 SALT is the same for a secret payload, whose
+# SHA256 is sha256(SALT || content): the script never holds a secret's
+# own sha256.
+pallet_payload() {
+  local want=$1 salt=${2-} script dir file have
+  script=${BASH_SOURCE[${#BASH_SOURCE[@]} - 1]}
+  dir=.
+  [[ $script == */* ]] && dir=${script%/*}
+  file=$dir/$want.payload
+  if [[ ! -f $file || -L $file ]]; then
+    printf 'pallet: payload %s is missing: it must be beside the script, as pallet-run uploads it and palletc build writes it\n' "$file" >&2
+    return 1
+  fi
+  have=$(pallet_file_read "$file" pallet_salted_sha256 "$salt") || return 1
+  have=${have%% *}
+  if [[ $have != "$want" ]]; then
+    printf 'pallet: payload %s has sha256 %s, the script wants %s: it changed after palletc compiled it; not using it\n' "$file" "$have" "$want" >&2
+    return 1
+  fi
+  printf '%s\n' "$file"
+}
+
 # pallet_pkg_dpkg_state installed|absent PKG... succeeds when every PKG is
 # installed, or when none of them is. Installed is dpkg's "installed"
 # state, the second letter of the status ("ii", or "hi" when held); a
@@ -589,6 +784,13 @@ pallet_pkg_dpkg_state() {
       [[ $want == absent ]] || return 1
     fi
   done
+}
+
+# pallet_salted_sha256 SALT prints sha256(SALT || stdin), as sha256sum
+# does ("HEX  -"); with an empty SALT, stdin's own sha256. Secret content
+# is pinned so (see pallet_payload).
+pallet_salted_sha256() {
+  { printf '%s' "$1"; cat; } | sha256sum
 }
 
 # pallet_ssh_key_authorize USER KEY makes KEY a line of USER's
@@ -837,11 +1039,15 @@ pallet_user_make_home() {
 declare -A PALLET_DEPS=(
   [pallet_as_reader]='pallet_as_user pallet_file_entry pallet_file_writer pallet_path_parts'
   [pallet_as_writer]='pallet_as_user pallet_file_entry pallet_file_writer pallet_path_parts'
+  [pallet_diff]='pallet_as_reader pallet_as_user pallet_diff_as pallet_diff_binary pallet_diff_files pallet_diff_summary pallet_file_entry pallet_file_line_awk pallet_file_read pallet_file_writer pallet_path_parts pallet_payload pallet_salted_sha256'
+  [pallet_diff_as]='pallet_diff_binary pallet_diff_files pallet_diff_summary pallet_file_line_awk pallet_file_read'
+  [pallet_diff_files]='pallet_diff_binary pallet_diff_summary'
   [pallet_directory_make]='pallet_as_user pallet_as_writer pallet_directory_make_as pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts'
   [pallet_directory_make_as]='pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts'
   [pallet_file_is]='pallet_as_reader pallet_as_user pallet_file_entry pallet_file_is_as pallet_file_read pallet_file_writer pallet_meta_is pallet_path_parts'
   [pallet_file_is_as]='pallet_file_read pallet_meta_is'
   [pallet_file_writer]='pallet_file_entry pallet_path_parts'
+  [pallet_payload]='pallet_file_read pallet_salted_sha256'
   [pallet_ssh_key_authorize]='pallet_as_user pallet_file_read pallet_ssh_key_user'
   [pallet_ssh_key_authorized]='pallet_as_user pallet_file_read pallet_ssh_key_user'
   [pallet_ssh_key_user]='pallet_file_read'
@@ -904,6 +1110,9 @@ pallet_ssh_key_authorize deploy 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILiAm8Im6BH
 pallet_check_4() {
 pallet_file_is /etc/sudoers.d/deploy 0440 root root <<<'deploy ALL=(ALL:ALL) NOPASSWD: ALL'
 pallet_sudoers_included /etc/sudoers.d/deploy
+}
+pallet_diff_4() {
+pallet_diff /etc/sudoers.d/deploy <<<'deploy ALL=(ALL:ALL) NOPASSWD: ALL'
 }
 pallet_apply_4() {
 pallet_sudoers_install /etc/sudoers.d/deploy <<<'deploy ALL=(ALL:ALL) NOPASSWD: ALL'
