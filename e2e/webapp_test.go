@@ -115,6 +115,11 @@ func TestWebappExample(t *testing.T) {
 		}
 		client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 		seen := map[string]bool{}
+		// systemctl reload nginx returns once the master has its signal;
+		// until the new workers take over, the old ones answer from the
+		// old upstream (a 502 when the apps moved port). So the first
+		// answers may be old; give the reload a few seconds to finish.
+		settled := time.Now().Add(15 * time.Second)
 		for i := 0; i < 20*len(apps) && len(seen) < len(apps); i++ {
 			resp, err := client.Get("http://" + lb[0].Host + "/")
 			if err != nil {
@@ -124,6 +129,11 @@ func TestWebappExample(t *testing.T) {
 			resp.Body.Close()
 			m := regexp.MustCompile(`Hello from (\S+) \(127\.[0-9.]+:` + port + `\)`).FindSubmatch(body)
 			if resp.StatusCode != http.StatusOK || m == nil {
+				if time.Now().Before(settled) {
+					time.Sleep(200 * time.Millisecond)
+					i--
+					continue
+				}
 				t.Fatalf("GET http://%s/: %s\n%s", lb[0].Host, resp.Status, body)
 			}
 			seen[string(m[1])] = true
