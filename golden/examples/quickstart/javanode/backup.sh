@@ -220,6 +220,13 @@ pallet_step() {
     printf '%s end %s/%s would-change %d%s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start)) "${kind:+ would wait: not true yet, and a step before it would change}"
     return 0
   fi
+  # The flags directory is made (or refused) before the apply, so that a
+  # change is never made whose flag could then not be raised.
+  if ((${#PALLET_NOTIFY[@]})) && ! pallet_flags_dir; then
+    printf '%s end %s/%s failed %d cannot keep flags in %s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start)) "$PALLET_FLAGS"
+    pallet_done 1
+    exit 1
+  fi
   pallet_part "$apply" </dev/null
   if ((PALLET_RC != 0)); then
     if [[ $kind == wait && $PALLET_RC == 124 ]]; then
