@@ -153,3 +153,31 @@ func TestFlagsRefuseUnsafeDir(t *testing.T) {
 		t.Errorf("%s was written, yet its flag could not be raised", conf)
 	}
 }
+
+// TestFlagsCheckModeChain: in check mode a notified step that would change
+// would raise its own flags in turn, so a chain of notifications reports
+// would-change all the way down, and nothing is written.
+func TestFlagsCheckModeChain(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: flags live in /var/lib/pallet, root's")
+	}
+	dir := t.TempDir()
+	a, b := testFlag(t), testFlag(t)
+	script := compileCalls(t, fmt.Sprintf(`        - file: {path: %q, content: "v1\n"}
+          notify: %s
+        - file: {path: %q, content: "v1\n"}
+          when_notified: %s
+          notify: %s
+        - exec-script: {script: "true"}
+          when_notified: %s
+`, filepath.Join(dir, "a"), a, filepath.Join(dir, "b"), a, b, b))
+	expect(t, "check", run(t, script, "check"), "would-change", "would-change", "would-change")
+	if raised(a) || raised(b) {
+		t.Error("check mode raised a flag on the node")
+	}
+	expect(t, "apply", run(t, script, "apply"), "changed", "changed", "ran")
+	if raised(a) || raised(b) {
+		t.Errorf("flags left raised after their calls succeeded: %v %v", raised(a), raised(b))
+	}
+	expect(t, "rerun", run(t, script, "apply"), "ok", "skipped", "skipped")
+}
