@@ -200,6 +200,7 @@ pallet_step() {
     return 0
   fi
   if [[ -n $PALLET_WOULD_NOTIFIED ]]; then
+    [[ -z $check || $kind == wait ]] || pallet_raise
     PALLET_WOULD=$((PALLET_WOULD + 1))
     printf '%s end %s/%s would-change %d notified: a step before it would change\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
     return 0
