@@ -91,7 +91,8 @@ func (p *Project) Compile(t Target) (*Script, error) {
 		vars:    vars,
 		varsKey: varsKey,
 	}
-	for _, c := range p.calls[ph] {
+	for i, c := range p.calls[ph] {
+		first := len(r.steps)
 		args, err := r.args(c)
 		if err != nil {
 			var pe *project.Error
@@ -107,6 +108,11 @@ func (p *Project) Compile(t Target) (*Script, error) {
 				return nil, &project.Error{Pos: pe.Pos, Msg: fmt.Sprintf("group %s, phase %s%s, crate %s: %s", g.Name, ph.Name, forNode(nd), c.Crate.Name, pe.Msg), Err: err}
 			}
 			return nil, &project.Error{Pos: c.Pos, Msg: fmt.Sprintf("group %s, phase %s, for %s: %v", g.Name, ph.Name, os.ID, err), Err: err}
+		}
+		// r.steps holds copies of what the cache keeps, so marking them
+		// leaves the cached rendering as it was.
+		for j := first; j < len(r.steps); j++ {
+			r.steps[j].Call, r.steps[j].Notify, r.steps[j].When = i+1, c.Notify, c.WhenNotified
 		}
 	}
 	name := ""
@@ -395,6 +401,44 @@ func packLines(steps []step) string {
 	return b.String()
 }
 
+// writeFlags writes, before step i (or at the end, i == len(steps)), the
+// runtime calls that bound calls with flags: pallet_lowered after the last
+// step of a when_notified call, then, where a call starts, pallet_notify
+// with its notify: flags (when it or the call before has any) and
+// pallet_when_notified with its when_notified: flags.
+func writeFlags(b *bytes.Buffer, steps []step, i int) {
+	var prev, cur *step
+	if i > 0 {
+		prev = &steps[i-1]
+	}
+	if i < len(steps) {
+		cur = &steps[i]
+	}
+	if prev != nil && cur != nil && prev.Call == cur.Call {
+		return
+	}
+	if prev != nil && len(prev.When) > 0 {
+		b.WriteString("pallet_lowered\n")
+	}
+	if cur == nil {
+		return
+	}
+	if len(cur.Notify) > 0 || prev != nil && len(prev.Notify) > 0 {
+		b.WriteString("pallet_notify")
+		for _, f := range cur.Notify {
+			b.WriteString(" " + Quote(f))
+		}
+		b.WriteString("\n")
+	}
+	if len(cur.When) > 0 {
+		b.WriteString("pallet_when_notified")
+		for _, f := range cur.When {
+			b.WriteString(" " + Quote(f))
+		}
+		b.WriteString("\n")
+	}
+}
+
 // assemble writes the script: header, runtime, helpers, step functions,
 // then the steps in order.
 func assemble(group, phase, osID, node string, placeholder bool, steps []step) []byte {
@@ -446,6 +490,7 @@ func assemble(group, phase, osID, node string, placeholder bool, steps []step) [
 	b.WriteString("\n")
 	for i, s := range steps {
 		n := strconv.Itoa(i + 1)
+		writeFlags(b, steps, i)
 		check := "''"
 		if s.Check != "" {
 			check = "pallet_check_" + n
@@ -456,6 +501,7 @@ func assemble(group, phase, osID, node string, placeholder bool, steps []step) [
 		}
 		b.WriteString("\n")
 	}
+	writeFlags(b, steps, len(steps))
 	b.WriteString("pallet_done 0\n")
 	return b.Bytes()
 }

@@ -77,6 +77,10 @@ type Call struct {
 	// readsNode: a dyn param's template reads node data, so the call's
 	// params differ from node to node.
 	readsNode bool
+	// Notify and WhenNotified are the call's notify: and when_notified:
+	// flags (see project.Call).
+	Notify       []string
+	WhenNotified []string
 }
 
 // Load reads and validates a project file (project.Load), its crate paths
@@ -147,7 +151,10 @@ func (p *Project) bindCall(file string, c *project.Call, errs *project.ErrorList
 	if !ok {
 		return nil
 	}
-	bc := &Call{Crate: cr, Pos: c.Pos, Args: args, dyn: dyn}
+	bc := &Call{Crate: cr, Pos: c.Pos, Args: args, dyn: dyn, Notify: c.Notify}
+	for _, f := range c.WhenNotified {
+		bc.WhenNotified = append(bc.WhenNotified, f.Name)
+	}
 	for _, d := range dyn {
 		bc.readsNode = bc.readsNode || d.readsNode
 	}

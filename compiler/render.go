@@ -140,6 +140,12 @@ type step struct {
 	Payloads []*Payload
 	// Wait: the apply only waits for the check to hold ({{ wait }}).
 	Wait bool
+	// Call numbers the phase's call the step comes from (from 1), so the
+	// script can put a when_notified call's steps between its bounds;
+	// Notify and When are that call's notify: and when_notified: flags.
+	Call   int
+	Notify []string
+	When   []string
 }
 
 // renderer renders crate calls for one OS.

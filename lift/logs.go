@@ -151,7 +151,7 @@ func (nl *nodeLog) event(e runner.Event) {
 		nl.printf("[%s] end %d/%d %s: %s in %s%s", e.Phase, e.Step.N, e.Step.Total, e.Step.Crate, e.Step.Status, e.Step.Duration.Round(time.Millisecond), msg)
 	case runner.EventDone:
 		c := e.Counts
-		nl.printf("[%s] done: ok=%d changed=%d would-change=%d ran=%d failed=%d", e.Phase, c.OK, c.Changed, c.WouldChange, c.Ran, c.Failed)
+		nl.printf("[%s] done: ok=%d changed=%d would-change=%d ran=%d skipped=%d failed=%d", e.Phase, c.OK, c.Changed, c.WouldChange, c.Ran, c.Skipped, c.Failed)
 	}
 }
 
@@ -169,7 +169,7 @@ func (nl *nodeLog) result(nr NodeReport) {
 		nl.printf("error: %v", nr.Err)
 	}
 	c := nr.Counts
-	nl.printf("result: %s in %s: ok=%d changed=%d would-change=%d ran=%d failed=%d", nr.Status, nr.Duration.Round(time.Millisecond), c.OK, c.Changed, c.WouldChange, c.Ran, c.Failed)
+	nl.printf("result: %s in %s: ok=%d changed=%d would-change=%d ran=%d skipped=%d failed=%d", nr.Status, nr.Duration.Round(time.Millisecond), c.OK, c.Changed, c.WouldChange, c.Ran, c.Skipped, c.Failed)
 }
 
 func (nl *nodeLog) close() {

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -127,7 +128,23 @@ type Call struct {
 	Crate  string
 	Pos    Pos
 	Params *yaml.Node
+	// Notify are the flags the call raises when one of its steps reports
+	// changed (notify:); WhenNotified the flags it runs on (when_notified:):
+	// the call's steps run only when one of them is raised, and lower them
+	// all once every step has succeeded. Both in file order, each once.
+	Notify       []string
+	WhenNotified []Flag
 }
+
+// Flag is a flag name as a call's when_notified: writes it, with where.
+type Flag struct {
+	Name string
+	Pos  Pos
+}
+
+// flagNameRE is what a flag name may be: it names a file on the node
+// (/var/lib/pallet/flags/NAME), so no dots, slashes or upper case.
+var flagNameRE = regexp.MustCompile(`^[a-z0-9_-]+$`)
 
 // ProviderSpec is one entry of providers:, kept as YAML for the runner,
 // which knows each kind's fields.
@@ -255,6 +272,7 @@ func Parse(file string, data []byte, env *Env) (*Project, error) {
 	}
 	p.loadGroups(file, &pf.Groups, &errs)
 	p.loadOrder(file, &pf.Order, &errs)
+	p.checkFlags(&errs)
 	p.loadProviders(file, &pf.Providers, &errs)
 	p.loadSecrets(file, &pf.SecretsFile, &pf.SecretsRecipients, &errs)
 	return p, errs.Err()
@@ -361,11 +379,36 @@ func (p *Project) loadPhases(file string, g *Group, node *yaml.Node, errs *Error
 // crate itself is the compiler's to find.
 func (p *Project) loadCall(file string, item *yaml.Node, errs *ErrorList) *Call {
 	var nameNode, params *yaml.Node
+	var notify, when *yaml.Node
 	switch {
 	case item.Kind == yaml.ScalarNode && !IsNull(item):
 		nameNode = item
-	case item.Kind == yaml.MappingNode && len(item.Content) == 2:
-		nameNode, params = item.Content[0], item.Content[1]
+	case item.Kind == yaml.MappingNode && len(item.Content) >= 2:
+		// A call is a one-key mapping of crate name → params, and may carry
+		// the call keywords notify: and when_notified: beside the crate.
+		for i := 0; i+1 < len(item.Content); i += 2 {
+			k, v := item.Content[i], item.Content[i+1]
+			switch k.Value {
+			case "notify":
+				notify = v
+			case "when_notified":
+				when = v
+			default:
+				if nameNode != nil {
+					if hint := didYouMean(k.Value, []string{"notify", "when_notified"}); hint != "" {
+						errs.Add(PosOf(file, k), "%q is not a call keyword%s (beside the crate %s: notify, when_notified)", Shorten(k.Value), hint, nameNode.Value)
+						return nil
+					}
+					errs.Add(PosOf(file, item), "a crate call is a crate name, or a one-key mapping of crate name → params; got %s", Describe(item))
+					return nil
+				}
+				nameNode, params = k, v
+			}
+		}
+		if nameNode == nil {
+			errs.Add(PosOf(file, item), "a crate call names a crate beside notify: and when_notified:; got only %s", Describe(item))
+			return nil
+		}
 		if !IsNull(params) && params.Kind != yaml.MappingNode {
 			errs.Add(PosOf(file, params), "params of %s must be a mapping (name: value), got %s", nameNode.Value, Describe(params))
 			return nil
@@ -374,7 +417,77 @@ func (p *Project) loadCall(file string, item *yaml.Node, errs *ErrorList) *Call 
 		errs.Add(PosOf(file, item), "a crate call is a crate name, or a one-key mapping of crate name → params; got %s", Describe(item))
 		return nil
 	}
-	return &Call{Crate: nameNode.Value, Pos: PosOf(file, nameNode), Params: params}
+	c := &Call{Crate: nameNode.Value, Pos: PosOf(file, nameNode), Params: params}
+	for _, f := range loadFlags(file, "notify", notify, errs) {
+		if !slices.Contains(c.Notify, f.Name) {
+			c.Notify = append(c.Notify, f.Name)
+		}
+	}
+	for _, f := range loadFlags(file, "when_notified", when, errs) {
+		if !slices.ContainsFunc(c.WhenNotified, func(g Flag) bool { return g.Name == f.Name }) {
+			c.WhenNotified = append(c.WhenNotified, f)
+		}
+	}
+	return c
+}
+
+// loadFlags reads notify: or when_notified:, a flag name or a list of them.
+func loadFlags(file, key string, node *yaml.Node, errs *ErrorList) []Flag {
+	if node == nil {
+		return nil
+	}
+	items := []*yaml.Node{node}
+	if node.Kind == yaml.SequenceNode {
+		items = node.Content
+	}
+	var out []Flag
+	for _, it := range items {
+		if it.Kind != yaml.ScalarNode || IsNull(it) || it.Tag != "!!str" && it.Tag != "!!int" {
+			errs.Add(PosOf(file, it), "%s: a flag name or a list of them, e.g. %s: nginx, got %s", key, key, Describe(it))
+			continue
+		}
+		if len(it.Value) > maxNameLen || !flagNameRE.MatchString(it.Value) {
+			errs.Add(PosOf(file, it), "%s: flag name %q: use lower-case letters, digits, '-' and '_' (at most %d)", key, Shorten(it.Value), maxNameLen)
+			continue
+		}
+		out = append(out, Flag{Name: it.Value, Pos: PosOf(file, it)})
+	}
+	return out
+}
+
+// checkFlags refuses a when_notified: naming a flag no call in the
+// project notifies: it would never run, which is most likely a typo.
+func (p *Project) checkFlags(errs *ErrorList) {
+	raised := map[string]bool{}
+	var names []string
+	for _, g := range p.Groups {
+		for _, ph := range g.Phases {
+			for _, c := range ph.Calls {
+				for _, n := range c.Notify {
+					if !raised[n] {
+						raised[n] = true
+						names = append(names, n)
+					}
+				}
+			}
+		}
+	}
+	for _, g := range p.Groups {
+		for _, ph := range g.Phases {
+			for _, c := range ph.Calls {
+				for _, f := range c.WhenNotified {
+					if raised[f.Name] {
+						continue
+					}
+					known := "no call notifies any flag"
+					if len(names) > 0 {
+						known = "flags notified: " + strings.Join(names, ", ")
+					}
+					errs.Add(f.Pos, "when_notified: no call notifies %q%s (%s), so %s would never run", f.Name, didYouMean(f.Name, names), known, c.Crate)
+				}
+			}
+		}
+	}
 }
 
 func (p *Project) loadProviders(file string, node *yaml.Node, errs *ErrorList) {

@@ -80,7 +80,7 @@ func TestStatusLinesByHand(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	for _, want := range []string{"\n::pallet::v1 begin 1/2 exec-script ", "\n::pallet::v1 end 1/2 ran ", "\n::pallet::v1 done 0 0 0 2 0\n"} {
+	for _, want := range []string{"\n::pallet::v1 begin 1/2 exec-script ", "\n::pallet::v1 end 1/2 ran ", "\n::pallet::v1 done 0 0 0 2 0 0\n"} {
 		if !strings.Contains("\n"+string(out), want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

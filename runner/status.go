@@ -23,11 +23,12 @@ const (
 	StatusWouldChange StepStatus = "would-change" // check mode: apply would run
 	StatusRan         StepStatus = "ran"          // step without a check, applied
 	StatusFailed      StepStatus = "failed"       // apply failed or did not converge
+	StatusSkipped     StepStatus = "skipped"      // when_notified, and not notified
 )
 
 func (s StepStatus) valid() bool {
 	switch s {
-	case StatusOK, StatusChanged, StatusWouldChange, StatusRan, StatusFailed:
+	case StatusOK, StatusChanged, StatusWouldChange, StatusRan, StatusFailed, StatusSkipped:
 		return true
 	}
 	return false
@@ -55,15 +56,18 @@ type Counts struct {
 	WouldChange int `json:"would_change"`
 	Ran         int `json:"ran"`
 	Failed      int `json:"failed"`
+	// Skipped was added to pallet-run/v1 later (additive): when_notified
+	// steps not notified.
+	Skipped int `json:"skipped"`
 }
 
 // Add returns the field-wise sum of c and o.
 func (c Counts) Add(o Counts) Counts {
-	return Counts{c.OK + o.OK, c.Changed + o.Changed, c.WouldChange + o.WouldChange, c.Ran + o.Ran, c.Failed + o.Failed}
+	return Counts{c.OK + o.OK, c.Changed + o.Changed, c.WouldChange + o.WouldChange, c.Ran + o.Ran, c.Failed + o.Failed, c.Skipped + o.Skipped}
 }
 
 // Total is the number of steps counted.
-func (c Counts) Total() int { return c.OK + c.Changed + c.WouldChange + c.Ran + c.Failed }
+func (c Counts) Total() int { return c.OK + c.Changed + c.WouldChange + c.Ran + c.Failed + c.Skipped }
 
 func (c *Counts) count(s StepStatus) {
 	switch s {
@@ -77,6 +81,8 @@ func (c *Counts) count(s StepStatus) {
 		c.Ran++
 	case StatusFailed:
 		c.Failed++
+	case StatusSkipped:
+		c.Skipped++
 	}
 }
 
@@ -178,12 +184,13 @@ func parseStatusFields(s string) (StatusLine, error) {
 		}
 		return st, nil
 	case KindDone:
-		// done <ok> <changed> <would-change> <ran> <failed>
+		// done <ok> <changed> <would-change> <ran> <failed> [<skipped>]:
+		// scripts compiled before skipped existed print five counts.
 		f := strings.Fields(rest)
-		if len(f) != 5 {
-			return StatusLine{}, fmt.Errorf("done: want 5 counts")
+		if len(f) != 5 && len(f) != 6 {
+			return StatusLine{}, fmt.Errorf("done: want 5 or 6 counts")
 		}
-		var v [5]int
+		var v [6]int
 		for i, s := range f {
 			n, err := strconv.Atoi(s)
 			if err != nil || n < 0 {
@@ -191,7 +198,7 @@ func parseStatusFields(s string) (StatusLine, error) {
 			}
 			v[i] = n
 		}
-		return StatusLine{Kind: KindDone, Counts: Counts{v[0], v[1], v[2], v[3], v[4]}}, nil
+		return StatusLine{Kind: KindDone, Counts: Counts{v[0], v[1], v[2], v[3], v[4], v[5]}}, nil
 	}
 	return StatusLine{}, fmt.Errorf("unknown status kind %q", kind)
 }

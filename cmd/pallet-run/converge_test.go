@@ -35,7 +35,7 @@ func TestConvergeRecapDestroyed(t *testing.T) {
 	out := buf.String()
 	for _, want := range []string{
 		"RECAP converge: destroy-server on 1 node (provider local) ***",
-		"\nmynode-2  destroyed  0   0        0             1    0       0            300ms\n",
+		"\nmynode-2  destroyed  0   0        0             1    0        0       0            300ms\n",
 		"\nmynode-1  ok         0   0",
 		"2 node(s): 1 ok, 1 destroyed, 0 failed, 0 unreachable;",
 		"created: none; destroyed: mynode-2; bootstrapped: none\n",

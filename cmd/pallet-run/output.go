@@ -155,7 +155,7 @@ func nodeStatusText(nr lift.NodeReport) string {
 		if len(nr.Phases) == 0 {
 			return "ok, nothing to run"
 		}
-		return fmt.Sprintf("ok (ok=%d changed=%d would-change=%d ran=%d)", c.OK, c.Changed, c.WouldChange, c.Ran)
+		return fmt.Sprintf("ok (ok=%d changed=%d would-change=%d ran=%d skipped=%d)", c.OK, c.Changed, c.WouldChange, c.Ran, c.Skipped)
 	case lift.StatusUnreachable:
 		return "UNREACHABLE"
 	case lift.StatusInterrupted:
@@ -249,14 +249,14 @@ func recapTitled(w io.Writer, rep *lift.Report, title string) {
 	}
 	fmt.Fprintf(w, "\nRECAP %s (provider %s%s) %s\n", clean(title), rep.Provider, mode, strings.Repeat("*", 20))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NODE\tSTATUS\tOK\tCHANGED\tWOULD-CHANGE\tRAN\tFAILED\tUNREACHABLE\tTIME")
+	fmt.Fprintln(tw, "NODE\tSTATUS\tOK\tCHANGED\tWOULD-CHANGE\tRAN\tSKIPPED\tFAILED\tUNREACHABLE\tTIME")
 	for _, n := range rep.Nodes {
 		unreach := 0
 		if n.Status == lift.StatusUnreachable {
 			unreach = 1
 		}
 		c := n.Counts
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", clean(n.Node.Name), n.Status, c.OK, c.Changed, c.WouldChange, c.Ran, c.Failed, unreach, n.Duration.Round(10*time.Millisecond))
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", clean(n.Node.Name), n.Status, c.OK, c.Changed, c.WouldChange, c.Ran, c.Skipped, c.Failed, unreach, n.Duration.Round(10*time.Millisecond))
 	}
 	tw.Flush()
 
@@ -303,8 +303,8 @@ func recapTitled(w io.Writer, rep *lift.Report, title string) {
 	if t.Interrupted > 0 {
 		fmt.Fprintf(w, ", %d interrupted", t.Interrupted)
 	}
-	fmt.Fprintf(w, "; steps: %d ok, %d changed, %d would change, %d ran, %d failed; %s\n",
-		t.Steps.OK, t.Steps.Changed, t.Steps.WouldChange, t.Steps.Ran, t.Steps.Failed, rep.Duration.Round(10*time.Millisecond))
+	fmt.Fprintf(w, "; steps: %d ok, %d changed, %d would change, %d ran, %d skipped, %d failed; %s\n",
+		t.Steps.OK, t.Steps.Changed, t.Steps.WouldChange, t.Steps.Ran, t.Steps.Skipped, t.Steps.Failed, rep.Duration.Round(10*time.Millisecond))
 	if rep.Interrupted {
 		var unsure []string
 		for _, n := range rep.Nodes {

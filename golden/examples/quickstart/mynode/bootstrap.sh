@@ -35,10 +35,24 @@ PALLET_OK=0
 PALLET_CHANGED=0
 PALLET_WOULD=0
 PALLET_RAN=0
+PALLET_SKIPPED=0
+# Flags (notify: / when_notified:). PALLET_NOTIFY: the flags the steps
+# being run raise when one reports changed. PALLET_WHEN: the flags the call
+# being run waits on; PALLET_SKIP: why its steps are skipped (not
+# notified), or empty; PALLET_WOULD_NOTIFIED: in check mode, set when a
+# flag it waits on would be raised. PALLET_WOULD_RAISE: the flags check
+# mode would have raised, " a b ", kept in memory only.
+PALLET_NOTIFY=()
+PALLET_WHEN=()
+PALLET_SKIP=
+PALLET_WOULD_NOTIFIED=
+PALLET_WOULD_RAISE=" "
 
 # Status lines: ::pallet::v1 [NONCE] begin N/TOTAL CRATE NAME...
 #               ::pallet::v1 [NONCE] end N/TOTAL STATUS MS [MESSAGE...]
-#               ::pallet::v1 [NONCE] done OK CHANGED WOULD-CHANGE RAN FAILED
+#               ::pallet::v1 [NONCE] done OK CHANGED WOULD-CHANGE RAN FAILED SKIPPED
+# (SKIPPED was added last, so a reader of the older five fields still reads
+# them.)
 pallet_now_ms() {
   if [[ -n ${EPOCHREALTIME:-} ]]; then
     local t=${EPOCHREALTIME/[.,]/}
@@ -49,7 +63,93 @@ pallet_now_ms() {
 }
 
 pallet_done() {
-  printf '%s done %d %d %d %d %d\n' "$PALLET_MARK" "$PALLET_OK" "$PALLET_CHANGED" "$PALLET_WOULD" "$PALLET_RAN" "$1"
+  printf '%s done %d %d %d %d %d %d\n' "$PALLET_MARK" "$PALLET_OK" "$PALLET_CHANGED" "$PALLET_WOULD" "$PALLET_RAN" "$1" "$PALLET_SKIPPED"
+}
+
+# Raised flags live on the node, one empty file each under
+# /var/lib/pallet/flags, so that a run which changed a config and then
+# failed still restarts the service on the next run. The directories are
+# root's: each is made here if missing, and refused if it is a symlink, is
+# not a directory or is not owned by root, since the runtime creates and
+# removes files in it as root.
+PALLET_FLAGS=/var/lib/pallet/flags
+
+pallet_flags_dir() {
+  local d
+  for d in /var/lib/pallet "$PALLET_FLAGS"; do
+    if [[ ! -e $d && ! -L $d ]]; then
+      mkdir -m 0700 "$d" 2>/dev/null || [[ -d $d && ! -L $d ]] || {
+        echo "pallet: cannot create $d (flags need root: run with sudo)" >&2
+        return 1
+      }
+    fi
+    if [[ -L $d || ! -d $d || $(stat -c %u "$d") != 0 ]]; then
+      echo "pallet: $d must be a directory owned by root, not a symlink; refusing to keep flags there" >&2
+      return 1
+    fi
+  done
+}
+
+# pallet_notify FLAG... : the steps that follow raise these flags when they
+# report changed (pallet_notify with none: they raise nothing).
+pallet_notify() {
+  PALLET_NOTIFY=("$@")
+}
+
+# pallet_raise records that the step just run changed (only changed: a
+# step with no check runs every time, and raising on it would notify on
+# every run): each flag of
+# PALLET_NOTIFY is raised on the node, at once, so a later failure keeps it.
+# In check mode nothing is written: the flags would be raised, in memory.
+pallet_raise() {
+  local f
+  ((${#PALLET_NOTIFY[@]})) || return 0
+  if [[ $PALLET_MODE == check ]]; then
+    for f in "${PALLET_NOTIFY[@]}"; do
+      [[ $PALLET_WOULD_RAISE == *" $f "* ]] || PALLET_WOULD_RAISE+="$f "
+    done
+    return 0
+  fi
+  pallet_flags_dir || return 1
+  for f in "${PALLET_NOTIFY[@]}"; do
+    : >"$PALLET_FLAGS/$f" || return 1
+  done
+}
+
+# pallet_when_notified FLAG... : the steps that follow, one call's, run
+# only when one of these flags is raised; pallet_lowered ends them.
+pallet_when_notified() {
+  local f
+  PALLET_WHEN=("$@")
+  PALLET_SKIP="not notified: $*"
+  PALLET_WOULD_NOTIFIED=
+  for f in "$@"; do
+    if [[ -f $PALLET_FLAGS/$f && ! -L $PALLET_FLAGS/$f ]]; then
+      PALLET_SKIP=
+    elif [[ $PALLET_MODE == check && $PALLET_WOULD_RAISE == *" $f "* ]]; then
+      PALLET_SKIP=
+      PALLET_WOULD_NOTIFIED=1
+    fi
+  done
+}
+
+# pallet_lowered follows the last step of a when_notified call: reached,
+# every step succeeded (a failure exits first), so the flags it ran on are
+# lowered. Skipped, or in check mode, nothing is lowered.
+pallet_lowered() {
+  local f
+  if [[ -z $PALLET_SKIP && $PALLET_MODE == apply ]]; then
+    pallet_flags_dir || {
+      pallet_done 1
+      exit 1
+    }
+    for f in "${PALLET_WHEN[@]}"; do
+      rm -f -- "${PALLET_FLAGS:?}/$f"
+    done
+  fi
+  PALLET_WHEN=()
+  PALLET_SKIP=
+  PALLET_WOULD_NOTIFIED=
 }
 
 # pallet_part runs one part of a step in a subshell with errexit in force
@@ -113,6 +213,10 @@ pallet_step_diff() {
 
 # pallet_step N CRATE NAME CHECK-FUNCTION APPLY-FUNCTION [wait]
 #
+# A step of a when_notified call whose flags are not raised reports
+# skipped without running anything; in check mode, one whose flag a step
+# before it would raise reports would-change.
+#
 # A wait step ("wait": its apply only waits for the check to hold, as
 # wait-for does) changes nothing, so it never reports changed: ok when the
 # check holds at once, ok "waited 3.2s" when it holds after the wait, and
@@ -124,6 +228,17 @@ pallet_step() {
   local n=$1 crate=$2 name=$3 check=$4 apply=$5 kind=${6:-} start ms
   start=$(pallet_now_ms)
   printf '%s begin %s/%s %s %s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" "$crate" "$name"
+  if [[ -n $PALLET_SKIP ]]; then
+    PALLET_SKIPPED=$((PALLET_SKIPPED + 1))
+    printf '%s end %s/%s skipped %d %s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start)) "$PALLET_SKIP"
+    return 0
+  fi
+  if [[ -n $PALLET_WOULD_NOTIFIED ]]; then
+    [[ -z $check || $kind == wait ]] || pallet_raise
+    PALLET_WOULD=$((PALLET_WOULD + 1))
+    printf '%s end %s/%s would-change %d notified: a step before it would change\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+    return 0
+  fi
   if [[ -n $check ]]; then
     pallet_test "$check"
     if ((PALLET_RC == 0)); then
@@ -134,9 +249,19 @@ pallet_step() {
   fi
   pallet_step_diff "$n"
   if [[ $PALLET_MODE == check && ($kind != wait || $PALLET_WOULD -gt 0) ]]; then
+    # A step that would change (not one that only runs or waits) would
+    # raise its flags.
+    [[ -z $check || $kind == wait ]] || pallet_raise
     PALLET_WOULD=$((PALLET_WOULD + 1))
     printf '%s end %s/%s would-change %d%s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start)) "${kind:+ would wait: not true yet, and a step before it would change}"
     return 0
+  fi
+  # The flags directory is made (or refused) before the apply, so that a
+  # change is never made whose flag could then not be raised.
+  if ((${#PALLET_NOTIFY[@]})) && ! pallet_flags_dir; then
+    printf '%s end %s/%s failed %d cannot keep flags in %s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start)) "$PALLET_FLAGS"
+    pallet_done 1
+    exit 1
   fi
   pallet_part "$apply" </dev/null
   if ((PALLET_RC != 0)); then
@@ -165,6 +290,11 @@ pallet_step() {
     printf '%s end %s/%s ok %d waited %s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" "$ms" "$(pallet_seconds "$ms")"
     return 0
   fi
+  pallet_raise || {
+    printf '%s end %s/%s failed %d could not raise flags: %s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" "$ms" "${PALLET_NOTIFY[*]}"
+    pallet_done 1
+    exit 1
+  }
   PALLET_CHANGED=$((PALLET_CHANGED + 1))
   printf '%s end %s/%s changed %d\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" "$ms"
 }
