@@ -1101,15 +1101,10 @@ WantedBy=multi-user.target
 ')
 }
 
-# step 5: exec-script: daemon-reload for webapp.service
-pallet_check_5() {
-test -f /var/lib/webapp/unit.sha256 && sha256sum /etc/systemd/system/webapp.service | cmp -s - /var/lib/webapp/unit.sha256
-}
+# step 5: exec-script: daemon-reload and restart webapp
 pallet_apply_5() {
 systemctl daemon-reload
 systemctl try-restart webapp.service
-mkdir -p /var/lib/webapp
-sha256sum /etc/systemd/system/webapp.service > /var/lib/webapp/unit.sha256
 }
 
 # step 6: service: enable webapp
@@ -1132,8 +1127,12 @@ systemctl start -- webapp
 pallet_step 1 package 'install busybox' pallet_check_1 pallet_apply_1
 pallet_step 2 directory 'directory /srv/webapp' pallet_check_2 pallet_apply_2
 pallet_step 3 file 'file /srv/webapp/index.html' pallet_check_3 pallet_apply_3
+pallet_notify webapp-unit
 pallet_step 4 file 'file /etc/systemd/system/webapp.service' pallet_check_4 pallet_apply_4
-pallet_step 5 exec-script 'daemon-reload for webapp.service' pallet_check_5 pallet_apply_5
+pallet_notify
+pallet_when_notified webapp-unit
+pallet_step 5 exec-script 'daemon-reload and restart webapp' '' pallet_apply_5
+pallet_lowered
 pallet_step 6 service 'enable webapp' pallet_check_6 pallet_apply_6
 pallet_step 7 service 'start webapp' pallet_check_7 pallet_apply_7
 pallet_done 0

@@ -5,12 +5,12 @@
 # os: debian-12
 # node: lb-1
 # nodes: placeholders (no --provider given)
-# steps: 7
+# steps: 8
 # shellcheck disable=SC2317,SC2016 # step functions are called through pallet_step; every $ in single quotes is quoted data
 set -euo pipefail
 umask 022
 export LC_ALL=C
-PALLET_TOTAL=7
+PALLET_TOTAL=8
 PALLET_MODE=${PALLET_MODE:-apply}
 case $PALLET_MODE in
   apply | check) ;;
@@ -943,6 +943,64 @@ pallet_svc_require_init() {
   esac
 }
 
+# pallet_url_status_is URL STATUS succeeds when a GET of URL answers with
+# the HTTP status STATUS (redirects are not followed: a 301 is a 301). It
+# fails with 1 when the answer is another status or none (refused, timed
+# out after 5 seconds), and with 2 when it cannot ask: neither curl nor
+# GNU wget is installed. The URL goes to curl on stdin (-K -, a config
+# file), to GNU wget on stdin (-i -), never on a command line every user
+# can read: it may carry a token. busybox wget takes URLs only as
+# arguments, so there curl is needed.
+pallet_url_status_is() {
+  local url=$1 want=$2 quoted have line
+  if command -v curl >/dev/null 2>&1; then
+    # a curl config string: \ and " escaped (the URL holds no white space)
+    quoted=${url//\\/\\\\}
+    quoted=${quoted//\"/\\\"}
+    have=$(printf 'url = "%s"\n' "$quoted" | curl -s -o /dev/null -w '%{http_code}' --max-time 5 -K -) || have=
+  elif command -v wget >/dev/null 2>&1 && [[ $(wget --version 2>/dev/null || true) == *'GNU Wget'* ]]; then
+    # -S prints the response headers; wget fails on a 4xx or 5xx, which
+    # may be the status wanted, so only its output counts
+    have=
+    while IFS= read -r line; do
+      if [[ $line =~ ^\ *HTTP/[0-9.]+\ ([0-9]{3}) ]]; then
+        have=${BASH_REMATCH[1]}
+      fi
+    done < <(printf '%s\n' "$url" | wget -S -O /dev/null --max-redirect=0 -T 5 -t 1 -i - 2>&1 || true)
+  else
+    echo "pallet: cannot ask for the url: neither curl nor GNU wget is installed (busybox wget would need the url on its command line); install curl first, with the package crate" >&2
+    return 2
+  fi
+  [[ $have == "$want" ]] || return 1
+}
+
+# pallet_wait_until TIMEOUT WHAT COMMAND [ARGS...] runs COMMAND (a helper or
+# a builtin: its ARGS stay off every command line) once a second until it
+# succeeds, for up to TIMEOUT seconds. Exit status 1 from COMMAND means "not
+# yet"; any other failure (2: it cannot check at all, no curl, say) ends
+# the wait at once with that status. Giving up prints what it waited for
+# and exits 124, which pallet_step reports as "timed out".
+pallet_wait_until() {
+  local timeout=$1 what=$2 end rc
+  shift 2
+  end=$((SECONDS + timeout))
+  while :; do
+    rc=0
+    "$@" || rc=$?
+    if ((rc == 0)); then
+      return 0
+    fi
+    if ((rc != 1)); then
+      return "$rc"
+    fi
+    if ((SECONDS >= end)); then
+      printf 'pallet: gave up after %ss: %s\n' "$timeout" "$what" >&2
+      return 124
+    fi
+    sleep 1
+  done
+}
+
 # pallet_write_file PATH MODE OWNER GROUP writes its stdin to PATH
 # atomically (pallet_write_file_as), as the writer pallet_as_writer finds:
 # root where only root controls the way, OWNER in a directory of OWNER's,
@@ -1022,9 +1080,9 @@ exit 0
 ')
 }
 
-# step 2: package: install nginx
+# step 2: package: install nginx curl
 pallet_check_2() {
-pallet_pkg_dpkg_state installed nginx
+pallet_pkg_dpkg_state installed nginx curl
 }
 pallet_apply_2() {
 export DEBIAN_FRONTEND=noninteractive
@@ -1033,7 +1091,7 @@ apt-get update -q
 # nothing was changed: no dpkg prompt can hang the run.
 apt-get install -y -q --no-install-recommends \
   -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-  -- nginx
+  -- nginx curl
 }
 
 # step 3: file: remove file /etc/nginx/sites-enabled/default
@@ -1105,22 +1163,30 @@ pallet_svc_require_init systemd
 systemctl start -- nginx
 }
 
-# step 7: exec-script: reload nginx when its config changed
-pallet_check_7() {
-test -f /var/lib/webapp/nginx.sha256 && sha256sum /etc/nginx/conf.d/webapp.conf | cmp -s - /var/lib/webapp/nginx.sha256
-}
+# step 7: service: reload nginx
 pallet_apply_7() {
-nginx -t -q
-systemctl reload nginx
-mkdir -p /var/lib/webapp
-sha256sum /etc/nginx/conf.d/webapp.conf > /var/lib/webapp/nginx.sha256
+pallet_svc_require_init systemd
+systemctl reload -- nginx
+}
+
+# step 8: wait-for: http 200 from 192.0.2.2
+pallet_check_8() {
+pallet_url_status_is http://192.0.2.2/ 200
+}
+pallet_wait_8() {
+pallet_wait_until 30 'no HTTP 200 from the url on 192.0.2.2' pallet_url_status_is http://192.0.2.2/ 200
 }
 
 pallet_step 1 file 'file /usr/sbin/policy-rc.d' pallet_check_1 pallet_apply_1
-pallet_step 2 package 'install nginx' pallet_check_2 pallet_apply_2
+pallet_step 2 package 'install nginx curl' pallet_check_2 pallet_apply_2
 pallet_step 3 file 'remove file /etc/nginx/sites-enabled/default' pallet_check_3 pallet_apply_3
+pallet_notify nginx
 pallet_step 4 file 'file /etc/nginx/conf.d/webapp.conf' pallet_check_4 pallet_apply_4
+pallet_notify
 pallet_step 5 service 'enable nginx' pallet_check_5 pallet_apply_5
 pallet_step 6 service 'start nginx' pallet_check_6 pallet_apply_6
-pallet_step 7 exec-script 'reload nginx when its config changed' pallet_check_7 pallet_apply_7
+pallet_when_notified nginx
+pallet_step 7 service 'reload nginx' '' pallet_apply_7
+pallet_lowered
+pallet_step 8 wait-for 'http 200 from 192.0.2.2' pallet_check_8 pallet_wait_8 wait
 pallet_done 0
