@@ -333,7 +333,7 @@ func (c *Client) download(ctx context.Context, r Ref, want string) (*Pack, error
 	if err != nil {
 		return nil, err
 	}
-	defer func() { makeWritable(tmpDir); os.RemoveAll(tmpDir) }()
+	defer os.RemoveAll(tmpDir)
 	if err := modzip.Unzip(tmpDir, module.Version{Path: r.Path, Version: r.Version}, tmp.Name()); err != nil {
 		return nil, fmt.Errorf("pack %s: refused: %v", r, err)
 	}
@@ -354,32 +354,17 @@ func (c *Client) download(ctx context.Context, r Ref, want string) (*Pack, error
 	return &Pack{Ref: r, Dir: dir, Sum: sum}, nil
 }
 
-// makeReadOnly makes a tree read-only, as the go command keeps its
-// module cache: a pack is what its hash says, not edited in place.
+// makeReadOnly makes a tree's files read-only, as the go command keeps
+// its module cache: a pack is what its hash says, not edited in place.
+// Its directories stay writable by their owner (unlike the go command's),
+// so the cache goes with a plain rm -rf and a test's temporary dir with
+// it, for a user who is not root.
 func makeReadOnly(root string) error {
-	var dirs []string
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
+	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
 			return err
 		}
-		if d.IsDir() {
-			dirs = append(dirs, p)
-			return nil
-		}
 		return os.Chmod(p, 0o444)
-	})
-	for i := len(dirs) - 1; err == nil && i >= 0; i-- {
-		err = os.Chmod(dirs[i], 0o555)
-	}
-	return err
-}
-
-func makeWritable(root string) {
-	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.IsDir() {
-			os.Chmod(p, 0o755)
-		}
-		return nil
 	})
 }
 
