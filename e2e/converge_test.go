@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/palletops/pallet/provider"
+	"github.com/palletops/pallet/provider/nspawn/nspawntest"
 	"github.com/palletops/pallet/runner"
 )
 
@@ -72,7 +73,7 @@ func TestConverge(t *testing.T) {
 		t.Fatal(err)
 	}
 	installPkg := "tree"
-	if !aptReachable(releases...) {
+	if !nspawntest.AptReachable(releases...) {
 		t.Log("deb.debian.org is not reachable: the package crate is tested with installed packages only (no install)")
 		installPkg = ""
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -184,24 +183,6 @@ func describe(r runner.NodeResult) string {
 		}
 	}
 	return b.String()
-}
-
-// aptReachable reports whether the Debian mirror the nodes' sources.list
-// names answers for every release in use. The nodes share the host's
-// network, so what the host reaches they reach.
-func aptReachable(releases ...string) bool {
-	client := &http.Client{Timeout: 5 * time.Second}
-	for _, r := range releases {
-		resp, err := client.Head("http://deb.debian.org/debian/dists/" + r + "/InRelease")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return false
-		}
-	}
-	return true
 }
 
 // waitFor polls cond until it holds or d has passed, and says which.

@@ -36,7 +36,7 @@ func TestWebappExample(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the webapp example installs nginx and busybox on three nodes")
 	}
-	if !aptReachable("bookworm") {
+	if !nspawntest.AptReachable("bookworm") {
 		t.Skip("deb.debian.org is not reachable: the webapp example installs nginx and busybox from it")
 	}
 	if _, err := exec.LookPath("go"); err != nil {

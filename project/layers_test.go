@@ -23,7 +23,7 @@ var layers = [][]string{
 	{"converge"},
 	{"cmd/internal/cliflag"},
 	{"cmd/palletc", "cmd/pallet-run", "bench/vs-ansible/nodes"},
-	{"golden", "e2e", "crates/cratetest"}, // tests only
+	{"golden", "e2e", "e2e/live", "crates/cratetest"}, // tests only
 }
 
 // never are arrows the layers would allow but the design does not, and

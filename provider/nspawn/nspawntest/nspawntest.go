@@ -18,6 +18,7 @@ package nspawntest
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -236,4 +237,22 @@ func SSHArgs(t testing.TB, nodes []provider.Node, node provider.Node, command ..
 		"--",
 	}
 	return append(args, command...)
+}
+
+// AptReachable reports whether the Debian mirror the nodes' sources.list
+// names answers for every release in use. The nodes share the host's
+// network, so what the host reaches they reach.
+func AptReachable(releases ...string) bool {
+	client := &http.Client{Timeout: 5 * time.Second}
+	for _, r := range releases {
+		resp, err := client.Head("http://deb.debian.org/debian/dists/" + r + "/InRelease")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return false
+		}
+	}
+	return true
 }
