@@ -54,9 +54,9 @@ type Variant struct {
 	Name string // "default", "debian", "ubuntu-22.04"
 	File string // crates/java/debian.sh.tmpl
 	tmpl *template.Template
-	// readsNode: the template may read the node (see readsNode), so what
-	// it renders can differ from node to node. Crates it uses are judged
-	// when they render.
+	// readsNode: the template may read the node or the cluster (.node,
+	// .cluster: see readsNode), so what it renders can differ from node to
+	// node. Crates it uses are judged when they render.
 	readsNode bool
 }
 
@@ -123,7 +123,7 @@ type paramFile struct {
 var paramTypes = []string{"string", "int", "bool", "list", "map", "file"}
 
 // reserved names are the template data keys that are not params.
-var reserved = []string{"raw", "os", "admin", "node", "crate", "bytes"}
+var reserved = []string{"raw", "os", "admin", "node", "cluster", "crate", "bytes"}
 
 var nameRE = regexp.MustCompile(`^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$`)
 
@@ -239,7 +239,7 @@ func LoadCrate(fsys fs.FS, dir, display string, funcs template.FuncMap) (*Crate,
 			errs = append(errs, e)
 			continue
 		}
-		c.Variants[vname] = &Variant{Name: vname, File: file, tmpl: t, readsNode: readsNode(t)}
+		c.Variants[vname] = &Variant{Name: vname, File: file, tmpl: t, readsNode: readsKeys(t, "node", "cluster")}
 	}
 	if len(c.Variants) == 0 && len(errs) == 0 {
 		errs.Add(project.Pos{File: display}, "crate has no templates: add default.sh.tmpl or one <family>.sh.tmpl per OS family")

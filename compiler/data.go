@@ -1,6 +1,8 @@
 package compiler
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"sort"
 	"strconv"
@@ -41,6 +43,13 @@ type Cluster struct {
 	byGroup     map[string][]*NodeData
 	byID        map[string]*NodeData
 	groups      map[string]any // .groups: group name → []any of node maps
+	// words is .cluster, what crate templates see of .groups: the same
+	// node maps, quoted like .node (etc-hosts reads it).
+	words map[string]any
+	// key identifies the whole cluster in the render cache: a crate
+	// template that reads .cluster renders per node, and what it renders
+	// changes with any node of any group, not only the node's own data.
+	key string
 }
 
 // NewCluster makes the cluster of nodes, a provider's whole list. Every
@@ -95,6 +104,7 @@ func NodeDataOf(n provider.Node) *NodeData {
 
 func (c *Cluster) finish() {
 	c.groups = make(map[string]any, len(c.byGroup))
+	c.words = make(map[string]any, len(c.byGroup))
 	for g, nodes := range c.byGroup {
 		sort.SliceStable(nodes, func(i, j int) bool {
 			if nodes[i].Name != nodes[j].Name {
@@ -103,13 +113,24 @@ func (c *Cluster) finish() {
 			return nodes[i].ID < nodes[j].ID
 		})
 		list := make([]any, len(nodes))
+		words := make([]any, len(nodes))
 		for i, nd := range nodes {
 			nd.Index = i
 			nd.finish()
 			list[i] = nd.tmpl
+			words[i] = nd.words
 		}
 		c.groups[g] = list
+		c.words[g] = words
 	}
+	h := sha256.New()
+	for _, g := range sortedKeys(c.byGroup) {
+		h.Write([]byte(strconv.Quote(g)))
+		for _, nd := range c.byGroup[g] {
+			h.Write([]byte(nd.key + "\n"))
+		}
+	}
+	c.key = hex.EncodeToString(h.Sum(nil))
 }
 
 // Node is the cluster's data for n, or n's own when the cluster does not

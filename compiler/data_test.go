@@ -140,3 +140,45 @@ func TestPlaceholderNodes(t *testing.T) {
 		}
 	}
 }
+
+// TestCrateReadsCluster: a crate template reading .cluster (etc-hosts)
+// renders per node and again for a changed cluster, though the project
+// (and its render cache) is the same: converge compiles once more after
+// making nodes. A param named groups (user's) is not shadowed by it.
+func TestCrateReadsCluster(t *testing.T) {
+	dir := t.TempDir()
+	const y = `groups:
+  web:
+    phases:
+      configure:
+        - etc-hosts: {groups: [web]}
+        - user: {name: app, groups: [adm]}
+`
+	p, err := Parse(filepath.Join(dir, "pallet.yaml"), []byte(y), &project.Env{User: "deploy", Home: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	one := p.NewCluster([]provider.Node{{ID: "a", Name: "web-a", Group: "web", Host: "10.0.0.1"}})
+	two := p.NewCluster([]provider.Node{
+		{ID: "a", Name: "web-a", Group: "web", Host: "10.0.0.1"},
+		{ID: "b", Name: "web-b", Group: "web", Host: "10.0.0.2"},
+	})
+	compile := func(cl *Cluster) string {
+		t.Helper()
+		s, err := p.Compile(Target{Group: "web", Phase: "configure", OS: "debian-12", Data: cl.Nodes("web")[0], Cluster: cl})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(s.Text)
+	}
+	a := compile(one)
+	if !strings.Contains(a, "'10.0.0.1\tweb-a'") || strings.Contains(a, "web-b") {
+		t.Errorf("one node's cluster: block not as wanted:\n%s", a)
+	}
+	if b := compile(two); !strings.Contains(b, "'10.0.0.1\tweb-a\n10.0.0.2\tweb-b'") {
+		t.Errorf("after web-b joined, the block lacks it (a stale rendering?)")
+	}
+	if !strings.Contains(a, "adm") {
+		t.Errorf("user's groups param lost its value")
+	}
+}

@@ -206,6 +206,11 @@ func (r *renderer) data(c *Crate, args Args) map[string]any {
 	if r.nd != nil {
 		d["node"] = r.nd.words
 	}
+	if r.cluster != nil {
+		// .cluster, not .groups: a crate may have a param named groups
+		// (user does).
+		d["cluster"] = r.cluster.words
+	}
 	return d
 }
 
@@ -308,12 +313,18 @@ func (r *renderer) call(c *Crate, label string, args Args) error {
 }
 
 // nodeKey names the node in the render cache: every field a crate's
-// template can read of it, since names need not be unique.
+// template can read of it, since names need not be unique, and the
+// cluster it sees as .cluster (converge compiles again once it has made
+// nodes, with the same project).
 func (r *renderer) nodeKey() string {
-	if r.nd == nil {
-		return ""
+	k := ""
+	if r.nd != nil {
+		k = r.nd.key
 	}
-	return r.nd.key
+	if r.cluster != nil {
+		k += "\x00cluster\x00" + r.cluster.key
+	}
+	return k
 }
 
 // rendering is what the render cache keeps for a call: its steps, or, under

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/palletops/pallet/compiler"
+	"github.com/palletops/pallet/provider"
 )
 
 // crateExampleScripts compiles every example of every built-in crate
@@ -42,7 +43,7 @@ func crateExampleScripts(t *testing.T) []fullScript {
 				t.Errorf("%s does not call %s", name, c.Name)
 			}
 			for _, osID := range crateOSes(c) {
-				s, err := proj.Compile(compiler.Target{Group: "example", Phase: "configure", OS: osID})
+				s, err := proj.Compile(compiler.Target{Group: "example", Phase: "configure", OS: osID, Cluster: exampleCluster(proj)})
 				if err != nil {
 					t.Errorf("%s on %s: %v", name, osID, err)
 					continue
@@ -52,6 +53,16 @@ func crateExampleScripts(t *testing.T) []fullScript {
 		}
 	}
 	return out
+}
+
+// exampleCluster is the cluster examples are compiled against, for crates
+// that read .groups (etc-hosts): groups web (web-1, web-2) and db (db-1).
+func exampleCluster(p *compiler.Project) *compiler.Cluster {
+	return p.NewCluster([]provider.Node{
+		{ID: "web-1", Name: "web-1", Group: "web", Host: "10.0.0.11", Address: "10.0.0.11"},
+		{ID: "web-2", Name: "web-2", Group: "web", Host: "10.0.0.12", Address: "10.0.0.12"},
+		{ID: "db-1", Name: "db-1", Group: "db", Host: "10.0.1.11", Address: "10.0.1.11"},
+	})
 }
 
 // calls reports whether the one phase of proj calls the crate name.

@@ -24,6 +24,7 @@ import (
 	"github.com/palletops/pallet/internal/scenario"
 	"github.com/palletops/pallet/osfamily"
 	"github.com/palletops/pallet/project"
+	"github.com/palletops/pallet/provider"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files: golden/examples scripts and crates/*/testdata scenarios")
@@ -208,7 +209,7 @@ func runScenario(t *testing.T, c *compiler.Crate, file string) *scenarioRun {
 		crate: c,
 		name:  strings.TrimSuffix(filepath.Base(file), ".txtar"),
 		path:  file,
-		got:   &scenario.Scenario{Comment: stored.Comment, Params: stored.Params, Node: stored.Node, OSes: stored.OSes},
+		got:   &scenario.Scenario{Comment: stored.Comment, Params: stored.Params, Node: stored.Node, Cluster: stored.Cluster, OSes: stored.OSes},
 	}
 	p, err := scenarioProject(t, c.Name, stored.Params)
 	if err != nil {
@@ -226,7 +227,7 @@ func runScenario(t *testing.T, c *compiler.Crate, file string) *scenarioRun {
 			t.Errorf("%s: oses: %v", display, err)
 			continue
 		}
-		s, err := p.Compile(compiler.Target{Group: scenarioGroup, Phase: scenarioPhase, OS: osID, Node: stored.Node})
+		s, err := p.Compile(compiler.Target{Group: scenarioGroup, Phase: scenarioPhase, OS: osID, Node: stored.Node, Cluster: scenarioCluster(p, stored)})
 		if err != nil {
 			results = append(results, scenario.Result{OS: osID, Err: scenarioError(err, osID)})
 			continue
@@ -566,4 +567,17 @@ func sourceLine(text []byte, n string) string {
 		return ""
 	}
 	return strings.TrimSpace(lines[i-1])
+}
+
+// scenarioCluster is the cluster a scenario's -- cluster -- section lists
+// (what .groups holds), nil when it has none.
+func scenarioCluster(p *compiler.Project, s *scenario.Scenario) *compiler.Cluster {
+	if len(s.Cluster) == 0 {
+		return nil
+	}
+	var nodes []provider.Node
+	for _, n := range s.Cluster {
+		nodes = append(nodes, provider.Node{ID: n.Name, Name: n.Name, Group: n.Group, Host: n.Address, Address: n.Address})
+	}
+	return p.NewCluster(nodes)
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/palletops/pallet/internal/scenario"
 	"github.com/palletops/pallet/osfamily"
 	"github.com/palletops/pallet/project"
+	"github.com/palletops/pallet/provider"
 )
 
 // cmdCrateAuthoring is palletc crate new and palletc crate test: writing
@@ -240,7 +241,7 @@ func testCrate(crateDir string, update bool, stdout, stderr io.Writer) (scenario
 		if strings.TrimSpace(stored.Comment) == "" {
 			problem("%s: say at the top what the scenario covers", file)
 		}
-		got := &scenario.Scenario{Comment: stored.Comment, Params: stored.Params, Node: stored.Node, OSes: stored.OSes}
+		got := &scenario.Scenario{Comment: stored.Comment, Params: stored.Params, Node: stored.Node, Cluster: stored.Cluster, OSes: stored.OSes}
 		var b strings.Builder
 		fmt.Fprintf(&b, "admin: {user: deploy, public_key_file: %q}\ncrate_paths: [%q]\ngroups:\n  %s:\n    phases:\n      %s:\n        - %s:\n", key, parent, scenGroup, scenPhase, name)
 		for _, line := range strings.Split(strings.TrimRight(stored.Params, "\n"), "\n") {
@@ -260,7 +261,7 @@ func testCrate(crateDir string, update bool, stdout, stderr io.Writer) (scenario
 					problem("%s: oses: %v", file, err)
 					continue
 				}
-				s, err := p.Compile(compiler.Target{Group: scenGroup, Phase: scenPhase, OS: osID, Node: stored.Node})
+				s, err := p.Compile(compiler.Target{Group: scenGroup, Phase: scenPhase, OS: osID, Node: stored.Node, Cluster: scenarioCluster(p, stored)})
 				if err != nil {
 					results = append(results, scenario.Result{OS: osID, Err: scenarioErrorText(err, osID, home)})
 					continue
@@ -406,4 +407,17 @@ func lineDiff(want, got string) string {
 		}
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// scenarioCluster is the cluster a scenario's -- cluster -- section lists
+// (what .groups holds), nil when it has none.
+func scenarioCluster(p *compiler.Project, s *scenario.Scenario) *compiler.Cluster {
+	if len(s.Cluster) == 0 {
+		return nil
+	}
+	var nodes []provider.Node
+	for _, n := range s.Cluster {
+		nodes = append(nodes, provider.Node{ID: n.Name, Name: n.Name, Group: n.Group, Host: n.Address, Address: n.Address})
+	}
+	return p.NewCluster(nodes)
 }

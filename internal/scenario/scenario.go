@@ -7,6 +7,8 @@
 //
 //	-- params.yaml --            the call's params (a YAML map; {} for none)
 //	-- node --                   optional: compile for this node name
+//	-- cluster --                optional: the nodes .groups holds, one a line:
+//	                             GROUP NAME ADDRESS
 //	-- oses --                   optional: the OS ids to render for, instead of
 //	                             the crate's representatives
 //	-- error --                  the params are refused: the error, and nothing else
@@ -30,24 +32,30 @@ import (
 
 // Section names.
 const (
-	paramsFile = "params.yaml"
-	nodeFile   = "node"
-	osesFile   = "oses"
-	errorFile  = "error"
-	stepsDir   = "steps/"
-	errorDir   = "error/"
-	helpersTag = "# helpers:"
+	paramsFile  = "params.yaml"
+	nodeFile    = "node"
+	clusterFile = "cluster"
+	osesFile    = "oses"
+	errorFile   = "error"
+	stepsDir    = "steps/"
+	errorDir    = "error/"
+	helpersTag  = "# helpers:"
 )
 
 // Scenario is one scenario file.
 type Scenario struct {
-	Comment string   // what the scenario covers
-	Params  string   // the call's params, YAML
-	Node    string   // the node to compile for; "" compiles for the group
+	Comment string // what the scenario covers
+	Params  string // the call's params, YAML
+	Node    string // the node to compile for; "" compiles for the group
+	// Cluster is the nodes the call sees as .groups; nil: no cluster.
+	Cluster []ClusterNode
 	OSes    []string // the OS ids to render for; nil: the crate's representatives
 	Err     string   // the params are refused with this error; then Renders is empty
 	Renders []Render // one per distinct result, in the order of their first OS
 }
+
+// ClusterNode is one node of a scenario's cluster.
+type ClusterNode struct{ Group, Name, Address string }
 
 // Render is what a set of OS ids render alike: steps and the helpers
 // they call, or an error.
@@ -74,6 +82,17 @@ func Parse(name string, data []byte) (*Scenario, error) {
 			s.Params, hasParams = string(f.Data), true
 		case f.Name == nodeFile:
 			s.Node = strings.TrimSpace(string(f.Data))
+		case f.Name == clusterFile:
+			for _, line := range strings.Split(string(f.Data), "\n") {
+				w := strings.Fields(line)
+				if len(w) == 0 {
+					continue
+				}
+				if len(w) != 3 {
+					return nil, fmt.Errorf("%s: cluster line %q: want GROUP NAME ADDRESS", name, line)
+				}
+				s.Cluster = append(s.Cluster, ClusterNode{Group: w[0], Name: w[1], Address: w[2]})
+			}
 		case f.Name == osesFile:
 			s.OSes = strings.Fields(string(f.Data))
 		case f.Name == errorFile:
@@ -93,7 +112,7 @@ func Parse(name string, data []byte) (*Scenario, error) {
 		case strings.HasPrefix(f.Name, errorDir):
 			s.Renders = append(s.Renders, Render{OSes: strings.Fields(strings.TrimPrefix(f.Name, errorDir)), Err: string(f.Data)})
 		default:
-			return nil, fmt.Errorf("%s: unknown section %q (want params.yaml, node, oses, error, steps/OS..., error/OS...)", name, f.Name)
+			return nil, fmt.Errorf("%s: unknown section %q (want params.yaml, node, cluster, oses, error, steps/OS..., error/OS...)", name, f.Name)
 		}
 	}
 	if !hasParams {
@@ -112,6 +131,13 @@ func (s *Scenario) Format() ([]byte, error) {
 	add(paramsFile, s.Params)
 	if s.Node != "" {
 		add(nodeFile, s.Node+"\n")
+	}
+	if len(s.Cluster) > 0 {
+		var b strings.Builder
+		for _, n := range s.Cluster {
+			b.WriteString(n.Group + " " + n.Name + " " + n.Address + "\n")
+		}
+		add(clusterFile, b.String())
 	}
 	if s.OSes != nil {
 		add(osesFile, strings.Join(s.OSes, " ")+"\n")

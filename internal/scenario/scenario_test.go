@@ -13,6 +13,9 @@ name: deploy
 home: false
 -- node --
 web-1
+-- cluster --
+web web-1 10.0.0.1
+db db-1 10.0.1.1
 -- oses --
 debian-12 alpine-3.20
 -- steps/alpine-3.20 --
@@ -42,6 +45,7 @@ func TestParseFormat(t *testing.T) {
 		Comment: "user with home: false.\n",
 		Params:  "name: deploy\nhome: false\n",
 		Node:    "web-1",
+		Cluster: []ClusterNode{{"web", "web-1", "10.0.0.1"}, {"db", "db-1", "10.0.1.1"}},
 		OSes:    []string{"debian-12", "alpine-3.20"},
 		Renders: []Render{
 			{OSes: []string{"alpine-3.20"}, Helpers: []string{"pallet_user_in_groups"}, Steps: "# step 1: user: deploy\npallet_apply_1() {\nadduser -D -H -- deploy\n}\n"},
