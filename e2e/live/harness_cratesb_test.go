@@ -21,6 +21,49 @@ import (
 // if the phase fails.
 func (n *Node) ApplyCluster(t *testing.T, p Project, cluster []provider.Node) *Result {
 	t.Helper()
+	r := n.runCluster(t, p, cluster)
+	if r.Report.Status != lift.StatusOK {
+		t.Fatalf("phase did not succeed:\n%s", r)
+	}
+	return r
+}
+
+// ApplyProjectFails is ApplyFails for a project with files or vars.
+func (n *Node) ApplyProjectFails(t *testing.T, p Project) (*Result, string) {
+	t.Helper()
+	r := n.runCluster(t, p, n.All)
+	if r.Report.Status == lift.StatusOK {
+		t.Fatalf("phase succeeded, want a failure:\n%s", r)
+	}
+	return r, failureText(r)
+}
+
+// RunProject runs p's phase and returns what it did, failed or not, with
+// its failure text ("" when it succeeded).
+func (n *Node) RunProject(t *testing.T, p Project) (*Result, string) {
+	t.Helper()
+	r := n.runCluster(t, p, n.All)
+	if r.Report.Status == lift.StatusOK {
+		return r, ""
+	}
+	return r, failureText(r)
+}
+
+func failureText(r *Result) string {
+	var b strings.Builder
+	for _, s := range r.Steps {
+		if s.Status == runner.StatusFailed || s.Status == "" {
+			b.WriteString(s.Message + "\n" + strings.Join(s.Tail, "\n") + "\n")
+		}
+	}
+	if r.Report.Err != nil {
+		b.WriteString(r.Report.Err.Error())
+	}
+	return b.String()
+}
+
+func (n *Node) runCluster(t *testing.T, p Project, cluster []provider.Node) *Result {
+	t.Helper()
 	dir := t.TempDir()
 	for name, content := range p.Files {
 		path := filepath.Join(dir, filepath.FromSlash(name))
@@ -67,9 +110,6 @@ func (n *Node) ApplyCluster(t *testing.T, p Project, cluster []provider.Node) *R
 	r := &Result{Report: nr}
 	for _, ph := range nr.Phases {
 		r.Steps = append(r.Steps, ph.Steps...)
-	}
-	if nr.Status != lift.StatusOK {
-		t.Fatalf("phase did not succeed:\n%s", r)
 	}
 	return r
 }
