@@ -465,6 +465,12 @@ func assemble(group, phase, osID, node string, placeholder bool, steps []step) [
 	if placeholder {
 		b.WriteString("# nodes: placeholders (no --provider given)\n")
 	}
+	for _, s := range steps {
+		if s.SecretsNote != "" {
+			b.WriteString("# secrets: " + s.SecretsNote + "\n")
+			break
+		}
+	}
 	b.WriteString(packLines(steps))
 	b.WriteString("# steps: " + strconv.Itoa(len(steps)) + "\n")
 	b.WriteString("# shellcheck disable=SC2317,SC2016 # step functions are called through pallet_step; every $ in single quotes is quoted data\n")
