@@ -146,6 +146,10 @@ type step struct {
 	Call   int
 	Notify []string
 	When   []string
+	// Helpers are the helpers of templates/helpers the step's text calls
+	// itself, found once when it was split (nil: not looked for); a
+	// script holds them and those they call.
+	Helpers []string
 	// SecretsNote is set when the step's content holds placeholders for
 	// secrets a template file read: the script header's note on them.
 	SecretsNote string
@@ -389,6 +393,8 @@ func (r *renderer) split(v *Variant, label, text string) error {
 		if cur.Apply == "" {
 			return fmt.Errorf("%s: step %q has nothing to apply: write commands after {{ apply }}", v.File, cur.Name)
 		}
+		h := helperSet()
+		cur.Helpers = h.calls(cur.Apply, h.calls(cur.Diff, h.calls(cur.Check, []string{})))
 		r.steps = append(r.steps, *cur)
 		cur = nil
 		return nil
