@@ -7,11 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
+	"github.com/palletops/pallet/osfamily"
 	"github.com/palletops/pallet/project"
 	"github.com/palletops/pallet/templates"
 )
@@ -61,10 +64,11 @@ func (p *Project) Compile(t Target) (*Script, error) {
 	if ph == nil {
 		return nil, noPhase(g, p.File, t.Phase)
 	}
-	os, err := p.OSFor(g, t.OS)
+	gos, err := p.groupOS(g, t.OS)
 	if err != nil {
 		return nil, &project.Error{Pos: g.Pos, Msg: fmt.Sprintf("group %s: %v", g.Name, err), Err: err}
 	}
+	os := gos.os
 	nd := t.Data
 	if nd == nil && t.Node != "" {
 		nd = &NodeData{ID: t.Node, Name: t.Node, Group: g.Name}
@@ -78,12 +82,9 @@ func (p *Project) Compile(t Target) (*Script, error) {
 		vars = map[string]any{}
 	}
 	r := &renderer{
-		p:  p,
-		os: os,
-		osMap: map[string]string{
-			"id": os.ID, "name": os.Name, "version": os.Version, "family": os.Family,
-			"pkg": os.Pkg, "init": os.Init, "admin_group": os.Admin,
-		},
+		p:       p,
+		os:      os,
+		osMap:   gos.osMap,
 		admin:   &adminData{user: p.AdminUser(), key: p.adminKey},
 		nd:      nd,
 		cluster: t.Cluster,
@@ -119,9 +120,34 @@ func (p *Project) Compile(t Target) (*Script, error) {
 	if nd != nil {
 		name = nd.Name
 	}
-	text := assemble(g.Name, ph.Name, os.ID, name, t.Cluster != nil && t.Cluster.Placeholder, r.steps)
+	text := assemble(&p.helperPlans, g.Name, ph.Name, os.ID, name, t.Cluster != nil && t.Cluster.Placeholder, r.steps)
 	sum := sha256.Sum256(text)
 	return &Script{Group: g.Name, Phase: ph.Name, OS: os.ID, Node: name, Steps: len(r.steps), SHA256: hex.EncodeToString(sum[:]), Payloads: stepPayloads(r.steps), Text: text}, nil
+}
+
+// compileOS is the OS a group compiles for, and .os as templates read it.
+type compileOS struct {
+	os    osfamily.OS
+	osMap map[string]string // read only: templates cannot change a map
+}
+
+// groupOS is OSFor, worked out once per group and override: it parses
+// the OS id (a regexp) and matches images, the same for every node.
+func (p *Project) groupOS(g *project.Group, override string) (*compileOS, error) {
+	key := g.Name + "\x00" + override
+	if v, ok := p.oses.Load(key); ok {
+		return v.(*compileOS), nil
+	}
+	os, err := p.OSFor(g, override)
+	if err != nil {
+		return nil, err // not kept: errors are told every time
+	}
+	c := &compileOS{os: os, osMap: map[string]string{
+		"id": os.ID, "name": os.Name, "version": os.Version, "family": os.Family,
+		"pkg": os.Pkg, "init": os.Init, "admin_group": os.Admin,
+	}}
+	v, _ := p.oses.LoadOrStore(key, c)
+	return v.(*compileOS), nil
 }
 
 func forNode(nd *NodeData) string {
@@ -217,18 +243,27 @@ func noPhase(g *project.Group, file, phase string) error {
 
 // CompileTargets compiles targets in parallel (rendering holds no shared
 // mutable state), keeping their order in the result.
+//
+// A few workers take the targets in turn, rather than a goroutine each:
+// rendering runs deep in text/template, so a fresh goroutine's stack grows
+// (and is copied) several times per script, while a worker's stays grown.
 func (p *Project) CompileTargets(targets []Target) ([]*Script, error) {
 	out := make([]*Script, len(targets))
 	errs := make([]error, len(targets))
+	workers := min(len(targets), 2*runtime.GOMAXPROCS(0))
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, 64)
-	for i, t := range targets {
+	for range workers {
 		wg.Add(1)
-		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
-			defer func() { <-sem }()
-			out[i], errs[i] = p.Compile(t)
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(targets) {
+					return
+				}
+				out[i], errs[i] = p.Compile(targets[i])
+			}
 		}()
 	}
 	wg.Wait()
@@ -347,17 +382,63 @@ func isIdentByte(c byte) bool {
 	return c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
 
+// stepHelpers are the helpers a step's text calls itself (not those they
+// call in turn), as split found them, or found now for a step split did
+// not make.
+func stepHelpers(h *helpers, s *step) []string {
+	if s.Helpers != nil {
+		return s.Helpers
+	}
+	return h.calls(s.Apply, h.calls(s.Diff, h.calls(s.Check, nil)))
+}
+
+// helperPlan is what a script holds of templates/helpers for one set of
+// helpers its steps call: the helpers, with those they call in turn,
+// sorted, their PALLET_DEPS lines, and their size.
+type helperPlan struct {
+	need []string
+	deps string
+	size int
+}
+
+// planHelpers is the helperPlan for the steps, worked out once per set of
+// helpers the steps call (plans, by that set): scripts of a fleet call the
+// same few sets.
+func planHelpers(plans *sync.Map, steps []step) *helperPlan {
+	h := helperSet()
+	var direct []string
+	for i := range steps {
+		direct = append(direct, stepHelpers(h, &steps[i])...)
+	}
+	slices.Sort(direct)
+	direct = slices.Compact(direct)
+	key := strings.Join(direct, " ")
+	if plans != nil {
+		if v, ok := plans.Load(key); ok {
+			return v.(*helperPlan)
+		}
+	}
+	pl := &helperPlan{need: closeHelpers(h, direct)}
+	pl.deps = depsLines(h, pl.need)
+	for _, name := range pl.need {
+		pl.size += len(h.src[name]) + 1
+	}
+	if plans != nil {
+		v, _ := plans.LoadOrStore(key, pl)
+		return v.(*helperPlan)
+	}
+	return pl
+}
+
 // neededHelpers returns the helpers the steps call, and the helpers they
 // call in turn, sorted so that output is deterministic.
-func neededHelpers(steps []step) []string {
-	h := helperSet()
+func neededHelpers(steps []step) []string { return planHelpers(nil, steps).need }
+
+// closeHelpers is the helpers queue names and those they call in turn,
+// sorted.
+func closeHelpers(h *helpers, queue []string) []string {
+	queue = slices.Clone(queue)
 	need := map[string]bool{}
-	var queue []string
-	for _, s := range steps {
-		queue = h.calls(s.Check, queue)
-		queue = h.calls(s.Diff, queue)
-		queue = h.calls(s.Apply, queue)
-	}
 	for len(queue) > 0 {
 		name := queue[len(queue)-1]
 		queue = queue[:len(queue)-1]
@@ -441,17 +522,15 @@ func writeFlags(b *bytes.Buffer, steps []step, i int) {
 
 // assemble writes the script: header, runtime, helpers, step functions,
 // then the steps in order.
-func assemble(group, phase, osID, node string, placeholder bool, steps []step) []byte {
+//
+// plans keeps the helper plans (see planHelpers); nil works them out anew.
+func assemble(plans *sync.Map, group, phase, osID, node string, placeholder bool, steps []step) []byte {
 	// Size the buffer once: scripts are mostly runtime and helpers, and
 	// regrowing and copying them was most of compile time's garbage.
-	hs := helperSet()
-	src := hs.src
-	need := neededHelpers(steps)
-	deps := depsLines(hs, need)
-	size := 512 + len(templates.Runtime) + len(deps)
-	for _, h := range need {
-		size += len(src[h]) + 1
-	}
+	src := helperSet().src
+	pl := planHelpers(plans, steps)
+	need, deps := pl.need, pl.deps
+	size := 512 + len(templates.Runtime) + len(deps) + pl.size
 	for _, s := range steps {
 		size += 2*len(s.Crate) + 2*len(s.Name) + len(s.Check) + len(s.Diff) + len(s.Apply) + 160
 	}
@@ -464,6 +543,12 @@ func assemble(group, phase, osID, node string, placeholder bool, steps []step) [
 	}
 	if placeholder {
 		b.WriteString("# nodes: placeholders (no --provider given)\n")
+	}
+	for _, s := range steps {
+		if s.SecretsNote != "" {
+			b.WriteString("# secrets: " + s.SecretsNote + "\n")
+			break
+		}
 	}
 	b.WriteString(packLines(steps))
 	b.WriteString("# steps: " + strconv.Itoa(len(steps)) + "\n")

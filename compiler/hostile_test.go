@@ -246,7 +246,7 @@ func renderCall(p *Project, c *Crate, in map[string]any, osID, node string, key 
 	if err := r.call(c, c.Name, args); err != nil {
 		return "", err
 	}
-	return string(assemble("g", "p", osID, "", false, r.steps)), nil
+	return string(assemble(nil, "g", "p", osID, "", false, r.steps)), nil
 }
 
 // FuzzRenderedValue: any string a user can write in pallet.yaml comes out

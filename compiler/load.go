@@ -37,6 +37,11 @@ type Project struct {
 	// secretMode says what .secrets holds in a template file: the real
 	// values (lift, build) or their placeholders (render).
 	secretMode SecretMode
+	// oses are the OS each group compiles for, by group and --os (see
+	// groupOS); helperPlans the helpers scripts hold, by the helpers their
+	// steps call (see planHelpers).
+	oses        sync.Map
+	helperPlans sync.Map
 	// redactor redacts the secrets once a template file has read them
 	// (see Redactor); nil before.
 	redactor atomic.Pointer[secrets.Redactor]

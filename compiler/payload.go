@@ -267,6 +267,12 @@ type parsedTemplate struct {
 	t            *template.Template
 	readsNode    bool // .node, .group or .groups: renders per node
 	readsSecrets bool // .secrets: the content is secret
+	// secretNames are the secrets the text names (.secrets.NAME, index
+	// .secrets "NAME"), and firstSecret where it first does: what stands
+	// in for the secrets when they cannot be decrypted (see
+	// templateSecrets).
+	secretNames []string
+	firstSecret project.Pos
 }
 
 // projectTemplate parses a project file as a text/template with the
@@ -285,6 +291,10 @@ func (p *Project) projectTemplate(f *ProjectFile) (*parsedTemplate, error) {
 		return nil, templateFileError(f.Path, err)
 	}
 	pt := &parsedTemplate{t: t, readsNode: readsKeys(t, "node", "group", "groups"), readsSecrets: readsKeys(t, "secrets")}
+	if pt.readsSecrets {
+		pt.secretNames, pt.firstSecret = secretNames(t)
+		pt.firstSecret.File = f.Path
+	}
 	v, _ := p.templates.LoadOrStore(key, pt)
 	return v.(*parsedTemplate), nil
 }
@@ -322,15 +332,12 @@ func (b *bytesData) Template(v any) (*Data, error) {
 	var sec map[string]any
 	secret := false
 	if pt.readsSecrets {
-		// Decrypted only now, when a template asks: a project that uses
-		// no secret needs no identity.
-		vals, err := r.p.Secrets()
+		vals, note, err := r.p.templateSecrets(pt)
 		if err != nil {
 			return nil, err
 		}
-		r.p.noteSecrets(vals)
-		if r.p.secretMode == SecretsPlaceholder {
-			vals = vals.Placeholders()
+		if note != "" {
+			r.secretsNote = note // the script's header says so
 		}
 		sec = make(map[string]any, len(vals))
 		for k, v := range vals {

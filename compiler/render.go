@@ -146,6 +146,13 @@ type step struct {
 	Call   int
 	Notify []string
 	When   []string
+	// Helpers are the helpers of templates/helpers the step's text calls
+	// itself, found once when it was split (nil: not looked for); a
+	// script holds them and those they call.
+	Helpers []string
+	// SecretsNote is set when the step's content holds placeholders for
+	// secrets a template file read: the script header's note on them.
+	SecretsNote string
 }
 
 // renderer renders crate calls for one OS.
@@ -174,6 +181,9 @@ type renderer struct {
 	payloads map[string]*Payload
 	// pack is the pack of the crate being rendered (see step.Pack).
 	pack string
+	// secretsNote: the call being rendered read secrets as placeholders
+	// (see step.SecretsNote).
+	secretsNote string
 }
 
 func (r *renderer) data(c *Crate, args Args) map[string]any {
@@ -280,8 +290,8 @@ func (r *renderer) call(c *Crate, label string, args Args) error {
 			}
 		}
 	}
-	outer := r.readNode
-	r.readNode = v.readsNode
+	outer, outerNote := r.readNode, r.secretsNote
+	r.readNode, r.secretsNote = v.readsNode, ""
 	first := len(r.steps)
 	var b strings.Builder
 	if err := v.tmpl.Execute(&b, r.data(c, args)); err != nil {
@@ -293,10 +303,16 @@ func (r *renderer) call(c *Crate, label string, args Args) error {
 	}
 	outerPack := r.pack
 	r.pack = c.Pack
+	note := r.secretsNote
 	err = r.split(v, label, b.String())
-	r.pack = outerPack
+	r.pack, r.secretsNote = outerPack, outerNote
 	if err != nil {
 		return err
+	}
+	if note != "" {
+		for j := first; j < len(r.steps); j++ {
+			r.steps[j].SecretsNote = note
+		}
 	}
 	perNode := r.readNode // this call's template, or a crate it used
 	r.readNode = outer || perNode
@@ -388,6 +404,8 @@ func (r *renderer) split(v *Variant, label, text string) error {
 		if cur.Apply == "" {
 			return fmt.Errorf("%s: step %q has nothing to apply: write commands after {{ apply }}", v.File, cur.Name)
 		}
+		h := helperSet()
+		cur.Helpers = h.calls(cur.Apply, h.calls(cur.Diff, h.calls(cur.Check, []string{})))
 		r.steps = append(r.steps, *cur)
 		cur = nil
 		return nil

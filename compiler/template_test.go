@@ -138,3 +138,108 @@ func TestTemplatePerNode(t *testing.T) {
 		}
 	}
 }
+
+// TestTemplateSecretsWithoutIdentity: with no age identity, or no secrets
+// file yet, a placeholder render (palletc render, check, the golden files)
+// still renders, each secret the template names as its placeholder, and
+// the header says the secrets were not decrypted; a real compile (lift,
+// build) fails at the template's line naming the secret and where the
+// identity is looked for. A wrong identity stays an error in both.
+func TestTemplateSecretsWithoutIdentity(t *testing.T) {
+	tmpl := "user = {{ .vars.user }}\npassword = {{ .secrets.db_password }}\nkey = {{ index .secrets \"api_key\" | sha256sum }}\n"
+	yml := "vars: {user: app}\nsecrets_file: secrets.age\ngroups:\n  web:\n    phases:\n      configure:\n        - template: {path: /etc/app.conf, mode: \"0600\", source: app.conf.tmpl}\n"
+	setup := func(t *testing.T, env *project.Env) (*Project, string) {
+		dir := t.TempDir()
+		if env.Home == "" {
+			env.Home = dir
+		}
+		os.WriteFile(filepath.Join(dir, "app.conf.tmpl"), []byte(tmpl), 0o644)
+		p, err := Parse(filepath.Join(dir, "pallet.yaml"), []byte(yml), env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p, dir
+	}
+	k, _ := age.GenerateX25519Identity()
+	for _, tc := range []struct {
+		name, note string
+		env        project.Env
+		secretFile bool // write a secrets file, to another key
+		wantErr    string
+	}{
+		{name: "no identity", note: noteSecretsNoID, secretFile: true,
+			wantErr: `app.conf.tmpl:2:22: group web, phase configure, crate template: the template reads secrets "api_key", "db_password" of secrets_file (%DIR%/pallet.yaml:2:15), which cannot be read: no age identity: $PALLET_AGE_IDENTITY is not set and `},
+		{name: "no secrets file", note: noteSecretsNoFile, env: project.Env{AgeIdentity: k.String()},
+			wantErr: `app.conf.tmpl:2:22: group web, phase configure, crate template: the template reads secrets "api_key", "db_password" of secrets_file (%DIR%/pallet.yaml:2:15), which cannot be read: no secrets file: secrets.age does not exist; create it with ` + "`palletc secrets set NAME`"},
+		{name: "identity of another key", env: project.Env{AgeIdentity: k.String()}, secretFile: true,
+			wantErr: "it is encrypted to other keys"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := tc.env
+			p, dir := setup(t, &env)
+			if tc.secretFile {
+				other, _ := age.GenerateX25519Identity()
+				pp, err := project.Parse(filepath.Join(dir, "pallet.yaml"), []byte(yml), &project.Env{Home: dir, AgeIdentity: other.String()})
+				if err != nil {
+					t.Fatal(err)
+				}
+				id, _ := pp.AgeIdentity()
+				if err := pp.SecretsFile().Set(id, "db_password", "canary-value-1"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			tc.wantErr = strings.ReplaceAll(tc.wantErr, "%DIR%", dir)
+			tg := Target{Group: "web", Phase: "configure"}
+			_, err := p.Compile(tg)
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("real compile: error %v, want one holding %q", err, tc.wantErr)
+			}
+			if tc.name == "no identity" && (err == nil || !strings.Contains(err.Error(), filepath.Join(dir, ".config/pallet/age/identity.txt")+" does not exist")) {
+				t.Errorf("real compile: error %v does not say where the identity is looked for", err)
+			}
+			p.SetSecretMode(SecretsPlaceholder)
+			s, err := p.Compile(tg)
+			if tc.note == "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Errorf("placeholder compile: error %v, want one holding %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("placeholder compile: %v", err)
+			}
+			keySum := PayloadPin("", []byte("<secret:api_key>"))
+			for _, want := range []string{"\n# secrets: " + tc.note + "\n", "password = <secret:db_password>\n", "key = " + keySum + "\n", "user = app\n"} {
+				if !bytes.Contains(s.Text, []byte(want)) {
+					t.Errorf("placeholder script lacks %q", want)
+				}
+			}
+			if len(s.Payloads) != 0 {
+				t.Errorf("placeholder script has payloads %+v", s.Payloads)
+			}
+		})
+	}
+}
+
+// TestSecretsHeaderOnlyWhereRead: the header's secrets note is in the
+// scripts whose steps read secrets as placeholders, and only there.
+func TestSecretsHeaderOnlyWhereRead(t *testing.T) {
+	p, _ := secretProject(t, "password = {{ .secrets.db_password }}\n")
+	p.SetSecretMode(SecretsPlaceholder)
+	s, err := p.Compile(Target{Group: "web", Phase: "configure"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(s.Text, []byte("\n# secrets: "+noteSecretsDecrypted+"\n")) {
+		t.Errorf("placeholder script with decrypted secrets lacks its note:\n%s", s.Text[:400])
+	}
+	p.SetSecretMode(SecretsReal)
+	if s, err = p.Compile(Target{Group: "web", Phase: "configure"}); err != nil || bytes.Contains(s.Text, []byte("\n# secrets: ")) {
+		t.Errorf("a real compile's script has a secrets note (or failed: %v)", err)
+	}
+	q, _ := secretProject(t, "password = none\n")
+	q.SetSecretMode(SecretsPlaceholder)
+	if s, err = q.Compile(Target{Group: "web", Phase: "configure"}); err != nil || bytes.Contains(s.Text, []byte("\n# secrets: ")) {
+		t.Errorf("a script reading no secret has a secrets note (or failed: %v)", err)
+	}
+}

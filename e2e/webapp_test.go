@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,7 +16,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palletops/pallet/compiler"
+	"github.com/palletops/pallet/lift"
+	"github.com/palletops/pallet/project"
 	"github.com/palletops/pallet/provider/nspawn/nspawntest"
+	"github.com/palletops/pallet/provider/providers"
 )
 
 // webappBlock is the nspawn address block of TestWebappExample's nodes:
@@ -57,6 +62,9 @@ func TestWebappExample(t *testing.T) {
 
 	// cmd runs one of the binaries in the project's directory, as the
 	// README's commands do, and returns its stdout; any exit but 0 fails.
+	// Everything any of them prints is kept in output, which must never
+	// hold the token.
+	var output strings.Builder
 	cmd := func(stdin string, name string, args ...string) string {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
@@ -65,7 +73,9 @@ func TestWebappExample(t *testing.T) {
 		c.Dir, c.Env, c.Stdin = dir, env, strings.NewReader(stdin)
 		var stdout, stderr strings.Builder
 		c.Stdout, c.Stderr = &stdout, &stderr
-		if err := c.Run(); err != nil {
+		err := c.Run()
+		output.WriteString(stdout.String() + stderr.String())
+		if err != nil {
 			t.Fatalf("%s %s: %v\nstdout:\n%s\nstderr:\n%s", name, strings.Join(args, " "), err, stdout.String(), stderr.String())
 		}
 		return stdout.String()
@@ -81,13 +91,19 @@ func TestWebappExample(t *testing.T) {
 		}
 	})
 
-	// The secrets file's plumbing, as the README sets it up. TODO(template
-	// crate, branch data-tmpl): once the page prints the token's hash,
-	// check it below.
+	// The operator's identity and token, as the README sets them up: the
+	// identity is made here, in the test's own HOME, and the secrets file
+	// encrypted to it, in the test's copy of the example (the repository
+	// holds neither).
 	cmd("", "palletc", "secrets", "init")
-	cmd("webapp-token-for-the-test\n", "palletc", "secrets", "set", "app_token")
+	cmd(testToken+"\n", "palletc", "secrets", "set", "app_token")
 	if got := cmd("", "palletc", "secrets", "list"); got != "app_token\n" {
 		t.Errorf("palletc secrets list: %q, want app_token", got)
+	}
+	tokenSum := fmt.Sprintf("%x", sha256.Sum256([]byte(testToken)))
+	// render, as the README's reader runs it: the token's placeholder.
+	if out := cmd("", "palletc", "render", "--group", "app", "--phase", "configure"); !strings.Contains(out, "<secret:app_token>") || strings.Contains(out, testToken) || strings.Contains(out, tokenSum) {
+		t.Errorf("palletc render shows no placeholder for app_token, or shows the token or its sha256")
 	}
 
 	converge := func(counts ...string) convergeDoc {
@@ -127,7 +143,7 @@ func TestWebappExample(t *testing.T) {
 			}
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			m := regexp.MustCompile(`Hello from (\S+) \(127\.[0-9.]+:` + port + `\)`).FindSubmatch(body)
+			m := regexp.MustCompile(`Hello from (\S+) \(127\.[0-9.]+:` + port + `\)</p>\n<p>token-sha256: ` + tokenSum + `</p>`).FindSubmatch(body)
 			if resp.StatusCode != http.StatusOK || m == nil {
 				if time.Now().Before(settled) {
 					time.Sleep(200 * time.Millisecond)
@@ -164,6 +180,37 @@ func TestWebappExample(t *testing.T) {
 		t.Errorf("the lb served pages of %v, want every app node %v", got, apps)
 	}
 
+	// The secret reached the app nodes, in the file the app reads, as
+	// only root and www-data may read it.
+	for _, want := range []string{"640 root:www-data " + fmt.Sprintf("%x", sha256.Sum256([]byte(testToken+"\n")))} {
+		out := cmd("", "pallet-run", append([]string{"exec", "--provider", "local", "app"}, append(ssh, "--shell", "stat -c '%a %U:%G' /etc/webapp/token | tr '\\n' ' '; sha256sum < /etc/webapp/token")...)...)
+		for _, n := range apps {
+			if !strings.Contains(out, n+": "+want) {
+				t.Errorf("on %s /etc/webapp/token is not %q:\n%s", n, want, out)
+			}
+		}
+	}
+	// What converge uploaded holds neither the token nor its sha256: the
+	// scripts lift compiles for these nodes carry them only in secret
+	// payloads (and palletc build cannot build this project: its params
+	// read node data).
+	for _, s := range liftScripts(t, file, home) {
+		if strings.Contains(string(s.Text), testToken) || strings.Contains(string(s.Text), tokenSum) {
+			t.Errorf("%s's %s script holds the token or its sha256", s.Node, s.Phase)
+		}
+		if s.Group == "app" && s.Phase == "configure" {
+			secret := 0
+			for _, pl := range s.Payloads {
+				if pl.Secret && pl.Salt != "" && (strings.Contains(string(pl.Data), tokenSum) || strings.Contains(string(pl.Data), testToken)) {
+					secret++
+				}
+			}
+			if secret != 2 {
+				t.Errorf("%s's configure script has %d secret payloads with the token or its sha256, want 2 (token, page)", s.Node, secret)
+			}
+		}
+	}
+
 	doc = converge("lb=1", "app=2")
 	if s := doc.Totals.Steps; s.Changed != 0 || s.Ran != 0 || len(doc.Created) != 0 {
 		t.Errorf("second converge: created %v, %d changed, %d ran; want nothing", doc.Created, s.Changed, s.Ran)
@@ -184,7 +231,72 @@ func TestWebappExample(t *testing.T) {
 	if got := served(apps, "9090"); !slices.Equal(got, apps) {
 		t.Errorf("after --var app_port=9090 the lb served pages of %v, want every app node %v on 9090", got, apps)
 	}
+	// Nothing any command printed, and no file the runs left in the
+	// project (logs under .pallet/runs, the provider's records), holds the
+	// token. (The nodes' own file systems, under state/nodes, hold it in
+	// /etc/webapp/token, as they should.)
+	if strings.Contains(output.String(), testToken) {
+		t.Error("the commands' output holds the token")
+	}
+	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() && path == filepath.Join(dir, "state", "nodes") {
+			return filepath.SkipDir
+		}
+		if err == nil && d.Type().IsRegular() {
+			if b, err := os.ReadFile(path); err == nil && strings.Contains(string(b), testToken) {
+				t.Errorf("%s holds the token", path)
+			}
+		}
+		return nil
+	})
 	t.Logf("webapp example: converge 3 nodes, rerun, add one, change the port: %s", time.Since(start).Round(time.Second))
+}
+
+// testToken is the app_token TestWebappExample sets: a secret only this
+// test's identity can read.
+const testToken = "webapp-token-for-the-test"
+
+// liftScripts compiles every phase of every node the provider local has,
+// exactly as lift and converge do (lift.Compile, real secrets): the
+// scripts a run uploads, but for their payloads' random salts.
+func liftScripts(t *testing.T, file, home string) []*compiler.Script {
+	t.Helper()
+	p, err := compiler.LoadEnv(file, &project.Env{User: "root", Home: home})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prov, err := providers.Open(t.Context(), p.Project, "local", providers.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := prov.Nodes(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	phases := []string{"bootstrap", "configure"}
+	c, err := lift.Compile(p, []string{"app", "lb"}, phases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.WithNodes(all)
+	var out []*compiler.Script
+	for _, n := range all {
+		osID := n.OS
+		if osID == "" || osID == lift.AutoOS {
+			osID = "debian-12" // what nspawn nodes run
+		}
+		for _, ph := range phases {
+			s, err := c.Script(n, ph, osID)
+			if err != nil {
+				t.Fatalf("compile %s %s: %v", n.Name, ph, err)
+			}
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("no scripts compiled: the provider has no nodes")
+	}
+	return out
 }
 
 // convergeDoc is what TestWebappExample reads of converge's JSON document.

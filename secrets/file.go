@@ -59,6 +59,10 @@ func ParseRecipients(entry, dir string) ([]age.Recipient, error) {
 	return rs, nil
 }
 
+// ErrNoFile is wrapped by Decrypt's error when the secrets file does not
+// exist (yet).
+var ErrNoFile = errors.New("no secrets file")
+
 // Decrypt reads and decrypts the file. A missing file is an error that
 // says how to make one.
 func (f *File) Decrypt(id *Identity) (Values, error) {
@@ -67,7 +71,7 @@ func (f *File) Decrypt(id *Identity) (Values, error) {
 		return nil, err
 	}
 	if !exists {
-		return nil, fmt.Errorf("secrets file %s does not exist: create it with `palletc secrets set NAME`", f.Name)
+		return nil, fmt.Errorf("%w: %s does not exist; create it with `palletc secrets set NAME`", ErrNoFile, f.Name)
 	}
 	return v, nil
 }

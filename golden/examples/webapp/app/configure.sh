@@ -5,12 +5,13 @@
 # os: debian-12
 # node: app-1
 # nodes: placeholders (no --provider given)
-# steps: 7
+# secrets: shown as <secret:NAME>, not decrypted (no age identity), so their names are not checked
+# steps: 9
 # shellcheck disable=SC2317,SC2016 # step functions are called through pallet_step; every $ in single quotes is quoted data
 set -euo pipefail
 umask 022
 export LC_ALL=C
-PALLET_TOTAL=7
+PALLET_TOTAL=9
 PALLET_MODE=${PALLET_MODE:-apply}
 case $PALLET_MODE in
   apply | check) ;;
@@ -1037,25 +1038,43 @@ pallet_apply_2() {
 pallet_directory_make /srv/webapp 0755 root root yes
 }
 
-# step 3: file: file /srv/webapp/index.html
+# step 3: directory: directory /etc/webapp
 pallet_check_3() {
-# shellcheck disable=SC2016 # content is data, single-quoted on purpose
-pallet_file_is /srv/webapp/index.html 0644 root root < <(printf '%s' '<p>Hello from app-1 (192.0.2.1:8080)</p>
-')
-}
-pallet_diff_3() {
-# shellcheck disable=SC2016 # content is data, single-quoted on purpose
-pallet_diff /srv/webapp/index.html < <(printf '%s' '<p>Hello from app-1 (192.0.2.1:8080)</p>
-')
+[[ -d /etc/webapp && ! -L /etc/webapp ]]
+pallet_meta_is /etc/webapp 0750 root www-data
 }
 pallet_apply_3() {
+pallet_directory_make /etc/webapp 0750 root www-data yes
+}
+
+# step 4: template: template /etc/webapp/token
+pallet_check_4() {
 # shellcheck disable=SC2016 # content is data, single-quoted on purpose
-pallet_write_file /srv/webapp/index.html 0644 root root < <(printf '%s' '<p>Hello from app-1 (192.0.2.1:8080)</p>
+pallet_file_is /etc/webapp/token 0640 root www-data < <(printf '%s' '<secret:app_token>
+')
+}
+pallet_apply_4() {
+# shellcheck disable=SC2016 # content is data, single-quoted on purpose
+pallet_write_file /etc/webapp/token 0640 root www-data < <(printf '%s' '<secret:app_token>
 ')
 }
 
-# step 4: file: file /etc/systemd/system/webapp.service
-pallet_check_4() {
+# step 5: template: template /srv/webapp/index.html
+pallet_check_5() {
+# shellcheck disable=SC2016 # content is data, single-quoted on purpose
+pallet_file_is /srv/webapp/index.html 0640 root www-data < <(printf '%s' '<p>Hello from app-1 (192.0.2.1:8080)</p>
+<p>token-sha256: e02144839b50e22e431941ca2c08fbe425dcb02e36365b2ed94e634c416f9cab</p>
+')
+}
+pallet_apply_5() {
+# shellcheck disable=SC2016 # content is data, single-quoted on purpose
+pallet_write_file /srv/webapp/index.html 0640 root www-data < <(printf '%s' '<p>Hello from app-1 (192.0.2.1:8080)</p>
+<p>token-sha256: e02144839b50e22e431941ca2c08fbe425dcb02e36365b2ed94e634c416f9cab</p>
+')
+}
+
+# step 6: file: file /etc/systemd/system/webapp.service
+pallet_check_6() {
 # shellcheck disable=SC2016 # content is data, single-quoted on purpose
 pallet_file_is /etc/systemd/system/webapp.service 0644 root root < <(printf '%s' '[Unit]
 Description=webapp: a page naming the node it runs on
@@ -1070,7 +1089,7 @@ Restart=on-failure
 WantedBy=multi-user.target
 ')
 }
-pallet_diff_4() {
+pallet_diff_6() {
 # shellcheck disable=SC2016 # content is data, single-quoted on purpose
 pallet_diff /etc/systemd/system/webapp.service < <(printf '%s' '[Unit]
 Description=webapp: a page naming the node it runs on
@@ -1085,7 +1104,7 @@ Restart=on-failure
 WantedBy=multi-user.target
 ')
 }
-pallet_apply_4() {
+pallet_apply_6() {
 # shellcheck disable=SC2016 # content is data, single-quoted on purpose
 pallet_write_file /etc/systemd/system/webapp.service 0644 root root < <(printf '%s' '[Unit]
 Description=webapp: a page naming the node it runs on
@@ -1101,38 +1120,40 @@ WantedBy=multi-user.target
 ')
 }
 
-# step 5: exec-script: daemon-reload and restart webapp
-pallet_apply_5() {
+# step 7: exec-script: daemon-reload and restart webapp
+pallet_apply_7() {
 systemctl daemon-reload
 systemctl try-restart webapp.service
 }
 
-# step 6: service: enable webapp
-pallet_check_6() {
+# step 8: service: enable webapp
+pallet_check_8() {
 systemctl is-enabled --quiet -- webapp
 }
-pallet_apply_6() {
+pallet_apply_8() {
 systemctl enable -- webapp
 }
 
-# step 7: service: start webapp
-pallet_check_7() {
+# step 9: service: start webapp
+pallet_check_9() {
 systemctl is-active --quiet -- webapp
 }
-pallet_apply_7() {
+pallet_apply_9() {
 pallet_svc_require_init systemd
 systemctl start -- webapp
 }
 
 pallet_step 1 package 'install busybox' pallet_check_1 pallet_apply_1
 pallet_step 2 directory 'directory /srv/webapp' pallet_check_2 pallet_apply_2
-pallet_step 3 file 'file /srv/webapp/index.html' pallet_check_3 pallet_apply_3
+pallet_step 3 directory 'directory /etc/webapp' pallet_check_3 pallet_apply_3
+pallet_step 4 template 'template /etc/webapp/token' pallet_check_4 pallet_apply_4
+pallet_step 5 template 'template /srv/webapp/index.html' pallet_check_5 pallet_apply_5
 pallet_notify webapp-unit
-pallet_step 4 file 'file /etc/systemd/system/webapp.service' pallet_check_4 pallet_apply_4
+pallet_step 6 file 'file /etc/systemd/system/webapp.service' pallet_check_6 pallet_apply_6
 pallet_notify
 pallet_when_notified webapp-unit
-pallet_step 5 exec-script 'daemon-reload and restart webapp' '' pallet_apply_5
+pallet_step 7 exec-script 'daemon-reload and restart webapp' '' pallet_apply_7
 pallet_lowered
-pallet_step 6 service 'enable webapp' pallet_check_6 pallet_apply_6
-pallet_step 7 service 'start webapp' pallet_check_7 pallet_apply_7
+pallet_step 8 service 'enable webapp' pallet_check_8 pallet_apply_8
+pallet_step 9 service 'start webapp' pallet_check_9 pallet_apply_9
 pallet_done 0
