@@ -25,16 +25,26 @@ const Version = "0.1.0"
 // Script is one compiled phase for one group (or node): a self-contained
 // bash script.
 type Script struct {
-	Group  string `json:"group"`
-	Phase  string `json:"phase"`
-	OS     string `json:"os"`
-	Node   string `json:"node,omitempty"`
-	Steps  int    `json:"steps"`
+	Group string `json:"group"`
+	Phase string `json:"phase"`
+	OS    string `json:"os"`
+	Node  string `json:"node,omitempty"`
+	Steps int    `json:"steps"`
+	// SHA256 is the text's sha256 as a build's manifest records it: set
+	// by Manifest.Write (and read back by ReadManifest), not by Compile,
+	// since lift and converge upload the text itself and never need it.
+	// Sum computes it from Text.
 	SHA256 string `json:"sha256"`
 	// Payloads are the content the script's steps read from beside it
 	// (see Payload), each once, in the order the script first names them.
 	Payloads []*Payload `json:"payloads,omitempty"`
 	Text     []byte     `json:"-"`
+}
+
+// Sum is the sha256 of the script's text, in hex.
+func (s *Script) Sum() string {
+	sum := sha256.Sum256(s.Text)
+	return hex.EncodeToString(sum[:])
 }
 
 // Target says what to compile: a group's phase, for an OS ("" = the
@@ -121,8 +131,7 @@ func (p *Project) Compile(t Target) (*Script, error) {
 		name = nd.Name
 	}
 	text := assemble(&p.helperPlans, g.Name, ph.Name, os.ID, name, t.Cluster != nil && t.Cluster.Placeholder, r.steps)
-	sum := sha256.Sum256(text)
-	return &Script{Group: g.Name, Phase: ph.Name, OS: os.ID, Node: name, Steps: len(r.steps), SHA256: hex.EncodeToString(sum[:]), Payloads: stepPayloads(r.steps), Text: text}, nil
+	return &Script{Group: g.Name, Phase: ph.Name, OS: os.ID, Node: name, Steps: len(r.steps), Payloads: stepPayloads(r.steps), Text: text}, nil
 }
 
 // compileOS is the OS a group compiles for, and .os as templates read it.

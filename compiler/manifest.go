@@ -27,10 +27,12 @@ func ScriptPath(group, phase string) string { return filepath.Join(group, phase+
 // Write writes every script to dir/<group>/<phase>.sh, its payloads
 // beside it as dir/<group>/<sha256>.payload (where `bash <phase>.sh` finds
 // them), and then the manifest to dir/manifest.json, each atomically,
-// making directories as needed.
+// making directories as needed. It records each script's sha256 (Sum)
+// in the manifest.
 func (m *Manifest) Write(dir string) error {
 	written := map[string]bool{}
 	for _, s := range m.Scripts {
+		s.SHA256 = s.Sum()
 		// Scripts can hold secrets (a file crate's content): readable by
 		// their owner only. pallet-run runs them with bash, not as programs.
 		if err := atomicfile.WriteDirs(filepath.Join(dir, ScriptPath(s.Group, s.Phase)), s.Text, 0o600, 0o700); err != nil {

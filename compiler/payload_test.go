@@ -52,7 +52,7 @@ func TestContentInlineOrPayload(t *testing.T) {
 		if strings.Contains(string(s.Text), small) || !strings.Contains(string(s.Text), `<"$(pallet_payload `+want+`)"`) {
 			t.Errorf("the script should name the payload by sha256 and not hold it")
 		}
-		shas = append(shas, s.SHA256)
+		shas = append(shas, s.Sum())
 	}
 	if shas[0] == shas[1] {
 		t.Error("two scripts with different payloads have the same sha256")
