@@ -1,8 +1,12 @@
 package cratetest
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -75,5 +79,78 @@ func TestDirectoryRecurseOwner(t *testing.T) {
 	}
 	if u, _ := owner(t, filepath.Join(other, "a", "b", "file")); u != 0 {
 		t.Errorf("a file in mallory's directory became uid %d's", u)
+	}
+}
+
+// groupNotOf makes a group (prefix+pid) that no user is in and removes it
+// when the test ends.
+func groupNotOf(t *testing.T, prefix string) string {
+	t.Helper()
+	name := fmt.Sprintf("%s%d", prefix, os.Getpid()%100000)
+	if out, err := exec.Command("groupadd", name).CombinedOutput(); err != nil {
+		t.Fatalf("groupadd %s: %v\n%s", name, err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("groupdel", name).CombinedOutput(); err != nil {
+			t.Errorf("groupdel %s: %v\n%s", name, err, out)
+		}
+	})
+	return name
+}
+
+// TestDirectorySetgidGroupOwnerIsNotIn: a tree given to app with
+// recurse_owner, in a group app is not in, mode 2750. Once the tree is
+// app's, app's own chmod would lose the setgid bit (the kernel drops it
+// for a non-member) and the step never converged; where only root
+// controls the way to the directory, root sets its mode. Where app
+// controls the way, app sets it, and the step fails saying why.
+func TestDirectorySetgidGroupOwnerIsNotIn(t *testing.T) {
+	app, uid, _ := namedUser(t, "plsg")
+	group := groupNotOf(t, "plsgg")
+	c := plantCanaries(t)
+	base := publicDir(t)
+	dir := filepath.Join(base, "shared")
+	rootTree(t, dir, c.secret)
+	script := compile(t, call{"directory": {"path": dir, "owner": app, "group": group, "mode": "2750", "recurse_owner": true}})
+	expect(t, "apply", run(t, script, "apply"), "changed")
+	if got := mode(t, dir); got != os.ModeDir|os.ModeSetgid|0o750 {
+		t.Errorf("mode %v, want drwxr-s---", got)
+	}
+	if u, _ := owner(t, filepath.Join(dir, "a", "b", "file")); int(u) != uid {
+		t.Errorf("the tree's file is uid %d's, want %s's", u, app)
+	}
+	c.untouched(t)
+	expect(t, "again", run(t, script, "apply"), "ok")
+	// changed by hand, put back as root too
+	if err := os.Chmod(dir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "setgid cleared by hand", run(t, script, "apply"), "changed")
+	if got := mode(t, dir); got != os.ModeDir|os.ModeSetgid|0o750 {
+		t.Errorf("mode %v after a fix, want drwxr-s---", got)
+	}
+
+	// app's own directory holding it: app sets the mode, and says why it
+	// cannot keep the setgid bit
+	home := filepath.Join(base, "home")
+	sub := filepath.Join(home, "sub")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	g, err := user.LookupGroup(group)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gid, _ := strconv.Atoi(g.Gid)
+	if err := os.Chown(home, uid, gid); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(sub, uid, gid); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, compile(t, call{"directory": {"path": sub, "owner": app, "group": group, "mode": "2750"}}), "apply")
+	expect(t, "in app's own directory", r, "failed")
+	if !strings.Contains(r.output, sub+" lost its setgid bit: "+app+", who sets its mode here (the way to it is not root's alone), is not in group "+group) {
+		t.Errorf("no clear message:\n%s", r.output)
 	}
 }

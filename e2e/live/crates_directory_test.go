@@ -22,6 +22,15 @@ var _ = register(Case{Crate: "directory", Run: func(t *testing.T, n *Node) {
 		n.Want(t, "stat -c '%U %G %a' /srv/live-dir/a/b/f", "nobody nogroup 600")
 	})
 
+	// A root tree given to nobody in a group nobody is not in (live-dir),
+	// setgid: once the tree is nobody's, nobody's own chmod would lose
+	// the setgid bit, and the step never converged; only root controls
+	// the way to it, so root sets the mode.
+	n.Sh(t, "mkdir -p /srv/live-dir/t/sub && touch /srv/live-dir/t/sub/f")
+	n.Converge(t, `- directory: {path: /srv/live-dir/t, owner: nobody, group: live-dir, mode: "2750", recurse_owner: true}`, func() {
+		n.Want(t, "stat -c '%U %G %a' /srv/live-dir/t /srv/live-dir/t/sub /srv/live-dir/t/sub/f", "nobody live-dir 2750\nnobody live-dir 755\nnobody live-dir 644")
+	})
+
 	// Without recursive, a missing parent is an error that says so.
 	_, msg := n.ApplyFails(t, `- directory: {path: /srv/live-dir/missing/c, recursive: false}`)
 	if msg == "" {

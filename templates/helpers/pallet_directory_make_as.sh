@@ -5,6 +5,8 @@
 # symlink planted meanwhile), and PATH walked again after each: the
 # writer must still be this one, so the directory it then chowns and
 # chmods is one it made or owned already, which no one else can replace.
+# A setgid bit the kernel dropped (a user's chmod, for a group the user
+# is not in) fails the step, saying so.
 pallet_directory_make_as() {
   local path=$1 mode=$2 owner=$3 group=$4 parents=$5 me who prefix='' i
   local -a parts
@@ -35,5 +37,9 @@ pallet_directory_make_as() {
     printf 'pallet: %s exists and is not a directory: remove it first\n' "$path" >&2
     return 1
   fi
-  pallet_file_set_meta "$path" "$mode" "$owner" "$group"
+  pallet_file_set_meta "$path" "$mode" "$owner" "$group" || return 1
+  if ((8#$mode & 8#2000)) && ! ((8#$(stat -c %a -- "$path") & 8#2000)); then
+    printf 'pallet: %s lost its setgid bit: %s, who sets its mode here (the way to it is not root'"'"'s alone), is not in group %s, and the kernel drops the bit for a non-member; put %s in %s, or make the directory holding %s root'"'"'s\n' "$path" "$(id -un)" "$group" "$(id -un)" "$group" "$path" >&2
+    return 1
+  fi
 }

@@ -525,8 +525,30 @@ pallet_diff_summary() {
 # (creating missing parents when PARENTS is yes) with exactly that owner,
 # group and mode, as the writer pallet_as_writer finds for PATH itself (a
 # symlink on the way is followed, walked like the rest): a directory
-# another user made there first is theirs, never adopted.
+# another user made there first is theirs, never adopted. One exception:
+# when PATH is already a directory of OWNER's, in a directory that only
+# root controls the way to and only root may write in (no sticky shared
+# one, where OWNER could rename PATH and plant a symlink), no one but root
+# can swap PATH's entry, so root sets its owner, group and mode itself:
+# OWNER's own chmod would lose the setgid bit for a GROUP OWNER is not in
+# (the kernel drops it), and the step would never converge.
 pallet_directory_make() {
+  local path=$1 owner=$3 parent uid want mode
+  if [[ -d $path && ! -L $path ]]; then
+    parent=$(dirname -- "$path") || return 1
+    if [[ $owner =~ ^[0-9]+$ ]]; then
+      want=$owner
+    else
+      want=$(id -u -- "$owner" 2>/dev/null) || want=
+    fi
+    uid=$(stat -c %u -- "$path") || return 1
+    if [[ -n $want && $uid == "$want" ]] &&
+      [[ $(pallet_file_writer "$parent" 0 2>/dev/null) == root ]] &&
+      mode=$(stat -L -c %a -- "$parent") && [[ $mode =~ ^[0-7]+$ ]] && ! ((8#$mode & 8#022)); then
+      pallet_directory_make_as "$@"
+      return
+    fi
+  fi
   pallet_as_writer "$1" "$3" follow pallet_directory_make_as "$@"
 }
 
@@ -537,6 +559,8 @@ pallet_directory_make() {
 # symlink planted meanwhile), and PATH walked again after each: the
 # writer must still be this one, so the directory it then chowns and
 # chmods is one it made or owned already, which no one else can replace.
+# A setgid bit the kernel dropped (a user's chmod, for a group the user
+# is not in) fails the step, saying so.
 pallet_directory_make_as() {
   local path=$1 mode=$2 owner=$3 group=$4 parents=$5 me who prefix='' i
   local -a parts
@@ -567,7 +591,11 @@ pallet_directory_make_as() {
     printf 'pallet: %s exists and is not a directory: remove it first\n' "$path" >&2
     return 1
   fi
-  pallet_file_set_meta "$path" "$mode" "$owner" "$group"
+  pallet_file_set_meta "$path" "$mode" "$owner" "$group" || return 1
+  if ((8#$mode & 8#2000)) && ! ((8#$(stat -c %a -- "$path") & 8#2000)); then
+    printf 'pallet: %s lost its setgid bit: %s, who sets its mode here (the way to it is not root'"'"'s alone), is not in group %s, and the kernel drops the bit for a non-member; put %s in %s, or make the directory holding %s root'"'"'s\n' "$path" "$(id -un)" "$group" "$(id -un)" "$group" "$path" >&2
+    return 1
+  fi
 }
 
 # pallet_file_entry PATH ENTRY WANT SHARED LAST is pallet_file_writer's
