@@ -61,8 +61,10 @@ var _ = register(Case{Crate: "deploy-release", Run: func(t *testing.T, n *Node) 
 	})
 	n.Sh(t, "sleep 1")
 	// a notified step runs on the switch, not on a rerun
-	notify := Project{Files: files, Calls: deploy("r4", ", notify: [deploy-live]").Calls + `
-- exec-script: {name: restart, script: "echo restarted >> /srv/deploy-live/restarts", when_notified: [deploy-live]}
+	notify := Project{Files: files, Calls: deploy("r4", "").Calls + `
+  notify: deploy-live
+- exec-script: {name: restart, script: "echo restarted >> /srv/deploy-live/restarts"}
+  when_notified: deploy-live
 `}
 	n.ApplyProject(t, notify)
 	n.Want(t, "readlink /srv/deploy-live/current", "releases/r4")
