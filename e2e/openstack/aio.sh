@@ -133,7 +133,8 @@ build_packages() {
 $(tail -5 "$log")"
   fi
   say "installing the OpenStack packages (the slow part, some minutes)"
-  systemd-nspawn --register=no --keep-unit -q -D "$tmp" --pipe bash -s <"$HERE/install.sh" >>"$log" 2>&1 ||
+  cp "$HERE/install.sh" "$tmp/root/"
+  systemd-nspawn --register=no --keep-unit -q -D "$tmp" --pipe bash /root/install.sh </dev/null >>"$log" 2>&1 ||
     die "installing the packages failed (a package missing from $MIRROR, or the mirror unreachable?); the end of $log:
 $(tail -15 "$log")"
   touch "$tmp/.complete"
@@ -151,7 +152,8 @@ build_config() {
   : >"$log"
   say "configuring the services on first boot (log: $log)"
   overlay "$BASE" "$dir/upper.tmp" "$dir"
-  cp "$HERE/pallet_fake_mech.py" "$dir/merged/root/"
+  # Copies, so that editing the scripts meanwhile cannot change a run.
+  cp "$HERE/pallet_fake_mech.py" "$HERE/init.sh" "$dir/merged/root/"
   pid=$(boot "$dir/merged" "$dir/console.log")
   fail() {
     { echo "--- failed units and the journal's end:"
@@ -164,7 +166,7 @@ $(tail -60 "$log")"
   trap 'fail interrupted' INT TERM
   l=$(leader "$pid") || fail "the container did not start: $(tail -5 "$dir/console.log")"
   wait_systemd "$l" || fail "the container's systemd did not answer"
-  inside "$l" bash -s "$CT_IP" <"$HERE/init.sh" >>"$log" 2>&1 || fail "configuring failed"
+  inside "$l" bash /root/init.sh "$CT_IP" </dev/null >>"$log" 2>&1 || fail "configuring failed"
   stop "$pid"
   net_down
   umount "$dir/merged"

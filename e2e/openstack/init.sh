@@ -39,6 +39,12 @@ printf '[DEFAULT]\nworkers = 1\n' | ini /etc/glance/glance-api.conf
 printf '[conductor]\nworkers = 1\n[scheduler]\nworkers = 1\n[DEFAULT]\nosapi_compute_workers = 1\nmetadata_workers = 1\n' | ini /etc/nova/nova.conf
 printf '[DEFAULT]\napi_workers = 1\nrpc_workers = 1\nrpc_state_report_workers = 1\n' | ini /etc/neutron/neutron.conf
 
+# Debian's configs name the region regionOne (keystonemiddleware then looks
+# for an identity endpoint there); ours is RegionOne, as keystone-manage
+# bootstrap and most clouds spell it.
+sed -i 's/^\(os_\)\?region_name = regionOne$/\1region_name = RegionOne/' \
+  /etc/nova/nova.conf /etc/neutron/neutron.conf /etc/glance/glance-api.conf /etc/placement/placement.conf
+
 say "mariadb, rabbitmq"
 # mariadb-server's postinst leaves the data directory empty when it cannot
 # start the server (policy-rc.d in install.sh): make the system tables.
