@@ -18,7 +18,7 @@ var layers = [][]string{
 	{"internal/atomicfile", "internal/regularfile", "internal/scenario", "internal/suggest"},
 	{"osfamily", "secrets", "packs", "packs/packstest"},
 	{"project", "runner", "provider"},
-	{"compiler", "provider/nodelist", "provider/nspawn", "provider/openstack", "provider/openstack/openstacktest"},
+	{"compiler", "provider/nodelist", "provider/nspawn", "provider/openstack", "provider/openstack/openstacktest", "provider/openstack/aiotest"},
 	{"lift", "provider/providers", "provider/nspawn/nspawntest"},
 	{"converge"},
 	{"cmd/internal/cliflag"},

@@ -614,3 +614,31 @@ func TestNodeAddressAndTags(t *testing.T) {
 		t.Errorf("Tags = %v, want only rack=r1", n.Tags)
 	}
 }
+
+// TestInstanceQuota: a real instance quota of 1 (as the all-in-one's
+// pallet-quota project has, see TestAIOQuotaExceeded) refuses the second
+// of two parallel creates with Nova's 403, and Create deletes the first.
+func TestInstanceQuota(t *testing.T) {
+	f := newFixture(t)
+	f.cloud.SetInstanceQuota(1)
+	p := f.provider(t)
+	_, err := p.Create(context.Background(), "web", 2, f.spec)
+	if err == nil {
+		t.Fatal("2 servers on a quota of 1: no error")
+	}
+	for _, want := range []string{"quota exceeded", "Quota exceeded for instances: Requested 1, but already used 1 of 1 instances", "deleted the"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.Status != 403 {
+		t.Errorf("APIError = %+v, want 403", apiErr)
+	}
+	if s := f.cloud.Servers(); len(s) != 0 {
+		t.Errorf("leaked servers: %+v", s)
+	}
+	if _, err := p.Create(context.Background(), "web", 1, f.spec); err != nil {
+		t.Errorf("one server within the quota: %v", err)
+	}
+}

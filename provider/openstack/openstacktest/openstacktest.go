@@ -10,7 +10,7 @@
 //
 //	Discovery    GET    /image/, /network/                  version documents (300 / 200), no token needed
 //	Keystone v3  POST   /v3/auth/tokens                     201, X-Subject-Token, catalog (compute, image, network); 401 on bad credentials
-//	Nova v2.1    POST   /compute/v2.1/servers               202; 400 on unknown image/flavor/key/network; injected 403/413/500
+//	Nova v2.1    POST   /compute/v2.1/servers               202; 400 on unknown image/flavor/key/network; 403 beyond SetInstanceQuota; injected 403/413/500
 //	             GET    /compute/v2.1/servers               name filter (regex, as Nova)
 //	             GET    /compute/v2.1/servers/detail        name filter; BUILD→ACTIVE/ERROR as servers are polled
 //	             GET    /compute/v2.1/servers/{id}          404 itemNotFound; each GET is one poll of the build
@@ -128,6 +128,7 @@ type Cloud struct {
 	servers     map[string]*server
 	floatingIPs map[string]*floatingIP
 	created     int
+	quota       int // instances; 0: unlimited
 	buildPolls  int
 	failBuilds  []string
 	faults      []*Fault
@@ -279,6 +280,15 @@ func (c *Cloud) FailBuilds(faultMessages ...string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.failBuilds = append(c.failBuilds, faultMessages...)
+}
+
+// SetInstanceQuota makes the project's instance quota n (0: unlimited):
+// a create beyond it gets Nova's 403 "Quota exceeded for instances", as a
+// real quota does (servers in ERROR count too, until deleted).
+func (c *Cloud) SetInstanceQuota(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.quota = n
 }
 
 // FailNext injects an HTTP fault (see Fault).
@@ -713,6 +723,10 @@ func (c *Cloud) createServer(w http.ResponseWriter, r *http.Request) {
 			novaError(w, 400, "badRequest", fmt.Sprintf("Network %s could not be found.", b.Networks[0].UUID))
 			return
 		}
+	}
+	if c.quota > 0 && len(c.servers) >= c.quota {
+		novaError(w, 403, "forbidden", fmt.Sprintf("Quota exceeded for instances: Requested 1, but already used %d of %d instances", len(c.servers), c.quota))
+		return
 	}
 	s := &server{
 		ServerInfo: ServerInfo{ID: newID("srv-"), Name: b.Name, Index: c.created, Metadata: copyMap(b.Metadata), Network: net.Name},
