@@ -34,6 +34,12 @@ func serviceLiveCalls(conf, state string, enabled bool) string {
 
 var _ = register(Case{Crate: "service", Run: func(t *testing.T, n *Node) {
 	n.Sh(t, "rm -f /run/service-live.reloads")
+	t.Cleanup(func() {
+		if t.Failed() {
+			out, _ := n.ShErr(t, "systemctl status service-live --no-pager; journalctl -u service-live --no-pager | tail -30")
+			t.Log(out)
+		}
+	})
 	pid := func() string {
 		return strings.TrimSpace(n.Sh(t, "systemctl show -P MainPID service-live"))
 	}
