@@ -125,3 +125,40 @@ func TestSymlinkWhoWrites(t *testing.T) {
 		t.Errorf("link is uid %d's, want mallory's", u)
 	}
 }
+
+// TestSymlinkRetargetOthersLinkInRootsDirectory: app's link in a directory
+// only root controls is retargeted, kept app's. app cannot change a
+// symlink (its text is fixed, and replacing it takes the directory), so
+// root replaces it; the link's owner once made it run as app, who may not
+// write in root's directory: "Permission denied" on every later run.
+func TestSymlinkRetargetOthersLinkInRootsDirectory(t *testing.T) {
+	app, uid, _ := namedUser(t, "plr")
+	dir := publicDir(t)
+	link := filepath.Join(dir, "current")
+	for _, target := range []string{"releases/1", "releases/2"} {
+		script := compile(t, call{"symlink": {"path": link, "target": target, "owner": app}})
+		expect(t, "link to "+target, run(t, script, "apply"), "changed")
+		if got := readlink(t, link); got != target {
+			t.Errorf("link points at %q, want %q", got, target)
+		}
+		if u, _ := owner(t, link); int(u) != uid {
+			t.Errorf("link is uid %d's, want %s's", u, app)
+		}
+		expect(t, "again", run(t, script, "apply"), "ok")
+	}
+	// a regular file of app's there: replaced with force, by root
+	os.Remove(link)
+	if err := os.WriteFile(link, []byte("file\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(link, uid, uid); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "app's file, force", run(t, compile(t, call{"symlink": {"path": link, "target": "releases/3", "owner": app, "force": true}}), "apply"), "changed")
+	if got := readlink(t, link); got != "releases/3" {
+		t.Errorf("link points at %q", got)
+	}
+	if l := leftovers(t, dir); len(l) != 0 {
+		t.Errorf("left behind: %v", l)
+	}
+}

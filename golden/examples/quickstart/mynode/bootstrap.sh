@@ -779,7 +779,9 @@ pallet_file_set_meta() {
 # change every one of them; OWNER writes (pallet_as_user) when the first
 # entry owned by another user is OWNER's, who can then only hurt
 # themselves. A symlink root owns is followed and its target walked the
-# same way; with "replace", a final one is not (the caller replaces it).
+# same way; with "replace", a final one is not (the caller replaces it),
+# and root replaces it whoever owns it when only root controls its
+# directory, since its owner cannot change it there.
 # Root writing by name where someone else can swap entries would follow
 # the symlinks they plant (into /etc/shadow, say) between its steps.
 pallet_file_writer() {
@@ -825,6 +827,12 @@ pallet_file_writer() {
       last=no
       if ((${#todo[@]} == 0)); then
         last=yes
+      fi
+      if [[ $last == yes && $final == replace && $shared == no && -L $next ]]; then
+        # A symlink to replace, in a directory only root controls: whoever
+        # owns it cannot change it (its text is fixed; renaming or removing
+        # it takes that directory), so root replaces it.
+        break
       fi
       kind=$(pallet_file_entry "$path" "$next" "$want" "$shared" "$last") || return 1
       case $kind in
