@@ -4,7 +4,7 @@
 // against real services rather than openstacktest's double.
 //
 // Tests skip with a one-line reason when it is not up, unless
-// PALLET_OPENSTACK_REQUIRED is set (CI sets it after starting the cloud),
+// PALLET_OPENSTACK_REQUIRED is set (for a run that started the cloud with aio.sh up),
 // so a cloud that failed to come up fails the run instead of hiding.
 package aiotest
 
