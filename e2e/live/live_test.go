@@ -238,16 +238,7 @@ func (n *Node) ApplyFails(t *testing.T, calls string) (*Result, string) {
 	if r.Report.Status == lift.StatusOK {
 		t.Fatalf("phase succeeded, want a failure:\n%s", r)
 	}
-	var b strings.Builder
-	for _, s := range r.Steps {
-		if s.Status == runner.StatusFailed || s.Status == "" {
-			b.WriteString(s.Message + "\n" + strings.Join(s.Tail, "\n") + "\n")
-		}
-	}
-	if r.Report.Err != nil {
-		b.WriteString(r.Report.Err.Error())
-	}
-	return r, b.String()
+	return r, failureText(r)
 }
 
 // Converge applies calls, wants at least one step changed, runs verify
@@ -286,6 +277,13 @@ func (n *Node) ConvergeProject(t *testing.T, p Project, verify func()) *Result {
 
 func (n *Node) run(t *testing.T, p Project) (*Result, error) {
 	t.Helper()
+	return n.runWith(t, p, n.All)
+}
+
+// runWith runs p's configure phase on the node with cluster as the
+// provider's node list (what .groups and crates' .cluster hold).
+func (n *Node) runWith(t *testing.T, p Project, cluster []provider.Node) (*Result, error) {
+	t.Helper()
 	dir := t.TempDir()
 	for name, content := range p.Files {
 		path := filepath.Join(dir, filepath.FromSlash(name))
@@ -310,7 +308,7 @@ func (n *Node) run(t *testing.T, p Project) (*Result, error) {
 	if err != nil {
 		t.Fatalf("compile: %v\n%s", err, y.String())
 	}
-	c = c.WithNodes(n.All)
+	c = c.WithNodes(cluster)
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Minute)
 	defer cancel()
 	rep, err := lift.Run(ctx, []provider.Node{n.Node}, c, lift.Options{
