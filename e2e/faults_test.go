@@ -282,6 +282,57 @@ func TestFaults(t *testing.T) {
 				t.Log("/root/big is complete: the rename happened before the script was stopped")
 			}
 		})
+
+		// The grace's end, or a stall past it: the script gets SIGKILL, so
+		// no EXIT trap of its runs. The wrapper still removes the temporary
+		// file the write had made.
+		t.Run("script killed mid-write", func(t *testing.T) {
+			f.ssh(t, b, "", "rm -f /root/big")
+			conn, err := runner.Dial(t.Context(), target(b, ""), f.options())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			stop := make(chan struct{})
+			watched := make(chan string, 1)
+			go func() {
+				for {
+					select {
+					case <-stop:
+						watched <- "the write finished before its temporary file was seen"
+						return
+					default:
+					}
+					m, _ := filepath.Glob(filepath.Join(root, "root/.pallet.*"))
+					if fi, err := os.Stat(firstOr(m)); err == nil && fi.Size() > 0 {
+						n, err := killScript(stateDir, b)
+						if err != nil {
+							watched <- "kill failed: " + err.Error()
+							return
+						}
+						watched <- "SIGKILLed " + strconv.Itoa(n) + " script process groups with the temporary file at " + strconv.FormatInt(fi.Size(), 10) + " bytes"
+						return
+					}
+					time.Sleep(200 * time.Microsecond)
+				}
+			}()
+			res, err := conn.RunPhase(t.Context(), phaseScript("write"), nil)
+			close(stop)
+			how := <-watched
+			t.Log(how)
+			if !strings.HasPrefix(how, "SIGKILLed") {
+				t.Skip(how)
+			}
+			if err == nil && res.Done {
+				t.Errorf("a killed script was not reported: %+v", res)
+			}
+			t.Logf("reported as: %v", err)
+			if !waitFor(10*time.Second, func() bool {
+				return f.ssh(t, b, "", "ls -d /root/.pallet.* /tmp/tmp.* 2>/dev/null; true") == ""
+			}) {
+				t.Errorf("left on the node after the kill: %q", f.ssh(t, b, "", "ls -ld /root/.pallet.* /tmp/tmp.*; true"))
+			}
+		})
 	})
 
 	t.Run("host key changed", func(t *testing.T) {

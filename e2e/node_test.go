@@ -252,6 +252,35 @@ func dropSSHSessions(stateDir string, n provider.Node) (int, error) {
 	return killed, nil
 }
 
+// killScript SIGKILLs the process group of every phase script running on
+// node n (bash /tmp/pallet-*/NAME.sh, the leader of its own group), as
+// the wrapper's SIGKILL at the end of the cancel grace does.
+func killScript(stateDir string, n provider.Node) (int, error) {
+	pid, err := nodePID(stateDir, n)
+	if err != nil {
+		return 0, err
+	}
+	killed := 0
+	for _, p := range descendants(pid) {
+		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p))
+		if err != nil {
+			continue
+		}
+		args := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
+		if len(args) == 2 && args[0] == "bash" && scriptPath.MatchString(args[1]) {
+			if syscall.Kill(-p, syscall.SIGKILL) == nil {
+				killed++
+			}
+		}
+	}
+	if killed == 0 {
+		return 0, fmt.Errorf("no phase script running on node %s", n.Name)
+	}
+	return killed, nil
+}
+
+var scriptPath = regexp.MustCompile(`^/tmp/pallet-[^/]+/[^/]+\.sh$`)
+
 // descendants lists every process under pid, from /proc.
 func descendants(pid int) []int {
 	children := map[int][]int{}

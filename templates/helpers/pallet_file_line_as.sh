@@ -18,6 +18,7 @@ pallet_file_line_as() {
   tmp=$(mktemp "$(dirname -- "$path")/.pallet.XXXXXX")
   # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
   trap "rm -f -- $(printf '%q' "$tmp")" EXIT
+  pallet_tmp_remember "$tmp"
   if [[ -e $path ]]; then
     meta=$(stat -c '%a %u %g' -- "$path")
     read -r mode owner group <<<"$meta"

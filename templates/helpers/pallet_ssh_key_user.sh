@@ -51,6 +51,7 @@ pallet_ssh_key_user() {
   tmp=$(mktemp "$dir/.pallet.XXXXXX")
   # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
   trap "rm -f -- $(printf '%q' "$tmp")" EXIT
+  pallet_tmp_remember "$tmp"
   if [[ -e $file && ! -r $file ]]; then
     echo "$file cannot be read by $user: give it to $user" >&2
     return 1

@@ -25,6 +25,7 @@ pallet_sudoers_install() {
   tmp=$(mktemp "$dir/.pallet.XXXXXX")
   # shellcheck disable=SC2064 # expand $tmp now: it is local
   trap "rm -f -- $(printf '%q' "$tmp")" EXIT
+  pallet_tmp_remember "$tmp"
   cat >"$tmp"
   chown root:root "$tmp"
   chmod 0440 "$tmp"

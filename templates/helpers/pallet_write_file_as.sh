@@ -17,6 +17,7 @@ pallet_write_file_as() {
   tmp=$(mktemp -u "$(dirname -- "$path")/.pallet.XXXXXX")
   # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
   trap "rm -f -- $(printf '%q' "$tmp")" EXIT
+  pallet_tmp_remember "$tmp"
   (
     umask 077
     set -C

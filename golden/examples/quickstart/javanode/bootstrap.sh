@@ -29,6 +29,11 @@ if [[ ! $PALLET_NONCE =~ ^[A-Za-z0-9]*$ ]]; then
   exit 2
 fi
 export -n PALLET_NONCE
+# PALLET_TMPLIST: the file pallet-run's wrapper gives the script to list
+# the temporary names its helpers make as root (pallet_tmp_remember); the
+# wrapper removes them after the script, however it ended. Not exported.
+PALLET_TMPLIST=${PALLET_TMPLIST:-}
+export -n PALLET_TMPLIST
 PALLET_MARK="::pallet::v1${PALLET_NONCE:+ $PALLET_NONCE}"
 PALLET_RC=0
 PALLET_OK=0
@@ -1040,6 +1045,7 @@ pallet_ssh_key_user() {
   tmp=$(mktemp "$dir/.pallet.XXXXXX")
   # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
   trap "rm -f -- $(printf '%q' "$tmp")" EXIT
+  pallet_tmp_remember "$tmp"
   if [[ -e $file && ! -r $file ]]; then
     echo "$file cannot be read by $user: give it to $user" >&2
     return 1
@@ -1096,6 +1102,7 @@ pallet_sudoers_install() {
   tmp=$(mktemp "$dir/.pallet.XXXXXX")
   # shellcheck disable=SC2064 # expand $tmp now: it is local
   trap "rm -f -- $(printf '%q' "$tmp")" EXIT
+  pallet_tmp_remember "$tmp"
   cat >"$tmp"
   chown root:root "$tmp"
   chmod 0440 "$tmp"
@@ -1104,6 +1111,20 @@ pallet_sudoers_install() {
     return 1
   fi
   mv -fT -- "$tmp" "$path"
+}
+
+# pallet_tmp_remember TMP lists a temporary name a helper has just picked
+# (and set its EXIT trap for) in PALLET_TMPLIST, a root-owned file of
+# pallet-run's wrapper, which removes what is listed there once the script
+# has ended. The EXIT trap covers a script that stops; this covers one that
+# is killed before its trap could run: SIGKILL after the cancel grace, as
+# when a step stalls in the kernel past it. Only root lists names, for
+# paths that pallet_file_writer gave to root (directories only root
+# controls) or root's own temporary directories; run by hand, without
+# pallet-run, there is no list.
+pallet_tmp_remember() {
+  [[ -n ${PALLET_TMPLIST:-} && $EUID == 0 ]] || return 0
+  printf '%s\0' "$1" >>"$PALLET_TMPLIST"
 }
 
 # pallet_user_home_fill HOME GID is pallet_user_make_home's work as the
@@ -1214,10 +1235,10 @@ declare -A PALLET_DEPS=(
   [pallet_file_is_as]='pallet_file_read pallet_meta_is'
   [pallet_file_writer]='pallet_file_entry pallet_path_parts'
   [pallet_payload]='pallet_file_read pallet_salted_sha256'
-  [pallet_ssh_key_authorize]='pallet_as_user pallet_file_read pallet_ssh_key_user'
-  [pallet_ssh_key_authorized]='pallet_as_user pallet_file_read pallet_ssh_key_user'
-  [pallet_ssh_key_user]='pallet_file_read'
-  [pallet_sudoers_install]='pallet_file_entry pallet_file_writer pallet_path_parts'
+  [pallet_ssh_key_authorize]='pallet_as_user pallet_file_read pallet_ssh_key_user pallet_tmp_remember'
+  [pallet_ssh_key_authorized]='pallet_as_user pallet_file_read pallet_ssh_key_user pallet_tmp_remember'
+  [pallet_ssh_key_user]='pallet_file_read pallet_tmp_remember'
+  [pallet_sudoers_install]='pallet_file_entry pallet_file_writer pallet_path_parts pallet_tmp_remember'
   [pallet_user_make_home]='pallet_as_user pallet_as_writer pallet_directory_make pallet_directory_make_as pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts pallet_user_home_fill'
 )
 
