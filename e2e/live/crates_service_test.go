@@ -34,12 +34,13 @@ func serviceLiveCalls(conf, state string, enabled bool) string {
 
 var _ = register(Case{Crate: "service", Run: func(t *testing.T, n *Node) {
 	n.Sh(t, "rm -f /run/service-live.reloads")
-	t.Cleanup(func() {
+	// deferred, not t.Cleanup: t.Context, which ShErr uses, is done by then.
+	defer func() {
 		if t.Failed() {
 			out, _ := n.ShErr(t, "systemctl status service-live --no-pager; journalctl -u service-live --no-pager | tail -30")
 			t.Log(out)
 		}
-	})
+	}()
 	pid := func() string {
 		return strings.TrimSpace(n.Sh(t, "systemctl show -P MainPID service-live"))
 	}
@@ -118,5 +119,26 @@ var _ = register(Case{Crate: "service", Run: func(t *testing.T, n *Node) {
 		t.Errorf("no such unit: the failure does not say why:\n%s", msg)
 	}
 
-	n.Sh(t, "systemctl stop service-live service-live-noreload; rm -f /etc/systemd/system/service-live.service /etc/systemd/system/service-live-noreload.service /etc/service-live.conf /run/service-live.reloads; systemctl daemon-reload")
+	// enabled: true for a static unit (no [Install] rules), which
+	// systemctl enable leaves as it is, printing a note and exiting 0 (and
+	// is-enabled --quiet calls enabled): the step fails, saying why, where
+	// it reported ok and the unit never started at boot.
+	n.Apply(t, `
+- file:
+    path: /etc/systemd/system/service-live-static.service
+    content: |
+      [Service]
+      ExecStart=/bin/sleep infinity
+      [Install]
+`)
+	r, msg = n.ApplyFails(t, "- service: {name: service-live-static, enabled: true}")
+	wantIn(t, msg, "service-live-static is a static unit", "[Install]", "WantedBy=")
+	if st := r.Statuses(); len(st) == 0 || st[0] != "failed" {
+		t.Errorf("enabling a static unit: statuses %v, want the enable step failed", st)
+	}
+	n.Want(t, "systemctl is-enabled service-live-static || true; systemctl is-active service-live-static || true", "static\ninactive")
+	// enabled: false is no refusal: a static unit is not enabled.
+	WantStatuses(t, n.Apply(t, "- service: {name: service-live-static, enabled: false, state: stopped}"), "ok", "ok")
+
+	n.Sh(t, "systemctl stop service-live service-live-noreload; rm -f /etc/systemd/system/service-live-static.service /etc/systemd/system/service-live.service /etc/systemd/system/service-live-noreload.service /etc/service-live.conf /run/service-live.reloads; systemctl daemon-reload")
 }})

@@ -1016,6 +1016,32 @@ pallet_tmp_remember() {
   printf '%s\0' "$1" >>"$PALLET_TMPLIST"
 }
 
+# pallet_unit_enable NAME enables the systemd unit NAME at boot, and
+# refuses a static unit, whose unit file has no [Install] section or one
+# with none of the settings enable acts on: systemctl enable would print a
+# note, change nothing and succeed, and the unit would not start at boot.
+pallet_unit_enable() {
+  local state
+  state=$(systemctl is-enabled -- "$1" 2>/dev/null || true)
+  if [[ $state == static ]]; then
+    printf 'pallet: %s is a static unit: it has no [Install] section with WantedBy=, RequiredBy=, UpheldBy=, Alias= or Also=, so systemctl enable cannot make it start at boot; add one to the unit (such as [Install] WantedBy=multi-user.target), or leave enabled out and let what needs it start it\n' "$1" >&2
+    return 1
+  fi
+  systemctl enable -- "$1"
+}
+
+# pallet_unit_enabled NAME succeeds when the systemd unit NAME is enabled
+# at boot. systemctl is-enabled --quiet also succeeds for a static unit
+# (one with no [Install] rules), which enable leaves as it is: counted as
+# enabled, a step asked to enable one would report ok and the unit would
+# never start at boot. Here a static unit is not enabled, so the step goes
+# on to pallet_unit_enable, which refuses it, saying why.
+pallet_unit_enabled() {
+  local state
+  state=$(systemctl is-enabled -- "$1" 2>/dev/null) || return 1
+  [[ $state != static ]]
+}
+
 # pallet_write_file PATH MODE OWNER GROUP writes its stdin to PATH
 # atomically (pallet_write_file_as), as the writer pallet_as_writer finds:
 # root where only root controls the way, OWNER in a directory of OWNER's,
@@ -1184,10 +1210,10 @@ systemctl try-restart webapp.service
 
 # step 8: service: enable webapp
 pallet_check_8() {
-systemctl is-enabled --quiet -- webapp
+pallet_unit_enabled webapp
 }
 pallet_apply_8() {
-systemctl enable -- webapp
+pallet_unit_enable webapp
 }
 
 # step 9: service: start webapp

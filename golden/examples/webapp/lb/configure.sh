@@ -970,6 +970,32 @@ pallet_tmp_remember() {
   printf '%s\0' "$1" >>"$PALLET_TMPLIST"
 }
 
+# pallet_unit_enable NAME enables the systemd unit NAME at boot, and
+# refuses a static unit, whose unit file has no [Install] section or one
+# with none of the settings enable acts on: systemctl enable would print a
+# note, change nothing and succeed, and the unit would not start at boot.
+pallet_unit_enable() {
+  local state
+  state=$(systemctl is-enabled -- "$1" 2>/dev/null || true)
+  if [[ $state == static ]]; then
+    printf 'pallet: %s is a static unit: it has no [Install] section with WantedBy=, RequiredBy=, UpheldBy=, Alias= or Also=, so systemctl enable cannot make it start at boot; add one to the unit (such as [Install] WantedBy=multi-user.target), or leave enabled out and let what needs it start it\n' "$1" >&2
+    return 1
+  fi
+  systemctl enable -- "$1"
+}
+
+# pallet_unit_enabled NAME succeeds when the systemd unit NAME is enabled
+# at boot. systemctl is-enabled --quiet also succeeds for a static unit
+# (one with no [Install] rules), which enable leaves as it is: counted as
+# enabled, a step asked to enable one would report ok and the unit would
+# never start at boot. Here a static unit is not enabled, so the step goes
+# on to pallet_unit_enable, which refuses it, saying why.
+pallet_unit_enabled() {
+  local state
+  state=$(systemctl is-enabled -- "$1" 2>/dev/null) || return 1
+  [[ $state != static ]]
+}
+
 # pallet_url_status_is URL STATUS succeeds when a GET of URL answers with
 # the HTTP status STATUS (redirects are not followed: a 301 is a 301). It
 # fails with 1 when the answer is another status or none (refused, timed
@@ -1176,10 +1202,10 @@ server {
 
 # step 5: service: enable nginx
 pallet_check_5() {
-systemctl is-enabled --quiet -- nginx
+pallet_unit_enabled nginx
 }
 pallet_apply_5() {
-systemctl enable -- nginx
+pallet_unit_enable nginx
 }
 
 # step 6: service: start nginx
