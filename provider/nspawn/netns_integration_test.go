@@ -96,6 +96,9 @@ func TestPrivateNetwork(t *testing.T) {
 		if got := ssh(n, "ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | tr '\\n' ' '"); got != "lo pallet0" {
 			t.Errorf("node %s: links %q, want lo pallet0", n.Name, got)
 		}
+		if got := ssh(n, "ss -Htln 'sport = :22' | awk '{print $4}'"); got != n.Host+":22" {
+			t.Errorf("node %s: sshd listens on %q, want %s:22 alone", n.Name, got, n.Host)
+		}
 		// What CAP_NET_ADMIN allows stays in the node's namespace.
 		ssh(n, "ip addr add 10.255.155.1/32 dev lo && ip link add pallet-probe type veth peer name pallet-probe1")
 		if got := ssh(n, "ip -o addr show dev lo | grep -c 10.255.155.1"); got != "1" {

@@ -271,7 +271,8 @@ func SSHArgs(t testing.TB, nodes []provider.Node, node provider.Node, command ..
 
 // AptReachable reports whether the Debian mirror the nodes' sources.list
 // names answers for every release in use. The nodes share the host's
-// network, so what the host reaches they reach.
+// network, so what the host reaches they reach (private-network nodes
+// through the apt proxy WithPrivateNetwork gives them).
 func AptReachable(releases ...string) bool {
 	client := &http.Client{Timeout: 5 * time.Second}
 	for _, r := range releases {
