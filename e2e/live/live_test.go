@@ -34,7 +34,12 @@ type Case struct {
 	// Apt is true when the case installs packages from the Debian mirror:
 	// it is skipped, saying so, when the mirror cannot be reached.
 	Apt bool
-	Run func(t *testing.T, n *Node)
+	// PrivateNetwork gives the case a node of its own, in a network
+	// namespace of its own (nspawntest.WithPrivateNetwork), instead of
+	// the release's shared node: for crates that change the node's
+	// network (nftables), which on the shared nodes would be the host's.
+	PrivateNetwork bool
+	Run            func(t *testing.T, n *Node)
 }
 
 var (
@@ -109,11 +114,26 @@ func TestCratesLive(t *testing.T) {
 					if c.Apt && !apt {
 						t.Skip("deb.debian.org cannot be reached: this case installs packages")
 					}
+					if c.PrivateNetwork {
+						c.Run(t, privateNode(t, rel, key))
+						return
+					}
 					c.Run(t, n)
 				})
 			}
 		})
 	}
+}
+
+// privateNode makes a node of release rel for t alone, in a network
+// namespace of its own, destroyed when t ends.
+func privateNode(t *testing.T, rel, key string) *Node {
+	t.Helper()
+	nodes := nspawntest.Nodes(t, rel, 1, nspawntest.WithGroup("livenet-"+rel), nspawntest.WithPrivateNetwork())
+	known := nspawntest.KnownHostsFile(t, nodes)
+	nodes[0].Group = "live"
+	nodes[0].OS = osOf[rel]
+	return &Node{Node: nodes[0], Release: rel, OS: osOf[rel], All: nodes, key: key, knownHosts: known}
 }
 
 // pending are the crates whose live case is still being written; the

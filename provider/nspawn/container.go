@@ -45,16 +45,26 @@ func (p *Provider) start(ctx context.Context, rec record, lower string, spec pro
 	// Not exec.CommandContext: the container must outlive ctx and this
 	// process; Destroy stops it. --register=no and --keep-unit because the
 	// host may have no systemd (no machined, no units to make); the host
-	// network is shared, which is why sshd listens on the node's address.
-	cmd := exec.Command("systemd-nspawn",
+	// network is shared (unless the node has its own, rec.Netns), which is why
+	// sshd listens on the node's address.
+	args := []string{
 		"--register=no", "--keep-unit",
-		"--directory="+merged,
-		"--machine=pallet-"+rec.ID,
-		"--hostname="+rec.Name,
+		"--directory=" + merged,
+		"--machine=pallet-" + rec.ID,
+		"--hostname=" + rec.Name,
 		"--link-journal=no",
 		"--console=read-only",
-		"--boot",
-	)
+	}
+	if rec.Netns != "" {
+		if err := setupNetns(ctx, rec); err != nil {
+			return rec, err
+		}
+		// nspawn drops CAP_NET_ADMIN unless told to keep it (it keeps
+		// it only for the namespaces it makes itself); in a namespace
+		// of the node's own it can reach nothing of the host's.
+		args = append(args, "--network-namespace-path=/run/netns/"+rec.Netns, "--capability=CAP_NET_ADMIN")
+	}
+	cmd := exec.Command("systemd-nspawn", append(args, "--boot")...)
 	cmd.Stdout, cmd.Stderr = console, console
 	// A session of its own, so a Ctrl-C meant for pallet does not reach it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
@@ -105,7 +115,8 @@ func waitSSH(ctx context.Context, addr string, exited <-chan error) error {
 // sshdConfig is the node's sshd drop-in. Debian's sshd_config includes
 // sshd_config.d first, and the first value of an option wins.
 const sshdConfig = `# Written by pallet's nspawn provider. Nodes share the host network, so
-# each listens on its own loopback address.
+# each listens on its own address (loopback, or link-local on a node with
+# a network of its own).
 ListenAddress %s
 HostKey /etc/ssh/ssh_host_ed25519_key
 PasswordAuthentication no

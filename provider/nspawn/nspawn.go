@@ -6,7 +6,8 @@
 // cached. Each node is an overlayfs over that cache (its own upper and work
 // directory), booted with systemd-nspawn on the host network, with sshd
 // listening on the node's own loopback address (127.0.10.2, 127.0.10.3, ...)
-// port 22. Node state is one JSON file per node in the state directory, so
+// port 22; or, with Options.PrivateNetwork, in a network namespace of its
+// own reached over a veth pair at 169.254.10.2, ... (see netns.go). Node state is one JSON file per node in the state directory, so
 // nodes outlive the process that made them until Destroy.
 //
 // The provider needs root, systemd-nspawn and ssh-keygen, and debootstrap
@@ -67,6 +68,14 @@ type Options struct {
 	// BootTimeout bounds how long Create waits for a node's sshd.
 	// Default 90s.
 	BootTimeout time.Duration
+	// PrivateNetwork gives each node made a network namespace of its own,
+	// joined to the host by a veth pair, instead of the host's network:
+	// the node keeps CAP_NET_ADMIN there, so nft, ip and the like work on
+	// it and cannot touch the host. It is reached at the link-local
+	// 169.254.T.N for the loopback slot 127.0.T.N it would have had, and
+	// reaches nothing beyond the host (no default route, no forwarding).
+	// Needs ip(8) (iproute2) on the host.
+	PrivateNetwork bool
 }
 
 // What nspawn can do beyond listing: make and remove containers, and
@@ -88,6 +97,7 @@ type Provider struct {
 	progressMu   sync.Mutex
 	addressBlock int
 	bootTimeout  time.Duration
+	private      bool
 }
 
 var _ provider.Provider = (*Provider)(nil)
@@ -110,6 +120,12 @@ func New(opts Options) (*Provider, error) {
 		progress:     opts.Progress,
 		addressBlock: opts.AddressBlock,
 		bootTimeout:  opts.BootTimeout,
+		private:      opts.PrivateNetwork,
+	}
+	if p.private {
+		if _, err := exec.LookPath("ip"); err != nil {
+			return nil, fmt.Errorf("nspawn: private_network needs ip (apt-get install iproute2): %w", err)
+		}
 	}
 	if p.stateDir == "" {
 		base := os.Getenv("XDG_STATE_HOME")
@@ -163,6 +179,10 @@ func New(opts Options) (*Provider, error) {
 // StateDir is where the provider keeps node state.
 func (p *Provider) StateDir() string { return p.stateDir }
 
+// RootDir is the host path of node n's root file system while it runs (its
+// overlay's mount point), for tests that look at a node from the host.
+func (p *Provider) RootDir(n provider.Node) string { return filepath.Join(p.nodeDir(n.ID), "merged") }
+
 // Prepare builds the cached root filesystem for image (a release name or
 // OS id, "" for the default) if it is not there yet. Create does this
 // itself; Prepare lets a caller pay the one-off cost up front.
@@ -196,6 +216,12 @@ type record struct {
 	PID int `json:"pid"`
 	// HostKey is the node's sshd host public key, "ssh-ed25519 AAAA...".
 	HostKey string `json:"host_key"`
+	// Netns and HostLink name the node's own network namespace and the
+	// host end of its veth pair, for a private-network node; empty for a
+	// node on the host network. Set before either exists, so Destroy
+	// removes whatever of them a failed Create left.
+	Netns    string `json:"netns,omitempty"`
+	HostLink string `json:"host_link,omitempty"`
 }
 
 func (p *Provider) nodesDir() string            { return filepath.Join(p.stateDir, "nodes") }
@@ -438,7 +464,7 @@ func (p *Provider) reserve(ctx context.Context, group string, count int, release
 	addrs := map[string]bool{}
 	for _, r := range existing {
 		names[r.Name] = true
-		addrs[r.Host] = true
+		addrs[slotOf(r.Host)] = true
 	}
 	var recs []record
 	n, hostIdx := 1, 0
@@ -458,13 +484,28 @@ func (p *Provider) reserve(ctx context.Context, group string, count int, release
 		if err != nil {
 			return nil, err
 		}
+		host := addr
+		if p.private {
+			if host, _, err = privateAddress(addr); err != nil {
+				return nil, err
+			}
+			if host == "169.254.169.254" {
+				// Clouds' metadata service: a route to a node
+				// there would hide it from the host.
+				delete(names, name)
+				continue
+			}
+		}
 		rec := record{
 			Node: provider.Node{
 				ID: id, Name: name, Group: group,
-				Host: addr, Address: addr, Port: 22, User: user, OS: osid,
+				Host: host, Address: host, Port: 22, User: user, OS: osid,
 				Created: time.Now().UTC().Truncate(time.Second),
 			},
 			Release: release,
+		}
+		if p.private {
+			rec.Netns, rec.HostLink = netnsName(id), hostLinkName(id)
 		}
 		if err := os.MkdirAll(p.nodeDir(id), 0o755); err != nil {
 			return nil, fmt.Errorf("nspawn: %w", err)
@@ -551,6 +592,9 @@ func (p *Provider) destroy(ctx context.Context, n provider.Node) error {
 			addr = net.JoinHostPort(rec.Host, strconv.Itoa(rec.Port))
 		}
 		if err := stopContainer(ctx, rec.PID, filepath.Join(dir, "merged"), addr); err != nil {
+			return err
+		}
+		if err := teardownNetns(ctx, rec); err != nil {
 			return err
 		}
 	}

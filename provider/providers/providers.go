@@ -58,12 +58,13 @@ func Open(ctx context.Context, p *project.Project, name string, opts Options) (p
 			return nil, err
 		}
 		np, err := nspawn.New(nspawn.Options{
-			StateDir:     cfg.StateDir,
-			CacheDir:     cfg.CacheDir,
-			Release:      cfg.Release,
-			Mirror:       cfg.Mirror,
-			AddressBlock: cfg.AddressBlock,
-			Progress:     opts.Progress,
+			StateDir:       cfg.StateDir,
+			CacheDir:       cfg.CacheDir,
+			Release:        cfg.Release,
+			Mirror:         cfg.Mirror,
+			AddressBlock:   cfg.AddressBlock,
+			PrivateNetwork: cfg.PrivateNetwork,
+			Progress:       opts.Progress,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", where, err)
@@ -115,6 +116,9 @@ type nspawnConfig struct {
 	LoginUser    string `yaml:"login_user"`
 	AddressBlock int    `yaml:"address_block"`
 	Mirror       string `yaml:"mirror"`
+	// PrivateNetwork gives each node a network namespace of its own
+	// (nspawn.Options.PrivateNetwork), for firewall rules and the like.
+	PrivateNetwork bool `yaml:"private_network"`
 }
 
 func nspawnFromYAML(p *project.Project, spec *project.ProviderSpec) (nspawnConfig, error) {

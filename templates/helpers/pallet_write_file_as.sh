@@ -7,8 +7,14 @@
 # owner-only until its mode is set. Only a regular file or a symlink at
 # PATH is replaced: a FIFO, socket, device or directory there is refused,
 # saying what it is (mv -T would not move into a directory anyway).
+# pallet_write_file_as PATH MODE OWNER GROUP CHECK ARGS... also runs
+# CHECK ARGS... TMP PATH once the temporary file TMP is complete, before
+# the rename: when CHECK fails, PATH is left as it was and so is the write
+# (nftables checks and loads a ruleset there, so a file that fails never
+# goes live).
 pallet_write_file_as() {
   local path=$1 mode=$2 owner=$3 group=$4 tmp
+  shift 4
   pallet_file_need_dir "$path" || return 1
   if [[ -e $path && ! -L $path && ! -f $path ]]; then
     echo "pallet: $path is not a regular file ($(stat -c %F -- "$path")): remove it, pallet does not replace it" >&2
@@ -24,5 +30,8 @@ pallet_write_file_as() {
     cat >"$tmp"
   )
   pallet_file_set_meta "$tmp" "$mode" "$owner" "$group"
+  if (($#)); then
+    "$@" "$tmp" "$path" || return 1
+  fi
   mv -fT -- "$tmp" "$path"
 }

@@ -46,7 +46,16 @@ type config struct {
 	group    string
 	user     string
 	password string
+	private  bool
 }
+
+// WithPrivateNetwork gives each node a network namespace of its own
+// (nspawn.Options.PrivateNetwork): it keeps CAP_NET_ADMIN there, so nft
+// and ip can run on it without reaching the host's. Such a node reaches
+// only the host; nspawntest points its apt at a proxy of the test's own on
+// the host end of its veth pair (deb.debian.org only), so the package
+// crate works on it as on the others.
+func WithPrivateNetwork() Option { return func(c *config) { c.private = true } }
 
 // WithUser makes the nodes' login user a non-root user with sudo rights
 // (passwordless unless WithSudoPassword is given too).
@@ -88,12 +97,20 @@ func skipUnlessAvailable(t testing.TB) {
 // Nodes. Progress of a first debootstrap goes to the test log.
 func Provider(t testing.TB) *nspawn.Provider {
 	t.Helper()
+	return newProvider(t, false)
+}
+
+// newProvider is Provider, making private-network nodes when private is
+// set. Both share one state dir: a node's record says which kind it is.
+func newProvider(t testing.TB, private bool) *nspawn.Provider {
+	t.Helper()
 	skipUnlessAvailable(t)
 	p, err := nspawn.New(nspawn.Options{
-		StateDir:     filepath.Join(CacheDir(), "state"),
-		CacheDir:     filepath.Join(CacheDir(), "rootfs"),
-		AddressBlock: addressBlock,
-		Progress:     testLogWriter{t},
+		StateDir:       filepath.Join(CacheDir(), "state"),
+		CacheDir:       filepath.Join(CacheDir(), "rootfs"),
+		AddressBlock:   addressBlock,
+		Progress:       testLogWriter{t},
+		PrivateNetwork: private,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -114,11 +131,11 @@ func (w testLogWriter) Write(b []byte) (int, error) {
 // trixie) that accept KeyFile's key, and destroys them when t ends.
 func Nodes(t testing.TB, release string, n int, opts ...Option) []provider.Node {
 	t.Helper()
-	p := Provider(t)
 	c := config{group: groupFor(t.Name())}
 	for _, o := range opts {
 		o(&c)
 	}
+	p := newProvider(t, c.private)
 	pub, err := os.ReadFile(KeyFile(t) + ".pub")
 	if err != nil {
 		t.Fatal(err)
@@ -142,6 +159,11 @@ func Nodes(t testing.TB, release string, n int, opts ...Option) []provider.Node 
 			t.Errorf("nspawntest: %v", err)
 		}
 	})
+	if c.private {
+		for _, n := range nodes {
+			aptThroughProxy(t, nodes, n)
+		}
+	}
 	return nodes
 }
 
@@ -203,6 +225,14 @@ func ensureKey(dir string) (string, error) {
 	return key, nil
 }
 
+// RootDir is the host path of node's root file system (nspawn's
+// Provider.RootDir): a program of the node run there with chroot runs in
+// the host's namespaces, as the host sees them.
+func RootDir(t testing.TB, node provider.Node) string {
+	t.Helper()
+	return Provider(t).RootDir(node)
+}
+
 // KnownHostsFile writes an OpenSSH known_hosts file with the host keys of
 // nodes into t's temp dir and returns its path.
 func KnownHostsFile(t testing.TB, nodes []provider.Node) string {
@@ -241,7 +271,8 @@ func SSHArgs(t testing.TB, nodes []provider.Node, node provider.Node, command ..
 
 // AptReachable reports whether the Debian mirror the nodes' sources.list
 // names answers for every release in use. The nodes share the host's
-// network, so what the host reaches they reach.
+// network, so what the host reaches they reach (private-network nodes
+// through the apt proxy WithPrivateNetwork gives them).
 func AptReachable(releases ...string) bool {
 	client := &http.Client{Timeout: 5 * time.Second}
 	for _, r := range releases {

@@ -1058,7 +1058,9 @@ pallet_wait_until() {
 # atomically (pallet_write_file_as), as the writer pallet_as_writer finds:
 # root where only root controls the way, OWNER in a directory of OWNER's,
 # and no one (an error) where another user could swap a symlink in
-# mid-write. A symlink at PATH is replaced, not followed.
+# mid-write. A symlink at PATH is replaced, not followed. With CHECK
+# ARGS... after GROUP, CHECK ARGS... TMP PATH must accept the written
+# temporary file before it is renamed over PATH (pallet_write_file_as).
 pallet_write_file() {
   pallet_as_writer "$1" "$3" replace pallet_write_file_as "$@"
 }
@@ -1072,8 +1074,14 @@ pallet_write_file() {
 # owner-only until its mode is set. Only a regular file or a symlink at
 # PATH is replaced: a FIFO, socket, device or directory there is refused,
 # saying what it is (mv -T would not move into a directory anyway).
+# pallet_write_file_as PATH MODE OWNER GROUP CHECK ARGS... also runs
+# CHECK ARGS... TMP PATH once the temporary file TMP is complete, before
+# the rename: when CHECK fails, PATH is left as it was and so is the write
+# (nftables checks and loads a ruleset there, so a file that fails never
+# goes live).
 pallet_write_file_as() {
   local path=$1 mode=$2 owner=$3 group=$4 tmp
+  shift 4
   pallet_file_need_dir "$path" || return 1
   if [[ -e $path && ! -L $path && ! -f $path ]]; then
     echo "pallet: $path is not a regular file ($(stat -c %F -- "$path")): remove it, pallet does not replace it" >&2
@@ -1089,6 +1097,9 @@ pallet_write_file_as() {
     cat >"$tmp"
   )
   pallet_file_set_meta "$tmp" "$mode" "$owner" "$group"
+  if (($#)); then
+    "$@" "$tmp" "$path" || return 1
+  fi
   mv -fT -- "$tmp" "$path"
 }
 
