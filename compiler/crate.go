@@ -239,6 +239,7 @@ func LoadCrate(fsys fs.FS, dir, display string, funcs template.FuncMap) (*Crate,
 			errs = append(errs, e)
 			continue
 		}
+		foldMarkers(t)
 		c.Variants[vname] = &Variant{Name: vname, File: file, tmpl: t, readsNode: readsKeys(t, "node", "cluster")}
 	}
 	if len(c.Variants) == 0 && len(errs) == 0 {
