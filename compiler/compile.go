@@ -169,9 +169,12 @@ func forNode(nd *NodeData) string {
 // stepPayloads is every payload the steps read, each once.
 func stepPayloads(steps []step) []*Payload {
 	var out []*Payload
-	seen := map[string]bool{}
+	var seen map[string]bool // made for the first payload: most scripts have none
 	for _, s := range steps {
 		for _, p := range s.Payloads {
+			if seen == nil {
+				seen = map[string]bool{}
+			}
 			if !seen[p.SHA256] {
 				seen[p.SHA256] = true
 				out = append(out, p)

@@ -74,16 +74,37 @@ func templateFuncs() template.FuncMap {
 	fm["q"] = quoteAny
 	fm["raw"] = func(v any) any { return unwrap(v) }
 	fm["step"] = func(args ...any) string {
-		parts := make([]string, 0, len(args))
-		for _, a := range args {
-			switch x := unwrap(a).(type) {
-			case []string:
-				parts = append(parts, strings.Join(x, " "))
+		var b strings.Builder
+		b.WriteString(markStep)
+		for i, a := range args {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			// What unwrap then fmt.Sprint would print, without either
+			// for the values steps are named by.
+			switch x := a.(type) {
+			case Word:
+				b.WriteString(string(x))
+			case string:
+				b.WriteString(x)
+			case []Word:
+				for j, w := range x {
+					if j > 0 {
+						b.WriteByte(' ')
+					}
+					b.WriteString(string(w))
+				}
 			default:
-				parts = append(parts, fmt.Sprint(x))
+				switch y := unwrap(a).(type) {
+				case []string:
+					b.WriteString(strings.Join(y, " "))
+				default:
+					b.WriteString(fmt.Sprint(y))
+				}
 			}
 		}
-		return markStep + strings.Join(parts, " ") + markEnd
+		b.WriteString(markEnd)
+		return b.String()
 	}
 	fm["check"] = func() string { return markCheck + markEnd }
 	fm["apply"] = func() string { return markApply + markEnd }
@@ -187,7 +208,9 @@ type renderer struct {
 }
 
 func (r *renderer) data(c *Crate, args Args) map[string]any {
-	d := make(map[string]any, len(args)+4)
+	// Sized for what it holds: the params given and left out, and the six
+	// keys below; a map that grows past its size hint is rehashed.
+	d := make(map[string]any, len(args)+len(c.Params)+6)
 	raw := make(map[string]any, len(args))
 	for k, v := range args {
 		d[k] = quoted(v)
@@ -294,6 +317,7 @@ func (r *renderer) call(c *Crate, label string, args Args) error {
 	r.readNode, r.secretsNote = v.readsNode, ""
 	first := len(r.steps)
 	var b strings.Builder
+	b.Grow(v.sizeHint())
 	if err := v.tmpl.Execute(&b, r.data(c, args)); err != nil {
 		var pe *project.Error
 		if errors.As(err, &pe) {
@@ -301,6 +325,7 @@ func (r *renderer) call(c *Crate, label string, args Args) error {
 		}
 		return fmt.Errorf("%s", templateError(err))
 	}
+	v.lastSize.Store(int32(min(b.Len(), maxSizeHint)))
 	outerPack := r.pack
 	r.pack = c.Pack
 	note := r.secretsNote
@@ -363,7 +388,12 @@ func (r *renderer) cacheKey(c *Crate, label string, args Args) (string, bool) {
 		b = append(b, 0)
 		b = append(b, s...)
 	}
-	for _, k := range sortedKeys(args) {
+	keys := make([]string, 0, 16) // on the stack for calls with up to 16 params
+	for k := range args {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
 		b = append(b, 0)
 		b = append(b, k...)
 		b = append(b, '=')
@@ -558,6 +588,14 @@ func firstLine(s string) string {
 
 // sanitizeName makes a step name fit on one status line.
 func sanitizeName(s string) string {
+	if isCleanName(s) {
+		return s
+	}
+	return cleanName(s)
+}
+
+// cleanName is sanitizeName the long way, for any s.
+func cleanName(s string) string {
 	s = strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f {
 			return ' '
@@ -569,4 +607,21 @@ func sanitizeName(s string) string {
 		s = "step"
 	}
 	return s
+}
+
+// isCleanName: s is what sanitizeName makes of it already, as most step
+// names are: printable ASCII, words one space apart, no space at either
+// end. Anything else (a byte outside ASCII included, since strings.Fields
+// splits at Unicode spaces) goes the long way.
+func isCleanName(s string) bool {
+	if s == "" || s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < ' ' || c > '~' || c == ' ' && s[i+1] == ' ' {
+			return false
+		}
+	}
+	return true
 }
