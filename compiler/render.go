@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 
 	"github.com/Masterminds/sprig/v3"
@@ -298,16 +299,18 @@ func (r *renderer) call(c *Crate, label string, args Args) error {
 	// it has rendered (a crate it uses may read it), so the node-free key
 	// holds either the steps or a mark saying "per node: look under the
 	// node's key". Errors are not kept.
-	key, cacheable := r.cacheKey(c, label, args)
+	var keyBuf [256]byte // most keys fit: the lookups allocate nothing
+	key, cacheable := r.appendCacheKey(keyBuf[:0], c, label, args)
+	base := len(key) // key[:base] is the node-free key, key the node's
 	if cacheable {
-		if e, ok := r.p.rendered.Load(key); ok {
-			ent := e.(rendering)
+		if ent, ok := r.p.rendered.load(key); ok {
 			if !ent.perNode {
 				r.steps = append(r.steps, ent.steps...)
 				return nil
 			}
-			if e, ok := r.p.rendered.Load(key + "\x00node\x00" + r.nodeKey()); ok {
-				r.steps = append(r.steps, e.(rendering).steps...)
+			key = r.appendNodeKey(key)
+			if ent, ok := r.p.rendered.load(key); ok {
+				r.steps = append(r.steps, ent.steps...)
 				r.readNode = true
 				return nil
 			}
@@ -344,28 +347,61 @@ func (r *renderer) call(c *Crate, label string, args Args) error {
 	if cacheable {
 		steps := slices.Clone(r.steps[first:])
 		if perNode {
-			r.p.rendered.Store(key+"\x00node\x00"+r.nodeKey(), rendering{steps: steps})
-			r.p.rendered.Store(key, rendering{perNode: true})
+			r.p.rendered.store(r.appendNodeKey(key[:base]), rendering{steps: steps})
+			r.p.rendered.store(key[:base], rendering{perNode: true})
 		} else {
-			r.p.rendered.Store(key, rendering{steps: steps})
+			r.p.rendered.store(key[:base], rendering{steps: steps})
 		}
 	}
 	return nil
 }
 
-// nodeKey names the node in the render cache: every field a crate's
-// template can read of it, since names need not be unique, and the
-// cluster it sees as .cluster (converge compiles again once it has made
-// nodes, with the same project).
-func (r *renderer) nodeKey() string {
-	k := ""
+// appendNodeKey appends to a call's node-free key what names the node in
+// the render cache: every field a crate's template can read of it, since
+// names need not be unique, and the cluster it sees as .cluster (converge
+// compiles again once it has made nodes, with the same project).
+func (r *renderer) appendNodeKey(b []byte) []byte {
+	b = append(b, "\x00node\x00"...)
 	if r.nd != nil {
-		k = r.nd.key
+		b = append(b, r.nd.key...)
 	}
 	if r.cluster != nil {
-		k += "\x00cluster\x00" + r.cluster.key
+		b = append(b, "\x00cluster\x00"...)
+		b = append(b, r.cluster.key...)
 	}
-	return k
+	return b
+}
+
+// renderCache is what each crate call rendered, by its key (see
+// renderer.call). A map under a lock rather than a sync.Map: a lookup by
+// a key still in bytes then makes no string of it, and most lookups in a
+// fleet's compile are of calls already rendered.
+type renderCache struct {
+	mu sync.RWMutex
+	m  map[string]rendering
+}
+
+func (c *renderCache) load(key []byte) (rendering, bool) {
+	c.mu.RLock()
+	ent, ok := c.m[string(key)]
+	c.mu.RUnlock()
+	return ent, ok
+}
+
+func (c *renderCache) store(key []byte, ent rendering) {
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string]rendering{}
+	}
+	c.m[string(key)] = ent
+	c.mu.Unlock()
+}
+
+// clear forgets every rendering.
+func (c *renderCache) clear() {
+	c.mu.Lock()
+	c.m = nil
+	c.mu.Unlock()
 }
 
 // rendering is what the render cache keeps for a call: its steps, or, under
@@ -375,10 +411,10 @@ type rendering struct {
 	perNode bool
 }
 
-// cacheKey names a call's rendering on any node: crate, label, OS and
-// params (validated, so of the param types only), in sorted order.
-func (r *renderer) cacheKey(c *Crate, label string, args Args) (string, bool) {
-	b := make([]byte, 0, 128)
+// appendCacheKey appends to b the name of a call's rendering on any node:
+// crate, label, OS and params (validated, so of the param types only), in
+// sorted order.
+func (r *renderer) appendCacheKey(b []byte, c *Crate, label string, args Args) ([]byte, bool) {
 	// Two packs' crates may share a name (called qualified): the pack
 	// keeps their renderings apart.
 	b = append(b, c.Pack...)
@@ -416,10 +452,10 @@ func (r *renderer) cacheKey(c *Crate, label string, args Args) (string, bool) {
 		case *ProjectFile:
 			b = append(append(append(b, "file:"...), v.SHA256...), v.Path...)
 		default:
-			return "", false // not a param type: do not cache
+			return b, false // not a param type: do not cache
 		}
 	}
-	return string(b), true
+	return b, true
 }
 
 // split cuts a variant's rendered text at its markers into steps.
