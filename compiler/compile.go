@@ -102,6 +102,12 @@ func (p *Project) Compile(t Target) (*Script, error) {
 		vars:    vars,
 		varsKey: varsKey,
 	}
+	// The steps are scratch: the script keeps their text and payloads,
+	// the render cache its own copies. A slice of a script before grows
+	// no more, where a fresh one doubled a few times per script.
+	if buf, ok := p.stepBufs.Get().(*[]step); ok {
+		r.steps = (*buf)[:0]
+	}
 	for i, c := range p.calls[ph] {
 		first := len(r.steps)
 		args, err := r.args(c)
@@ -131,7 +137,11 @@ func (p *Project) Compile(t Target) (*Script, error) {
 		name = nd.Name
 	}
 	text := assemble(&p.helperPlans, g.Name, ph.Name, os.ID, name, t.Cluster != nil && t.Cluster.Placeholder, r.steps)
-	return &Script{Group: g.Name, Phase: ph.Name, OS: os.ID, Node: name, Steps: len(r.steps), Payloads: stepPayloads(r.steps), Text: text}, nil
+	s := &Script{Group: g.Name, Phase: ph.Name, OS: os.ID, Node: name, Steps: len(r.steps), Payloads: stepPayloads(r.steps), Text: text}
+	clear(r.steps) // keep no text alive through the pool
+	buf := r.steps[:0]
+	p.stepBufs.Put(&buf)
+	return s, nil
 }
 
 // compileOS is the OS a group compiles for, and .os as templates read it.

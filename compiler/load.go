@@ -42,6 +42,9 @@ type Project struct {
 	// steps call (see planHelpers).
 	oses        sync.Map
 	helperPlans sync.Map
+	// stepBufs are the step slices of compiles done, for the next ones
+	// (see Compile).
+	stepBufs sync.Pool
 	// redactor redacts the secrets once a template file has read them
 	// (see Redactor); nil before.
 	redactor atomic.Pointer[secrets.Redactor]

@@ -206,6 +206,8 @@ type renderer struct {
 	// secretsNote: the call being rendered read secrets as placeholders
 	// (see step.SecretsNote).
 	secretsNote string
+	// bytes is .bytes, the same for every call the renderer renders.
+	bytes bytesData
 }
 
 func (r *renderer) data(c *Crate, args Args) map[string]any {
@@ -236,7 +238,8 @@ func (r *renderer) data(c *Crate, args Args) map[string]any {
 	d["raw"] = raw
 	d["os"] = r.osMap
 	d["admin"] = r.admin
-	d["bytes"] = &bytesData{r: r}
+	r.bytes.r = r
+	d["bytes"] = &r.bytes
 	if r.nd != nil {
 		d["node"] = r.nd.words
 	}
@@ -460,6 +463,9 @@ func (r *renderer) appendCacheKey(b []byte, c *Crate, label string, args Args) (
 
 // split cuts a variant's rendered text at its markers into steps.
 func (r *renderer) split(v *Variant, label, text string) error {
+	// cur is the step being cut, nil before the first; it points at
+	// building, which stays on the stack (flush appends a copy).
+	var building step
 	var cur *step
 	part := "" // "", "check", "diff" or "apply"
 	flush := func() error {
@@ -506,7 +512,8 @@ func (r *renderer) split(v *Variant, label, text string) error {
 			if err := flush(); err != nil {
 				return err
 			}
-			cur, part = &step{Crate: label, Pack: r.pack, Name: sanitizeName(arg)}, ""
+			building = step{Crate: label, Pack: r.pack, Name: sanitizeName(arg)}
+			cur, part = &building, ""
 		case "check":
 			if cur == nil || part != "" {
 				return fmt.Errorf("%s: {{ check }} must come right after {{ step ... }}", v.File)
