@@ -1,7 +1,6 @@
 package compiler
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -13,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/palletops/pallet/osfamily"
 	"github.com/palletops/pallet/project"
@@ -102,6 +102,12 @@ func (p *Project) Compile(t Target) (*Script, error) {
 		vars:    vars,
 		varsKey: varsKey,
 	}
+	// The steps are scratch: the script keeps their text and payloads,
+	// the render cache its own copies. A slice of a script before grows
+	// no more, where a fresh one doubled a few times per script.
+	if buf, ok := p.stepBufs.Get().(*[]step); ok {
+		r.steps = (*buf)[:0]
+	}
 	for i, c := range p.calls[ph] {
 		first := len(r.steps)
 		args, err := r.args(c)
@@ -131,7 +137,11 @@ func (p *Project) Compile(t Target) (*Script, error) {
 		name = nd.Name
 	}
 	text := assemble(&p.helperPlans, g.Name, ph.Name, os.ID, name, t.Cluster != nil && t.Cluster.Placeholder, r.steps)
-	return &Script{Group: g.Name, Phase: ph.Name, OS: os.ID, Node: name, Steps: len(r.steps), Payloads: stepPayloads(r.steps), Text: text}, nil
+	s := &Script{Group: g.Name, Phase: ph.Name, OS: os.ID, Node: name, Steps: len(r.steps), Payloads: stepPayloads(r.steps), Text: text}
+	clear(r.steps) // keep no text alive through the pool
+	buf := r.steps[:0]
+	p.stepBufs.Put(&buf)
+	return s, nil
 }
 
 // compileOS is the OS a group compiles for, and .os as templates read it.
@@ -169,9 +179,12 @@ func forNode(nd *NodeData) string {
 // stepPayloads is every payload the steps read, each once.
 func stepPayloads(steps []step) []*Payload {
 	var out []*Payload
-	seen := map[string]bool{}
+	var seen map[string]bool // made for the first payload: most scripts have none
 	for _, s := range steps {
 		for _, p := range s.Payloads {
+			if seen == nil {
+				seen = map[string]bool{}
+			}
 			if !seen[p.SHA256] {
 				seen[p.SHA256] = true
 				out = append(out, p)
@@ -403,11 +416,11 @@ func stepHelpers(h *helpers, s *step) []string {
 
 // helperPlan is what a script holds of templates/helpers for one set of
 // helpers its steps call: the helpers, with those they call in turn,
-// sorted, their PALLET_DEPS lines, and their size.
+// sorted, and body, the text every script with that set holds after its
+// header: the runtime, the helpers' sources and their PALLET_DEPS lines.
 type helperPlan struct {
 	need []string
-	deps string
-	size int
+	body string
 }
 
 // planHelpers is the helperPlan for the steps, worked out once per set of
@@ -428,10 +441,14 @@ func planHelpers(plans *sync.Map, steps []step) *helperPlan {
 		}
 	}
 	pl := &helperPlan{need: closeHelpers(h, direct)}
-	pl.deps = depsLines(h, pl.need)
+	var b strings.Builder
+	b.WriteString(templates.Runtime)
 	for _, name := range pl.need {
-		pl.size += len(h.src[name]) + 1
+		b.WriteString("\n")
+		b.WriteString(h.src[name])
 	}
+	b.WriteString(depsLines(h, pl.need))
+	pl.body = b.String()
 	if plans != nil {
 		v, _ := plans.LoadOrStore(key, pl)
 		return v.(*helperPlan)
@@ -459,36 +476,38 @@ func closeHelpers(h *helpers, queue []string) []string {
 	return sortedKeys(need)
 }
 
-// applyFunc names step n's apply function: pallet_wait_N for a step that
-// only waits, so the script (and a scenario) shows which steps change
-// nothing.
-func applyFunc(s step, n string) string {
+// applyPrefix names step n's apply function, less n: pallet_wait_N for a
+// step that only waits, so the script (and a scenario) shows which steps
+// change nothing.
+func applyPrefix(s *step) string {
 	if s.Wait {
-		return "pallet_wait_" + n
+		return "pallet_wait_"
 	}
-	return "pallet_apply_" + n
+	return "pallet_apply_"
 }
 
-// packLines are the header's "# pack: MODULE@VERSION (crates: a, b)"
-// lines, one per pack the steps come from, sorted: a script says which
+// writePackLines writes the header's "# pack: MODULE@VERSION (crates: a,
+// b)" lines, one per pack the steps come from, sorted: a script says which
 // published code it runs.
-func packLines(steps []step) string {
-	crates := map[string][]string{}
-	for _, s := range steps {
+func writePackLines(b *strings.Builder, steps []step) {
+	var crates map[string][]string
+	for i := range steps {
+		s := &steps[i]
 		if s.Pack == "" {
 			continue
+		}
+		if crates == nil {
+			crates = map[string][]string{}
 		}
 		name := s.Crate[strings.LastIndexByte(s.Crate, '/')+1:]
 		if !slices.Contains(crates[s.Pack], name) {
 			crates[s.Pack] = append(crates[s.Pack], name)
 		}
 	}
-	var b strings.Builder
 	for _, pk := range sortedKeys(crates) {
 		slices.Sort(crates[pk])
 		b.WriteString("# pack: " + sanitizeName(pk) + " (crates: " + sanitizeName(strings.Join(crates[pk], ", ")) + ")\n")
 	}
-	return b.String()
 }
 
 // writeFlags writes, before step i (or at the end, i == len(steps)), the
@@ -496,7 +515,7 @@ func packLines(steps []step) string {
 // step of a when_notified call, then, where a call starts, pallet_notify
 // with its notify: flags (when it or the call before has any) and
 // pallet_when_notified with its when_notified: flags.
-func writeFlags(b *bytes.Buffer, steps []step, i int) {
+func writeFlags(b *strings.Builder, steps []step, i int) {
 	var prev, cur *step
 	if i > 0 {
 		prev = &steps[i-1]
@@ -516,16 +535,18 @@ func writeFlags(b *bytes.Buffer, steps []step, i int) {
 	if len(cur.Notify) > 0 || prev != nil && len(prev.Notify) > 0 {
 		b.WriteString("pallet_notify")
 		for _, f := range cur.Notify {
-			b.WriteString(" " + Quote(f))
+			b.WriteByte(' ')
+			b.WriteString(Quote(f))
 		}
-		b.WriteString("\n")
+		b.WriteByte('\n')
 	}
 	if len(cur.When) > 0 {
 		b.WriteString("pallet_when_notified")
 		for _, f := range cur.When {
-			b.WriteString(" " + Quote(f))
+			b.WriteByte(' ')
+			b.WriteString(Quote(f))
 		}
-		b.WriteString("\n")
+		b.WriteByte('\n')
 	}
 }
 
@@ -534,68 +555,122 @@ func writeFlags(b *bytes.Buffer, steps []step, i int) {
 //
 // plans keeps the helper plans (see planHelpers); nil works them out anew.
 func assemble(plans *sync.Map, group, phase, osID, node string, placeholder bool, steps []step) []byte {
-	// Size the buffer once: scripts are mostly runtime and helpers, and
-	// regrowing and copying them was most of compile time's garbage.
-	src := helperSet().src
 	pl := planHelpers(plans, steps)
-	need, deps := pl.need, pl.deps
-	size := 512 + len(templates.Runtime) + len(deps) + pl.size
-	for _, s := range steps {
-		size += 2*len(s.Crate) + 2*len(s.Name) + len(s.Check) + len(s.Diff) + len(s.Apply) + 160
+	// Scripts are mostly runtime and helpers, tens of kilobytes each:
+	// the text is written once, into one buffer sized up front, with no
+	// piece put together first elsewhere. A strings.Builder, since it
+	// alone grows without zeroing memory that is written over next.
+	size := 1024 + len(group) + len(phase) + len(osID) + len(node) + len(pl.body)
+	for i := range steps {
+		s := &steps[i]
+		size += 2*len(s.Crate) + 2*len(s.Name) + len(s.Pack) + len(s.Check) + len(s.Diff) + len(s.Apply) + 160
+		for _, f := range s.Notify {
+			size += len(f) + 3
+		}
+		for _, f := range s.When {
+			size += len(f) + 3
+		}
 	}
-	b := bytes.NewBuffer(make([]byte, 0, size))
+	var b strings.Builder
+	b.Grow(size)
 	b.WriteString("#!/usr/bin/env bash\n")
 	b.WriteString("# Compiled by palletc " + Version + ". Do not edit: change pallet.yaml or its crates and compile again.\n")
-	b.WriteString("# group: " + group + "\n# phase: " + phase + "\n# os: " + osID + "\n")
+	b.WriteString("# group: ")
+	b.WriteString(group)
+	b.WriteString("\n# phase: ")
+	b.WriteString(phase)
+	b.WriteString("\n# os: ")
+	b.WriteString(osID)
+	b.WriteByte('\n')
 	if node != "" {
-		b.WriteString("# node: " + sanitizeName(node) + "\n")
+		b.WriteString("# node: ")
+		b.WriteString(sanitizeName(node))
+		b.WriteByte('\n')
 	}
 	if placeholder {
 		b.WriteString("# nodes: placeholders (no --provider given)\n")
 	}
-	for _, s := range steps {
-		if s.SecretsNote != "" {
-			b.WriteString("# secrets: " + s.SecretsNote + "\n")
+	for i := range steps {
+		if note := steps[i].SecretsNote; note != "" {
+			b.WriteString("# secrets: ")
+			b.WriteString(note)
+			b.WriteByte('\n')
 			break
 		}
 	}
-	b.WriteString(packLines(steps))
-	b.WriteString("# steps: " + strconv.Itoa(len(steps)) + "\n")
-	b.WriteString("# shellcheck disable=SC2317,SC2016 # step functions are called through pallet_step; every $ in single quotes is quoted data\n")
+	writePackLines(&b, steps)
+	total := strconv.Itoa(len(steps))
+	b.WriteString("# steps: ")
+	b.WriteString(total)
+	b.WriteString("\n# shellcheck disable=SC2317,SC2016 # step functions are called through pallet_step; every $ in single quotes is quoted data\n")
 	b.WriteString("set -euo pipefail\numask 022\nexport LC_ALL=C\n")
-	b.WriteString("PALLET_TOTAL=" + strconv.Itoa(len(steps)) + "\n")
-	b.WriteString(templates.Runtime)
-	for _, h := range need {
-		b.WriteString("\n")
-		b.WriteString(src[h])
-	}
-	b.WriteString(deps)
-	for i, s := range steps {
+	b.WriteString("PALLET_TOTAL=")
+	b.WriteString(total)
+	b.WriteByte('\n')
+	b.WriteString(pl.body)
+	for i := range steps {
+		s := &steps[i]
 		n := strconv.Itoa(i + 1)
-		b.WriteString("\n# step " + n + ": " + s.Crate + ": " + s.Name + "\n")
-		if s.Check != "" {
-			b.WriteString("pallet_check_" + n + "() {\n" + s.Check + "\n}\n")
-		}
-		if s.Diff != "" {
-			b.WriteString("pallet_diff_" + n + "() {\n" + s.Diff + "\n}\n")
-		}
-		b.WriteString(applyFunc(s, n) + "() {\n" + s.Apply + "\n}\n")
+		b.WriteString("\n# step ")
+		b.WriteString(n)
+		b.WriteString(": ")
+		b.WriteString(s.Crate)
+		b.WriteString(": ")
+		b.WriteString(s.Name)
+		b.WriteByte('\n')
+		writeFunc(&b, "pallet_check_", n, s.Check)
+		writeFunc(&b, "pallet_diff_", n, s.Diff)
+		writeFunc(&b, applyPrefix(s), n, s.Apply)
 	}
-	b.WriteString("\n")
-	for i, s := range steps {
+	b.WriteByte('\n')
+	for i := range steps {
+		s := &steps[i]
 		n := strconv.Itoa(i + 1)
-		writeFlags(b, steps, i)
-		check := "''"
+		writeFlags(&b, steps, i)
+		b.WriteString("pallet_step ")
+		b.WriteString(n)
+		b.WriteByte(' ')
+		b.WriteString(Quote(s.Crate))
+		b.WriteByte(' ')
+		b.WriteString(Quote(s.Name))
+		b.WriteByte(' ')
 		if s.Check != "" {
-			check = "pallet_check_" + n
+			b.WriteString("pallet_check_")
+			b.WriteString(n)
+		} else {
+			b.WriteString("''")
 		}
-		b.WriteString("pallet_step " + n + " " + Quote(s.Crate) + " " + Quote(s.Name) + " " + check + " " + applyFunc(s, n))
+		b.WriteByte(' ')
+		b.WriteString(applyPrefix(s))
+		b.WriteString(n)
 		if s.Wait {
 			b.WriteString(" wait")
 		}
-		b.WriteString("\n")
+		b.WriteByte('\n')
 	}
-	writeFlags(b, steps, len(steps))
+	writeFlags(&b, steps, len(steps))
 	b.WriteString("pallet_done 0\n")
-	return b.Bytes()
+	return builderBytes(&b)
+}
+
+// writeFunc writes the bash function prefix+n holding body, if body is
+// not empty.
+func writeFunc(b *strings.Builder, prefix, n, body string) {
+	if body == "" {
+		return
+	}
+	b.WriteString(prefix)
+	b.WriteString(n)
+	b.WriteString("() {\n")
+	b.WriteString(body)
+	b.WriteString("\n}\n")
+}
+
+// builderBytes hands over what b holds as a []byte without copying it.
+// The string's bytes are the builder's own buffer, which nothing else
+// holds once b is dropped (it is, by every caller), so they are as
+// writable as any []byte: the script's text is its only reference.
+func builderBytes(b *strings.Builder) []byte {
+	s := b.String()
+	return unsafe.Slice(unsafe.StringData(s), len(s))
 }

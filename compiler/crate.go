@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"text/template"
 
 	"gopkg.in/yaml.v3"
@@ -58,6 +59,20 @@ type Variant struct {
 	// .cluster: see readsNode), so what it renders can differ from node to
 	// node. Crates it uses are judged when they render.
 	readsNode bool
+	// lastSize is how long the variant's last rendering was (at most
+	// maxSizeHint): the next one's buffer is sized from it, once, rather
+	// than grown and copied a few times.
+	lastSize atomic.Int32
+}
+
+// maxSizeHint bounds a render buffer sized up front, so one large
+// rendering does not make every later one take as much.
+const maxSizeHint = 64 << 10
+
+// sizeHint is the size to give the variant's next render buffer.
+func (v *Variant) sizeHint() int {
+	n := int(v.lastSize.Load())
+	return n + n/8 + 64
 }
 
 // Param is one parameter a crate takes.
@@ -239,6 +254,7 @@ func LoadCrate(fsys fs.FS, dir, display string, funcs template.FuncMap) (*Crate,
 			errs = append(errs, e)
 			continue
 		}
+		foldMarkers(t)
 		c.Variants[vname] = &Variant{Name: vname, File: file, tmpl: t, readsNode: readsKeys(t, "node", "cluster")}
 	}
 	if len(c.Variants) == 0 && len(errs) == 0 {

@@ -21,8 +21,8 @@ type Project struct {
 	reg      *registry
 	calls    map[*project.Phase][]*Call // each phase's calls, bound
 	adminKey func() (Word, error)
-	rendered sync.Map // cacheKey → []step: what each crate call rendered
-	files    sync.Map // file param path → *ProjectFile: each read once
+	rendered renderCache // what each crate call rendered
+	files    sync.Map    // file param path → *ProjectFile: each read once
 	// resolvedArgs keeps the params of calls with node-free dyn params,
 	// by call and vars (see renderer.args).
 	resolvedArgs sync.Map
@@ -42,6 +42,9 @@ type Project struct {
 	// steps call (see planHelpers).
 	oses        sync.Map
 	helperPlans sync.Map
+	// stepBufs are the step slices of compiles done, for the next ones
+	// (see Compile).
+	stepBufs sync.Pool
 	// redactor redacts the secrets once a template file has read them
 	// (see Redactor); nil before.
 	redactor atomic.Pointer[secrets.Redactor]
@@ -68,7 +71,7 @@ const (
 // was rendered before is forgotten: it may hold the other kind).
 func (p *Project) SetSecretMode(m SecretMode) {
 	p.secretMode = m
-	p.rendered.Clear()
+	p.rendered.clear()
 }
 
 // Call is one crate call in a phase, with its validated params.

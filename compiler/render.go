@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 
 	"github.com/Masterminds/sprig/v3"
@@ -74,16 +75,37 @@ func templateFuncs() template.FuncMap {
 	fm["q"] = quoteAny
 	fm["raw"] = func(v any) any { return unwrap(v) }
 	fm["step"] = func(args ...any) string {
-		parts := make([]string, 0, len(args))
-		for _, a := range args {
-			switch x := unwrap(a).(type) {
-			case []string:
-				parts = append(parts, strings.Join(x, " "))
+		var b strings.Builder
+		b.WriteString(markStep)
+		for i, a := range args {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			// What unwrap then fmt.Sprint would print, without either
+			// for the values steps are named by.
+			switch x := a.(type) {
+			case Word:
+				b.WriteString(string(x))
+			case string:
+				b.WriteString(x)
+			case []Word:
+				for j, w := range x {
+					if j > 0 {
+						b.WriteByte(' ')
+					}
+					b.WriteString(string(w))
+				}
 			default:
-				parts = append(parts, fmt.Sprint(x))
+				switch y := unwrap(a).(type) {
+				case []string:
+					b.WriteString(strings.Join(y, " "))
+				default:
+					b.WriteString(fmt.Sprint(y))
+				}
 			}
 		}
-		return markStep + strings.Join(parts, " ") + markEnd
+		b.WriteString(markEnd)
+		return b.String()
 	}
 	fm["check"] = func() string { return markCheck + markEnd }
 	fm["apply"] = func() string { return markApply + markEnd }
@@ -184,10 +206,14 @@ type renderer struct {
 	// secretsNote: the call being rendered read secrets as placeholders
 	// (see step.SecretsNote).
 	secretsNote string
+	// bytes is .bytes, the same for every call the renderer renders.
+	bytes bytesData
 }
 
 func (r *renderer) data(c *Crate, args Args) map[string]any {
-	d := make(map[string]any, len(args)+4)
+	// Sized for what it holds: the params given and left out, and the six
+	// keys below; a map that grows past its size hint is rehashed.
+	d := make(map[string]any, len(args)+len(c.Params)+6)
 	raw := make(map[string]any, len(args))
 	for k, v := range args {
 		d[k] = quoted(v)
@@ -212,7 +238,8 @@ func (r *renderer) data(c *Crate, args Args) map[string]any {
 	d["raw"] = raw
 	d["os"] = r.osMap
 	d["admin"] = r.admin
-	d["bytes"] = &bytesData{r: r}
+	r.bytes.r = r
+	d["bytes"] = &r.bytes
 	if r.nd != nil {
 		d["node"] = r.nd.words
 	}
@@ -275,16 +302,18 @@ func (r *renderer) call(c *Crate, label string, args Args) error {
 	// it has rendered (a crate it uses may read it), so the node-free key
 	// holds either the steps or a mark saying "per node: look under the
 	// node's key". Errors are not kept.
-	key, cacheable := r.cacheKey(c, label, args)
+	var keyBuf [256]byte // most keys fit: the lookups allocate nothing
+	key, cacheable := r.appendCacheKey(keyBuf[:0], c, label, args)
+	base := len(key) // key[:base] is the node-free key, key the node's
 	if cacheable {
-		if e, ok := r.p.rendered.Load(key); ok {
-			ent := e.(rendering)
+		if ent, ok := r.p.rendered.load(key); ok {
 			if !ent.perNode {
 				r.steps = append(r.steps, ent.steps...)
 				return nil
 			}
-			if e, ok := r.p.rendered.Load(key + "\x00node\x00" + r.nodeKey()); ok {
-				r.steps = append(r.steps, e.(rendering).steps...)
+			key = r.appendNodeKey(key)
+			if ent, ok := r.p.rendered.load(key); ok {
+				r.steps = append(r.steps, ent.steps...)
 				r.readNode = true
 				return nil
 			}
@@ -294,6 +323,7 @@ func (r *renderer) call(c *Crate, label string, args Args) error {
 	r.readNode, r.secretsNote = v.readsNode, ""
 	first := len(r.steps)
 	var b strings.Builder
+	b.Grow(v.sizeHint())
 	if err := v.tmpl.Execute(&b, r.data(c, args)); err != nil {
 		var pe *project.Error
 		if errors.As(err, &pe) {
@@ -301,6 +331,7 @@ func (r *renderer) call(c *Crate, label string, args Args) error {
 		}
 		return fmt.Errorf("%s", templateError(err))
 	}
+	v.lastSize.Store(int32(min(b.Len(), maxSizeHint)))
 	outerPack := r.pack
 	r.pack = c.Pack
 	note := r.secretsNote
@@ -319,28 +350,61 @@ func (r *renderer) call(c *Crate, label string, args Args) error {
 	if cacheable {
 		steps := slices.Clone(r.steps[first:])
 		if perNode {
-			r.p.rendered.Store(key+"\x00node\x00"+r.nodeKey(), rendering{steps: steps})
-			r.p.rendered.Store(key, rendering{perNode: true})
+			r.p.rendered.store(r.appendNodeKey(key[:base]), rendering{steps: steps})
+			r.p.rendered.store(key[:base], rendering{perNode: true})
 		} else {
-			r.p.rendered.Store(key, rendering{steps: steps})
+			r.p.rendered.store(key[:base], rendering{steps: steps})
 		}
 	}
 	return nil
 }
 
-// nodeKey names the node in the render cache: every field a crate's
-// template can read of it, since names need not be unique, and the
-// cluster it sees as .cluster (converge compiles again once it has made
-// nodes, with the same project).
-func (r *renderer) nodeKey() string {
-	k := ""
+// appendNodeKey appends to a call's node-free key what names the node in
+// the render cache: every field a crate's template can read of it, since
+// names need not be unique, and the cluster it sees as .cluster (converge
+// compiles again once it has made nodes, with the same project).
+func (r *renderer) appendNodeKey(b []byte) []byte {
+	b = append(b, "\x00node\x00"...)
 	if r.nd != nil {
-		k = r.nd.key
+		b = append(b, r.nd.key...)
 	}
 	if r.cluster != nil {
-		k += "\x00cluster\x00" + r.cluster.key
+		b = append(b, "\x00cluster\x00"...)
+		b = append(b, r.cluster.key...)
 	}
-	return k
+	return b
+}
+
+// renderCache is what each crate call rendered, by its key (see
+// renderer.call). A map under a lock rather than a sync.Map: a lookup by
+// a key still in bytes then makes no string of it, and most lookups in a
+// fleet's compile are of calls already rendered.
+type renderCache struct {
+	mu sync.RWMutex
+	m  map[string]rendering
+}
+
+func (c *renderCache) load(key []byte) (rendering, bool) {
+	c.mu.RLock()
+	ent, ok := c.m[string(key)]
+	c.mu.RUnlock()
+	return ent, ok
+}
+
+func (c *renderCache) store(key []byte, ent rendering) {
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string]rendering{}
+	}
+	c.m[string(key)] = ent
+	c.mu.Unlock()
+}
+
+// clear forgets every rendering.
+func (c *renderCache) clear() {
+	c.mu.Lock()
+	c.m = nil
+	c.mu.Unlock()
 }
 
 // rendering is what the render cache keeps for a call: its steps, or, under
@@ -350,10 +414,10 @@ type rendering struct {
 	perNode bool
 }
 
-// cacheKey names a call's rendering on any node: crate, label, OS and
-// params (validated, so of the param types only), in sorted order.
-func (r *renderer) cacheKey(c *Crate, label string, args Args) (string, bool) {
-	b := make([]byte, 0, 128)
+// appendCacheKey appends to b the name of a call's rendering on any node:
+// crate, label, OS and params (validated, so of the param types only), in
+// sorted order.
+func (r *renderer) appendCacheKey(b []byte, c *Crate, label string, args Args) ([]byte, bool) {
 	// Two packs' crates may share a name (called qualified): the pack
 	// keeps their renderings apart.
 	b = append(b, c.Pack...)
@@ -363,7 +427,12 @@ func (r *renderer) cacheKey(c *Crate, label string, args Args) (string, bool) {
 		b = append(b, 0)
 		b = append(b, s...)
 	}
-	for _, k := range sortedKeys(args) {
+	keys := make([]string, 0, 16) // on the stack for calls with up to 16 params
+	for k := range args {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
 		b = append(b, 0)
 		b = append(b, k...)
 		b = append(b, '=')
@@ -386,14 +455,17 @@ func (r *renderer) cacheKey(c *Crate, label string, args Args) (string, bool) {
 		case *ProjectFile:
 			b = append(append(append(b, "file:"...), v.SHA256...), v.Path...)
 		default:
-			return "", false // not a param type: do not cache
+			return b, false // not a param type: do not cache
 		}
 	}
-	return string(b), true
+	return b, true
 }
 
 // split cuts a variant's rendered text at its markers into steps.
 func (r *renderer) split(v *Variant, label, text string) error {
+	// cur is the step being cut, nil before the first; it points at
+	// building, which stays on the stack (flush appends a copy).
+	var building step
 	var cur *step
 	part := "" // "", "check", "diff" or "apply"
 	flush := func() error {
@@ -440,7 +512,8 @@ func (r *renderer) split(v *Variant, label, text string) error {
 			if err := flush(); err != nil {
 				return err
 			}
-			cur, part = &step{Crate: label, Pack: r.pack, Name: sanitizeName(arg)}, ""
+			building = step{Crate: label, Pack: r.pack, Name: sanitizeName(arg)}
+			cur, part = &building, ""
 		case "check":
 			if cur == nil || part != "" {
 				return fmt.Errorf("%s: {{ check }} must come right after {{ step ... }}", v.File)
@@ -558,6 +631,14 @@ func firstLine(s string) string {
 
 // sanitizeName makes a step name fit on one status line.
 func sanitizeName(s string) string {
+	if isCleanName(s) {
+		return s
+	}
+	return cleanName(s)
+}
+
+// cleanName is sanitizeName the long way, for any s.
+func cleanName(s string) string {
 	s = strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f {
 			return ' '
@@ -569,4 +650,21 @@ func sanitizeName(s string) string {
 		s = "step"
 	}
 	return s
+}
+
+// isCleanName: s is what sanitizeName makes of it already, as most step
+// names are: printable ASCII, words one space apart, no space at either
+// end. Anything else (a byte outside ASCII included, since strings.Fields
+// splits at Unicode spaces) goes the long way.
+func isCleanName(s string) bool {
+	if s == "" || s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < ' ' || c > '~' || c == ' ' && s[i+1] == ' ' {
+			return false
+		}
+	}
+	return true
 }
