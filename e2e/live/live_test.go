@@ -390,7 +390,10 @@ func (n *Node) Sh(t *testing.T, command string) string {
 // ShErr is Sh for commands that may fail.
 func (n *Node) ShErr(t *testing.T, command string) (string, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	// Not cancelled with t: t.Context() is done before t's cleanups
+	// run, and cases undo their changes to the shared node in
+	// t.Cleanup with Sh.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(t.Context()), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "ssh",
 		"-i", n.key,
