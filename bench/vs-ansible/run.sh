@@ -26,6 +26,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 out=${OUT:-$root/bench/out/vs-ansible-$(date +%Y%m%d-%H%M%S)}
 state=${BENCH_STATE:-/var/cache/pallet-bench/nspawn}
+# Nodes get 127.0.$block.x: a second benchmark running beside this one needs
+# a BENCH_STATE and a BENCH_BLOCK of its own.
+block=${BENCH_BLOCK:-200}
 
 die() {
 	echo "run.sh: $*" >&2
@@ -52,7 +55,7 @@ say "results and logs in $out"
 # --- build (untimed) ---------------------------------------------------------
 (cd "$root" && go build -o "$out/bin/palletc" ./cmd/palletc &&
 	go build -o "$out/bin/nodes" ./bench/vs-ansible/nodes)
-nodes() { "$out/bin/nodes" "$1" -state "$state" "${@:2}"; }
+nodes() { "$out/bin/nodes" "$1" -state "$state" -block "$block" "${@:2}"; }
 have_pallet_run=false
 if [[ -n ${PALLET_RUN:-} ]]; then
 	cp "$PALLET_RUN" "$out/bin/pallet-run"
@@ -182,9 +185,14 @@ ssh_args = -F /dev/null -o ControlMaster=auto -o ControlPersist=60s -o UserKnown
 control_path_dir = $out/ansible-cp
 EOF
 
-# The floor runs the very script palletc compiles for the group (compiled
-# once, untimed: pallet-run compiles inside its timed run).
+# pallet's script, for reading (bench/forks counts its processes per step).
 "$out/bin/palletc" render -f "$out/workload.yaml" --group bench --phase configure >"$out/configure.sh"
+# The floor: the same work written by hand (floor.sh), deploy's key in front.
+{
+	echo '#!/usr/bin/env bash'
+	printf 'key=%q\n' "$pubkey"
+	cat "$here/floor.sh"
+} >"$out/floor.sh"
 
 # What the spot-check must read on a node: as deploy (so the user, its key
 # and the sudoers drop-in all work), through sudo.
@@ -311,7 +319,7 @@ run_floor() { # log
 	local i pids=() rc=0
 	for i in "${!hosts[@]}"; do
 		ssh "${SSH_OPTS[@]}" "$LOGIN_USER@${hosts[i]}" 'sudo -n bash -s' \
-			<"$out/configure.sh" >"$1.${names[i]}" 2>&1 &
+			<"$out/floor.sh" >"$1.${names[i]}" 2>&1 &
 		pids+=($!)
 	done
 	for i in "${pids[@]}"; do wait "$i" || rc=1; done
@@ -320,14 +328,14 @@ run_floor() { # log
 	return "$rc"
 }
 count_floor() { # log
-	# ::pallet::v1 done OK CHANGED WOULD-CHANGE RAN FAILED, one per node
+	# "floor: changed N of 10", one per node
 	local finished
-	finished=$(grep -c '::pallet::v1 done' "$1" || true)
+	finished=$(grep -c '^floor: changed [0-9]* of 10$' "$1" || true)
 	((finished == N)) || {
 		echo "incomplete"
 		return
 	}
-	grep '::pallet::v1 done' "$1" | awk '{s += $4} END {print s + 0}'
+	grep '^floor: changed ' "$1" | awk '{s += $3} END {print s + 0}'
 }
 
 spot_check() { # tool label
@@ -403,7 +411,7 @@ cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 		case $t in
 		pallet) label="pallet-run lift" ;;
 		ansible) label="ansible-playbook" ;;
-		floor) label="bare ssh + sudo bash -s" ;;
+		floor) label="floor: floor.sh over ssh + sudo bash -s" ;;
 		esac
 		echo "| $label | $(median "$t" first) | $(median "$t" noop) | $(changed_of "$t" first) / $(changed_of "$t" noop) |"
 	done
