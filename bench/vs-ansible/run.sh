@@ -91,44 +91,9 @@ rm -f "$key" "$key.pub"
 ssh-keygen -q -t ed25519 -N '' -C pallet-bench -f "$key"
 pubkey=$(<"$key.pub")
 
-app_conf='# written by the pallet vs ansible benchmark
-listen = 127.0.0.1:8080
-workers = 4
-'
-readme='This node was configured by the benchmark.
-'
-sudoers_rule='deploy ALL=(ALL:ALL) NOPASSWD: ALL
-'
-
-indent() { sed 's/^/              /'; }
-
-cat >"$out/workload.yaml" <<EOF
-admin:
-  user: deploy
-  public_key_file: key.pub
-groups:
-  bench:
-    phases:
-      configure:
-        - user: {name: deploy, shell: /bin/bash}
-        - ssh-key: {user: deploy, key: "$pubkey"}
-        - sudoers: {name: deploy, user: deploy, nopasswd: true}
-        - directory: {path: /srv/bench, mode: "0755"}
-        - directory: {path: /srv/bench/conf, group: deploy, mode: "0750"}
-        - directory: {path: /srv/bench/data, owner: deploy, group: deploy, mode: "0700"}
-        - file:
-            path: /srv/bench/conf/app.conf
-            group: deploy
-            mode: "0640"
-            content: |
-$(printf %s "$app_conf" | indent)
-        - file:
-            path: /srv/bench/README
-            content: |
-$(printf %s "$readme" | indent)
-        - line-in-file: {path: /etc/ssh/sshd_config, line: "ClientAliveInterval 300", match: "^#?ClientAliveInterval "}
-        - package: {packages: [sudo]}
-EOF
+# shellcheck source=bench/vs-ansible/workload.sh
+source "$here/workload.sh" # app_conf, readme, sudoers_rule, workload_yaml, floor_script
+workload_yaml "$pubkey" >"$out/workload.yaml"
 
 cat >"$out/playbook.yml" <<EOF
 - hosts: bench
@@ -188,11 +153,7 @@ EOF
 # pallet's script, for reading (bench/forks counts its processes per step).
 "$out/bin/palletc" render -f "$out/workload.yaml" --group bench --phase configure >"$out/configure.sh"
 # The floor: the same work written by hand (floor.sh), deploy's key in front.
-{
-	echo '#!/usr/bin/env bash'
-	printf 'key=%q\n' "$pubkey"
-	cat "$here/floor.sh"
-} >"$out/floor.sh"
+floor_script "$pubkey" >"$out/floor.sh"
 
 # What the spot-check must read on a node: as deploy (so the user, its key
 # and the sudoers drop-in all work), through sudo.
