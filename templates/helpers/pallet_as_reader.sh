@@ -9,7 +9,8 @@
 pallet_as_reader() {
   local path=$1 final=$2 who
   shift 2
-  who=$(pallet_file_writer "$path" '*' "$final") || return 1
+  pallet_file_writer "$path" '*' "$final" || return 1
+  who=$PALLET_WRITER
   if [[ $who == root || $who == "$EUID" ]]; then
     "$@"
   else

@@ -7,7 +7,8 @@
 pallet_as_writer() {
   local path=$1 owner=$2 final=$3 who
   shift 3
-  who=$(pallet_file_writer "$path" "$owner" "$final") || return 1
+  pallet_file_writer "$path" "$owner" "$final" || return 1
+  who=$PALLET_WRITER
   if [[ $who == root ]]; then
     "$@"
   else

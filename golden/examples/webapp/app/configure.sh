@@ -323,7 +323,8 @@ pallet_step() {
 pallet_as_reader() {
   local path=$1 final=$2 who
   shift 2
-  who=$(pallet_file_writer "$path" '*' "$final") || return 1
+  pallet_file_writer "$path" '*' "$final" || return 1
+  who=$PALLET_WRITER
   if [[ $who == root || $who == "$EUID" ]]; then
     "$@"
   else
@@ -419,7 +420,8 @@ unset pallet_arg
 pallet_as_writer() {
   local path=$1 owner=$2 final=$3 who
   shift 3
-  who=$(pallet_file_writer "$path" "$owner" "$final") || return 1
+  pallet_file_writer "$path" "$owner" "$final" || return 1
+  who=$PALLET_WRITER
   if [[ $who == root ]]; then
     "$@"
   else
@@ -548,15 +550,18 @@ pallet_diff_summary() {
 pallet_directory_make() {
   local path=$1 owner=$3 parent uid want mode
   if [[ -d $path && ! -L $path ]]; then
-    parent=$(dirname -- "$path") || return 1
+    pallet_dirname "$path"
+    parent=$PALLET_DIR
     if [[ $owner =~ ^[0-9]+$ ]]; then
       want=$owner
+    elif [[ $owner == root ]]; then
+      want=0
     else
-      want=$(id -u -- "$owner" 2>/dev/null) || want=
+      want=$(exec id -u -- "$owner" 2>/dev/null) || want=
     fi
     uid=$(stat -c %u -- "$path") || return 1
     if [[ -n $want && $uid == "$want" ]] &&
-      [[ $(pallet_file_writer "$parent" 0 2>/dev/null) == root ]] &&
+      pallet_file_writer "$parent" 0 2>/dev/null && [[ $PALLET_WRITER == root ]] &&
       mode=$(stat -L -c %a -- "$parent") && [[ $mode =~ ^[0-7]+$ ]] && ! ((8#$mode & 8#022)); then
       pallet_directory_make_as "$@"
       return
@@ -575,9 +580,9 @@ pallet_directory_make() {
 # A setgid bit the kernel dropped (a user's chmod, for a group the user
 # is not in) fails the step, saying so.
 pallet_directory_make_as() {
-  local path=$1 mode=$2 owner=$3 group=$4 parents=$5 me who prefix='' i
+  local path=$1 mode=$2 owner=$3 group=$4 parents=$5 me prefix='' i
   local -a parts
-  me=$(id -u) || return 1
+  me=$EUID
   if ((me == 0)); then
     me=root
   fi
@@ -594,8 +599,8 @@ pallet_directory_make_as() {
     if ! mkdir -- "$prefix" && [[ ! -e $prefix && ! -L $prefix ]]; then
       return 1
     fi
-    who=$(pallet_file_writer "$path" "$owner") || return 1
-    if [[ $who != "$me" ]]; then
+    pallet_file_writer "$path" "$owner" || return 1
+    if [[ $PALLET_WRITER != "$me" ]]; then
       printf 'pallet: refusing to make %s: %s was made by someone else meanwhile\n' "$path" "$prefix" >&2
       return 1
     fi
@@ -611,12 +616,32 @@ pallet_directory_make_as() {
   fi
 }
 
-# pallet_file_entry PATH ENTRY WANT SHARED LAST is pallet_file_writer's
+# pallet_dirname PATH sets PALLET_DIR to what dirname PATH prints (PATH's
+# directory: /a/b/ gives /a, b gives ., / gives /), without a process.
+pallet_dirname() {
+  local p=$1
+  while [[ $p == */ && $p != / ]]; do
+    p=${p%/}
+  done
+  if [[ $p != */* ]]; then
+    PALLET_DIR=.
+    return 0
+  fi
+  p=${p%/*}
+  while [[ $p == */ ]]; do
+    p=${p%/}
+  done
+  PALLET_DIR=${p:-/}
+}
+
+# pallet_file_entry PATH ENTRY META WANT SHARED LAST is pallet_file_writer's
 # look at one entry on the way to PATH: ENTRY itself, never where a symlink
-# leads. SHARED is yes when the directory holding ENTRY is writable by
+# leads, as META says, the line stat -c '%u %a %h %U %F' printed for it
+# (the walk stats every entry it will look at in one stat). SHARED is yes when the directory holding ENTRY is writable by
 # others and sticky (as /tmp), LAST is yes for PATH's own entry, WANT is
 # the uid of the owner asked for, or * for whoever it is (a read, which
-# its owner may do). It prints what the walk does next:
+# its owner may do). It sets PALLET_ENTRY (no output, so the walk calls it
+# without a subshell) to what the walk does next:
 #   owner UID  ENTRY is another user's, UID, and WANT's: the work runs
 #              as UID;
 #   link    a symlink root owns: follow it (or, last, replace it);
@@ -633,8 +658,8 @@ pallet_directory_make_as() {
 # root would read it there, or chmod and chown it. Any command failing,
 # or an owner, mode or link count that is not a number, is a refusal.
 pallet_file_entry() {
-  local path=$1 entry=$2 want=$3 shared=$4 last=$5 meta uid mode links name type
-  meta=$(stat -c '%u %a %h %U %F' -- "$entry") || return 1
+  local path=$1 entry=$2 meta=$3 want=$4 shared=$5 last=$6 uid mode links name type
+  PALLET_ENTRY=
   read -r uid mode links name type <<<"$meta"
   if [[ ! $uid =~ ^[0-9]+$ || ! $mode =~ ^[0-7]+$ || ! $links =~ ^[0-9]+$ || -z $type ]]; then
     echo "pallet: refusing to write $path: cannot read the owner and mode of $entry" >&2
@@ -642,7 +667,7 @@ pallet_file_entry() {
   fi
   if ((uid != 0)) && [[ $type == directory || $type == 'symbolic link' || $shared == yes ]]; then
     if [[ $uid == "$want" || $want == '*' ]]; then
-      echo "owner $uid"
+      PALLET_ENTRY="owner $uid"
       return 0
     fi
     echo "pallet: refusing to write $path: $entry belongs to $name, who could swap what it holds for a symlink while root writes; only a file owned by $name is written there (as $name)" >&2
@@ -650,13 +675,13 @@ pallet_file_entry() {
   fi
   case $type in
     'symbolic link')
-      echo link
+      PALLET_ENTRY='link'
       ;;
     directory)
       if [[ $last == yes ]] || ! ((8#$mode & 8#022)); then
-        echo dir
+        PALLET_ENTRY='dir'
       elif ((8#$mode & 8#1000)); then
-        echo shared
+        PALLET_ENTRY='shared'
       else
         echo "pallet: refusing to write $path: $entry is group- or world-writable without the sticky bit (mode $mode), so others could swap what it holds for a symlink while root writes" >&2
         return 1
@@ -671,7 +696,7 @@ pallet_file_entry() {
         echo "pallet: refusing to write $path: $entry has $links hard links in a directory others write in: someone may have linked a file of root's there (fs.protected_hardlinks=0); remove it" >&2
         return 1
       fi
-      echo file
+      PALLET_ENTRY='file'
       ;;
   esac
 }
@@ -795,9 +820,11 @@ pallet_file_set_meta() {
   chmod -- "$(printf '%05o' "$((8#$mode))")" "$path"
 }
 
-# pallet_file_writer PATH OWNER [replace] prints who may write PATH (which
-# need not exist yet) as a file or directory owned by OWNER (a name or uid):
-# root, or OWNER's uid, or no one (it fails, saying why). OWNER * asks who
+# pallet_file_writer PATH OWNER [replace] sets PALLET_WRITER to who may
+# write PATH (which need not exist yet) as a file or directory owned by
+# OWNER (a name or uid): root, or OWNER's uid, or no one (it fails, saying
+# why, and PALLET_WRITER is empty). It prints nothing, so callers need no
+# subshell to hear the answer. OWNER * asks who
 # may read PATH: root, or the uid of whoever else controls the way to it
 # (pallet_as_reader). It walks PATH as
 # given, one entry at a time from /, down to PATH itself when it exists,
@@ -810,28 +837,61 @@ pallet_file_set_meta() {
 # directory, since its owner cannot change it there.
 # Root writing by name where someone else can swap entries would follow
 # the symlinks they plant (into /etc/shadow, say) between its steps.
+# The entries a pass will look at (from cur down to the first symlink or
+# "..") are stat'ed in one stat, not one each: a fork and exec costs more
+# than all the rest of the walk. Each is still judged in order, and the
+# walk stops at the first that is not root's alone, as before.
 pallet_file_writer() {
-  local path=$1 owner=$2 final=${3:-} want cur next part rest kind last shared=no hops=0
-  local -a todo parts
+  local path=$1 owner=$2 final=${3:-} want cur next part rest kind last shared=no hops=0 probe metas at
+  local -a todo parts list meta
+  PALLET_WRITER=
   if [[ $path != /* ]]; then
     echo "pallet: refusing to write $path: not an absolute path" >&2
     return 1
   fi
   if [[ $owner =~ ^[0-9]+$ || $owner == '*' ]]; then
     want=$owner
+  elif [[ $owner == root ]]; then
+    want=0
   else
-    want=$(id -u -- "$owner" 2>/dev/null) || want=
+    want=$(exec id -u -- "$owner" 2>/dev/null) || want=
   fi
   todo=() cur=/ rest=$path
   while :; do
     # rest (a path or a symlink's target) goes in front of what is left
     pallet_path_parts "$rest"
     todo=("${parts[@]}" "${todo[@]}")
+    # what this pass looks at: / when it starts there, then each entry
+    # of todo that is there, up to a symlink or ".." (after which the
+    # walk goes elsewhere)
+    list=()
+    if [[ $cur == / ]]; then
+      list=(/)
+    fi
+    probe=${cur%/}
+    for part in "${todo[@]}"; do
+      [[ $part != .. ]] || break
+      probe=$probe/$part
+      [[ -e $probe || -L $probe ]] || break
+      list+=("$probe")
+      [[ ! -L $probe ]] || break
+    done
+    meta=()
+    if ((${#list[@]})); then
+      metas=$(stat -c '%u %a %h %U %F' -- "${list[@]}") || return 1
+      mapfile -t meta <<<"$metas"
+      if ((${#meta[@]} != ${#list[@]})); then
+        echo "pallet: refusing to write $path: cannot read the owners and modes on the way to it" >&2
+        return 1
+      fi
+    fi
+    at=0
     if [[ $cur == / ]]; then
       # / must be root's whoever OWNER is: no uid is ""
-      kind=$(pallet_file_entry "$path" / '' no no) || return 1
+      pallet_file_entry "$path" / "${meta[0]}" '' no no || return 1
+      at=1
       shared=no
-      if [[ $kind == shared ]]; then
+      if [[ $PALLET_ENTRY == shared ]]; then
         shared=yes
       fi
     fi
@@ -840,14 +900,14 @@ pallet_file_writer() {
       todo=("${todo[@]:1}")
       if [[ $part == .. ]]; then
         # cur holds no symlink: walk its parent again from /
-        rest=$(dirname -- "$cur") || return 1
+        rest=${cur%/*}
         cur=/
         continue 2
       fi
       next=${cur%/}/$part
       if [[ ! -e $next && ! -L $next ]]; then
         # the rest is made in cur, which only root controls
-        echo root
+        PALLET_WRITER='root'
         return 0
       fi
       last=no
@@ -860,10 +920,18 @@ pallet_file_writer() {
         # it takes that directory), so root replaces it.
         break
       fi
-      kind=$(pallet_file_entry "$path" "$next" "$want" "$shared" "$last") || return 1
+      if ((at < ${#list[@]})) && [[ ${list[at]} == "$next" ]]; then
+        pallet_file_entry "$path" "$next" "${meta[at]}" "$want" "$shared" "$last" || return 1
+        at=$((at + 1))
+      else
+        # made since the pass began: stat it alone
+        metas=$(stat -c '%u %a %h %U %F' -- "$next") || return 1
+        pallet_file_entry "$path" "$next" "$metas" "$want" "$shared" "$last" || return 1
+      fi
+      kind=$PALLET_ENTRY
       case $kind in
         'owner '*)
-          echo "${kind#owner }"
+          PALLET_WRITER=${kind#owner }
           return 0
           ;;
         link)
@@ -898,7 +966,7 @@ pallet_file_writer() {
     done
     break
   done
-  echo root
+  PALLET_WRITER='root'
 }
 
 # pallet_meta_is PATH MODE OWNER GROUP succeeds when PATH has that octal
@@ -1053,7 +1121,7 @@ declare -A PALLET_DEPS=(
   [pallet_diff]='pallet_as_reader pallet_as_user pallet_diff_as pallet_diff_binary pallet_diff_files pallet_diff_summary pallet_file_entry pallet_file_line_awk pallet_file_read pallet_file_writer pallet_path_parts pallet_payload pallet_salted_sha256'
   [pallet_diff_as]='pallet_diff_binary pallet_diff_files pallet_diff_summary pallet_file_line_awk pallet_file_read'
   [pallet_diff_files]='pallet_diff_binary pallet_diff_summary'
-  [pallet_directory_make]='pallet_as_user pallet_as_writer pallet_directory_make_as pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts'
+  [pallet_directory_make]='pallet_as_user pallet_as_writer pallet_directory_make_as pallet_dirname pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts'
   [pallet_directory_make_as]='pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts'
   [pallet_file_is]='pallet_as_reader pallet_as_user pallet_file_entry pallet_file_is_as pallet_file_read pallet_file_writer pallet_meta_is pallet_path_parts'
   [pallet_file_is_as]='pallet_file_read pallet_meta_is'
