@@ -797,13 +797,14 @@ pallet_file_read() {
 # a sticky directory is theirs, never chowned or chmodded by root), or give
 # a temporary file they just made. A symlink is refused.
 pallet_file_set_meta() {
-  local path=$1 mode=$2 owner=$3 group=$4
+  local path=$1 mode=$2 owner=$3 group=$4 five
   if [[ -L $path ]]; then
     echo "pallet: $path is a symlink: not setting its owner and mode through it" >&2
     return 1
   fi
   chown -h -- "$owner:$group" "$path"
-  chmod -- "$(printf '%05o' "$((8#$mode))")" "$path"
+  printf -v five '%05o' "$((8#$mode))"
+  chmod -- "$five" "$path"
 }
 
 # pallet_file_writer PATH OWNER [replace] sets PALLET_WRITER to who may
@@ -959,7 +960,7 @@ pallet_file_writer() {
 # mode, owner and group (names or numeric ids).
 pallet_meta_is() {
   local path=$1 mode=$2 owner=$3 group=$4 want have hmode huser hgroup huid hgid
-  want=$(printf '%o' "$((8#$mode))")
+  printf -v want '%o' "$((8#$mode))"
   have=$(stat -c '%a %U %G %u %g' -- "$path") || return 1
   read -r hmode huser hgroup huid hgid <<<"$have"
   [[ $hmode == "$want" ]] || return 1

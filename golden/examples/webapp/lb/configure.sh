@@ -535,6 +535,24 @@ pallet_diff_summary() {
   printf '%d bytes sha256 %s' "$(wc -c <"$1")" "${sum%% *}"
 }
 
+# pallet_dirname PATH sets PALLET_DIR to what dirname PATH prints (PATH's
+# directory: /a/b/ gives /a, b gives ., / gives /), without a process.
+pallet_dirname() {
+  local p=$1
+  while [[ $p == */ && $p != / ]]; do
+    p=${p%/}
+  done
+  if [[ $p != */* ]]; then
+    PALLET_DIR=.
+    return 0
+  fi
+  p=${p%/*}
+  while [[ $p == */ ]]; do
+    p=${p%/}
+  done
+  PALLET_DIR=${p:-/}
+}
+
 # pallet_file_entry PATH ENTRY META WANT SHARED LAST is pallet_file_writer's
 # look at one entry on the way to PATH: ENTRY itself, never where a symlink
 # leads, as META says, the line stat -c '%u %a %h %U %F' printed for it
@@ -655,7 +673,8 @@ pallet_file_line_awk() {
 # given there.
 pallet_file_need_dir() {
   local dir
-  dir=$(dirname -- "$1")
+  pallet_dirname "$1"
+  dir=$PALLET_DIR
   if [[ ! -d $dir ]]; then
     echo "pallet: cannot write $1: directory $dir does not exist; create it in an earlier step (directory crate)" >&2
     return 1
@@ -744,13 +763,14 @@ pallet_file_remove_as() {
 # a sticky directory is theirs, never chowned or chmodded by root), or give
 # a temporary file they just made. A symlink is refused.
 pallet_file_set_meta() {
-  local path=$1 mode=$2 owner=$3 group=$4
+  local path=$1 mode=$2 owner=$3 group=$4 five
   if [[ -L $path ]]; then
     echo "pallet: $path is a symlink: not setting its owner and mode through it" >&2
     return 1
   fi
   chown -h -- "$owner:$group" "$path"
-  chmod -- "$(printf '%05o' "$((8#$mode))")" "$path"
+  printf -v five '%05o' "$((8#$mode))"
+  chmod -- "$five" "$path"
 }
 
 # pallet_file_writer PATH OWNER [replace] sets PALLET_WRITER to who may
@@ -906,12 +926,44 @@ pallet_file_writer() {
 # mode, owner and group (names or numeric ids).
 pallet_meta_is() {
   local path=$1 mode=$2 owner=$3 group=$4 want have hmode huser hgroup huid hgid
-  want=$(printf '%o' "$((8#$mode))")
+  printf -v want '%o' "$((8#$mode))"
   have=$(stat -c '%a %U %G %u %g' -- "$path") || return 1
   read -r hmode huser hgroup huid hgid <<<"$have"
   [[ $hmode == "$want" ]] || return 1
   [[ $huser == "$owner" || $huid == "$owner" ]] || return 1
   [[ $hgroup == "$group" || $hgid == "$group" ]]
+}
+
+# pallet_new_file PATH creates PATH as a new, empty file only its owner may
+# read (what mktemp makes), exclusively: noclobber opens it O_EXCL, so
+# nothing already there, a symlink included, is opened or followed, and
+# it fails if PATH exists. It starts no process: the umask (077 while the
+# file is made) is read back from /proc/self/status rather than from a
+# $(umask) subshell, and where that has no Umask line the file is made in a
+# subshell instead.
+pallet_new_file() {
+  local - k v mask='' rc=0
+  while read -r k v; do
+    if [[ $k == Umask: ]]; then
+      mask=$v
+      break
+    fi
+  done </proc/self/status 2>/dev/null || true
+  set -C
+  if [[ ! $mask =~ ^[0-7]+$ ]]; then
+    (
+      umask 077
+      : >"$1"
+    )
+    return
+  fi
+  umask 077
+  { : >"$1"; } 2>/dev/null || rc=$?
+  umask "$mask"
+  if ((rc != 0)); then
+    echo "pallet: cannot create $1: it is there already, or its directory refuses" >&2
+  fi
+  return "$rc"
 }
 
 # pallet_path_parts PATH sets the caller's array parts to PATH's entries in
@@ -1010,6 +1062,32 @@ pallet_svc_require_init() {
   esac
 }
 
+# pallet_temp_gone PATH removes the temporary file PATH when it is still
+# there: the EXIT trap of a helper that renames its temporary file into
+# place, which then, having nothing left to remove, starts no rm.
+pallet_temp_gone() {
+  if [[ -e $1 || -L $1 ]]; then
+    rm -f -- "$1"
+  fi
+}
+
+# pallet_temp_name DIR sets PALLET_TEMP to a name for a temporary file in
+# DIR that is not there yet: DIR/.pallet.<random>, as mktemp -u would pick,
+# without a process. The name is only a name: callers create the file
+# exclusively (noclobber, O_EXCL, as pallet_new_file does), so a name
+# someone guessed and made first fails the step, and never makes it write
+# into a file someone else planted.
+pallet_temp_name() {
+  local r
+  while :; do
+    # SRANDOM (bash 5.1) is 32 random bits from the kernel; RANDOM, 15
+    # bits from a seed, is the fallback on older bash.
+    printf -v r '%08x%08x' "${SRANDOM:-$RANDOM$RANDOM}" "${SRANDOM:-$RANDOM$RANDOM}"
+    PALLET_TEMP=${1%/}/.pallet.$r
+    [[ -e $PALLET_TEMP || -L $PALLET_TEMP ]] || return 0
+  done
+}
+
 # pallet_url_status_is URL STATUS succeeds when a GET of URL answers with
 # the HTTP status STATUS (redirects are not followed: a 301 is a 301). It
 # fails with 1 when the answer is another status or none (refused, timed
@@ -1083,7 +1161,8 @@ pallet_write_file() {
 # ever sees PATH half-written. The temporary name is picked and its
 # cleanup trap set before the file exists, so a script stopped at any
 # point leaves nothing behind; noclobber creates it exclusively (O_EXCL),
-# owner-only until its mode is set. Only a regular file or a symlink at
+# owner-only until its mode is set (pallet_new_file), and the name is
+# bash's own (pallet_temp_name): neither takes a process. Only a regular file or a symlink at
 # PATH is replaced: a FIFO, socket, device or directory there is refused,
 # saying what it is (mv -T would not move into a directory anyway).
 pallet_write_file_as() {
@@ -1093,14 +1172,13 @@ pallet_write_file_as() {
     echo "pallet: $path is not a regular file ($(stat -c %F -- "$path")): remove it, pallet does not replace it" >&2
     return 1
   fi
-  tmp=$(mktemp -u "$(dirname -- "$path")/.pallet.XXXXXX")
+  pallet_dirname "$path"
+  pallet_temp_name "$PALLET_DIR"
+  tmp=$PALLET_TEMP
   # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
-  trap "rm -f -- $(printf '%q' "$tmp")" EXIT
-  (
-    umask 077
-    set -C
-    cat >"$tmp"
-  )
+  trap "pallet_temp_gone $(printf '%q' "$tmp")" EXIT
+  pallet_new_file "$tmp"
+  cat >"$tmp"
   pallet_file_set_meta "$tmp" "$mode" "$owner" "$group"
   mv -fT -- "$tmp" "$path"
 }
@@ -1114,11 +1192,12 @@ declare -A PALLET_DEPS=(
   [pallet_diff_files]='pallet_diff_binary pallet_diff_summary'
   [pallet_file_is]='pallet_as_reader pallet_as_user pallet_file_entry pallet_file_is_as pallet_file_read pallet_file_writer pallet_meta_is pallet_path_parts'
   [pallet_file_is_as]='pallet_file_read pallet_meta_is'
+  [pallet_file_need_dir]='pallet_dirname'
   [pallet_file_remove]='pallet_as_user pallet_as_writer pallet_file_entry pallet_file_remove_as pallet_file_writer pallet_path_parts'
   [pallet_file_writer]='pallet_file_entry pallet_path_parts'
   [pallet_payload]='pallet_file_read pallet_salted_sha256'
-  [pallet_write_file]='pallet_as_user pallet_as_writer pallet_file_entry pallet_file_need_dir pallet_file_set_meta pallet_file_writer pallet_path_parts pallet_write_file_as'
-  [pallet_write_file_as]='pallet_file_need_dir pallet_file_set_meta'
+  [pallet_write_file]='pallet_as_user pallet_as_writer pallet_dirname pallet_file_entry pallet_file_need_dir pallet_file_set_meta pallet_file_writer pallet_new_file pallet_path_parts pallet_temp_gone pallet_temp_name pallet_write_file_as'
+  [pallet_write_file_as]='pallet_dirname pallet_file_need_dir pallet_file_set_meta pallet_new_file pallet_temp_gone pallet_temp_name'
 )
 
 # step 1: file: file /usr/sbin/policy-rc.d
