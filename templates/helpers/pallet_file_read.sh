@@ -14,7 +14,7 @@ pallet_file_read() {
   local path=$1 kind
   shift
   if [[ ! -f $path ]]; then
-    kind=$(stat -L -c %F -- "$path" 2>/dev/null) || kind='missing or unreadable'
+    kind=$(exec stat -L -c %F -- "$path" 2>/dev/null) || kind='missing or unreadable'
     printf 'pallet: %s is not a regular file (%s): not reading it\n' "$path" "$kind" >&2
     return 1
   fi

@@ -782,7 +782,7 @@ pallet_file_read() {
   local path=$1 kind
   shift
   if [[ ! -f $path ]]; then
-    kind=$(stat -L -c %F -- "$path" 2>/dev/null) || kind='missing or unreadable'
+    kind=$(exec stat -L -c %F -- "$path" 2>/dev/null) || kind='missing or unreadable'
     printf 'pallet: %s is not a regular file (%s): not reading it\n' "$path" "$kind" >&2
     return 1
   fi
@@ -1075,7 +1075,7 @@ pallet_pkg_dpkg_state() {
   local want=$1 p status
   shift
   for p in "$@"; do
-    status=$(dpkg-query -W -f '${db:Status-Abbrev}' -- "$p" 2>/dev/null) || status=
+    status=$(exec dpkg-query -W -f '${db:Status-Abbrev}' -- "$p" 2>/dev/null) || status=
     if [[ ${status:1:1} == i ]]; then
       [[ $want == installed ]] || return 1
     else
@@ -1209,7 +1209,7 @@ pallet_ssh_key_user() {
 # a broken sudoers elsewhere.
 pallet_sudoers_included() {
   local out
-  out=$(visudo -c 2>&1) || return 1
+  out=$(exec visudo -c 2>&1) || return 1
   [[ $'\n'$out$'\n' == *$'\n'"$1: parsed OK"$'\n'* ]]
 }
 

@@ -716,7 +716,7 @@ pallet_file_read() {
   local path=$1 kind
   shift
   if [[ ! -f $path ]]; then
-    kind=$(stat -L -c %F -- "$path" 2>/dev/null) || kind='missing or unreadable'
+    kind=$(exec stat -L -c %F -- "$path" 2>/dev/null) || kind='missing or unreadable'
     printf 'pallet: %s is not a regular file (%s): not reading it\n' "$path" "$kind" >&2
     return 1
   fi
@@ -1041,7 +1041,7 @@ pallet_pkg_dpkg_state() {
   local want=$1 p status
   shift
   for p in "$@"; do
-    status=$(dpkg-query -W -f '${db:Status-Abbrev}' -- "$p" 2>/dev/null) || status=
+    status=$(exec dpkg-query -W -f '${db:Status-Abbrev}' -- "$p" 2>/dev/null) || status=
     if [[ ${status:1:1} == i ]]; then
       [[ $want == installed ]] || return 1
     else
