@@ -1251,33 +1251,29 @@ pallet_directory_make /etc/webapp 0750 root www-data yes
 # step 4: template: template /etc/webapp/token
 pallet_check_4() {
 # shellcheck disable=SC2016 # content is data, single-quoted on purpose
-pallet_file_is /etc/webapp/token 0640 root www-data < <(printf '%s' '<secret:app_token>
-')
+pallet_file_is /etc/webapp/token 0640 root www-data <<<'<secret:app_token>'
 }
 pallet_apply_4() {
 # shellcheck disable=SC2016 # content is data, single-quoted on purpose
-pallet_write_file /etc/webapp/token 0640 root www-data < <(printf '%s' '<secret:app_token>
-')
+pallet_write_file /etc/webapp/token 0640 root www-data <<<'<secret:app_token>'
 }
 
 # step 5: template: template /srv/webapp/index.html
 pallet_check_5() {
 # shellcheck disable=SC2016 # content is data, single-quoted on purpose
-pallet_file_is /srv/webapp/index.html 0640 root www-data < <(printf '%s' '<p>Hello from app-1 (192.0.2.1:8080)</p>
-<p>token-sha256: e02144839b50e22e431941ca2c08fbe425dcb02e36365b2ed94e634c416f9cab</p>
-')
+pallet_file_is /srv/webapp/index.html 0640 root www-data <<<'<p>Hello from app-1 (192.0.2.1:8080)</p>
+<p>token-sha256: e02144839b50e22e431941ca2c08fbe425dcb02e36365b2ed94e634c416f9cab</p>'
 }
 pallet_apply_5() {
 # shellcheck disable=SC2016 # content is data, single-quoted on purpose
-pallet_write_file /srv/webapp/index.html 0640 root www-data < <(printf '%s' '<p>Hello from app-1 (192.0.2.1:8080)</p>
-<p>token-sha256: e02144839b50e22e431941ca2c08fbe425dcb02e36365b2ed94e634c416f9cab</p>
-')
+pallet_write_file /srv/webapp/index.html 0640 root www-data <<<'<p>Hello from app-1 (192.0.2.1:8080)</p>
+<p>token-sha256: e02144839b50e22e431941ca2c08fbe425dcb02e36365b2ed94e634c416f9cab</p>'
 }
 
 # step 6: file: file /etc/systemd/system/webapp.service
 pallet_check_6() {
 # shellcheck disable=SC2016 # content is data, single-quoted on purpose
-pallet_file_is /etc/systemd/system/webapp.service 0644 root root < <(printf '%s' '[Unit]
+pallet_file_is /etc/systemd/system/webapp.service 0644 root root <<<'[Unit]
 Description=webapp: a page naming the node it runs on
 After=network.target
 
@@ -1287,12 +1283,11 @@ ExecStart=/bin/busybox httpd -f -p 192.0.2.1:8080 -h /srv/webapp
 Restart=on-failure
 
 [Install]
-WantedBy=multi-user.target
-')
+WantedBy=multi-user.target'
 }
 pallet_diff_6() {
 # shellcheck disable=SC2016 # content is data, single-quoted on purpose
-pallet_diff /etc/systemd/system/webapp.service < <(printf '%s' '[Unit]
+pallet_diff /etc/systemd/system/webapp.service <<<'[Unit]
 Description=webapp: a page naming the node it runs on
 After=network.target
 
@@ -1302,12 +1297,11 @@ ExecStart=/bin/busybox httpd -f -p 192.0.2.1:8080 -h /srv/webapp
 Restart=on-failure
 
 [Install]
-WantedBy=multi-user.target
-')
+WantedBy=multi-user.target'
 }
 pallet_apply_6() {
 # shellcheck disable=SC2016 # content is data, single-quoted on purpose
-pallet_write_file /etc/systemd/system/webapp.service 0644 root root < <(printf '%s' '[Unit]
+pallet_write_file /etc/systemd/system/webapp.service 0644 root root <<<'[Unit]
 Description=webapp: a page naming the node it runs on
 After=network.target
 
@@ -1317,8 +1311,7 @@ ExecStart=/bin/busybox httpd -f -p 192.0.2.1:8080 -h /srv/webapp
 Restart=on-failure
 
 [Install]
-WantedBy=multi-user.target
-')
+WantedBy=multi-user.target'
 }
 
 # step 7: exec-script: daemon-reload and restart webapp

@@ -1227,27 +1227,24 @@ declare -A PALLET_DEPS=(
 # step 1: file: file /usr/sbin/policy-rc.d
 pallet_check_1() {
 # shellcheck disable=SC2016 # content is data, single-quoted on purpose
-pallet_file_is /usr/sbin/policy-rc.d 0755 root root < <(printf '%s' '#!/bin/sh
+pallet_file_is /usr/sbin/policy-rc.d 0755 root root <<<'#!/bin/sh
 # pallet webapp: nginx starts once configured (pallet'\''s service step).
 case "$1" in nginx | nginx.service) exit 101 ;; esac
-exit 0
-')
+exit 0'
 }
 pallet_diff_1() {
 # shellcheck disable=SC2016 # content is data, single-quoted on purpose
-pallet_diff /usr/sbin/policy-rc.d < <(printf '%s' '#!/bin/sh
+pallet_diff /usr/sbin/policy-rc.d <<<'#!/bin/sh
 # pallet webapp: nginx starts once configured (pallet'\''s service step).
 case "$1" in nginx | nginx.service) exit 101 ;; esac
-exit 0
-')
+exit 0'
 }
 pallet_apply_1() {
 # shellcheck disable=SC2016 # content is data, single-quoted on purpose
-pallet_write_file /usr/sbin/policy-rc.d 0755 root root < <(printf '%s' '#!/bin/sh
+pallet_write_file /usr/sbin/policy-rc.d 0755 root root <<<'#!/bin/sh
 # pallet webapp: nginx starts once configured (pallet'\''s service step).
 case "$1" in nginx | nginx.service) exit 101 ;; esac
-exit 0
-')
+exit 0'
 }
 
 # step 2: package: install nginx curl
@@ -1275,7 +1272,7 @@ pallet_file_remove file /etc/nginx/sites-enabled/default
 # step 4: file: file /etc/nginx/conf.d/webapp.conf
 pallet_check_4() {
 # shellcheck disable=SC2016 # content is data, single-quoted on purpose
-pallet_file_is /etc/nginx/conf.d/webapp.conf 0644 root root < <(printf '%s' '# every node of group app, round-robin
+pallet_file_is /etc/nginx/conf.d/webapp.conf 0644 root root <<<'# every node of group app, round-robin
 upstream webapp {
     server 192.0.2.1:8080;
 }
@@ -1284,12 +1281,11 @@ server {
     location / {
         proxy_pass http://webapp;
     }
-}
-')
+}'
 }
 pallet_diff_4() {
 # shellcheck disable=SC2016 # content is data, single-quoted on purpose
-pallet_diff /etc/nginx/conf.d/webapp.conf < <(printf '%s' '# every node of group app, round-robin
+pallet_diff /etc/nginx/conf.d/webapp.conf <<<'# every node of group app, round-robin
 upstream webapp {
     server 192.0.2.1:8080;
 }
@@ -1298,12 +1294,11 @@ server {
     location / {
         proxy_pass http://webapp;
     }
-}
-')
+}'
 }
 pallet_apply_4() {
 # shellcheck disable=SC2016 # content is data, single-quoted on purpose
-pallet_write_file /etc/nginx/conf.d/webapp.conf 0644 root root < <(printf '%s' '# every node of group app, round-robin
+pallet_write_file /etc/nginx/conf.d/webapp.conf 0644 root root <<<'# every node of group app, round-robin
 upstream webapp {
     server 192.0.2.1:8080;
 }
@@ -1312,8 +1307,7 @@ server {
     location / {
         proxy_pass http://webapp;
     }
-}
-')
+}'
 }
 
 # step 5: service: enable nginx
