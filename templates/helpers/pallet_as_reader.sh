@@ -11,7 +11,11 @@ pallet_as_reader() {
   shift 2
   pallet_file_writer "$path" '*' "$final" || return 1
   who=$PALLET_WRITER
-  if [[ $who == root || $who == "$EUID" ]]; then
+  if [[ $who == root ]]; then
+    # for pallet_file_read: only root controls the way to PATH
+    local PALLET_ROOT_WAY=$path
+    "$@"
+  elif [[ $who == "$EUID" ]]; then
     "$@"
   else
     pallet_as_user "$who" "$@"

@@ -421,6 +421,8 @@ pallet_as_writer() {
   pallet_file_writer "$path" "$owner" "$final" || return 1
   who=$PALLET_WRITER
   if [[ $who == root ]]; then
+    # for pallet_file_read: only root controls the way to PATH
+    local PALLET_ROOT_WAY=$path
     "$@"
   else
     pallet_as_user "$who" "$@"

@@ -325,7 +325,11 @@ pallet_as_reader() {
   shift 2
   pallet_file_writer "$path" '*' "$final" || return 1
   who=$PALLET_WRITER
-  if [[ $who == root || $who == "$EUID" ]]; then
+  if [[ $who == root ]]; then
+    # for pallet_file_read: only root controls the way to PATH
+    local PALLET_ROOT_WAY=$path
+    "$@"
+  elif [[ $who == "$EUID" ]]; then
     "$@"
   else
     pallet_as_user "$who" "$@"
@@ -442,6 +446,8 @@ pallet_as_writer() {
   pallet_file_writer "$path" "$owner" "$final" || return 1
   who=$PALLET_WRITER
   if [[ $who == root ]]; then
+    # for pallet_file_read: only root controls the way to PATH
+    local PALLET_ROOT_WAY=$path
     "$@"
   else
     pallet_as_user "$who" "$@"
@@ -798,6 +804,11 @@ pallet_file_need_dir() {
 # kills after 10 seconds, so the step fails instead of hanging. The
 # watchdog needs no process of its own to time out (bash's read -t on a
 # pipe the subshell closes once it has opened PATH).
+# Where pallet_as_reader or pallet_as_writer, running this as root, have
+# just walked PATH and found that only root controls the way to it
+# (PALLET_ROOT_WAY is PATH), and PATH is no symlink, no one else can swap
+# anything in between the test and the open: root opens it directly, with
+# no subshell and no watchdog, two processes fewer.
 pallet_file_read() {
   local path=$1 kind
   shift
@@ -805,6 +816,10 @@ pallet_file_read() {
     kind=$(exec stat -L -c %F -- "$path" 2>/dev/null) || kind='missing or unreadable'
     printf 'pallet: %s is not a regular file (%s): not reading it\n' "$path" "$kind" >&2
     return 1
+  fi
+  if ((EUID == 0)) && [[ ${PALLET_ROOT_WAY-} == "$path" && ! -L $path ]]; then
+    "$@" <"$path"
+    return
   fi
   (
     me=$BASHPID
