@@ -104,7 +104,7 @@ sys.exit(rc)
 PY
 }
 run_pallet() { # log
-	(cd "$out" && env SSH_AUTH_SOCK= peak "$1" "$1.rss" "$out/bin/pallet-run" lift -f "$out/pallet.yaml" \
+	(cd "$out" && unset SSH_AUTH_SOCK && peak "$1" "$1.rss" "$out/bin/pallet-run" lift -f "$out/pallet.yaml" \
 		--provider bench --identity "$key" --known-hosts "$out/known_hosts" --ssh-config none \
 		--parallel "$N" --json bench)
 }
