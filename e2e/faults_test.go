@@ -232,31 +232,14 @@ func TestFaults(t *testing.T) {
 			stop := make(chan struct{})
 			watched := make(chan string, 1)
 			killedAt := make(chan time.Time, 1)
-			go func() {
-				for {
-					select {
-					case <-stop:
-						watched <- "the write finished before its temporary file was seen"
-						return
-					default:
-					}
-					// Wait for content: between mktemp and the
-					// first bytes is pallet_write_file's known
-					// leak window (see TestWriteFileTempLeak).
-					m, _ := filepath.Glob(filepath.Join(root, "root/.pallet.*"))
-					if fi, err := os.Stat(firstOr(m)); err == nil && fi.Size() > 0 {
-						n, err := dropSSHSessions(stateDir, b)
-						killedAt <- time.Now()
-						if err != nil {
-							watched <- "kill failed: " + err.Error()
-							return
-						}
-						watched <- "killed " + strconv.Itoa(n) + " sshd processes with the temporary file at " + strconv.FormatInt(fi.Size(), 10) + " of " + strconv.Itoa(len(big)) + " bytes"
-						return
-					}
-					time.Sleep(200 * time.Microsecond)
+			go onTempFile(root, stop, watched, func(size int64) string {
+				n, err := dropSSHSessions(stateDir, b)
+				killedAt <- time.Now()
+				if err != nil {
+					return "kill failed: " + err.Error()
 				}
-			}()
+				return "killed " + strconv.Itoa(n) + " sshd processes with the temporary file at " + strconv.FormatInt(size, 10) + " of " + strconv.Itoa(len(big)) + " bytes"
+			})
 			res, err := conn.RunPhase(t.Context(), phaseScript("write"), nil)
 			returned := time.Now()
 			close(stop)
@@ -280,6 +263,43 @@ func TestFaults(t *testing.T) {
 				t.Errorf("/root/big is half-written: %d of %d bytes", len(got), len(big))
 			default:
 				t.Log("/root/big is complete: the rename happened before the script was stopped")
+			}
+		})
+
+		// The grace's end, or a stall past it: the script gets SIGKILL, so
+		// no EXIT trap of its runs. The wrapper still removes the temporary
+		// file the write had made.
+		t.Run("script killed mid-write", func(t *testing.T) {
+			f.ssh(t, b, "", "rm -f /root/big")
+			conn, err := runner.Dial(t.Context(), target(b, ""), f.options())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			stop := make(chan struct{})
+			watched := make(chan string, 1)
+			go onTempFile(root, stop, watched, func(size int64) string {
+				n, err := killScript(stateDir, b)
+				if err != nil {
+					return "kill failed: " + err.Error()
+				}
+				return "SIGKILLed " + strconv.Itoa(n) + " script process groups with the temporary file at " + strconv.FormatInt(size, 10) + " bytes"
+			})
+			res, err := conn.RunPhase(t.Context(), phaseScript("write"), nil)
+			close(stop)
+			how := <-watched
+			t.Log(how)
+			if !strings.HasPrefix(how, "SIGKILLed") {
+				t.Skip(how)
+			}
+			if err == nil && res.Done {
+				t.Errorf("a killed script was not reported: %+v", res)
+			}
+			t.Logf("reported as: %v", err)
+			if !waitFor(10*time.Second, func() bool {
+				return f.ssh(t, b, "", "ls -d /root/.pallet.* /tmp/tmp.* 2>/dev/null; true") == ""
+			}) {
+				t.Errorf("left on the node after the kill: %q", f.ssh(t, b, "", "ls -ld /root/.pallet.* /tmp/tmp.*; true"))
 			}
 		})
 	})
@@ -321,6 +341,28 @@ func TestFaults(t *testing.T) {
 			t.Error("the script ran on a node with a changed host key")
 		}
 	})
+}
+
+// onTempFile watches the node's /root (at root on the host) until a write's
+// temporary file has content, then sends what act says to watched; or,
+// when stop closes first, that the file was never seen. Content, not the
+// name: between mktemp and the first bytes is pallet_write_file's known
+// leak window (see TestWriteFileTempLeak).
+func onTempFile(root string, stop <-chan struct{}, watched chan<- string, act func(size int64) string) {
+	for {
+		select {
+		case <-stop:
+			watched <- "the write finished before its temporary file was seen"
+			return
+		default:
+		}
+		m, _ := filepath.Glob(filepath.Join(root, "root/.pallet.*"))
+		if fi, err := os.Stat(firstOr(m)); err == nil && fi.Size() > 0 {
+			watched <- act(fi.Size())
+			return
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
 }
 
 func firstOr(paths []string) string {

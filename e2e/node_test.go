@@ -229,6 +229,24 @@ var sessionTitle = regexp.MustCompile(`^sshd(-session)?: \S+( \[priv\]|@notty)`)
 // side, with no orderly SSH close. It returns how many it killed. It is
 // safe to call from any goroutine.
 func dropSSHSessions(stateDir string, n provider.Node) (int, error) {
+	return killOnNode(stateDir, n, "sshd session process", func(args []string) bool {
+		return sessionTitle.MatchString(strings.Join(args, " "))
+	}, false)
+}
+
+// killScript SIGKILLs the process group of every phase script running on
+// node n (bash /tmp/pallet-*/NAME.sh, the leader of its own group), as
+// the wrapper's SIGKILL at the end of the cancel grace does.
+func killScript(stateDir string, n provider.Node) (int, error) {
+	return killOnNode(stateDir, n, "phase script", func(args []string) bool {
+		return len(args) == 2 && args[0] == "bash" && scriptPath.MatchString(args[1])
+	}, true)
+}
+
+// killOnNode SIGKILLs each process of node n whose argv match says is
+// wanted (its whole process group with group), from the host, and says
+// how many; none is an error naming what.
+func killOnNode(stateDir string, n provider.Node, what string, match func(args []string) bool, group bool) (int, error) {
 	pid, err := nodePID(stateDir, n)
 	if err != nil {
 		return 0, err
@@ -239,18 +257,24 @@ func dropSSHSessions(stateDir string, n provider.Node) (int, error) {
 		if err != nil {
 			continue
 		}
-		title := string(bytes.TrimRight(bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '}), " "))
-		if sessionTitle.MatchString(title) {
-			if syscall.Kill(p, syscall.SIGKILL) == nil {
-				killed++
-			}
+		if !match(strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")) {
+			continue
+		}
+		target := p
+		if group {
+			target = -p
+		}
+		if syscall.Kill(target, syscall.SIGKILL) == nil {
+			killed++
 		}
 	}
 	if killed == 0 {
-		return 0, fmt.Errorf("no sshd session process found on node %s", n.Name)
+		return 0, fmt.Errorf("no %s found on node %s", what, n.Name)
 	}
 	return killed, nil
 }
+
+var scriptPath = regexp.MustCompile(`^/tmp/pallet-[^/]+/[^/]+\.sh$`)
 
 // descendants lists every process under pid, from /proc.
 func descendants(pid int) []int {

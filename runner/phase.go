@@ -353,6 +353,12 @@ func (c *Conn) sudoMode() sudoMode {
 //     shell reads it into a variable and pipes it to sudo -S with the
 //     builtin printf, so it is never in an argv, the environment or a file,
 //     and sudo sees EOF after it, so a wrong password fails at once;
+//   - the wrapper makes a root-owned list (mktemp) where the script's
+//     helpers note each temporary file they make as root
+//     (pallet_tmp_remember), and removes what it names once the script
+//     has ended, however: the helpers' EXIT traps do not run when the
+//     script gets SIGKILL after the grace, and a node must not keep
+//     half-made .pallet.* files from a run that was stopped;
 //   - PALLET_MODE, PALLET_DIFF and PALLET_NONCE (the token status lines must carry) are
 //     set inside the wrapper run as root, after sudo, whose env_reset would
 //     drop them otherwise; the nonce is read from its file beside the
@@ -371,20 +377,25 @@ func phaseCommand(dir, script string, check, diff bool, mode sudoMode, prompt st
 		env += " PALLET_DIFF=1"
 	}
 	// Tenths of a second the script's process group gets between SIGTERM
-	// and SIGKILL, at least one.
+	// and SIGKILL, at least one: counted by the clock where bash has
+	// EPOCHREALTIME (5.0 on), else in rounds of the wait loop, which on a
+	// busy node (each round reads every /proc/PID/stat) last longer than
+	// their 0.1 s sleep.
 	tenths := max(1, int((grace+99*time.Millisecond)/(100*time.Millisecond)))
 	// alive: does the script's process group still have a live member?
 	// From /proc, because kill -0 also counts zombies, which a container
 	// init that does not reap would keep for ever. The trap is set before
 	// the script starts, so a TERM that comes at once still reaches it;
 	// in the moment between the fork and p=$!, $! already names it.
-	wrapper := `n=$(<"${0%/*}/` + nonceFile + `"); ` +
+	wrapper := `n=$(<"${0%/*}/` + nonceFile + `"); l=$(mktemp) || exit 1; ` +
+		`tidy() { local f; while IFS= read -r -d '' f; do if [ -d "$f" ] && [ ! -L "$f" ]; then rm -rf -- "$f"; else rm -f -- "$f"; fi; done <"$l"; rm -f -- "$l"; }; ` +
 		`alive() { local f s; [ -r /proc/self/stat ] || { kill -0 -- -$p 2>/dev/null; return; }; ` +
 		`for f in /proc/[0-9]*/stat; do read -r s <"$f" 2>/dev/null || continue; s=${s##*) }; set -- $s; [ "$3" = "$p" ] && [ "$1" != Z ] && return 0; done; return 1; }; ` +
-		`stop() { trap '' HUP INT TERM; p=${p:-$!}; [ -n "$p" ] || exit 143; kill -TERM -- -$p 2>/dev/null; ` +
-		`(i=0; while alive; do if [ $i -ge ` + strconv.Itoa(tenths) + ` ]; then kill -KILL -- -$p 2>/dev/null; break; fi; sleep 0.1; i=$((i+1)); done) & ` +
-		`wait $p 2>/dev/null; wait $! 2>/dev/null; exit 143; }; trap stop HUP INT TERM; ` +
-		`set -m; ` + env + ` PALLET_NONCE=$n bash "$0" </dev/null & p=$!; set +m; wait $p`
+		`stop() { trap '' HUP INT TERM; p=${p:-$!}; [ -n "$p" ] || { rm -f -- "$l"; exit 143; }; kill -TERM -- -$p 2>/dev/null; ` +
+		`(i=0; d=; [ -z "${EPOCHREALTIME:-}" ] || d=$((${EPOCHREALTIME/[.,]/} / 1000 + ` + strconv.Itoa(tenths*100) + `)); ` +
+		`while alive; do if [ $i -ge ` + strconv.Itoa(tenths) + ` ] || { [ -n "$d" ] && [ $((${EPOCHREALTIME/[.,]/} / 1000)) -ge $d ]; }; then kill -KILL -- -$p 2>/dev/null; break; fi; sleep 0.1; i=$((i+1)); done) & ` +
+		`wait $p 2>/dev/null; wait $! 2>/dev/null; tidy; exit 143; }; trap stop HUP INT TERM; ` +
+		`set -m; ` + env + ` PALLET_TMPLIST=$l PALLET_NONCE=$n bash "$0" </dev/null & p=$!; set +m; wait $p; r=$?; tidy; exit $r`
 	run := "bash -c " + shellQuote(wrapper) + ` "$s" </dev/null`
 	switch mode {
 	case sudoNoPass:

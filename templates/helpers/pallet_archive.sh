@@ -21,6 +21,7 @@ pallet_archive() {
   dl=$(mktemp -d) || return 1
   # shellcheck disable=SC2064 # expand $dl now, quoted: it is local
   trap "rm -rf -- $(printf '%q' "$dl")" EXIT
+  pallet_tmp_remember "$dl"
   # subshells: the helpers' own EXIT traps must not replace this one
   (pallet_file_download "$url" "$dl/archive" "$2" 0600 root root) || return 1
   (pallet_as_writer "$dir" "$owner" follow pallet_archive_unpack_as "${@:2}" <"$dl/archive")

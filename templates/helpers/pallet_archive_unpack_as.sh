@@ -24,6 +24,7 @@ pallet_archive_unpack_as() {
   tmp=$(mktemp -d "$(dirname -- "$path")/.pallet.XXXXXX") || return 1
   # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
   trap "rm -rf -- $(printf '%q' "$tmp")" EXIT
+  pallet_tmp_remember "$tmp"
   (
     umask 077
     set -C

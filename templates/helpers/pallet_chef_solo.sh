@@ -19,6 +19,7 @@ pallet_chef_solo() {
   dir=$(mktemp -d)
   # shellcheck disable=SC2064 # expand $dir now, quoted: it is local
   trap "rm -rf -- $(printf '%q' "$dir")" EXIT
+  pallet_tmp_remember "$dir"
   # Cookbook paths hold no ' or \ (the crate's pattern), so Ruby's
   # single-quoted strings take them literally.
   {

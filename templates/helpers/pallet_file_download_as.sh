@@ -19,6 +19,7 @@ pallet_file_download_as() {
   tmp=$(mktemp "$(dirname -- "$path")/.pallet.XXXXXX")
   # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
   trap "rm -f -- $(printf '%q' "$tmp")" EXIT
+  pallet_tmp_remember "$tmp"
   if command -v curl >/dev/null 2>&1; then
     # a curl config string: \ and " escaped (the URL holds no white space)
     quoted=${url//\\/\\\\}

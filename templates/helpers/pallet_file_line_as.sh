@@ -20,6 +20,7 @@ pallet_file_line_as() {
   tmp=$PALLET_TEMP
   # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
   trap "pallet_temp_gone $(printf '%q' "$tmp")" EXIT
+  pallet_tmp_remember "$tmp"
   pallet_new_file "$tmp"
   if [[ -e $path ]]; then
     meta=$(stat -c '%a %u %g' -- "$path")

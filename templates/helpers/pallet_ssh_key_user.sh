@@ -49,6 +49,7 @@ pallet_ssh_key_user() {
   tmp=$PALLET_TEMP
   # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
   trap "pallet_temp_gone $(printf '%q' "$tmp")" EXIT
+  pallet_tmp_remember "$tmp"
   pallet_new_file "$tmp"
   if [[ -e $file && ! -r $file ]]; then
     echo "$file cannot be read by $user: give it to $user" >&2

@@ -27,6 +27,7 @@ pallet_sudoers_install() {
   tmp=$PALLET_TEMP
   # shellcheck disable=SC2064 # expand $tmp now: it is local
   trap "pallet_temp_gone $(printf '%q' "$tmp")" EXIT
+  pallet_tmp_remember "$tmp"
   pallet_new_file "$tmp"
   cat >"$tmp"
   # made by root: root's already, unless the directory's setgid bit gave

@@ -26,6 +26,7 @@ pallet_symlink_make_as() {
   tmp=$(mktemp -u "$(dirname -- "$path")/.pallet.XXXXXX") || return 1
   # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
   trap "rm -f -- $(printf '%q' "$tmp")" EXIT
+  pallet_tmp_remember "$tmp"
   ln -s -- "$target" "$tmp" || return 1
   chown -h -- "$owner" "$tmp" || return 1
   mv -fT -- "$tmp" "$path"

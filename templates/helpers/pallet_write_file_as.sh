@@ -20,6 +20,7 @@ pallet_write_file_as() {
   tmp=$PALLET_TEMP
   # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
   trap "pallet_temp_gone $(printf '%q' "$tmp")" EXIT
+  pallet_tmp_remember "$tmp"
   pallet_new_file "$tmp"
   cat >"$tmp"
   pallet_file_set_meta "$tmp" "$mode" "$owner" "$group"

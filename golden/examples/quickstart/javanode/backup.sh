@@ -29,6 +29,11 @@ if [[ ! $PALLET_NONCE =~ ^[A-Za-z0-9]*$ ]]; then
   exit 2
 fi
 export -n PALLET_NONCE
+# PALLET_TMPLIST: the file pallet-run's wrapper gives the script to list
+# the temporary names its helpers make as root (pallet_tmp_remember); the
+# wrapper removes them after the script, however it ended. Not exported.
+PALLET_TMPLIST=${PALLET_TMPLIST:-}
+export -n PALLET_TMPLIST
 PALLET_MARK="::pallet::v1${PALLET_NONCE:+ $PALLET_NONCE}"
 PALLET_RC=0
 PALLET_OK=0

@@ -30,6 +30,11 @@ if [[ ! $PALLET_NONCE =~ ^[A-Za-z0-9]*$ ]]; then
   exit 2
 fi
 export -n PALLET_NONCE
+# PALLET_TMPLIST: the file pallet-run's wrapper gives the script to list
+# the temporary names its helpers make as root (pallet_tmp_remember); the
+# wrapper removes them after the script, however it ended. Not exported.
+PALLET_TMPLIST=${PALLET_TMPLIST:-}
+export -n PALLET_TMPLIST
 PALLET_MARK="::pallet::v1${PALLET_NONCE:+ $PALLET_NONCE}"
 PALLET_RC=0
 PALLET_OK=0
@@ -1176,6 +1181,20 @@ pallet_temp_name() {
   done
 }
 
+# pallet_tmp_remember TMP lists a temporary name a helper has just picked
+# (and set its EXIT trap for) in PALLET_TMPLIST, a root-owned file of
+# pallet-run's wrapper, which removes what is listed there once the script
+# has ended. The EXIT trap covers a script that stops; this covers one that
+# is killed before its trap could run: SIGKILL after the cancel grace, as
+# when a step stalls in the kernel past it. Only root lists names, for
+# paths that pallet_file_writer gave to root (directories only root
+# controls) or root's own temporary directories; run by hand, without
+# pallet-run, there is no list.
+pallet_tmp_remember() {
+  [[ -n ${PALLET_TMPLIST:-} && $EUID == 0 ]] || return 0
+  printf '%s\0' "$1" >>"$PALLET_TMPLIST"
+}
+
 # pallet_write_file PATH MODE OWNER GROUP writes its stdin to PATH
 # atomically (pallet_write_file_as), as the writer pallet_as_writer finds:
 # root where only root controls the way, OWNER in a directory of OWNER's,
@@ -1207,6 +1226,7 @@ pallet_write_file_as() {
   tmp=$PALLET_TEMP
   # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
   trap "pallet_temp_gone $(printf '%q' "$tmp")" EXIT
+  pallet_tmp_remember "$tmp"
   pallet_new_file "$tmp"
   cat >"$tmp"
   pallet_file_set_meta "$tmp" "$mode" "$owner" "$group"
@@ -1227,8 +1247,8 @@ declare -A PALLET_DEPS=(
   [pallet_file_need_dir]='pallet_dirname'
   [pallet_file_writer]='pallet_file_entry pallet_path_parts'
   [pallet_payload]='pallet_file_read pallet_salted_sha256'
-  [pallet_write_file]='pallet_as_user pallet_as_writer pallet_dirname pallet_file_entry pallet_file_need_dir pallet_file_set_meta pallet_file_writer pallet_new_file pallet_path_parts pallet_temp_gone pallet_temp_name pallet_write_file_as'
-  [pallet_write_file_as]='pallet_dirname pallet_file_need_dir pallet_file_set_meta pallet_new_file pallet_temp_gone pallet_temp_name'
+  [pallet_write_file]='pallet_as_user pallet_as_writer pallet_dirname pallet_file_entry pallet_file_need_dir pallet_file_set_meta pallet_file_writer pallet_new_file pallet_path_parts pallet_temp_gone pallet_temp_name pallet_tmp_remember pallet_write_file_as'
+  [pallet_write_file_as]='pallet_dirname pallet_file_need_dir pallet_file_set_meta pallet_new_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
 )
 
 # step 1: package: install busybox

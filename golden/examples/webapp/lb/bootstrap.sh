@@ -29,6 +29,11 @@ if [[ ! $PALLET_NONCE =~ ^[A-Za-z0-9]*$ ]]; then
   exit 2
 fi
 export -n PALLET_NONCE
+# PALLET_TMPLIST: the file pallet-run's wrapper gives the script to list
+# the temporary names its helpers make as root (pallet_tmp_remember); the
+# wrapper removes them after the script, however it ended. Not exported.
+PALLET_TMPLIST=${PALLET_TMPLIST:-}
+export -n PALLET_TMPLIST
 PALLET_MARK="::pallet::v1${PALLET_NONCE:+ $PALLET_NONCE}"
 PALLET_RC=0
 PALLET_OK=0
@@ -1203,6 +1208,7 @@ pallet_ssh_key_user() {
   tmp=$PALLET_TEMP
   # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
   trap "pallet_temp_gone $(printf '%q' "$tmp")" EXIT
+  pallet_tmp_remember "$tmp"
   pallet_new_file "$tmp"
   if [[ -e $file && ! -r $file ]]; then
     echo "$file cannot be read by $user: give it to $user" >&2
@@ -1262,6 +1268,7 @@ pallet_sudoers_install() {
   tmp=$PALLET_TEMP
   # shellcheck disable=SC2064 # expand $tmp now: it is local
   trap "pallet_temp_gone $(printf '%q' "$tmp")" EXIT
+  pallet_tmp_remember "$tmp"
   pallet_new_file "$tmp"
   cat >"$tmp"
   # made by root: root's already, unless the directory's setgid bit gave
@@ -1299,6 +1306,20 @@ pallet_temp_name() {
     PALLET_TEMP=${1%/}/.pallet.$r
     [[ -e $PALLET_TEMP || -L $PALLET_TEMP ]] || return 0
   done
+}
+
+# pallet_tmp_remember TMP lists a temporary name a helper has just picked
+# (and set its EXIT trap for) in PALLET_TMPLIST, a root-owned file of
+# pallet-run's wrapper, which removes what is listed there once the script
+# has ended. The EXIT trap covers a script that stops; this covers one that
+# is killed before its trap could run: SIGKILL after the cancel grace, as
+# when a step stalls in the kernel past it. Only root lists names, for
+# paths that pallet_file_writer gave to root (directories only root
+# controls) or root's own temporary directories; run by hand, without
+# pallet-run, there is no list.
+pallet_tmp_remember() {
+  [[ -n ${PALLET_TMPLIST:-} && $EUID == 0 ]] || return 0
+  printf '%s\0' "$1" >>"$PALLET_TMPLIST"
 }
 
 # pallet_user_home_fill HOME GID is pallet_user_make_home's work as the
@@ -1411,10 +1432,10 @@ declare -A PALLET_DEPS=(
   [pallet_file_is_as]='pallet_file_read pallet_meta_is'
   [pallet_file_writer]='pallet_file_entry pallet_path_parts'
   [pallet_payload]='pallet_file_read pallet_salted_sha256'
-  [pallet_ssh_key_authorize]='pallet_as_user pallet_file_read pallet_new_file pallet_ssh_key_has pallet_ssh_key_user pallet_temp_gone pallet_temp_name'
-  [pallet_ssh_key_authorized]='pallet_as_user pallet_file_read pallet_new_file pallet_ssh_key_has pallet_ssh_key_user pallet_temp_gone pallet_temp_name'
-  [pallet_ssh_key_user]='pallet_file_read pallet_new_file pallet_ssh_key_has pallet_temp_gone pallet_temp_name'
-  [pallet_sudoers_install]='pallet_dirname pallet_file_entry pallet_file_writer pallet_new_file pallet_path_parts pallet_temp_gone pallet_temp_name'
+  [pallet_ssh_key_authorize]='pallet_as_user pallet_file_read pallet_new_file pallet_ssh_key_has pallet_ssh_key_user pallet_temp_gone pallet_temp_name pallet_tmp_remember'
+  [pallet_ssh_key_authorized]='pallet_as_user pallet_file_read pallet_new_file pallet_ssh_key_has pallet_ssh_key_user pallet_temp_gone pallet_temp_name pallet_tmp_remember'
+  [pallet_ssh_key_user]='pallet_file_read pallet_new_file pallet_ssh_key_has pallet_temp_gone pallet_temp_name pallet_tmp_remember'
+  [pallet_sudoers_install]='pallet_dirname pallet_file_entry pallet_file_writer pallet_new_file pallet_path_parts pallet_temp_gone pallet_temp_name pallet_tmp_remember'
   [pallet_user_make_home]='pallet_as_user pallet_as_writer pallet_directory_make pallet_directory_make_as pallet_dirname pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts pallet_user_home_fill'
 )
 
