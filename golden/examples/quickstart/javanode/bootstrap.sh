@@ -331,6 +331,7 @@ pallet_as_reader() {
   who=$PALLET_WRITER
   if [[ $who == root ]]; then
     # for pallet_file_read: only root controls the way to PATH
+    # shellcheck disable=SC2034 # read by pallet_file_read, in scripts that have it
     local PALLET_ROOT_WAY=$path
     "$@"
   elif [[ $who == "$EUID" ]]; then
@@ -451,6 +452,7 @@ pallet_as_writer() {
   who=$PALLET_WRITER
   if [[ $who == root ]]; then
     # for pallet_file_read: only root controls the way to PATH
+    # shellcheck disable=SC2034 # read by pallet_file_read, in scripts that have it
     local PALLET_ROOT_WAY=$path
     "$@"
   else
