@@ -60,8 +60,8 @@ func TestNodeData(t *testing.T) {
 	w1, w2 := compile("w1"), compile("w2")
 	for _, want := range []string{
 		"# node: web-1\n",
-		"'port=8080 role=frontend app=shop\n'",
-		"'me=10.0.0.1 i=0 group=web\nweb-1:10.0.0.1\nweb-2:10.0.0.2\ndb=10.0.1.1\n'",
+		"<<<'port=8080 role=frontend app=shop'",
+		"<<<'me=10.0.0.1 i=0 group=web\nweb-1:10.0.0.1\nweb-2:10.0.0.2\ndb=10.0.1.1'",
 		"curl git",
 		"1000",
 	} {
@@ -69,7 +69,7 @@ func TestNodeData(t *testing.T) {
 			t.Errorf("web-1's script lacks %q", want)
 		}
 	}
-	for _, want := range []string{"'port=9090 role=frontend app=shop\n'", "'me=10.0.0.2 i=1 group=web\n", "1001"} {
+	for _, want := range []string{"<<<'port=9090 role=frontend app=shop'", "<<<'me=10.0.0.2 i=1 group=web\n", "1001"} {
 		if !strings.Contains(w2, want) {
 			t.Errorf("web-2's script (node vars: port 9090) lacks %q", want)
 		}

@@ -235,11 +235,17 @@ func (d *Data) Inline() bool {
 }
 
 // Stdin is a redirection that gives a command the content on its stdin:
-// < <(printf '%s' 'content') when inline, else <"$(pallet_payload SHA)",
-// which fails the step when the payload is missing or changed. A payload
-// may be used only after {{ apply }}: check mode does not upload payloads.
+// <<<'content' when inline and ending in a newline (the here-string adds
+// it; bash writes it into a pipe itself, where a process substitution
+// forks a process for printf), < <(printf '%s' 'content') for other inline
+// content, else <"$(pallet_payload SHA)", which fails the step when the
+// payload is missing or changed. A payload may be used only after
+// {{ apply }}: check mode does not upload payloads.
 func (d *Data) Stdin() string {
 	if d.Inline() {
+		if n := len(d.data); n > 0 && d.data[n-1] == '\n' {
+			return "<<<" + Quote(string(d.data[:n-1]))
+		}
 		return "< <(printf '%s' " + Quote(string(d.data)) + ")"
 	}
 	if d.r.payloads == nil {

@@ -122,8 +122,13 @@ func TestDataDiff(t *testing.T) {
 	r := &renderer{}
 	b := &bytesData{r: r}
 	small, _ := b.Of("port=80\n")
-	if got, want := small.Diff(Word("/etc/a b")), "pallet_diff '/etc/a b' < <(printf '%s' 'port=80\n')"; got != want {
+	if got, want := small.Diff(Word("/etc/a b")), "pallet_diff '/etc/a b' <<<'port=80'"; got != want {
 		t.Errorf("inline: %q, want %q", got, want)
+	}
+	// a here-string adds a newline: content without one goes through printf
+	bare, _ := b.Of("port=80")
+	if got, want := bare.Diff(Word("/etc/a b")), "pallet_diff '/etc/a b' < <(printf '%s' 'port=80')"; got != want {
+		t.Errorf("inline, no final newline: %q, want %q", got, want)
 	}
 	big, _ := b.Of(strings.Repeat("a", InlineLimit+1))
 	if got, want := big.Diff("/x"), "pallet_diff /x sum "+big.SHA256()+" 16385"; got != want {

@@ -209,7 +209,7 @@ func TestTemplateSecretsWithoutIdentity(t *testing.T) {
 				t.Fatalf("placeholder compile: %v", err)
 			}
 			keySum := PayloadPin("", []byte("<secret:api_key>"))
-			for _, want := range []string{"\n# secrets: " + tc.note + "\n", "password = <secret:db_password>\n", "key = " + keySum + "\n", "user = app\n"} {
+			for _, want := range []string{"\n# secrets: " + tc.note + "\n", "password = <secret:db_password>\n", "key = " + keySum, "user = app\n"} {
 				if !bytes.Contains(s.Text, []byte(want)) {
 					t.Errorf("placeholder script lacks %q", want)
 				}

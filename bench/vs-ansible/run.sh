@@ -26,6 +26,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 out=${OUT:-$root/bench/out/vs-ansible-$(date +%Y%m%d-%H%M%S)}
 state=${BENCH_STATE:-/var/cache/pallet-bench/nspawn}
+# Nodes get 127.0.$block.x: a second benchmark running beside this one needs
+# a BENCH_STATE and a BENCH_BLOCK of its own.
+block=${BENCH_BLOCK:-200}
 
 die() {
 	echo "run.sh: $*" >&2
@@ -52,7 +55,7 @@ say "results and logs in $out"
 # --- build (untimed) ---------------------------------------------------------
 (cd "$root" && go build -o "$out/bin/palletc" ./cmd/palletc &&
 	go build -o "$out/bin/nodes" ./bench/vs-ansible/nodes)
-nodes() { "$out/bin/nodes" "$1" -state "$state" "${@:2}"; }
+nodes() { "$out/bin/nodes" "$1" -state "$state" -block "$block" "${@:2}"; }
 have_pallet_run=false
 if [[ -n ${PALLET_RUN:-} ]]; then
 	cp "$PALLET_RUN" "$out/bin/pallet-run"
@@ -88,44 +91,9 @@ rm -f "$key" "$key.pub"
 ssh-keygen -q -t ed25519 -N '' -C pallet-bench -f "$key"
 pubkey=$(<"$key.pub")
 
-app_conf='# written by the pallet vs ansible benchmark
-listen = 127.0.0.1:8080
-workers = 4
-'
-readme='This node was configured by the benchmark.
-'
-sudoers_rule='deploy ALL=(ALL:ALL) NOPASSWD: ALL
-'
-
-indent() { sed 's/^/              /'; }
-
-cat >"$out/workload.yaml" <<EOF
-admin:
-  user: deploy
-  public_key_file: key.pub
-groups:
-  bench:
-    phases:
-      configure:
-        - user: {name: deploy, shell: /bin/bash}
-        - ssh-key: {user: deploy, key: "$pubkey"}
-        - sudoers: {name: deploy, user: deploy, nopasswd: true}
-        - directory: {path: /srv/bench, mode: "0755"}
-        - directory: {path: /srv/bench/conf, group: deploy, mode: "0750"}
-        - directory: {path: /srv/bench/data, owner: deploy, group: deploy, mode: "0700"}
-        - file:
-            path: /srv/bench/conf/app.conf
-            group: deploy
-            mode: "0640"
-            content: |
-$(printf %s "$app_conf" | indent)
-        - file:
-            path: /srv/bench/README
-            content: |
-$(printf %s "$readme" | indent)
-        - line-in-file: {path: /etc/ssh/sshd_config, line: "ClientAliveInterval 300", match: "^#?ClientAliveInterval "}
-        - package: {packages: [sudo]}
-EOF
+# shellcheck source=bench/vs-ansible/workload.sh
+source "$here/workload.sh" # app_conf, readme, sudoers_rule, workload_yaml, floor_script
+workload_yaml "$pubkey" >"$out/workload.yaml"
 
 cat >"$out/playbook.yml" <<EOF
 - hosts: bench
@@ -182,9 +150,10 @@ ssh_args = -F /dev/null -o ControlMaster=auto -o ControlPersist=60s -o UserKnown
 control_path_dir = $out/ansible-cp
 EOF
 
-# The floor runs the very script palletc compiles for the group (compiled
-# once, untimed: pallet-run compiles inside its timed run).
+# pallet's script, for reading (bench/forks counts its processes per step).
 "$out/bin/palletc" render -f "$out/workload.yaml" --group bench --phase configure >"$out/configure.sh"
+# The floor: the same work written by hand (floor.sh), deploy's key in front.
+floor_script "$pubkey" >"$out/floor.sh"
 
 # What the spot-check must read on a node: as deploy (so the user, its key
 # and the sudoers drop-in all work), through sudo.
@@ -311,7 +280,7 @@ run_floor() { # log
 	local i pids=() rc=0
 	for i in "${!hosts[@]}"; do
 		ssh "${SSH_OPTS[@]}" "$LOGIN_USER@${hosts[i]}" 'sudo -n bash -s' \
-			<"$out/configure.sh" >"$1.${names[i]}" 2>&1 &
+			<"$out/floor.sh" >"$1.${names[i]}" 2>&1 &
 		pids+=($!)
 	done
 	for i in "${pids[@]}"; do wait "$i" || rc=1; done
@@ -320,14 +289,14 @@ run_floor() { # log
 	return "$rc"
 }
 count_floor() { # log
-	# ::pallet::v1 done OK CHANGED WOULD-CHANGE RAN FAILED, one per node
+	# "floor: changed N of 10", one per node
 	local finished
-	finished=$(grep -c '::pallet::v1 done' "$1" || true)
+	finished=$(grep -c '^floor: changed [0-9]* of 10$' "$1" || true)
 	((finished == N)) || {
 		echo "incomplete"
 		return
 	}
-	grep '::pallet::v1 done' "$1" | awk '{s += $4} END {print s + 0}'
+	grep '^floor: changed ' "$1" | awk '{s += $3} END {print s + 0}'
 }
 
 spot_check() { # tool label
@@ -403,7 +372,7 @@ cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 		case $t in
 		pallet) label="pallet-run lift" ;;
 		ansible) label="ansible-playbook" ;;
-		floor) label="bare ssh + sudo bash -s" ;;
+		floor) label="floor: floor.sh over ssh + sudo bash -s" ;;
 		esac
 		echo "| $label | $(median "$t" first) | $(median "$t" noop) | $(changed_of "$t" first) / $(changed_of "$t" noop) |"
 	done

@@ -69,7 +69,8 @@ func TestSSHKeyFIFO(t *testing.T) {
 }
 
 // TestLineInFileFIFOSwappedIn: the user swaps their file for a FIFO after
-// the edit has tested it is a regular file (a stand-in mktemp does it, so
+// the edit has tested it is a regular file (a stand-in stat does it, the
+// first time it runs as the user, just before the edit reads the file, so
 // the race is won every time). The read of it used to block forever.
 func TestLineInFileFIFOSwappedIn(t *testing.T) {
 	user, home := throwawayUser(t)
@@ -81,11 +82,11 @@ func TestLineInFileFIFOSwappedIn(t *testing.T) {
 	if err := os.Chown(conf, uid, gid); err != nil {
 		t.Fatal(err)
 	}
-	real, err := exec.LookPath("mktemp")
+	real, err := exec.LookPath("stat")
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := shim(t, "mktemp", fmt.Sprintf("if [ -f %[1]s ]; then rm %[1]s && mkfifo %[1]s; fi\nexec %[2]s \"$@\"\n", conf, real))
+	path := shim(t, "stat", fmt.Sprintf("if [ \"$(id -u)\" != 0 ] && [ -f %[1]s ]; then rm %[1]s && mkfifo %[1]s; fi\nexec %[2]s \"$@\"\n", conf, real))
 	r := runWithin(t, hang, compile(t, call{"line-in-file": {"path": conf, "line": "b"}}), "apply", path)
 	expect(t, "apply", r, "failed")
 	if !strings.Contains(r.output, conf+" is not a regular file (fifo)") {

@@ -135,8 +135,8 @@ func TestHardLinkInStickyDir(t *testing.T) {
 // TestAsUserHasNoControllingTerminal: run by hand from a terminal (sudo
 // without use_pty), what pallet_as_user starts shared root's controlling
 // terminal, and could push keystrokes into root's shell with TIOCSTI. A
-// file written in the user's home runs mktemp as the user; a stand-in
-// mktemp records its tty (field 7 of /proc/PID/stat) and whether it can
+// file written in the user's home runs mv as the user (the rename into
+// place); a stand-in mv records its tty (field 7 of /proc/PID/stat) and whether it can
 // open /dev/tty. The script runs under script(1), in a pty.
 func TestAsUserHasNoControllingTerminal(t *testing.T) {
 	user, home := throwawayUser(t)
@@ -150,17 +150,17 @@ func TestAsUserHasNoControllingTerminal(t *testing.T) {
 	if err := os.Chmod(log, 0o666); err != nil {
 		t.Fatal(err)
 	}
-	real, err := exec.LookPath("mktemp")
+	real, err := exec.LookPath("mv")
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := shim(t, "mktemp", fmt.Sprintf(`stat=$(cat /proc/$$/stat)
+	path := shim(t, "mv", fmt.Sprintf(`stat=$(cat /proc/$$/stat)
 tty=$(echo "${stat##*)}" | cut -d' ' -f6)
 if (: </dev/tty) 2>/dev/null; then dev=opens; else dev=none; fi
 echo "uid=$(id -u) tty_nr=$tty devtty=$dev" >>%s
 exec %s "$@"
 `, log, real))
-	// The first file is root's (its mktemp runs as root, in the pty: the
+	// The first file is root's (its mv runs as root, in the pty: the
 	// test's own check that there is a terminal to share), the second the
 	// user's.
 	script := compile(t,
@@ -182,7 +182,7 @@ exec %s "$@"
 		t.Fatalf("want the user's file changed:\n%s", out)
 	}
 	got := readFile(t, log)
-	t.Logf("mktemp ran as:\n%s", got)
+	t.Logf("mv ran as:\n%s", got)
 	var asRoot, asUser int
 	for _, line := range strings.Split(strings.TrimSpace(got), "\n") {
 		if strings.HasPrefix(line, "uid=0 ") {
@@ -198,6 +198,6 @@ exec %s "$@"
 		}
 	}
 	if asRoot == 0 || asUser == 0 {
-		t.Errorf("want mktemp run as root and as %s:\n%s", user, got)
+		t.Errorf("want mv run as root and as %s:\n%s", user, got)
 	}
 }

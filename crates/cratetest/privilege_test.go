@@ -121,7 +121,9 @@ func TestSSHKeyRaceCannotReachRoot(t *testing.T) {
 
 // TestSSHKeyCheckReadsAsUser: the check reads authorized_keys as the
 // user, so a symlink the user swaps in cannot make root read a file the user
-// could not. A stand-in awk (which reads it) records who ran it.
+// could not. The bash that reads it (with read, no program of its own) runs
+// stat on ~/.ssh and the file first: a stand-in stat records its own uid
+// and that bash's, its parent's.
 func TestSSHKeyCheckReadsAsUser(t *testing.T) {
 	user, home := throwawayUser(t)
 	key := "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl pallet-test"
@@ -137,18 +139,18 @@ func TestSSHKeyCheckReadsAsUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.Chmod(log, 0o666)
-	real, err := exec.LookPath("awk")
+	real, err := exec.LookPath("stat")
 	if err != nil {
 		t.Fatal(err)
 	}
-	shim := fmt.Sprintf("#!/bin/sh\nid -u >>%s\nexec %s \"$@\"\n", log, real)
-	if err := os.WriteFile(filepath.Join(bin, "awk"), []byte(shim), 0o755); err != nil {
+	shim := fmt.Sprintf("#!/bin/sh\nid -u >>%[1]s\nwhile read -r k v _; do [ \"$k\" = Uid: ] && echo \"$v\" >>%[1]s; done </proc/$PPID/status\nexec %[2]s \"$@\"\n", log, real)
+	if err := os.WriteFile(filepath.Join(bin, "stat"), []byte(shim), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	expect(t, "check", run(t, script, "check", "PATH="+bin+":"+os.Getenv("PATH")), "ok")
 	uids := strings.Fields(readFile(t, log))
 	if len(uids) == 0 {
-		t.Fatal("the check did not read authorized_keys with awk")
+		t.Fatal("the check did not look at authorized_keys with stat")
 	}
 	for _, u := range uids {
 		if u == "0" {

@@ -13,7 +13,7 @@
 pallet_archive() {
   local url=$1 path=$3 owner=$6 dir dl
   dir=$(dirname -- "$path")
-  pallet_file_writer "$path" "$owner" replace >/dev/null || return 1
+  pallet_file_writer "$path" "$owner" replace || return 1
   if [[ -z $url ]]; then
     (pallet_as_writer "$dir" "$owner" follow pallet_archive_unpack_as "${@:2}")
     return

@@ -9,8 +9,14 @@
 pallet_as_reader() {
   local path=$1 final=$2 who
   shift 2
-  who=$(pallet_file_writer "$path" '*' "$final") || return 1
-  if [[ $who == root || $who == "$EUID" ]]; then
+  pallet_file_writer "$path" '*' "$final" || return 1
+  who=$PALLET_WRITER
+  if [[ $who == root ]]; then
+    # for pallet_file_read: only root controls the way to PATH
+    # shellcheck disable=SC2034 # read by pallet_file_read, in scripts that have it
+    local PALLET_ROOT_WAY=$path
+    "$@"
+  elif [[ $who == "$EUID" ]]; then
     "$@"
   else
     pallet_as_user "$who" "$@"

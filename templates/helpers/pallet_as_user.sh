@@ -7,9 +7,10 @@
 # only hurt themselves. Privileges are dropped with setpriv, else runuser,
 # else su (busybox). Values travel as data, never inside code, and never
 # on a command line, where every user can read them (/proc/PID/cmdline):
-# ARGS go NUL-separated down a pipe on fd 3, which the new bash reads into
-# FUNC's arguments and closes. The command line holds only the helpers'
-# code and FUNC's name. stdin is passed on (unless it is a terminal: then
+# ARGS go length-prefixed down a here-string on fd 3, which the new bash
+# reads into FUNC's arguments and closes (bash writes a here-string
+# itself, where a <(printf) pipe would cost a process). The command line
+# holds only the helpers' code and FUNC's name. stdin is passed on (unless it is a terminal: then
 # /dev/null), stdout and stderr come back on stderr, and no other file
 # descriptor of root's is inherited. The new bash starts a session of its
 # own (setsid), so it has no controlling terminal: run by hand from a
@@ -17,7 +18,8 @@
 # could push keystrokes into root's shell (TIOCSTI) or read what root
 # types. Without setsid it refuses when there is a terminal to share.
 pallet_as_user() {
-  local user=$1 func=$2 entry uid gid code out rc=0
+  local user=$1 func=$2 entry uid gid code out rc=0 a args=''
+  local LC_ALL=C
   local -a setsid=(setsid)
   shift 2
   if [[ ! $func =~ ^pallet_[a-z0-9_]+$ ]] || ! declare -F -- "$func" >/dev/null; then
@@ -36,16 +38,33 @@ pallet_as_user() {
     fi
     setsid=()
   fi
+  # ARGS, each as LENGTH:VALUE (bytes, in the C locale): a here-string
+  # carries them, which bash writes itself, where a <(printf) would fork
+  for a in "$@"; do
+    args+=${#a}:$a
+  done
   # shellcheck disable=SC2086 # a list of function names
   code=$(declare -f -- "$func" ${PALLET_DEPS[$func]-}) || {
     echo "pallet: the helpers $func calls are not all in this script" >&2
     return 1
   }
   # shellcheck disable=SC2016 # code for the new bash, expanded there
-  code=$'set -euo pipefail\n'$code$'\n''pallet_args=()
-while IFS= read -r -d "" pallet_arg; do pallet_args+=("$pallet_arg"); done <&3
+  code=$'set -euo pipefail\n'$code$'\n''LC_ALL=C
+pallet_args=()
+IFS= read -r -d "" pallet_blob <&3 || true
 exec 3<&-
-unset pallet_arg
+pallet_blob=${pallet_blob%$'"'"'\n'"'"'}
+while [[ -n $pallet_blob ]]; do
+  pallet_n=${pallet_blob%%:*}
+  if [[ ! $pallet_n =~ ^[0-9]+$ ]]; then
+    echo "pallet: the arguments for $1 came garbled" >&2
+    exit 1
+  fi
+  pallet_blob=${pallet_blob#*:}
+  pallet_args+=("${pallet_blob:0:pallet_n}")
+  pallet_blob=${pallet_blob:pallet_n}
+done
+unset pallet_blob pallet_n
 "$1" "${pallet_args[@]}"'
   out=$(
     exec 2>&1
@@ -56,7 +75,7 @@ unset pallet_arg
         exec {fd}>&-
       fi
     done
-    exec 3< <(printf '%s\0' "$@")
+    exec 3<<<"$args"
     if [[ -t 0 ]]; then
       exec </dev/null
     fi

@@ -7,8 +7,12 @@
 pallet_as_writer() {
   local path=$1 owner=$2 final=$3 who
   shift 3
-  who=$(pallet_file_writer "$path" "$owner" "$final") || return 1
+  pallet_file_writer "$path" "$owner" "$final" || return 1
+  who=$PALLET_WRITER
   if [[ $who == root ]]; then
+    # for pallet_file_read: only root controls the way to PATH
+    # shellcheck disable=SC2034 # read by pallet_file_read, in scripts that have it
+    local PALLET_ROOT_WAY=$path
     "$@"
   else
     pallet_as_user "$who" "$@"

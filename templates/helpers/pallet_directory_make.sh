@@ -12,15 +12,18 @@
 pallet_directory_make() {
   local path=$1 owner=$3 parent uid want mode
   if [[ -d $path && ! -L $path ]]; then
-    parent=$(dirname -- "$path") || return 1
+    pallet_dirname "$path"
+    parent=$PALLET_DIR
     if [[ $owner =~ ^[0-9]+$ ]]; then
       want=$owner
+    elif [[ $owner == root ]]; then
+      want=0
     else
-      want=$(id -u -- "$owner" 2>/dev/null) || want=
+      want=$(exec id -u -- "$owner" 2>/dev/null) || want=
     fi
     uid=$(stat -c %u -- "$path") || return 1
     if [[ -n $want && $uid == "$want" ]] &&
-      [[ $(pallet_file_writer "$parent" 0 2>/dev/null) == root ]] &&
+      pallet_file_writer "$parent" 0 2>/dev/null && [[ $PALLET_WRITER == root ]] &&
       mode=$(stat -L -c %a -- "$parent") && [[ $mode =~ ^[0-7]+$ ]] && ! ((8#$mode & 8#022)); then
       pallet_directory_make_as "$@"
       return

@@ -8,9 +8,9 @@
 # A setgid bit the kernel dropped (a user's chmod, for a group the user
 # is not in) fails the step, saying so.
 pallet_directory_make_as() {
-  local path=$1 mode=$2 owner=$3 group=$4 parents=$5 me who prefix='' i
+  local path=$1 mode=$2 owner=$3 group=$4 parents=$5 me prefix='' i
   local -a parts
-  me=$(id -u) || return 1
+  me=$EUID
   if ((me == 0)); then
     me=root
   fi
@@ -27,8 +27,8 @@ pallet_directory_make_as() {
     if ! mkdir -- "$prefix" && [[ ! -e $prefix && ! -L $prefix ]]; then
       return 1
     fi
-    who=$(pallet_file_writer "$path" "$owner") || return 1
-    if [[ $who != "$me" ]]; then
+    pallet_file_writer "$path" "$owner" || return 1
+    if [[ $PALLET_WRITER != "$me" ]]; then
       printf 'pallet: refusing to make %s: %s was made by someone else meanwhile\n' "$path" "$prefix" >&2
       return 1
     fi

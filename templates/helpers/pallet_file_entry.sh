@@ -1,9 +1,11 @@
-# pallet_file_entry PATH ENTRY WANT SHARED LAST is pallet_file_writer's
+# pallet_file_entry PATH ENTRY META WANT SHARED LAST is pallet_file_writer's
 # look at one entry on the way to PATH: ENTRY itself, never where a symlink
-# leads. SHARED is yes when the directory holding ENTRY is writable by
+# leads, as META says, the line stat -c '%u %a %h %U %F' printed for it
+# (the walk stats every entry it will look at in one stat). SHARED is yes when the directory holding ENTRY is writable by
 # others and sticky (as /tmp), LAST is yes for PATH's own entry, WANT is
 # the uid of the owner asked for, or * for whoever it is (a read, which
-# its owner may do). It prints what the walk does next:
+# its owner may do). It sets PALLET_ENTRY (no output, so the walk calls it
+# without a subshell) to what the walk does next:
 #   owner UID  ENTRY is another user's, UID, and WANT's: the work runs
 #              as UID;
 #   link    a symlink root owns: follow it (or, last, replace it);
@@ -20,8 +22,8 @@
 # root would read it there, or chmod and chown it. Any command failing,
 # or an owner, mode or link count that is not a number, is a refusal.
 pallet_file_entry() {
-  local path=$1 entry=$2 want=$3 shared=$4 last=$5 meta uid mode links name type
-  meta=$(stat -c '%u %a %h %U %F' -- "$entry") || return 1
+  local path=$1 entry=$2 meta=$3 want=$4 shared=$5 last=$6 uid mode links name type
+  PALLET_ENTRY=
   read -r uid mode links name type <<<"$meta"
   if [[ ! $uid =~ ^[0-9]+$ || ! $mode =~ ^[0-7]+$ || ! $links =~ ^[0-9]+$ || -z $type ]]; then
     echo "pallet: refusing to write $path: cannot read the owner and mode of $entry" >&2
@@ -29,7 +31,7 @@ pallet_file_entry() {
   fi
   if ((uid != 0)) && [[ $type == directory || $type == 'symbolic link' || $shared == yes ]]; then
     if [[ $uid == "$want" || $want == '*' ]]; then
-      echo "owner $uid"
+      PALLET_ENTRY="owner $uid"
       return 0
     fi
     echo "pallet: refusing to write $path: $entry belongs to $name, who could swap what it holds for a symlink while root writes; only a file owned by $name is written there (as $name)" >&2
@@ -37,13 +39,13 @@ pallet_file_entry() {
   fi
   case $type in
     'symbolic link')
-      echo link
+      PALLET_ENTRY='link'
       ;;
     directory)
       if [[ $last == yes ]] || ! ((8#$mode & 8#022)); then
-        echo dir
+        PALLET_ENTRY='dir'
       elif ((8#$mode & 8#1000)); then
-        echo shared
+        PALLET_ENTRY='shared'
       else
         echo "pallet: refusing to write $path: $entry is group- or world-writable without the sticky bit (mode $mode), so others could swap what it holds for a symlink while root writes" >&2
         return 1
@@ -58,7 +60,7 @@ pallet_file_entry() {
         echo "pallet: refusing to write $path: $entry has $links hard links in a directory others write in: someone may have linked a file of root's there (fs.protected_hardlinks=0); remove it" >&2
         return 1
       fi
-      echo file
+      PALLET_ENTRY='file'
       ;;
   esac
 }

@@ -2,10 +2,15 @@
 # the reader pallet_as_reader found. PATH is read with pallet_file_read, so
 # a FIFO there fails at once; a symlink fails. The content is compared
 # through a pipe of this shell's own (cat), not by reopening stdin through
-# /proc/self/fd: a pipe root made is not for a user to reopen.
+# /proc/self/fd: a pipe root made is not for a user to reopen. Root may
+# reopen its own, and does, with no cat and no process substitution.
 pallet_file_is_as() {
   local path=$1 mode=$2 owner=$3 group=$4
   [[ -f $path && ! -L $path ]] || return 1
-  pallet_file_read "$path" cmp -s -- /proc/self/fd/3 - 3< <(cat) || return 1
+  if ((EUID == 0)); then
+    pallet_file_read "$path" cmp -s -- /proc/self/fd/3 - 3<&0 || return 1
+  else
+    pallet_file_read "$path" cmp -s -- /proc/self/fd/3 - 3< <(cat) || return 1
+  fi
   pallet_meta_is "$path" "$mode" "$owner" "$group"
 }

@@ -15,16 +15,19 @@ pallet_file_line_as() {
     echo "pallet: $path is not a regular file ($(stat -c %F -- "$path")): not editing it" >&2
     return 1
   fi
-  tmp=$(mktemp "$(dirname -- "$path")/.pallet.XXXXXX")
+  pallet_dirname "$path"
+  pallet_temp_name "$PALLET_DIR"
+  tmp=$PALLET_TEMP
   # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
-  trap "rm -f -- $(printf '%q' "$tmp")" EXIT
+  trap "pallet_temp_gone $(printf '%q' "$tmp")" EXIT
   pallet_tmp_remember "$tmp"
+  pallet_new_file "$tmp"
   if [[ -e $path ]]; then
     meta=$(stat -c '%a %u %g' -- "$path")
     read -r mode owner group <<<"$meta"
     pallet_file_read "$path" pallet_file_line_awk edit "$action" "$line" "$match" >"$tmp"
   else
-    owner=$(id -u) group=$(id -g)
+    owner=$EUID group=$(id -g)
     pallet_file_line_awk edit "$action" "$line" "$match" </dev/null >"$tmp"
   fi
   pallet_file_set_meta "$tmp" "$mode" "$owner" "$group"

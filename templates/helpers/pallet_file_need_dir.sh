@@ -4,7 +4,8 @@
 # given there.
 pallet_file_need_dir() {
   local dir
-  dir=$(dirname -- "$1")
+  pallet_dirname "$1"
+  dir=$PALLET_DIR
   if [[ ! -d $dir ]]; then
     echo "pallet: cannot write $1: directory $dir does not exist; create it in an earlier step (directory crate)" >&2
     return 1

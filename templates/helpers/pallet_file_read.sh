@@ -10,13 +10,22 @@
 # kills after 10 seconds, so the step fails instead of hanging. The
 # watchdog needs no process of its own to time out (bash's read -t on a
 # pipe the subshell closes once it has opened PATH).
+# Where pallet_as_reader or pallet_as_writer, running this as root, have
+# just walked PATH and found that only root controls the way to it
+# (PALLET_ROOT_WAY is PATH), and PATH is no symlink, no one else can swap
+# anything in between the test and the open: root opens it directly, with
+# no subshell and no watchdog, two processes fewer.
 pallet_file_read() {
   local path=$1 kind
   shift
   if [[ ! -f $path ]]; then
-    kind=$(stat -L -c %F -- "$path" 2>/dev/null) || kind='missing or unreadable'
+    kind=$(exec stat -L -c %F -- "$path" 2>/dev/null) || kind='missing or unreadable'
     printf 'pallet: %s is not a regular file (%s): not reading it\n' "$path" "$kind" >&2
     return 1
+  fi
+  if ((EUID == 0)) && [[ ${PALLET_ROOT_WAY-} == "$path" && ! -L $path ]]; then
+    "$@" <"$path"
+    return
   fi
   (
     me=$BASHPID

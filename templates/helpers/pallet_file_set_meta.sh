@@ -8,11 +8,12 @@
 # a sticky directory is theirs, never chowned or chmodded by root), or give
 # a temporary file they just made. A symlink is refused.
 pallet_file_set_meta() {
-  local path=$1 mode=$2 owner=$3 group=$4
+  local path=$1 mode=$2 owner=$3 group=$4 five
   if [[ -L $path ]]; then
     echo "pallet: $path is a symlink: not setting its owner and mode through it" >&2
     return 1
   fi
   chown -h -- "$owner:$group" "$path"
-  chmod -- "$(printf '%05o' "$((8#$mode))")" "$path"
+  printf -v five '%05o' "$((8#$mode))"
+  chmod -- "$five" "$path"
 }

@@ -1,6 +1,8 @@
-# pallet_file_writer PATH OWNER [replace] prints who may write PATH (which
-# need not exist yet) as a file or directory owned by OWNER (a name or uid):
-# root, or OWNER's uid, or no one (it fails, saying why). OWNER * asks who
+# pallet_file_writer PATH OWNER [replace] sets PALLET_WRITER to who may
+# write PATH (which need not exist yet) as a file or directory owned by
+# OWNER (a name or uid): root, or OWNER's uid, or no one (it fails, saying
+# why, and PALLET_WRITER is empty). It prints nothing, so callers need no
+# subshell to hear the answer. OWNER * asks who
 # may read PATH: root, or the uid of whoever else controls the way to it
 # (pallet_as_reader). It walks PATH as
 # given, one entry at a time from /, down to PATH itself when it exists,
@@ -13,28 +15,61 @@
 # directory, since its owner cannot change it there.
 # Root writing by name where someone else can swap entries would follow
 # the symlinks they plant (into /etc/shadow, say) between its steps.
+# The entries a pass will look at (from cur down to the first symlink or
+# "..") are stat'ed in one stat, not one each: a fork and exec costs more
+# than all the rest of the walk. Each is still judged in order, and the
+# walk stops at the first that is not root's alone, as before.
 pallet_file_writer() {
-  local path=$1 owner=$2 final=${3:-} want cur next part rest kind last shared=no hops=0
-  local -a todo parts
+  local path=$1 owner=$2 final=${3:-} want cur next part rest kind last shared=no hops=0 probe metas at
+  local -a todo parts list meta
+  PALLET_WRITER=
   if [[ $path != /* ]]; then
     echo "pallet: refusing to write $path: not an absolute path" >&2
     return 1
   fi
   if [[ $owner =~ ^[0-9]+$ || $owner == '*' ]]; then
     want=$owner
+  elif [[ $owner == root ]]; then
+    want=0
   else
-    want=$(id -u -- "$owner" 2>/dev/null) || want=
+    want=$(exec id -u -- "$owner" 2>/dev/null) || want=
   fi
   todo=() cur=/ rest=$path
   while :; do
     # rest (a path or a symlink's target) goes in front of what is left
     pallet_path_parts "$rest"
     todo=("${parts[@]}" "${todo[@]}")
+    # what this pass looks at: / when it starts there, then each entry
+    # of todo that is there, up to a symlink or ".." (after which the
+    # walk goes elsewhere)
+    list=()
+    if [[ $cur == / ]]; then
+      list=(/)
+    fi
+    probe=${cur%/}
+    for part in "${todo[@]}"; do
+      [[ $part != .. ]] || break
+      probe=$probe/$part
+      [[ -e $probe || -L $probe ]] || break
+      list+=("$probe")
+      [[ ! -L $probe ]] || break
+    done
+    meta=()
+    if ((${#list[@]})); then
+      metas=$(stat -c '%u %a %h %U %F' -- "${list[@]}") || return 1
+      mapfile -t meta <<<"$metas"
+      if ((${#meta[@]} != ${#list[@]})); then
+        echo "pallet: refusing to write $path: cannot read the owners and modes on the way to it" >&2
+        return 1
+      fi
+    fi
+    at=0
     if [[ $cur == / ]]; then
       # / must be root's whoever OWNER is: no uid is ""
-      kind=$(pallet_file_entry "$path" / '' no no) || return 1
+      pallet_file_entry "$path" / "${meta[0]}" '' no no || return 1
+      at=1
       shared=no
-      if [[ $kind == shared ]]; then
+      if [[ $PALLET_ENTRY == shared ]]; then
         shared=yes
       fi
     fi
@@ -43,14 +78,14 @@ pallet_file_writer() {
       todo=("${todo[@]:1}")
       if [[ $part == .. ]]; then
         # cur holds no symlink: walk its parent again from /
-        rest=$(dirname -- "$cur") || return 1
+        rest=${cur%/*}
         cur=/
         continue 2
       fi
       next=${cur%/}/$part
       if [[ ! -e $next && ! -L $next ]]; then
         # the rest is made in cur, which only root controls
-        echo root
+        PALLET_WRITER='root'
         return 0
       fi
       last=no
@@ -63,10 +98,18 @@ pallet_file_writer() {
         # it takes that directory), so root replaces it.
         break
       fi
-      kind=$(pallet_file_entry "$path" "$next" "$want" "$shared" "$last") || return 1
+      if ((at < ${#list[@]})) && [[ ${list[at]} == "$next" ]]; then
+        pallet_file_entry "$path" "$next" "${meta[at]}" "$want" "$shared" "$last" || return 1
+        at=$((at + 1))
+      else
+        # made since the pass began: stat it alone
+        metas=$(stat -c '%u %a %h %U %F' -- "$next") || return 1
+        pallet_file_entry "$path" "$next" "$metas" "$want" "$shared" "$last" || return 1
+      fi
+      kind=$PALLET_ENTRY
       case $kind in
         'owner '*)
-          echo "${kind#owner }"
+          PALLET_WRITER=${kind#owner }
           return 0
           ;;
         link)
@@ -101,5 +144,5 @@ pallet_file_writer() {
     done
     break
   done
-  echo root
+  PALLET_WRITER='root'
 }

@@ -2,7 +2,7 @@
 # mode, owner and group (names or numeric ids).
 pallet_meta_is() {
   local path=$1 mode=$2 owner=$3 group=$4 want have hmode huser hgroup huid hgid
-  want=$(printf '%o' "$((8#$mode))")
+  printf -v want '%o' "$((8#$mode))"
   have=$(stat -c '%a %U %G %u %g' -- "$path") || return 1
   read -r hmode huser hgroup huid hgid <<<"$have"
   [[ $hmode == "$want" ]] || return 1

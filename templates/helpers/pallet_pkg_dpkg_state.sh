@@ -6,7 +6,7 @@ pallet_pkg_dpkg_state() {
   local want=$1 p status
   shift
   for p in "$@"; do
-    status=$(dpkg-query -W -f '${db:Status-Abbrev}' -- "$p" 2>/dev/null) || status=
+    status=$(exec dpkg-query -W -f '${db:Status-Abbrev}' -- "$p" 2>/dev/null) || status=
     if [[ ${status:1:1} == i ]]; then
       [[ $want == installed ]] || return 1
     else

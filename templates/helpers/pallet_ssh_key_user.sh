@@ -1,25 +1,19 @@
 # pallet_ssh_key_user is|set USER UID GID HOME KEY is the part of
 # pallet_ssh_key_authorized ("is") and pallet_ssh_key_authorize ("set") that
-# runs as USER, so it calls no other function but pallet_file_read, which
-# goes with it. set refuses a ~/.ssh or authorized_keys that is a symlink,
+# runs as USER, with the helpers it calls (pallet_as_user hands them over). set refuses a ~/.ssh or authorized_keys that is a symlink,
 # not a regular file (a FIFO would hang the read) or owned by someone else
 # (USER could not give it the right owner); it creates ~/.ssh 0700 when
-# missing. KEY reaches awk through the environment, never its command line.
+# missing. KEY reaches awk through the environment, never its command line;
+# the check compares lines in bash (pallet_ssh_key_has), with no awk.
 pallet_ssh_key_user() {
-  local op=$1 user=$2 uid=$3 gid=$4 home=$5 key=$6 dir file tmp meta
+  local op=$1 user=$2 uid=$3 gid=$4 home=$5 key=$6 dir file tmp meta made=no
   dir=$home/.ssh
   file=$dir/authorized_keys
   if [[ $op == is ]]; then
     [[ -d $dir && ! -L $dir && -f $file && ! -L $file ]] || return 1
-    meta=$(stat -c '%a %u %g' -- "$dir")
-    [[ $meta == "700 $uid $gid" ]] || return 1
-    meta=$(stat -c '%a %u %g' -- "$file")
-    [[ $meta == "600 $uid $gid" ]] || return 1
-    # shellcheck disable=SC2016 # an awk program, for awk to expand
-    PALLET_KEY=$key pallet_file_read "$file" awk '
-      $0 == ENVIRON["PALLET_KEY"] { found = 1; exit }
-      END { exit !found }
-    '
+    meta=$(stat -c '%a %u %g' -- "$dir" "$file")
+    [[ $meta == "700 $uid $gid"$'\n'"600 $uid $gid" ]] || return 1
+    pallet_file_read "$file" pallet_ssh_key_has "$key"
     return
   fi
   if [[ ! -d $home ]]; then
@@ -36,22 +30,27 @@ pallet_ssh_key_user() {
   fi
   if [[ ! -d $dir ]]; then
     mkdir -m 0700 -- "$dir"
+    made=yes
   fi
   if [[ -L $dir || ! -d $dir ]]; then
     echo "$dir changed into a symlink or a file while pallet worked: refusing to write through it" >&2
     return 1
   fi
-  meta=$(stat -c %u -- "$dir")
-  if [[ $meta != "$uid" ]]; then
-    echo "$dir belongs to uid $meta, not to $user: give it to $user (pallet does not chown inside a user's home as root)" >&2
+  # this runs as USER: -O and -G (owner and group are this process's)
+  # ask what a stat would, without a process
+  if [[ ! -O $dir ]]; then
+    echo "$dir belongs to uid $(stat -c %u -- "$dir"), not to $user: give it to $user (pallet does not chown inside a user's home as root)" >&2
     return 1
   fi
-  chgrp -- "$gid" "$dir"
-  chmod 0700 -- "$dir"
-  tmp=$(mktemp "$dir/.pallet.XXXXXX")
+  [[ -G $dir ]] || chgrp -- "$gid" "$dir"
+  # mkdir -m gives the mode exactly; one that was there gets it here
+  [[ $made == yes ]] || chmod 0700 -- "$dir"
+  pallet_temp_name "$dir"
+  tmp=$PALLET_TEMP
   # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
-  trap "rm -f -- $(printf '%q' "$tmp")" EXIT
+  trap "pallet_temp_gone $(printf '%q' "$tmp")" EXIT
   pallet_tmp_remember "$tmp"
+  pallet_new_file "$tmp"
   if [[ -e $file && ! -r $file ]]; then
     echo "$file cannot be read by $user: give it to $user" >&2
     return 1
@@ -66,7 +65,7 @@ pallet_ssh_key_user() {
   else
     printf '%s\n' "$key" >"$tmp"
   fi
-  chgrp -- "$gid" "$tmp"
+  [[ -G $tmp ]] || chgrp -- "$gid" "$tmp"
   chmod 0600 -- "$tmp"
   mv -fT -- "$tmp" "$file"
 }

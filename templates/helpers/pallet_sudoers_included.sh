@@ -4,6 +4,6 @@
 # a broken sudoers elsewhere.
 pallet_sudoers_included() {
   local out
-  out=$(visudo -c 2>&1) || return 1
+  out=$(exec visudo -c 2>&1) || return 1
   [[ $'\n'$out$'\n' == *$'\n'"$1: parsed OK"$'\n'* ]]
 }

@@ -7,14 +7,15 @@
 # the way (a sudoers.d another user could change is refused), and replaces
 # only a regular file or a symlink.
 pallet_sudoers_install() {
-  local path=$1 dir tmp out who
-  dir=$(dirname -- "$path")
+  local path=$1 dir tmp out
+  pallet_dirname "$path"
+  dir=$PALLET_DIR
   if ! command -v visudo >/dev/null || [[ ! -d $dir ]]; then
     echo "no visudo or no $dir: install sudo first (package crate)" >&2
     return 1
   fi
-  who=$(pallet_file_writer "$path" root replace) || return 1
-  if [[ $who != root ]]; then
+  pallet_file_writer "$path" root replace || return 1
+  if [[ $PALLET_WRITER != root ]]; then
     echo "pallet: refusing to write $path: the way to it is not root's alone" >&2
     return 1
   fi
@@ -22,14 +23,18 @@ pallet_sudoers_install() {
     echo "pallet: $path is not a regular file ($(stat -c %F -- "$path")): remove it, pallet does not replace it" >&2
     return 1
   fi
-  tmp=$(mktemp "$dir/.pallet.XXXXXX")
+  pallet_temp_name "$dir"
+  tmp=$PALLET_TEMP
   # shellcheck disable=SC2064 # expand $tmp now: it is local
-  trap "rm -f -- $(printf '%q' "$tmp")" EXIT
+  trap "pallet_temp_gone $(printf '%q' "$tmp")" EXIT
   pallet_tmp_remember "$tmp"
+  pallet_new_file "$tmp"
   cat >"$tmp"
-  chown root:root "$tmp"
+  # made by root: root's already, unless the directory's setgid bit gave
+  # it another group
+  [[ -O $tmp && -G $tmp ]] || chown root:root "$tmp"
   chmod 0440 "$tmp"
-  if ! out=$(visudo -cf "$tmp" 2>&1); then
+  if ! out=$(exec visudo -cf "$tmp" 2>&1); then
     printf '%s\nvisudo rejected the drop-in for %s; it was not installed\n' "$out" "$path" >&2
     return 1
   fi

@@ -10,6 +10,7 @@ pallet_user_home_fill() {
   if [[ -d /etc/skel ]]; then
     cp -RP -- /etc/skel/. "$home/"
   fi
-  chgrp -- "$gid" "$home"
+  # this runs as the user: -G asks whether the group is GID already
+  [[ -G $home ]] || chgrp -- "$gid" "$home"
   chmod 0700 -- "$home"
 }

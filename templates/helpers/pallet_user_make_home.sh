@@ -16,7 +16,7 @@
 # directory of symlinks into /etc. A missing parent is made as the
 # directory crate makes it: root's, 0755, one entry at a time.
 pallet_user_make_home() {
-  local user=$1 entry uid gid home parent who
+  local user=$1 entry uid gid home parent
   entry=$(getent passwd "$user") || {
     echo "pallet: no user $user" >&2
     return 1
@@ -33,12 +33,13 @@ pallet_user_make_home() {
     echo "pallet: the home of $user, $home, is there but is not a directory: remove it first" >&2
     return 1
   fi
-  parent=$(dirname -- "$home")
+  pallet_dirname "$home"
+  parent=$PALLET_DIR
   if [[ ! -e $parent && ! -L $parent ]]; then
     pallet_directory_make "$parent" 0755 root root yes || return 1
   fi
-  who=$(pallet_file_writer "$home" "$uid") || return 1
-  if [[ $who == root ]]; then
+  pallet_file_writer "$home" "$uid" || return 1
+  if [[ $PALLET_WRITER == root ]]; then
     mkdir -m 0700 -- "$home" || return 1
     chown -h -- "$uid:$gid" "$home" || return 1
   fi

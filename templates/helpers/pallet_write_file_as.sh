@@ -4,7 +4,8 @@
 # ever sees PATH half-written. The temporary name is picked and its
 # cleanup trap set before the file exists, so a script stopped at any
 # point leaves nothing behind; noclobber creates it exclusively (O_EXCL),
-# owner-only until its mode is set. Only a regular file or a symlink at
+# owner-only until its mode is set (pallet_new_file), and the name is
+# bash's own (pallet_temp_name): neither takes a process. Only a regular file or a symlink at
 # PATH is replaced: a FIFO, socket, device or directory there is refused,
 # saying what it is (mv -T would not move into a directory anyway).
 # pallet_write_file_as PATH MODE OWNER GROUP CHECK ARGS... also runs
@@ -20,15 +21,14 @@ pallet_write_file_as() {
     echo "pallet: $path is not a regular file ($(stat -c %F -- "$path")): remove it, pallet does not replace it" >&2
     return 1
   fi
-  tmp=$(mktemp -u "$(dirname -- "$path")/.pallet.XXXXXX")
+  pallet_dirname "$path"
+  pallet_temp_name "$PALLET_DIR"
+  tmp=$PALLET_TEMP
   # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
-  trap "rm -f -- $(printf '%q' "$tmp")" EXIT
+  trap "pallet_temp_gone $(printf '%q' "$tmp")" EXIT
   pallet_tmp_remember "$tmp"
-  (
-    umask 077
-    set -C
-    cat >"$tmp"
-  )
+  pallet_new_file "$tmp"
+  cat >"$tmp"
   pallet_file_set_meta "$tmp" "$mode" "$owner" "$group"
   if (($#)); then
     "$@" "$tmp" "$path" || return 1

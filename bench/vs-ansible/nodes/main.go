@@ -1,11 +1,13 @@
 // Command nodes makes and removes the nspawn nodes of the pallet vs Ansible
 // benchmark (bench/vs-ansible/run.sh). It keeps them in a state dir of its
-// own, on loopback addresses of their own (127.0.200.x), so it never touches
-// a developer's nodes or the test suite's.
+// own, on loopback addresses of their own (127.0.200.x, or -block), so it
+// never touches a developer's nodes or the test suite's.
 //
 //	nodes prepare                                  build the node image once
 //	nodes create -group G -count N -user U -pubkey K.pub -known-hosts F
 //	nodes destroy                                  remove every benchmark node
+//
+// -state DIR and -block B (127.0.B.x) keep a second benchmark apart.
 //
 // The image is the provider's Debian root filesystem plus python3 and
 // python3-apt: Ansible needs Python on the node (and python3-apt for its apt
@@ -63,6 +65,7 @@ func run(args []string) error {
 	user := fs.String("user", "root", "login user: root, or a user made with NOPASSWD sudo")
 	pubkey := fs.String("pubkey", "", "public key file the login user accepts")
 	knownHosts := fs.String("known-hosts", "", "write the nodes' host keys to this known_hosts file")
+	block := fs.Int("block", 200, "address block: the nodes get 127.0.BLOCK.x (a second benchmark on the same machine needs another block and state dir)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -70,7 +73,7 @@ func run(args []string) error {
 	defer stop()
 	p, err := nspawn.New(nspawn.Options{
 		StateDir:     *state,
-		AddressBlock: 200,
+		AddressBlock: *block,
 		Progress:     os.Stderr,
 	})
 	if err != nil {

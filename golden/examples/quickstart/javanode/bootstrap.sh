@@ -58,13 +58,23 @@ PALLET_WOULD_RAISE=" "
 #               ::pallet::v1 [NONCE] done OK CHANGED WOULD-CHANGE RAN FAILED SKIPPED
 # (SKIPPED was added last, so a reader of the older five fields still reads
 # them.)
+# pallet_now_ms sets PALLET_NOW to the time in milliseconds: from bash's
+# EPOCHREALTIME, without a process (a $( ) would fork one per status line),
+# or from date on a bash older than 5.
 pallet_now_ms() {
   if [[ -n ${EPOCHREALTIME:-} ]]; then
     local t=${EPOCHREALTIME/[.,]/}
-    echo $((10#$t / 1000))
+    PALLET_NOW=$((10#$t / 1000))
   else
-    date +%s%3N
+    PALLET_NOW=$(date +%s%3N)
   fi
+}
+
+# pallet_end N START STATUS [MESSAGE] prints step N's end line, with the
+# milliseconds since START.
+pallet_end() {
+  pallet_now_ms
+  printf '%s end %s/%s %s %d%s\n' "$PALLET_MARK" "$1" "$PALLET_TOTAL" "$3" $((PALLET_NOW - $2)) "${4:+ $4}"
 }
 
 pallet_done() {
@@ -231,24 +241,25 @@ pallet_step_diff() {
 # and it reports would-change at once rather than time out.
 pallet_step() {
   local n=$1 crate=$2 name=$3 check=$4 apply=$5 kind=${6:-} start ms
-  start=$(pallet_now_ms)
+  pallet_now_ms
+  start=$PALLET_NOW
   printf '%s begin %s/%s %s %s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" "$crate" "$name"
   if [[ -n $PALLET_SKIP ]]; then
     PALLET_SKIPPED=$((PALLET_SKIPPED + 1))
-    printf '%s end %s/%s skipped %d %s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start)) "$PALLET_SKIP"
+    pallet_end "$n" "$start" skipped "$PALLET_SKIP"
     return 0
   fi
   if [[ -n $PALLET_WOULD_NOTIFIED ]]; then
     [[ -z $check || $kind == wait ]] || pallet_raise
     PALLET_WOULD=$((PALLET_WOULD + 1))
-    printf '%s end %s/%s would-change %d notified: a step before it would change\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+    pallet_end "$n" "$start" would-change "notified: a step before it would change"
     return 0
   fi
   if [[ -n $check ]]; then
     pallet_test "$check"
     if ((PALLET_RC == 0)); then
       PALLET_OK=$((PALLET_OK + 1))
-      printf '%s end %s/%s ok %d\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+      pallet_end "$n" "$start" ok
       return 0
     fi
   fi
@@ -258,38 +269,39 @@ pallet_step() {
     # raise its flags.
     [[ -z $check || $kind == wait ]] || pallet_raise
     PALLET_WOULD=$((PALLET_WOULD + 1))
-    printf '%s end %s/%s would-change %d%s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start)) "${kind:+ would wait: not true yet, and a step before it would change}"
+    pallet_end "$n" "$start" would-change "${kind:+would wait: not true yet, and a step before it would change}"
     return 0
   fi
   # The flags directory is made (or refused) before the apply, so that a
   # change is never made whose flag could then not be raised.
   if ((${#PALLET_NOTIFY[@]})) && ! pallet_flags_dir; then
-    printf '%s end %s/%s failed %d cannot keep flags in %s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start)) "$PALLET_FLAGS"
+    pallet_end "$n" "$start" failed "cannot keep flags in $PALLET_FLAGS"
     pallet_done 1
     exit 1
   fi
   pallet_part "$apply" </dev/null
   if ((PALLET_RC != 0)); then
     if [[ $kind == wait && $PALLET_RC == 124 ]]; then
-      printf '%s end %s/%s failed %d timed out\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+      pallet_end "$n" "$start" failed "timed out"
     else
-      printf '%s end %s/%s failed %d exit status %d\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start)) "$PALLET_RC"
+      pallet_end "$n" "$start" failed "exit status $PALLET_RC"
     fi
     pallet_done 1
     exit 1
   fi
   if [[ -z $check ]]; then
     PALLET_RAN=$((PALLET_RAN + 1))
-    printf '%s end %s/%s ran %d\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+    pallet_end "$n" "$start" ran
     return 0
   fi
   pallet_test "$check"
   if ((PALLET_RC != 0)); then
-    printf '%s end %s/%s failed %d did not converge\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+    pallet_end "$n" "$start" failed "did not converge"
     pallet_done 1
     exit 1
   fi
-  ms=$(($(pallet_now_ms) - start))
+  pallet_now_ms
+  ms=$((PALLET_NOW - start))
   if [[ $kind == wait ]]; then
     PALLET_OK=$((PALLET_OK + 1))
     printf '%s end %s/%s ok %d waited %s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" "$ms" "$(pallet_seconds "$ms")"
@@ -315,8 +327,14 @@ pallet_step() {
 pallet_as_reader() {
   local path=$1 final=$2 who
   shift 2
-  who=$(pallet_file_writer "$path" '*' "$final") || return 1
-  if [[ $who == root || $who == "$EUID" ]]; then
+  pallet_file_writer "$path" '*' "$final" || return 1
+  who=$PALLET_WRITER
+  if [[ $who == root ]]; then
+    # for pallet_file_read: only root controls the way to PATH
+    # shellcheck disable=SC2034 # read by pallet_file_read, in scripts that have it
+    local PALLET_ROOT_WAY=$path
+    "$@"
+  elif [[ $who == "$EUID" ]]; then
     "$@"
   else
     pallet_as_user "$who" "$@"
@@ -332,9 +350,10 @@ pallet_as_reader() {
 # only hurt themselves. Privileges are dropped with setpriv, else runuser,
 # else su (busybox). Values travel as data, never inside code, and never
 # on a command line, where every user can read them (/proc/PID/cmdline):
-# ARGS go NUL-separated down a pipe on fd 3, which the new bash reads into
-# FUNC's arguments and closes. The command line holds only the helpers'
-# code and FUNC's name. stdin is passed on (unless it is a terminal: then
+# ARGS go length-prefixed down a here-string on fd 3, which the new bash
+# reads into FUNC's arguments and closes (bash writes a here-string
+# itself, where a <(printf) pipe would cost a process). The command line
+# holds only the helpers' code and FUNC's name. stdin is passed on (unless it is a terminal: then
 # /dev/null), stdout and stderr come back on stderr, and no other file
 # descriptor of root's is inherited. The new bash starts a session of its
 # own (setsid), so it has no controlling terminal: run by hand from a
@@ -342,7 +361,8 @@ pallet_as_reader() {
 # could push keystrokes into root's shell (TIOCSTI) or read what root
 # types. Without setsid it refuses when there is a terminal to share.
 pallet_as_user() {
-  local user=$1 func=$2 entry uid gid code out rc=0
+  local user=$1 func=$2 entry uid gid code out rc=0 a args=''
+  local LC_ALL=C
   local -a setsid=(setsid)
   shift 2
   if [[ ! $func =~ ^pallet_[a-z0-9_]+$ ]] || ! declare -F -- "$func" >/dev/null; then
@@ -361,16 +381,33 @@ pallet_as_user() {
     fi
     setsid=()
   fi
+  # ARGS, each as LENGTH:VALUE (bytes, in the C locale): a here-string
+  # carries them, which bash writes itself, where a <(printf) would fork
+  for a in "$@"; do
+    args+=${#a}:$a
+  done
   # shellcheck disable=SC2086 # a list of function names
   code=$(declare -f -- "$func" ${PALLET_DEPS[$func]-}) || {
     echo "pallet: the helpers $func calls are not all in this script" >&2
     return 1
   }
   # shellcheck disable=SC2016 # code for the new bash, expanded there
-  code=$'set -euo pipefail\n'$code$'\n''pallet_args=()
-while IFS= read -r -d "" pallet_arg; do pallet_args+=("$pallet_arg"); done <&3
+  code=$'set -euo pipefail\n'$code$'\n''LC_ALL=C
+pallet_args=()
+IFS= read -r -d "" pallet_blob <&3 || true
 exec 3<&-
-unset pallet_arg
+pallet_blob=${pallet_blob%$'"'"'\n'"'"'}
+while [[ -n $pallet_blob ]]; do
+  pallet_n=${pallet_blob%%:*}
+  if [[ ! $pallet_n =~ ^[0-9]+$ ]]; then
+    echo "pallet: the arguments for $1 came garbled" >&2
+    exit 1
+  fi
+  pallet_blob=${pallet_blob#*:}
+  pallet_args+=("${pallet_blob:0:pallet_n}")
+  pallet_blob=${pallet_blob:pallet_n}
+done
+unset pallet_blob pallet_n
 "$1" "${pallet_args[@]}"'
   out=$(
     exec 2>&1
@@ -381,7 +418,7 @@ unset pallet_arg
         exec {fd}>&-
       fi
     done
-    exec 3< <(printf '%s\0' "$@")
+    exec 3<<<"$args"
     if [[ -t 0 ]]; then
       exec </dev/null
     fi
@@ -411,8 +448,12 @@ unset pallet_arg
 pallet_as_writer() {
   local path=$1 owner=$2 final=$3 who
   shift 3
-  who=$(pallet_file_writer "$path" "$owner" "$final") || return 1
+  pallet_file_writer "$path" "$owner" "$final" || return 1
+  who=$PALLET_WRITER
   if [[ $who == root ]]; then
+    # for pallet_file_read: only root controls the way to PATH
+    # shellcheck disable=SC2034 # read by pallet_file_read, in scripts that have it
+    local PALLET_ROOT_WAY=$path
     "$@"
   else
     pallet_as_user "$who" "$@"
@@ -540,15 +581,18 @@ pallet_diff_summary() {
 pallet_directory_make() {
   local path=$1 owner=$3 parent uid want mode
   if [[ -d $path && ! -L $path ]]; then
-    parent=$(dirname -- "$path") || return 1
+    pallet_dirname "$path"
+    parent=$PALLET_DIR
     if [[ $owner =~ ^[0-9]+$ ]]; then
       want=$owner
+    elif [[ $owner == root ]]; then
+      want=0
     else
-      want=$(id -u -- "$owner" 2>/dev/null) || want=
+      want=$(exec id -u -- "$owner" 2>/dev/null) || want=
     fi
     uid=$(stat -c %u -- "$path") || return 1
     if [[ -n $want && $uid == "$want" ]] &&
-      [[ $(pallet_file_writer "$parent" 0 2>/dev/null) == root ]] &&
+      pallet_file_writer "$parent" 0 2>/dev/null && [[ $PALLET_WRITER == root ]] &&
       mode=$(stat -L -c %a -- "$parent") && [[ $mode =~ ^[0-7]+$ ]] && ! ((8#$mode & 8#022)); then
       pallet_directory_make_as "$@"
       return
@@ -567,9 +611,9 @@ pallet_directory_make() {
 # A setgid bit the kernel dropped (a user's chmod, for a group the user
 # is not in) fails the step, saying so.
 pallet_directory_make_as() {
-  local path=$1 mode=$2 owner=$3 group=$4 parents=$5 me who prefix='' i
+  local path=$1 mode=$2 owner=$3 group=$4 parents=$5 me prefix='' i
   local -a parts
-  me=$(id -u) || return 1
+  me=$EUID
   if ((me == 0)); then
     me=root
   fi
@@ -586,8 +630,8 @@ pallet_directory_make_as() {
     if ! mkdir -- "$prefix" && [[ ! -e $prefix && ! -L $prefix ]]; then
       return 1
     fi
-    who=$(pallet_file_writer "$path" "$owner") || return 1
-    if [[ $who != "$me" ]]; then
+    pallet_file_writer "$path" "$owner" || return 1
+    if [[ $PALLET_WRITER != "$me" ]]; then
       printf 'pallet: refusing to make %s: %s was made by someone else meanwhile\n' "$path" "$prefix" >&2
       return 1
     fi
@@ -603,12 +647,32 @@ pallet_directory_make_as() {
   fi
 }
 
-# pallet_file_entry PATH ENTRY WANT SHARED LAST is pallet_file_writer's
+# pallet_dirname PATH sets PALLET_DIR to what dirname PATH prints (PATH's
+# directory: /a/b/ gives /a, b gives ., / gives /), without a process.
+pallet_dirname() {
+  local p=$1
+  while [[ $p == */ && $p != / ]]; do
+    p=${p%/}
+  done
+  if [[ $p != */* ]]; then
+    PALLET_DIR=.
+    return 0
+  fi
+  p=${p%/*}
+  while [[ $p == */ ]]; do
+    p=${p%/}
+  done
+  PALLET_DIR=${p:-/}
+}
+
+# pallet_file_entry PATH ENTRY META WANT SHARED LAST is pallet_file_writer's
 # look at one entry on the way to PATH: ENTRY itself, never where a symlink
-# leads. SHARED is yes when the directory holding ENTRY is writable by
+# leads, as META says, the line stat -c '%u %a %h %U %F' printed for it
+# (the walk stats every entry it will look at in one stat). SHARED is yes when the directory holding ENTRY is writable by
 # others and sticky (as /tmp), LAST is yes for PATH's own entry, WANT is
 # the uid of the owner asked for, or * for whoever it is (a read, which
-# its owner may do). It prints what the walk does next:
+# its owner may do). It sets PALLET_ENTRY (no output, so the walk calls it
+# without a subshell) to what the walk does next:
 #   owner UID  ENTRY is another user's, UID, and WANT's: the work runs
 #              as UID;
 #   link    a symlink root owns: follow it (or, last, replace it);
@@ -625,8 +689,8 @@ pallet_directory_make_as() {
 # root would read it there, or chmod and chown it. Any command failing,
 # or an owner, mode or link count that is not a number, is a refusal.
 pallet_file_entry() {
-  local path=$1 entry=$2 want=$3 shared=$4 last=$5 meta uid mode links name type
-  meta=$(stat -c '%u %a %h %U %F' -- "$entry") || return 1
+  local path=$1 entry=$2 meta=$3 want=$4 shared=$5 last=$6 uid mode links name type
+  PALLET_ENTRY=
   read -r uid mode links name type <<<"$meta"
   if [[ ! $uid =~ ^[0-9]+$ || ! $mode =~ ^[0-7]+$ || ! $links =~ ^[0-9]+$ || -z $type ]]; then
     echo "pallet: refusing to write $path: cannot read the owner and mode of $entry" >&2
@@ -634,7 +698,7 @@ pallet_file_entry() {
   fi
   if ((uid != 0)) && [[ $type == directory || $type == 'symbolic link' || $shared == yes ]]; then
     if [[ $uid == "$want" || $want == '*' ]]; then
-      echo "owner $uid"
+      PALLET_ENTRY="owner $uid"
       return 0
     fi
     echo "pallet: refusing to write $path: $entry belongs to $name, who could swap what it holds for a symlink while root writes; only a file owned by $name is written there (as $name)" >&2
@@ -642,13 +706,13 @@ pallet_file_entry() {
   fi
   case $type in
     'symbolic link')
-      echo link
+      PALLET_ENTRY='link'
       ;;
     directory)
       if [[ $last == yes ]] || ! ((8#$mode & 8#022)); then
-        echo dir
+        PALLET_ENTRY='dir'
       elif ((8#$mode & 8#1000)); then
-        echo shared
+        PALLET_ENTRY='shared'
       else
         echo "pallet: refusing to write $path: $entry is group- or world-writable without the sticky bit (mode $mode), so others could swap what it holds for a symlink while root writes" >&2
         return 1
@@ -663,7 +727,7 @@ pallet_file_entry() {
         echo "pallet: refusing to write $path: $entry has $links hard links in a directory others write in: someone may have linked a file of root's there (fs.protected_hardlinks=0); remove it" >&2
         return 1
       fi
-      echo file
+      PALLET_ENTRY='file'
       ;;
   esac
 }
@@ -680,11 +744,16 @@ pallet_file_is() {
 # the reader pallet_as_reader found. PATH is read with pallet_file_read, so
 # a FIFO there fails at once; a symlink fails. The content is compared
 # through a pipe of this shell's own (cat), not by reopening stdin through
-# /proc/self/fd: a pipe root made is not for a user to reopen.
+# /proc/self/fd: a pipe root made is not for a user to reopen. Root may
+# reopen its own, and does, with no cat and no process substitution.
 pallet_file_is_as() {
   local path=$1 mode=$2 owner=$3 group=$4
   [[ -f $path && ! -L $path ]] || return 1
-  pallet_file_read "$path" cmp -s -- /proc/self/fd/3 - 3< <(cat) || return 1
+  if ((EUID == 0)); then
+    pallet_file_read "$path" cmp -s -- /proc/self/fd/3 - 3<&0 || return 1
+  else
+    pallet_file_read "$path" cmp -s -- /proc/self/fd/3 - 3< <(cat) || return 1
+  fi
   pallet_meta_is "$path" "$mode" "$owner" "$group"
 }
 
@@ -727,13 +796,22 @@ pallet_file_line_awk() {
 # kills after 10 seconds, so the step fails instead of hanging. The
 # watchdog needs no process of its own to time out (bash's read -t on a
 # pipe the subshell closes once it has opened PATH).
+# Where pallet_as_reader or pallet_as_writer, running this as root, have
+# just walked PATH and found that only root controls the way to it
+# (PALLET_ROOT_WAY is PATH), and PATH is no symlink, no one else can swap
+# anything in between the test and the open: root opens it directly, with
+# no subshell and no watchdog, two processes fewer.
 pallet_file_read() {
   local path=$1 kind
   shift
   if [[ ! -f $path ]]; then
-    kind=$(stat -L -c %F -- "$path" 2>/dev/null) || kind='missing or unreadable'
+    kind=$(exec stat -L -c %F -- "$path" 2>/dev/null) || kind='missing or unreadable'
     printf 'pallet: %s is not a regular file (%s): not reading it\n' "$path" "$kind" >&2
     return 1
+  fi
+  if ((EUID == 0)) && [[ ${PALLET_ROOT_WAY-} == "$path" && ! -L $path ]]; then
+    "$@" <"$path"
+    return
   fi
   (
     me=$BASHPID
@@ -765,18 +843,21 @@ pallet_file_read() {
 # a sticky directory is theirs, never chowned or chmodded by root), or give
 # a temporary file they just made. A symlink is refused.
 pallet_file_set_meta() {
-  local path=$1 mode=$2 owner=$3 group=$4
+  local path=$1 mode=$2 owner=$3 group=$4 five
   if [[ -L $path ]]; then
     echo "pallet: $path is a symlink: not setting its owner and mode through it" >&2
     return 1
   fi
   chown -h -- "$owner:$group" "$path"
-  chmod -- "$(printf '%05o' "$((8#$mode))")" "$path"
+  printf -v five '%05o' "$((8#$mode))"
+  chmod -- "$five" "$path"
 }
 
-# pallet_file_writer PATH OWNER [replace] prints who may write PATH (which
-# need not exist yet) as a file or directory owned by OWNER (a name or uid):
-# root, or OWNER's uid, or no one (it fails, saying why). OWNER * asks who
+# pallet_file_writer PATH OWNER [replace] sets PALLET_WRITER to who may
+# write PATH (which need not exist yet) as a file or directory owned by
+# OWNER (a name or uid): root, or OWNER's uid, or no one (it fails, saying
+# why, and PALLET_WRITER is empty). It prints nothing, so callers need no
+# subshell to hear the answer. OWNER * asks who
 # may read PATH: root, or the uid of whoever else controls the way to it
 # (pallet_as_reader). It walks PATH as
 # given, one entry at a time from /, down to PATH itself when it exists,
@@ -789,28 +870,61 @@ pallet_file_set_meta() {
 # directory, since its owner cannot change it there.
 # Root writing by name where someone else can swap entries would follow
 # the symlinks they plant (into /etc/shadow, say) between its steps.
+# The entries a pass will look at (from cur down to the first symlink or
+# "..") are stat'ed in one stat, not one each: a fork and exec costs more
+# than all the rest of the walk. Each is still judged in order, and the
+# walk stops at the first that is not root's alone, as before.
 pallet_file_writer() {
-  local path=$1 owner=$2 final=${3:-} want cur next part rest kind last shared=no hops=0
-  local -a todo parts
+  local path=$1 owner=$2 final=${3:-} want cur next part rest kind last shared=no hops=0 probe metas at
+  local -a todo parts list meta
+  PALLET_WRITER=
   if [[ $path != /* ]]; then
     echo "pallet: refusing to write $path: not an absolute path" >&2
     return 1
   fi
   if [[ $owner =~ ^[0-9]+$ || $owner == '*' ]]; then
     want=$owner
+  elif [[ $owner == root ]]; then
+    want=0
   else
-    want=$(id -u -- "$owner" 2>/dev/null) || want=
+    want=$(exec id -u -- "$owner" 2>/dev/null) || want=
   fi
   todo=() cur=/ rest=$path
   while :; do
     # rest (a path or a symlink's target) goes in front of what is left
     pallet_path_parts "$rest"
     todo=("${parts[@]}" "${todo[@]}")
+    # what this pass looks at: / when it starts there, then each entry
+    # of todo that is there, up to a symlink or ".." (after which the
+    # walk goes elsewhere)
+    list=()
+    if [[ $cur == / ]]; then
+      list=(/)
+    fi
+    probe=${cur%/}
+    for part in "${todo[@]}"; do
+      [[ $part != .. ]] || break
+      probe=$probe/$part
+      [[ -e $probe || -L $probe ]] || break
+      list+=("$probe")
+      [[ ! -L $probe ]] || break
+    done
+    meta=()
+    if ((${#list[@]})); then
+      metas=$(stat -c '%u %a %h %U %F' -- "${list[@]}") || return 1
+      mapfile -t meta <<<"$metas"
+      if ((${#meta[@]} != ${#list[@]})); then
+        echo "pallet: refusing to write $path: cannot read the owners and modes on the way to it" >&2
+        return 1
+      fi
+    fi
+    at=0
     if [[ $cur == / ]]; then
       # / must be root's whoever OWNER is: no uid is ""
-      kind=$(pallet_file_entry "$path" / '' no no) || return 1
+      pallet_file_entry "$path" / "${meta[0]}" '' no no || return 1
+      at=1
       shared=no
-      if [[ $kind == shared ]]; then
+      if [[ $PALLET_ENTRY == shared ]]; then
         shared=yes
       fi
     fi
@@ -819,14 +933,14 @@ pallet_file_writer() {
       todo=("${todo[@]:1}")
       if [[ $part == .. ]]; then
         # cur holds no symlink: walk its parent again from /
-        rest=$(dirname -- "$cur") || return 1
+        rest=${cur%/*}
         cur=/
         continue 2
       fi
       next=${cur%/}/$part
       if [[ ! -e $next && ! -L $next ]]; then
         # the rest is made in cur, which only root controls
-        echo root
+        PALLET_WRITER='root'
         return 0
       fi
       last=no
@@ -839,10 +953,18 @@ pallet_file_writer() {
         # it takes that directory), so root replaces it.
         break
       fi
-      kind=$(pallet_file_entry "$path" "$next" "$want" "$shared" "$last") || return 1
+      if ((at < ${#list[@]})) && [[ ${list[at]} == "$next" ]]; then
+        pallet_file_entry "$path" "$next" "${meta[at]}" "$want" "$shared" "$last" || return 1
+        at=$((at + 1))
+      else
+        # made since the pass began: stat it alone
+        metas=$(stat -c '%u %a %h %U %F' -- "$next") || return 1
+        pallet_file_entry "$path" "$next" "$metas" "$want" "$shared" "$last" || return 1
+      fi
+      kind=$PALLET_ENTRY
       case $kind in
         'owner '*)
-          echo "${kind#owner }"
+          PALLET_WRITER=${kind#owner }
           return 0
           ;;
         link)
@@ -877,19 +999,51 @@ pallet_file_writer() {
     done
     break
   done
-  echo root
+  PALLET_WRITER='root'
 }
 
 # pallet_meta_is PATH MODE OWNER GROUP succeeds when PATH has that octal
 # mode, owner and group (names or numeric ids).
 pallet_meta_is() {
   local path=$1 mode=$2 owner=$3 group=$4 want have hmode huser hgroup huid hgid
-  want=$(printf '%o' "$((8#$mode))")
+  printf -v want '%o' "$((8#$mode))"
   have=$(stat -c '%a %U %G %u %g' -- "$path") || return 1
   read -r hmode huser hgroup huid hgid <<<"$have"
   [[ $hmode == "$want" ]] || return 1
   [[ $huser == "$owner" || $huid == "$owner" ]] || return 1
   [[ $hgroup == "$group" || $hgid == "$group" ]]
+}
+
+# pallet_new_file PATH creates PATH as a new, empty file only its owner may
+# read (what mktemp makes), exclusively: noclobber opens it O_EXCL, so
+# nothing already there, a symlink included, is opened or followed, and
+# it fails if PATH exists. It starts no process: the umask (077 while the
+# file is made) is read back from /proc/self/status rather than from a
+# $(umask) subshell, and where that has no Umask line the file is made in a
+# subshell instead.
+pallet_new_file() {
+  local - k v mask='' rc=0
+  while read -r k v; do
+    if [[ $k == Umask: ]]; then
+      mask=$v
+      break
+    fi
+  done </proc/self/status 2>/dev/null || true
+  set -C
+  if [[ ! $mask =~ ^[0-7]+$ ]]; then
+    (
+      umask 077
+      : >"$1"
+    )
+    return
+  fi
+  umask 077
+  { : >"$1"; } 2>/dev/null || rc=$?
+  umask "$mask"
+  if ((rc != 0)); then
+    echo "pallet: cannot create $1: it is there already, or its directory refuses" >&2
+  fi
+  return "$rc"
 }
 
 # pallet_path_parts PATH sets the caller's array parts to PATH's entries in
@@ -948,7 +1102,7 @@ pallet_pkg_dpkg_state() {
   local want=$1 p status
   shift
   for p in "$@"; do
-    status=$(dpkg-query -W -f '${db:Status-Abbrev}' -- "$p" 2>/dev/null) || status=
+    status=$(exec dpkg-query -W -f '${db:Status-Abbrev}' -- "$p" 2>/dev/null) || status=
     if [[ ${status:1:1} == i ]]; then
       [[ $want == installed ]] || return 1
     else
@@ -992,28 +1146,35 @@ pallet_ssh_key_authorized() {
   pallet_as_user "$user" pallet_ssh_key_user is "$user" "$uid" "$gid" "$home" "$key" </dev/null
 }
 
+# pallet_ssh_key_has KEY succeeds when a line of stdin is KEY: bash's
+# read, so that the check runs no awk (a last line without a newline
+# counts too).
+pallet_ssh_key_has() {
+  local line
+  while IFS= read -r line || [[ -n $line ]]; do
+    if [[ $line == "$1" ]]; then
+      return 0
+    fi
+  done
+  return 1
+}
+
 # pallet_ssh_key_user is|set USER UID GID HOME KEY is the part of
 # pallet_ssh_key_authorized ("is") and pallet_ssh_key_authorize ("set") that
-# runs as USER, so it calls no other function but pallet_file_read, which
-# goes with it. set refuses a ~/.ssh or authorized_keys that is a symlink,
+# runs as USER, with the helpers it calls (pallet_as_user hands them over). set refuses a ~/.ssh or authorized_keys that is a symlink,
 # not a regular file (a FIFO would hang the read) or owned by someone else
 # (USER could not give it the right owner); it creates ~/.ssh 0700 when
-# missing. KEY reaches awk through the environment, never its command line.
+# missing. KEY reaches awk through the environment, never its command line;
+# the check compares lines in bash (pallet_ssh_key_has), with no awk.
 pallet_ssh_key_user() {
-  local op=$1 user=$2 uid=$3 gid=$4 home=$5 key=$6 dir file tmp meta
+  local op=$1 user=$2 uid=$3 gid=$4 home=$5 key=$6 dir file tmp meta made=no
   dir=$home/.ssh
   file=$dir/authorized_keys
   if [[ $op == is ]]; then
     [[ -d $dir && ! -L $dir && -f $file && ! -L $file ]] || return 1
-    meta=$(stat -c '%a %u %g' -- "$dir")
-    [[ $meta == "700 $uid $gid" ]] || return 1
-    meta=$(stat -c '%a %u %g' -- "$file")
-    [[ $meta == "600 $uid $gid" ]] || return 1
-    # shellcheck disable=SC2016 # an awk program, for awk to expand
-    PALLET_KEY=$key pallet_file_read "$file" awk '
-      $0 == ENVIRON["PALLET_KEY"] { found = 1; exit }
-      END { exit !found }
-    '
+    meta=$(stat -c '%a %u %g' -- "$dir" "$file")
+    [[ $meta == "700 $uid $gid"$'\n'"600 $uid $gid" ]] || return 1
+    pallet_file_read "$file" pallet_ssh_key_has "$key"
     return
   fi
   if [[ ! -d $home ]]; then
@@ -1030,22 +1191,27 @@ pallet_ssh_key_user() {
   fi
   if [[ ! -d $dir ]]; then
     mkdir -m 0700 -- "$dir"
+    made=yes
   fi
   if [[ -L $dir || ! -d $dir ]]; then
     echo "$dir changed into a symlink or a file while pallet worked: refusing to write through it" >&2
     return 1
   fi
-  meta=$(stat -c %u -- "$dir")
-  if [[ $meta != "$uid" ]]; then
-    echo "$dir belongs to uid $meta, not to $user: give it to $user (pallet does not chown inside a user's home as root)" >&2
+  # this runs as USER: -O and -G (owner and group are this process's)
+  # ask what a stat would, without a process
+  if [[ ! -O $dir ]]; then
+    echo "$dir belongs to uid $(stat -c %u -- "$dir"), not to $user: give it to $user (pallet does not chown inside a user's home as root)" >&2
     return 1
   fi
-  chgrp -- "$gid" "$dir"
-  chmod 0700 -- "$dir"
-  tmp=$(mktemp "$dir/.pallet.XXXXXX")
+  [[ -G $dir ]] || chgrp -- "$gid" "$dir"
+  # mkdir -m gives the mode exactly; one that was there gets it here
+  [[ $made == yes ]] || chmod 0700 -- "$dir"
+  pallet_temp_name "$dir"
+  tmp=$PALLET_TEMP
   # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
-  trap "rm -f -- $(printf '%q' "$tmp")" EXIT
+  trap "pallet_temp_gone $(printf '%q' "$tmp")" EXIT
   pallet_tmp_remember "$tmp"
+  pallet_new_file "$tmp"
   if [[ -e $file && ! -r $file ]]; then
     echo "$file cannot be read by $user: give it to $user" >&2
     return 1
@@ -1060,7 +1226,7 @@ pallet_ssh_key_user() {
   else
     printf '%s\n' "$key" >"$tmp"
   fi
-  chgrp -- "$gid" "$tmp"
+  [[ -G $tmp ]] || chgrp -- "$gid" "$tmp"
   chmod 0600 -- "$tmp"
   mv -fT -- "$tmp" "$file"
 }
@@ -1071,7 +1237,7 @@ pallet_ssh_key_user() {
 # a broken sudoers elsewhere.
 pallet_sudoers_included() {
   local out
-  out=$(visudo -c 2>&1) || return 1
+  out=$(exec visudo -c 2>&1) || return 1
   [[ $'\n'$out$'\n' == *$'\n'"$1: parsed OK"$'\n'* ]]
 }
 
@@ -1084,14 +1250,15 @@ pallet_sudoers_included() {
 # the way (a sudoers.d another user could change is refused), and replaces
 # only a regular file or a symlink.
 pallet_sudoers_install() {
-  local path=$1 dir tmp out who
-  dir=$(dirname -- "$path")
+  local path=$1 dir tmp out
+  pallet_dirname "$path"
+  dir=$PALLET_DIR
   if ! command -v visudo >/dev/null || [[ ! -d $dir ]]; then
     echo "no visudo or no $dir: install sudo first (package crate)" >&2
     return 1
   fi
-  who=$(pallet_file_writer "$path" root replace) || return 1
-  if [[ $who != root ]]; then
+  pallet_file_writer "$path" root replace || return 1
+  if [[ $PALLET_WRITER != root ]]; then
     echo "pallet: refusing to write $path: the way to it is not root's alone" >&2
     return 1
   fi
@@ -1099,18 +1266,48 @@ pallet_sudoers_install() {
     echo "pallet: $path is not a regular file ($(stat -c %F -- "$path")): remove it, pallet does not replace it" >&2
     return 1
   fi
-  tmp=$(mktemp "$dir/.pallet.XXXXXX")
+  pallet_temp_name "$dir"
+  tmp=$PALLET_TEMP
   # shellcheck disable=SC2064 # expand $tmp now: it is local
-  trap "rm -f -- $(printf '%q' "$tmp")" EXIT
+  trap "pallet_temp_gone $(printf '%q' "$tmp")" EXIT
   pallet_tmp_remember "$tmp"
+  pallet_new_file "$tmp"
   cat >"$tmp"
-  chown root:root "$tmp"
+  # made by root: root's already, unless the directory's setgid bit gave
+  # it another group
+  [[ -O $tmp && -G $tmp ]] || chown root:root "$tmp"
   chmod 0440 "$tmp"
-  if ! out=$(visudo -cf "$tmp" 2>&1); then
+  if ! out=$(exec visudo -cf "$tmp" 2>&1); then
     printf '%s\nvisudo rejected the drop-in for %s; it was not installed\n' "$out" "$path" >&2
     return 1
   fi
   mv -fT -- "$tmp" "$path"
+}
+
+# pallet_temp_gone PATH removes the temporary file PATH when it is still
+# there: the EXIT trap of a helper that renames its temporary file into
+# place, which then, having nothing left to remove, starts no rm.
+pallet_temp_gone() {
+  if [[ -e $1 || -L $1 ]]; then
+    rm -f -- "$1"
+  fi
+}
+
+# pallet_temp_name DIR sets PALLET_TEMP to a name for a temporary file in
+# DIR that is not there yet: DIR/.pallet.<random>, as mktemp -u would pick,
+# without a process. The name is only a name: callers create the file
+# exclusively (noclobber, O_EXCL, as pallet_new_file does), so a name
+# someone guessed and made first fails the step, and never makes it write
+# into a file someone else planted.
+pallet_temp_name() {
+  local r
+  while :; do
+    # SRANDOM (bash 5.1) is 32 random bits from the kernel; RANDOM, 15
+    # bits from a seed, is the fallback on older bash.
+    printf -v r '%08x%08x' "${SRANDOM:-$RANDOM$RANDOM}" "${SRANDOM:-$RANDOM$RANDOM}"
+    PALLET_TEMP=${1%/}/.pallet.$r
+    [[ -e $PALLET_TEMP || -L $PALLET_TEMP ]] || return 0
+  done
 }
 
 # pallet_tmp_remember TMP lists a temporary name a helper has just picked
@@ -1139,7 +1336,8 @@ pallet_user_home_fill() {
   if [[ -d /etc/skel ]]; then
     cp -RP -- /etc/skel/. "$home/"
   fi
-  chgrp -- "$gid" "$home"
+  # this runs as the user: -G asks whether the group is GID already
+  [[ -G $home ]] || chgrp -- "$gid" "$home"
   chmod 0700 -- "$home"
 }
 
@@ -1193,7 +1391,7 @@ pallet_user_join_groups() {
 # directory of symlinks into /etc. A missing parent is made as the
 # directory crate makes it: root's, 0755, one entry at a time.
 pallet_user_make_home() {
-  local user=$1 entry uid gid home parent who
+  local user=$1 entry uid gid home parent
   entry=$(getent passwd "$user") || {
     echo "pallet: no user $user" >&2
     return 1
@@ -1210,12 +1408,13 @@ pallet_user_make_home() {
     echo "pallet: the home of $user, $home, is there but is not a directory: remove it first" >&2
     return 1
   fi
-  parent=$(dirname -- "$home")
+  pallet_dirname "$home"
+  parent=$PALLET_DIR
   if [[ ! -e $parent && ! -L $parent ]]; then
     pallet_directory_make "$parent" 0755 root root yes || return 1
   fi
-  who=$(pallet_file_writer "$home" "$uid") || return 1
-  if [[ $who == root ]]; then
+  pallet_file_writer "$home" "$uid" || return 1
+  if [[ $PALLET_WRITER == root ]]; then
     mkdir -m 0700 -- "$home" || return 1
     chown -h -- "$uid:$gid" "$home" || return 1
   fi
@@ -1229,17 +1428,17 @@ declare -A PALLET_DEPS=(
   [pallet_diff]='pallet_as_reader pallet_as_user pallet_diff_as pallet_diff_binary pallet_diff_files pallet_diff_summary pallet_file_entry pallet_file_line_awk pallet_file_read pallet_file_writer pallet_path_parts pallet_payload pallet_salted_sha256'
   [pallet_diff_as]='pallet_diff_binary pallet_diff_files pallet_diff_summary pallet_file_line_awk pallet_file_read'
   [pallet_diff_files]='pallet_diff_binary pallet_diff_summary'
-  [pallet_directory_make]='pallet_as_user pallet_as_writer pallet_directory_make_as pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts'
+  [pallet_directory_make]='pallet_as_user pallet_as_writer pallet_directory_make_as pallet_dirname pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts'
   [pallet_directory_make_as]='pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts'
   [pallet_file_is]='pallet_as_reader pallet_as_user pallet_file_entry pallet_file_is_as pallet_file_read pallet_file_writer pallet_meta_is pallet_path_parts'
   [pallet_file_is_as]='pallet_file_read pallet_meta_is'
   [pallet_file_writer]='pallet_file_entry pallet_path_parts'
   [pallet_payload]='pallet_file_read pallet_salted_sha256'
-  [pallet_ssh_key_authorize]='pallet_as_user pallet_file_read pallet_ssh_key_user pallet_tmp_remember'
-  [pallet_ssh_key_authorized]='pallet_as_user pallet_file_read pallet_ssh_key_user pallet_tmp_remember'
-  [pallet_ssh_key_user]='pallet_file_read pallet_tmp_remember'
-  [pallet_sudoers_install]='pallet_file_entry pallet_file_writer pallet_path_parts pallet_tmp_remember'
-  [pallet_user_make_home]='pallet_as_user pallet_as_writer pallet_directory_make pallet_directory_make_as pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts pallet_user_home_fill'
+  [pallet_ssh_key_authorize]='pallet_as_user pallet_file_read pallet_new_file pallet_ssh_key_has pallet_ssh_key_user pallet_temp_gone pallet_temp_name pallet_tmp_remember'
+  [pallet_ssh_key_authorized]='pallet_as_user pallet_file_read pallet_new_file pallet_ssh_key_has pallet_ssh_key_user pallet_temp_gone pallet_temp_name pallet_tmp_remember'
+  [pallet_ssh_key_user]='pallet_file_read pallet_new_file pallet_ssh_key_has pallet_temp_gone pallet_temp_name pallet_tmp_remember'
+  [pallet_sudoers_install]='pallet_dirname pallet_file_entry pallet_file_writer pallet_new_file pallet_path_parts pallet_temp_gone pallet_temp_name pallet_tmp_remember'
+  [pallet_user_make_home]='pallet_as_user pallet_as_writer pallet_directory_make pallet_directory_make_as pallet_dirname pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts pallet_user_home_fill'
 )
 
 # step 1: automated-admin-user/package: install sudo

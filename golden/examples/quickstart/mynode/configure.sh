@@ -58,13 +58,23 @@ PALLET_WOULD_RAISE=" "
 #               ::pallet::v1 [NONCE] done OK CHANGED WOULD-CHANGE RAN FAILED SKIPPED
 # (SKIPPED was added last, so a reader of the older five fields still reads
 # them.)
+# pallet_now_ms sets PALLET_NOW to the time in milliseconds: from bash's
+# EPOCHREALTIME, without a process (a $( ) would fork one per status line),
+# or from date on a bash older than 5.
 pallet_now_ms() {
   if [[ -n ${EPOCHREALTIME:-} ]]; then
     local t=${EPOCHREALTIME/[.,]/}
-    echo $((10#$t / 1000))
+    PALLET_NOW=$((10#$t / 1000))
   else
-    date +%s%3N
+    PALLET_NOW=$(date +%s%3N)
   fi
+}
+
+# pallet_end N START STATUS [MESSAGE] prints step N's end line, with the
+# milliseconds since START.
+pallet_end() {
+  pallet_now_ms
+  printf '%s end %s/%s %s %d%s\n' "$PALLET_MARK" "$1" "$PALLET_TOTAL" "$3" $((PALLET_NOW - $2)) "${4:+ $4}"
 }
 
 pallet_done() {
@@ -231,24 +241,25 @@ pallet_step_diff() {
 # and it reports would-change at once rather than time out.
 pallet_step() {
   local n=$1 crate=$2 name=$3 check=$4 apply=$5 kind=${6:-} start ms
-  start=$(pallet_now_ms)
+  pallet_now_ms
+  start=$PALLET_NOW
   printf '%s begin %s/%s %s %s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" "$crate" "$name"
   if [[ -n $PALLET_SKIP ]]; then
     PALLET_SKIPPED=$((PALLET_SKIPPED + 1))
-    printf '%s end %s/%s skipped %d %s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start)) "$PALLET_SKIP"
+    pallet_end "$n" "$start" skipped "$PALLET_SKIP"
     return 0
   fi
   if [[ -n $PALLET_WOULD_NOTIFIED ]]; then
     [[ -z $check || $kind == wait ]] || pallet_raise
     PALLET_WOULD=$((PALLET_WOULD + 1))
-    printf '%s end %s/%s would-change %d notified: a step before it would change\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+    pallet_end "$n" "$start" would-change "notified: a step before it would change"
     return 0
   fi
   if [[ -n $check ]]; then
     pallet_test "$check"
     if ((PALLET_RC == 0)); then
       PALLET_OK=$((PALLET_OK + 1))
-      printf '%s end %s/%s ok %d\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+      pallet_end "$n" "$start" ok
       return 0
     fi
   fi
@@ -258,38 +269,39 @@ pallet_step() {
     # raise its flags.
     [[ -z $check || $kind == wait ]] || pallet_raise
     PALLET_WOULD=$((PALLET_WOULD + 1))
-    printf '%s end %s/%s would-change %d%s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start)) "${kind:+ would wait: not true yet, and a step before it would change}"
+    pallet_end "$n" "$start" would-change "${kind:+would wait: not true yet, and a step before it would change}"
     return 0
   fi
   # The flags directory is made (or refused) before the apply, so that a
   # change is never made whose flag could then not be raised.
   if ((${#PALLET_NOTIFY[@]})) && ! pallet_flags_dir; then
-    printf '%s end %s/%s failed %d cannot keep flags in %s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start)) "$PALLET_FLAGS"
+    pallet_end "$n" "$start" failed "cannot keep flags in $PALLET_FLAGS"
     pallet_done 1
     exit 1
   fi
   pallet_part "$apply" </dev/null
   if ((PALLET_RC != 0)); then
     if [[ $kind == wait && $PALLET_RC == 124 ]]; then
-      printf '%s end %s/%s failed %d timed out\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+      pallet_end "$n" "$start" failed "timed out"
     else
-      printf '%s end %s/%s failed %d exit status %d\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start)) "$PALLET_RC"
+      pallet_end "$n" "$start" failed "exit status $PALLET_RC"
     fi
     pallet_done 1
     exit 1
   fi
   if [[ -z $check ]]; then
     PALLET_RAN=$((PALLET_RAN + 1))
-    printf '%s end %s/%s ran %d\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+    pallet_end "$n" "$start" ran
     return 0
   fi
   pallet_test "$check"
   if ((PALLET_RC != 0)); then
-    printf '%s end %s/%s failed %d did not converge\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" $(($(pallet_now_ms) - start))
+    pallet_end "$n" "$start" failed "did not converge"
     pallet_done 1
     exit 1
   fi
-  ms=$(($(pallet_now_ms) - start))
+  pallet_now_ms
+  ms=$((PALLET_NOW - start))
   if [[ $kind == wait ]]; then
     PALLET_OK=$((PALLET_OK + 1))
     printf '%s end %s/%s ok %d waited %s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL" "$ms" "$(pallet_seconds "$ms")"
@@ -312,7 +324,7 @@ pallet_pkg_dpkg_state() {
   local want=$1 p status
   shift
   for p in "$@"; do
-    status=$(dpkg-query -W -f '${db:Status-Abbrev}' -- "$p" 2>/dev/null) || status=
+    status=$(exec dpkg-query -W -f '${db:Status-Abbrev}' -- "$p" 2>/dev/null) || status=
     if [[ ${status:1:1} == i ]]; then
       [[ $want == installed ]] || return 1
     else
