@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"runtime"
 	"slices"
@@ -38,13 +39,59 @@ type Script struct {
 	// Payloads are the content the script's steps read from beside it
 	// (see Payload), each once, in the order the script first names them.
 	Payloads []*Payload `json:"payloads,omitempty"`
-	Text     []byte     `json:"-"`
+	Text     Text       `json:"-"`
 }
 
 // Sum is the sha256 of the script's text, in hex.
 func (s *Script) Sum() string {
-	sum := sha256.Sum256(s.Text)
-	return hex.EncodeToString(sum[:])
+	h := sha256.New()
+	for _, part := range s.Text {
+		h.Write(part)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Text is a script's text in parts: the parts one after the other are the
+// script. The middle part, the runtime and helpers (most of a script's
+// bytes), is one slice shared by every script of a compile that calls
+// the same helpers, so a fleet's scripts do not hold (and a compile does
+// not copy) tens of kilobytes each of the same text. The parts are read
+// only: nothing may write to them.
+type Text [][]byte
+
+// Len is the script's length in bytes.
+func (t Text) Len() int {
+	n := 0
+	for _, part := range t {
+		n += len(part)
+	}
+	return n
+}
+
+// Bytes is the script as one slice, a copy (a script of one part is
+// returned as it is).
+func (t Text) Bytes() []byte {
+	if len(t) == 1 {
+		return t[0]
+	}
+	b := make([]byte, 0, t.Len())
+	for _, part := range t {
+		b = append(b, part...)
+	}
+	return b
+}
+
+// WriteTo writes the script to w, part by part.
+func (t Text) WriteTo(w io.Writer) (int64, error) {
+	var n int64
+	for _, part := range t {
+		m, err := w.Write(part)
+		n += int64(m)
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // Target says what to compile: a group's phase, for an OS ("" = the
@@ -420,7 +467,7 @@ func stepHelpers(h *helpers, s *step) []string {
 // header: the runtime, the helpers' sources and their PALLET_DEPS lines.
 type helperPlan struct {
 	need []string
-	body string
+	body []byte // read only: every script with this set shares it
 }
 
 // planHelpers is the helperPlan for the steps, worked out once per set of
@@ -448,7 +495,7 @@ func planHelpers(plans *sync.Map, steps []step) *helperPlan {
 		b.WriteString(h.src[name])
 	}
 	b.WriteString(depsLines(h, pl.need))
-	pl.body = b.String()
+	pl.body = []byte(b.String())
 	if plans != nil {
 		v, _ := plans.LoadOrStore(key, pl)
 		return v.(*helperPlan)
@@ -554,13 +601,14 @@ func writeFlags(b *strings.Builder, steps []step, i int) {
 // then the steps in order.
 //
 // plans keeps the helper plans (see planHelpers); nil works them out anew.
-func assemble(plans *sync.Map, group, phase, osID, node string, placeholder bool, steps []step) []byte {
+func assemble(plans *sync.Map, group, phase, osID, node string, placeholder bool, steps []step) Text {
 	pl := planHelpers(plans, steps)
 	// Scripts are mostly runtime and helpers, tens of kilobytes each:
-	// the text is written once, into one buffer sized up front, with no
-	// piece put together first elsewhere. A strings.Builder, since it
-	// alone grows without zeroing memory that is written over next.
-	size := 1024 + len(group) + len(phase) + len(osID) + len(node) + len(pl.body)
+	// that part is the plan's, shared (see Text). The script's own
+	// header and steps are written once, into one buffer sized up front,
+	// with no piece put together first elsewhere. A strings.Builder, since
+	// it alone grows without zeroing memory that is written over next.
+	size := 1024 + len(group) + len(phase) + len(osID) + len(node)
 	for i := range steps {
 		s := &steps[i]
 		size += 2*len(s.Crate) + 2*len(s.Name) + len(s.Pack) + len(s.Check) + len(s.Diff) + len(s.Apply) + 160
@@ -607,7 +655,7 @@ func assemble(plans *sync.Map, group, phase, osID, node string, placeholder bool
 	b.WriteString("PALLET_TOTAL=")
 	b.WriteString(total)
 	b.WriteByte('\n')
-	b.WriteString(pl.body)
+	head := b.Len()
 	for i := range steps {
 		s := &steps[i]
 		n := strconv.Itoa(i + 1)
@@ -650,7 +698,8 @@ func assemble(plans *sync.Map, group, phase, osID, node string, placeholder bool
 	}
 	writeFlags(&b, steps, len(steps))
 	b.WriteString("pallet_done 0\n")
-	return builderBytes(&b)
+	own := builderBytes(&b)
+	return Text{own[:head:head], pl.body, own[head:]}
 }
 
 // writeFunc writes the bash function prefix+n holding body, if body is

@@ -51,7 +51,7 @@ func TestNodeData(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				return string(s.Text)
+				return string(s.Text.Bytes())
 			}
 		}
 		t.Fatalf("no node %s", id)
@@ -133,7 +133,7 @@ func TestPlaceholderNodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := string(out[0].Text)
+	text := string(out[0].Text.Bytes())
 	for _, want := range []string{"# node: web-1\n# nodes: placeholders (no --provider given)\n", "me=192.0.2.2 i=0", "db=192.0.2.1"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("placeholder script lacks %q", want)
@@ -169,7 +169,7 @@ func TestCrateReadsCluster(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return string(s.Text)
+		return string(s.Text.Bytes())
 	}
 	a := compile(one)
 	if !strings.Contains(a, "'10.0.0.1\tweb-a'") || strings.Contains(a, "web-b") {

@@ -35,7 +35,7 @@ func TestFlagsRendered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := string(s.Text)
+	text := string(s.Text.Bytes())
 	i := strings.Index(text, "\npallet_notify app web\n")
 	if i < 0 {
 		t.Fatalf("no pallet_notify line:\n%s", text)

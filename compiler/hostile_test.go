@@ -71,7 +71,7 @@ func runProbe(t testing.TB, s string) string {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	cmd := exec.Command("bash", "-c", string(sc.Text), "script")
+	cmd := exec.Command("bash", "-c", string(sc.Text.Bytes()), "script")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "PALLET_MODE=apply")
 	out, err := cmd.CombinedOutput()
@@ -246,7 +246,7 @@ func renderCall(p *Project, c *Crate, in map[string]any, osID, node string, key 
 	if err := r.call(c, c.Name, args); err != nil {
 		return "", err
 	}
-	return string(assemble(nil, "g", "p", osID, "", false, r.steps)), nil
+	return string(assemble(nil, "g", "p", osID, "", false, r.steps).Bytes()), nil
 }
 
 // FuzzRenderedValue: any string a user can write in pallet.yaml comes out
@@ -347,7 +347,7 @@ func TestHostileValuesViaData(t *testing.T) {
 				t.Fatalf("%s with %q: %v", c.name, s, err)
 			}
 			dir := t.TempDir()
-			cmd := exec.Command("bash", "-c", string(sc.Text), "script")
+			cmd := exec.Command("bash", "-c", string(sc.Text.Bytes()), "script")
 			cmd.Dir = dir
 			cmd.Env = append(os.Environ(), "PALLET_MODE=apply")
 			if out, err := cmd.CombinedOutput(); err != nil {
@@ -392,7 +392,7 @@ func FuzzTemplatedValue(f *testing.F) {
 			t.Fatal(err)
 		}
 		dir := t.TempDir()
-		cmd := exec.Command("bash", "-c", string(sc.Text), "script")
+		cmd := exec.Command("bash", "-c", string(sc.Text.Bytes()), "script")
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), "PALLET_MODE=apply")
 		if out, err := cmd.CombinedOutput(); err != nil {

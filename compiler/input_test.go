@@ -39,8 +39,8 @@ func TestCrateSymlinkInside(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"echo real", "echo shared"} {
-		if !strings.Contains(string(s.Text), want) {
-			t.Errorf("script lacks %q:\n%s", want, stepsOf(s.Text))
+		if !strings.Contains(string(s.Text.Bytes()), want) {
+			t.Errorf("script lacks %q:\n%s", want, stepsOf(s.Text.Bytes()))
 		}
 	}
 }

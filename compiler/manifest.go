@@ -35,7 +35,7 @@ func (m *Manifest) Write(dir string) error {
 		s.SHA256 = s.Sum()
 		// Scripts can hold secrets (a file crate's content): readable by
 		// their owner only. pallet-run runs them with bash, not as programs.
-		if err := atomicfile.WriteDirs(filepath.Join(dir, ScriptPath(s.Group, s.Phase)), s.Text, 0o600, 0o700); err != nil {
+		if err := atomicfile.WriteDirs(filepath.Join(dir, ScriptPath(s.Group, s.Phase)), s.Text.Bytes(), 0o600, 0o700); err != nil {
 			return err
 		}
 		for _, p := range s.Payloads {

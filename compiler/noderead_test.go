@@ -101,8 +101,8 @@ func TestPerNodeRendering(t *testing.T) {
 					t.Fatal(err)
 				}
 				other := map[string]string{"alpha": "beta", "beta": "alpha"}[node]
-				if !strings.Contains(string(s.Text), node) || strings.Contains(string(s.Text), other) {
-					t.Fatalf("compiled for %s, the script says:\n%s", node, stepsOf(s.Text))
+				if !strings.Contains(string(s.Text.Bytes()), node) || strings.Contains(string(s.Text.Bytes()), other) {
+					t.Fatalf("compiled for %s, the script says:\n%s", node, stepsOf(s.Text.Bytes()))
 				}
 			}
 		})

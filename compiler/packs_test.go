@@ -50,7 +50,7 @@ func renderOne(t *testing.T, p *Project) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(s.Text)
+	return string(s.Text.Bytes())
 }
 
 // TestPackLookupOrder: crate_paths, then packs in order, then built-ins;

@@ -36,7 +36,7 @@ func TestContentInlineOrPayload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.Payloads) != 0 || !strings.Contains(string(s.Text), small) {
+	if len(s.Payloads) != 0 || !strings.Contains(string(s.Text.Bytes()), small) {
 		t.Errorf("%d bytes: want inline, got payloads %+v", len(small), s.Payloads)
 	}
 	var shas []string
@@ -49,7 +49,7 @@ func TestContentInlineOrPayload(t *testing.T) {
 		if len(s.Payloads) != 1 || s.Payloads[0].SHA256 != want || string(s.Payloads[0].Data) != big || s.Payloads[0].Size != int64(len(big)) {
 			t.Fatalf("%d bytes: want one payload of sha256 %s, got %+v", len(big), want, s.Payloads)
 		}
-		if strings.Contains(string(s.Text), small) || !strings.Contains(string(s.Text), `<"$(pallet_payload `+want+`)"`) {
+		if strings.Contains(string(s.Text.Bytes()), small) || !strings.Contains(string(s.Text.Bytes()), `<"$(pallet_payload `+want+`)"`) {
 			t.Errorf("the script should name the payload by sha256 and not hold it")
 		}
 		shas = append(shas, s.Sum())

@@ -114,8 +114,8 @@ func TestDeterministic(t *testing.T) {
 		}
 		for _, s := range scripts {
 			if first == nil {
-				first = s.Text
-			} else if string(s.Text) != string(first) {
+				first = s.Text.Bytes()
+			} else if string(s.Text.Bytes()) != string(first) {
 				t.Fatal("two compiles of the same input differ")
 			}
 		}
@@ -141,8 +141,8 @@ func TestRenderCacheAndNodes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := strings.Count(string(s.Text), "echo "+node+"\n"); got != 2 {
-			t.Errorf("node %s: its name appears %d times, want 2 (named, and named through wrap):\n%s", node, got, s.Text)
+		if got := strings.Count(string(s.Text.Bytes()), "echo "+node+"\n"); got != 2 {
+			t.Errorf("node %s: its name appears %d times, want 2 (named, and named through wrap):\n%s", node, got, s.Text.Bytes())
 		}
 	}
 }

@@ -61,12 +61,12 @@ func TestTemplateSecrets(t *testing.T) {
 	}
 	plain := PayloadPin("", []byte(want))
 	for _, leak := range []string{value, plain} {
-		if bytes.Contains(s.Text, []byte(leak)) {
+		if bytes.Contains(s.Text.Bytes(), []byte(leak)) {
 			t.Errorf("the script holds %q", leak)
 		}
 	}
-	if !bytes.Contains(s.Text, []byte("pallet_payload "+pl.SHA256+" "+pl.Salt)) || !bytes.Contains(s.Text, []byte("pallet_file_sha256_is /etc/app.conf "+pl.SHA256+" "+pl.Salt)) {
-		t.Errorf("the script does not read and check the payload by its salted pin:\n%s", s.Text[bytes.LastIndex(s.Text, []byte("# step 1")):])
+	if !bytes.Contains(s.Text.Bytes(), []byte("pallet_payload "+pl.SHA256+" "+pl.Salt)) || !bytes.Contains(s.Text.Bytes(), []byte("pallet_file_sha256_is /etc/app.conf "+pl.SHA256+" "+pl.Salt)) {
+		t.Errorf("the script does not read and check the payload by its salted pin:\n%s", s.Text.Bytes()[bytes.LastIndex(s.Text.Bytes(), []byte("# step 1")):])
 	}
 
 	// A new compile, a new salt: two scripts holding the same secret do
@@ -85,8 +85,8 @@ func TestTemplateSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.Payloads) != 0 || bytes.Contains(s.Text, []byte(value)) || !bytes.Contains(s.Text, []byte("password = <secret:db_password>")) {
-		t.Errorf("placeholder render: payloads %+v, script:\n%s", s.Payloads, s.Text[bytes.LastIndex(s.Text, []byte("# step 1")):])
+	if len(s.Payloads) != 0 || bytes.Contains(s.Text.Bytes(), []byte(value)) || !bytes.Contains(s.Text.Bytes(), []byte("password = <secret:db_password>")) {
+		t.Errorf("placeholder render: payloads %+v, script:\n%s", s.Payloads, s.Text.Bytes()[bytes.LastIndex(s.Text.Bytes(), []byte("# step 1")):])
 	}
 }
 
@@ -111,7 +111,7 @@ func TestTemplateNoSecretsNoIdentity(t *testing.T) {
 		t.Fatal(err)
 	}
 	s, err := p.Compile(Target{Group: "web", Phase: "configure"})
-	if err != nil || !bytes.Contains(s.Text, []byte("listen = 8080")) {
+	if err != nil || !bytes.Contains(s.Text.Bytes(), []byte("listen = 8080")) {
 		t.Fatalf("compile: %v", err)
 	}
 }
@@ -133,8 +133,8 @@ func TestTemplatePerNode(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Contains(s.Text, []byte("name = "+nd.Name+" of 2")) || !bytes.Contains(s.Text, []byte("port = 8080")) {
-			t.Errorf("%s's script:\n%s", nd.Name, s.Text[bytes.LastIndex(s.Text, []byte("# step 1")):])
+		if !bytes.Contains(s.Text.Bytes(), []byte("name = "+nd.Name+" of 2")) || !bytes.Contains(s.Text.Bytes(), []byte("port = 8080")) {
+			t.Errorf("%s's script:\n%s", nd.Name, s.Text.Bytes()[bytes.LastIndex(s.Text.Bytes(), []byte("# step 1")):])
 		}
 	}
 }
@@ -210,7 +210,7 @@ func TestTemplateSecretsWithoutIdentity(t *testing.T) {
 			}
 			keySum := PayloadPin("", []byte("<secret:api_key>"))
 			for _, want := range []string{"\n# secrets: " + tc.note + "\n", "password = <secret:db_password>\n", "key = " + keySum, "user = app\n"} {
-				if !bytes.Contains(s.Text, []byte(want)) {
+				if !bytes.Contains(s.Text.Bytes(), []byte(want)) {
 					t.Errorf("placeholder script lacks %q", want)
 				}
 			}
@@ -230,16 +230,16 @@ func TestSecretsHeaderOnlyWhereRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Contains(s.Text, []byte("\n# secrets: "+noteSecretsDecrypted+"\n")) {
-		t.Errorf("placeholder script with decrypted secrets lacks its note:\n%s", s.Text[:400])
+	if !bytes.Contains(s.Text.Bytes(), []byte("\n# secrets: "+noteSecretsDecrypted+"\n")) {
+		t.Errorf("placeholder script with decrypted secrets lacks its note:\n%s", s.Text.Bytes()[:400])
 	}
 	p.SetSecretMode(SecretsReal)
-	if s, err = p.Compile(Target{Group: "web", Phase: "configure"}); err != nil || bytes.Contains(s.Text, []byte("\n# secrets: ")) {
+	if s, err = p.Compile(Target{Group: "web", Phase: "configure"}); err != nil || bytes.Contains(s.Text.Bytes(), []byte("\n# secrets: ")) {
 		t.Errorf("a real compile's script has a secrets note (or failed: %v)", err)
 	}
 	q, _ := secretProject(t, "password = none\n")
 	q.SetSecretMode(SecretsPlaceholder)
-	if s, err = q.Compile(Target{Group: "web", Phase: "configure"}); err != nil || bytes.Contains(s.Text, []byte("\n# secrets: ")) {
+	if s, err = q.Compile(Target{Group: "web", Phase: "configure"}); err != nil || bytes.Contains(s.Text.Bytes(), []byte("\n# secrets: ")) {
 		t.Errorf("a script reading no secret has a secrets note (or failed: %v)", err)
 	}
 }

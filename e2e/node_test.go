@@ -116,7 +116,7 @@ func compile(t *testing.T, p *compiler.Project, group, phase, osID string) []byt
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s.Text
+	return s.Text.Bytes()
 }
 
 // phase compiles one phase of group for osID into what the runner runs:
@@ -127,7 +127,7 @@ func phase(t *testing.T, p *compiler.Project, group, name, osID string) runner.P
 	if err != nil {
 		t.Fatal(err)
 	}
-	return runner.Phase{Name: name, Script: s.Text, Files: payloadFiles(s)}
+	return runner.Phase{Name: name, Script: s.Text.Bytes(), Files: payloadFiles(s)}
 }
 
 // payloadFiles are a script's payloads as the runner uploads them.
@@ -152,7 +152,7 @@ func prepare(p *compiler.Project, group string, check bool, phases ...string) fu
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, runner.Phase{Name: ph, Script: s.Text, Check: check, Files: payloadFiles(s)})
+			out = append(out, runner.Phase{Name: ph, Script: s.Text.Bytes(), Check: check, Files: payloadFiles(s)})
 		}
 		return out, nil
 	}

@@ -102,7 +102,7 @@ func TestFileSourcePayload(t *testing.T) {
 	if len(s.Payloads) != 1 || s.Payloads[0].SHA256 != want || s.Payloads[0].Size != 1<<20 {
 		t.Fatalf("payloads = %+v, want one of sha256 %s", s.Payloads, want)
 	}
-	if strings.Contains(string(s.Text), string(data[:64])) {
+	if strings.Contains(string(s.Text.Bytes()), string(data[:64])) {
 		t.Error("the script holds the payload's bytes")
 	}
 	tampered := append([]byte(nil), data...)
@@ -112,7 +112,7 @@ func TestFileSourcePayload(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	res, err := conn.RunPhase(t.Context(), runner.Phase{Name: "configure", Script: s.Text,
+	res, err := conn.RunPhase(t.Context(), runner.Phase{Name: "configure", Script: s.Text.Bytes(),
 		Files: []runner.File{{Name: s.Payloads[0].FileName(), Data: tampered}}}, nil)
 	var failed *runner.StepFailedError
 	if !errors.As(err, &failed) || failed.Step.N != 2 {

@@ -195,7 +195,7 @@ func TestWebappExample(t *testing.T) {
 	// payloads (and palletc build cannot build this project: its params
 	// read node data).
 	for _, s := range liftScripts(t, file, home) {
-		if strings.Contains(string(s.Text), testToken) || strings.Contains(string(s.Text), tokenSum) {
+		if strings.Contains(string(s.Text.Bytes()), testToken) || strings.Contains(string(s.Text.Bytes()), tokenSum) {
 			t.Errorf("%s's %s script holds the token or its sha256", s.Node, s.Phase)
 		}
 		if s.Group == "app" && s.Phase == "configure" {

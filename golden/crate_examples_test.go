@@ -48,7 +48,7 @@ func crateExampleScripts(t *testing.T) []fullScript {
 					t.Errorf("%s on %s: %v", name, osID, err)
 					continue
 				}
-				out = append(out, fullScript{name: name + " on " + osID, text: s.Text})
+				out = append(out, fullScript{name: name + " on " + osID, text: s.Text.Bytes()})
 			}
 		}
 	}

@@ -232,13 +232,13 @@ func runScenario(t *testing.T, c *compiler.Crate, file string) *scenarioRun {
 			results = append(results, scenario.Result{OS: osID, Err: scenarioError(err, osID)})
 			continue
 		}
-		steps, helpers, err := scenario.Carve(s.Text)
+		steps, helpers, err := scenario.Carve(s.Text.Bytes())
 		if err != nil {
 			t.Fatalf("%s on %s: %v", display, osID, err)
 		}
 		results = append(results, scenario.Result{OS: osID, Steps: steps, Helpers: helpers})
 		r.renders = true
-		r.scripts = append(r.scripts, fullScript{name: display + " on " + osID, key: r.key(), text: s.Text})
+		r.scripts = append(r.scripts, fullScript{name: display + " on " + osID, key: r.key(), text: s.Text.Bytes()})
 	}
 	r.got.Renders = scenario.Group(results)
 	return r
@@ -381,7 +381,7 @@ func exampleScripts(t *testing.T) []fullScript {
 			continue
 		}
 		for _, s := range scripts {
-			out = append(out, fullScript{name: filepath.Join("examples", name, s.Group, s.Phase+".sh"), text: s.Text})
+			out = append(out, fullScript{name: filepath.Join("examples", name, s.Group, s.Phase+".sh"), text: s.Text.Bytes()})
 		}
 	}
 	return out

@@ -151,7 +151,7 @@ func (b *Build) script(node provider.Node, phase, osID string) (*compiler.Script
 		return nil, fmt.Errorf("%s/%s.sh was built for %s but the node runs %s: build for it (palletc build --os %s) or use pallet-run lift",
 			node.Group, phase, s.os, osID, osID)
 	}
-	return &compiler.Script{Group: node.Group, Phase: phase, OS: s.os, Text: s.text, Payloads: s.payloads}, nil
+	return &compiler.Script{Group: node.Group, Phase: phase, OS: s.os, Text: compiler.Text{s.text}, Payloads: s.payloads}, nil
 }
 
 // Apply runs a build's scripts verbatim on the provider's nodes, like Lift

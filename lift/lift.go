@@ -576,7 +576,7 @@ func phasesFor(src scripts, pl *plan, osID string, check, diff bool) ([]runner.P
 		if err != nil {
 			return nil, fmt.Errorf("node %s: %w", pl.node.Name, err)
 		}
-		out = append(out, runner.Phase{Name: ph, Script: s.Text, Check: check, Diff: diff, Files: payloadFiles(s, check && !diff)})
+		out = append(out, runner.Phase{Name: ph, ScriptParts: s.Text, Check: check, Diff: diff, Files: payloadFiles(s, check && !diff)})
 	}
 	return out, nil
 }

@@ -32,7 +32,7 @@ func compiledSpoofScript(t *testing.T) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s.Text
+	return s.Text.Bytes()
 }
 
 // TestStatusLinesCarryTheRunsNonce: output of a step that looks like a

@@ -11,6 +11,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pkg/sftp"
@@ -24,6 +25,11 @@ type Phase struct {
 	Name string
 	// Script is the complete bash script from the compiler.
 	Script []byte
+	// ScriptParts, when set, is the script instead, in parts written one
+	// after the other (compiler.Text: its runtime and helpers are one
+	// slice shared by a fleet's scripts, so a lift does not hold a copy
+	// of them per node).
+	ScriptParts [][]byte
 	// Check runs the script with PALLET_MODE=check: report, change nothing.
 	Check bool
 	// Diff runs the script with PALLET_DIFF=1: file-like steps that change
@@ -84,7 +90,11 @@ func (c *Conn) RunPhase(ctx context.Context, p Phase, onEvent EventFunc) (PhaseR
 	// The nonce goes in a file beside the script, not on the command line:
 	// argv (and sudo's SUDO_COMMAND, which steps inherit) is visible to
 	// every local user, a 0600 file in the private directory is not.
-	files := []remoteFile{{script, p.Script, 0o700}, {path.Join(dir, nonceFile), []byte(nonce + "\n"), 0o600}}
+	parts := p.ScriptParts
+	if parts == nil {
+		parts = [][]byte{p.Script}
+	}
+	files := []remoteFile{{script, parts, 0o700}, {path.Join(dir, nonceFile), [][]byte{[]byte(nonce + "\n")}, 0o600}}
 	for _, f := range p.Files {
 		if err := checkFileName(f.Name, files, dir); err != nil {
 			return fail(fmt.Errorf("node %s phase %s: %w", node, p.Name, err))
@@ -93,7 +103,7 @@ func (c *Conn) RunPhase(ctx context.Context, p Phase, onEvent EventFunc) (PhaseR
 		if mode == 0 {
 			mode = 0o600
 		}
-		files = append(files, remoteFile{path.Join(dir, f.Name), f.Data, mode})
+		files = append(files, remoteFile{path.Join(dir, f.Name), [][]byte{f.Data}, mode})
 	}
 	if err := c.upload(ctx, dir, files); err != nil {
 		if ctx.Err() != nil {
@@ -466,11 +476,33 @@ func checkFileName(name string, files []remoteFile, dir string) error {
 	return nil
 }
 
-// remoteFile is one file upload writes.
+// remoteFile is one file upload writes: its parts one after the other.
 type remoteFile struct {
-	path string
-	data []byte
-	mode os.FileMode
+	path  string
+	parts [][]byte
+	mode  os.FileMode
+}
+
+// joinBufs lends the buffers a file of several parts is joined in, so
+// that it goes as one SFTP write (its chunks in flight together, one wait
+// for their acks) and the joined copy lives only for the upload.
+var joinBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// write writes rf's content to f in one Write.
+func (rf remoteFile) write(f io.Writer) error {
+	if len(rf.parts) == 1 {
+		_, err := f.Write(rf.parts[0])
+		return err
+	}
+	bp := joinBufs.Get().(*[]byte)
+	b := (*bp)[:0]
+	for _, part := range rf.parts {
+		b = append(b, part...)
+	}
+	_, err := f.Write(b)
+	*bp = b[:0]
+	joinBufs.Put(bp)
+	return err
 }
 
 // upload writes the files over SFTP: mkdir (fails if the name exists, so a
@@ -503,7 +535,7 @@ func (c *Conn) upload(ctx context.Context, dir string, files []remoteFile) error
 				f.Close()
 				return fmt.Errorf("chmod %s: %w", rf.path, err)
 			}
-			if _, err := f.Write(rf.data); err != nil {
+			if err := rf.write(f); err != nil {
 				f.Close()
 				return fmt.Errorf("write %s: %w (disk full?)", rf.path, err)
 			}

@@ -101,7 +101,7 @@ providers:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bytes.Contains(s.Text, []byte(canary)) || !bytes.Contains(s.Text, []byte("password = <secret:db_password>")) {
+	if bytes.Contains(s.Text.Bytes(), []byte(canary)) || !bytes.Contains(s.Text.Bytes(), []byte("password = <secret:db_password>")) {
 		t.Errorf("render: the script holds the canary or no placeholder")
 	}
 	// What build writes: the value only in the secret payload, 0600.

@@ -197,7 +197,7 @@ func renderPlaceholders(p *compiler.Project, group, phase, osID string) ([][]byt
 	}
 	texts := make([][]byte, len(out))
 	for i, s := range out {
-		texts[i] = s.Text
+		texts[i] = s.Text.Bytes()
 	}
 	return texts, nil
 }
@@ -295,7 +295,7 @@ func renderForNodes(p *compiler.Project, provName, group, node, phase, osID stri
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, s.Text)
+			out = append(out, s.Text.Bytes())
 		}
 	}
 	return out, nil

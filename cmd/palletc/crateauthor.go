@@ -266,13 +266,13 @@ func testCrate(crateDir string, update bool, stdout, stderr io.Writer) (scenario
 					results = append(results, scenario.Result{OS: osID, Err: scenarioErrorText(err, osID, home)})
 					continue
 				}
-				steps, helpers, err := scenario.Carve(s.Text)
+				steps, helpers, err := scenario.Carve(s.Text.Bytes())
 				if err != nil {
 					problem("%s on %s: %v", file, osID, err)
 					continue
 				}
 				results = append(results, scenario.Result{OS: osID, Steps: steps, Helpers: helpers})
-				for _, msg := range checkScript(s.Text) {
+				for _, msg := range checkScript(s.Text.Bytes()) {
 					problem("%s on %s: %s", file, osID, msg)
 				}
 			}

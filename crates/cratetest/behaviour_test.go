@@ -45,7 +45,7 @@ func compile(t *testing.T, calls ...call) string {
 		t.Fatal(err)
 	}
 	file := filepath.Join(t.TempDir(), "test.sh")
-	if err := os.WriteFile(file, s.Text, 0o644); err != nil {
+	if err := os.WriteFile(file, s.Text.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return file

@@ -31,7 +31,7 @@ func compileCalls(t *testing.T, calls string) string {
 		t.Fatal(err)
 	}
 	file := filepath.Join(t.TempDir(), "test.sh")
-	if err := os.WriteFile(file, s.Text, 0o644); err != nil {
+	if err := os.WriteFile(file, s.Text.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return file
