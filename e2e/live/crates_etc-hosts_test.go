@@ -18,6 +18,8 @@ var _ = register(Case{Crate: "etc-hosts", Run: func(t *testing.T, n *Node) {
 	n.Sh(t, "printf '10.99.0.1\\tetc-hosts-keep\\n' >>/etc/hosts")
 
 	block := func(nodes []provider.Node, extra ...string) string {
+		// The crate lists a group's nodes by name, as .groups has them.
+		nodes = slices.SortedFunc(slices.Values(nodes), func(a, b provider.Node) int { return strings.Compare(a.Name, b.Name) })
 		var lines []string
 		for _, nd := range nodes {
 			addr := nd.Address
@@ -26,7 +28,6 @@ var _ = register(Case{Crate: "etc-hosts", Run: func(t *testing.T, n *Node) {
 			}
 			lines = append(lines, addr+"\t"+nd.Name)
 		}
-		slices.Sort(lines) // the nodes' names share a prefix, so by name is by line
 		lines = append(lines, extra...)
 		return "# BEGIN pallet etc-hosts live\n" + strings.Join(lines, "\n") + "\n# END pallet etc-hosts live"
 	}
