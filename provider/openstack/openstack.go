@@ -16,14 +16,12 @@ package openstack
 import (
 	"context"
 	"crypto/rand"
-	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"regexp"
 	"sort"
 	"strconv"
@@ -36,7 +34,6 @@ import (
 	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/flavors"
 	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/keypairs"
 	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/servers"
-	"github.com/gophercloud/gophercloud/v2/openstack/config/clouds"
 	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/images"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/layer3/floatingips"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/networks"
@@ -163,40 +160,6 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Provider, error) {
 		p.network = nc
 	}
 	return p, nil
-}
-
-// authOptions finds credentials like the openstack CLI: a named cloud in
-// clouds.yaml (cfg.Cloud, else OS_CLOUD), else OS_* variables. source
-// says which, for error messages, and never contains secrets.
-func authOptions(cfg *Config, opts Options) (gophercloud.AuthOptions, gophercloud.EndpointOpts, *tls.Config, string, error) {
-	cloud := cfg.Cloud
-	if cloud == "" {
-		cloud = os.Getenv("OS_CLOUD")
-	}
-	if cloud != "" {
-		popts := []clouds.ParseOption{clouds.WithCloudName(cloud)}
-		if opts.CloudsFile != "" {
-			popts = append(popts, clouds.WithLocations(opts.CloudsFile))
-		}
-		ao, eo, tlsConfig, err := clouds.Parse(popts...)
-		if err != nil {
-			// clouds.Parse errors name files and clouds, not secrets.
-			return ao, eo, nil, "", fmt.Errorf("openstack: reading cloud %q from clouds.yaml: %w (set cloud: to an entry of clouds.yaml, or OS_CLIENT_CONFIG_FILE to its path)", cloud, err)
-		}
-		return ao, eo, tlsConfig, fmt.Sprintf("cloud %q", cloud), nil
-	}
-	ao, err := gopenstack.AuthOptionsFromEnv()
-	if err != nil {
-		return ao, gophercloud.EndpointOpts{}, nil, "", fmt.Errorf("openstack: no cloud configured: set cloud: in the provider, or OS_CLOUD, or source an openrc file for OS_* variables: %w", err)
-	}
-	eo := gophercloud.EndpointOpts{Region: os.Getenv("OS_REGION_NAME")}
-	switch os.Getenv("OS_INTERFACE") {
-	case "internal", "internalURL":
-		eo.Availability = gophercloud.AvailabilityInternal
-	case "admin", "adminURL":
-		eo.Availability = gophercloud.AvailabilityAdmin
-	}
-	return ao, eo, nil, "OS_* environment variables", nil
 }
 
 // retry is gophercloud's RetryFunc: it retries idempotent requests (and

@@ -9,7 +9,8 @@
 // Calls covered (everything else answers 404 itemNotFound / 405):
 //
 //	Discovery    GET    /image/, /network/                  version documents (300 / 200), no token needed
-//	Keystone v3  POST   /v3/auth/tokens                     201, X-Subject-Token, catalog (compute, image, network); 401 on bad credentials
+//	Keystone v3  POST   /v3/auth/tokens                     201, X-Subject-Token, catalog (compute, image, network); 401 on bad credentials;
+//	                                                        400 "Expecting to find domain in user/project" for a name without its domain
 //	Nova v2.1    POST   /compute/v2.1/servers               202; 400 on unknown image/flavor/key/network; 403 beyond SetInstanceQuota; injected 403/413/500
 //	             GET    /compute/v2.1/servers               name filter (regex, as Nova)
 //	             GET    /compute/v2.1/servers/detail        name filter; BUILD→ACTIVE/ERROR as servers are polled
@@ -58,7 +59,18 @@ const (
 	DefaultPassword = "s3cret-Pa55word"
 	DefaultProject  = "pallet-project"
 	DefaultRegion   = "RegionOne"
+	// UserID and ProjectID are the ids Keystone gives the user and
+	// project, for OS_USER_ID / OS_PROJECT_ID style logins.
+	UserID    = "user-0001"
+	ProjectID = "project-0001"
 )
+
+// Domain is a Keystone domain.
+type Domain struct{ ID, Name string }
+
+// DefaultDomain is the domain every Keystone has, and where the double's
+// user and project live unless a test moves them.
+var DefaultDomain = Domain{ID: "default", Name: "Default"}
 
 // Image is a Glance image. Properties become top-level image fields, as
 // Glance v2 shows custom properties (os_distro, os_version, default_user).
@@ -116,6 +128,10 @@ type Cloud struct {
 	AuthURL string
 	// Username, Password and Project are the accepted credentials.
 	Username, Password, Project string
+	// UserDomain and ProjectDomain are the domains the user and the
+	// project are in (default DefaultDomain). Keystone v3 needs them for
+	// a user or project given by name.
+	UserDomain, ProjectDomain Domain
 
 	srv *httptest.Server
 
@@ -168,6 +184,7 @@ type floatingIP struct {
 func New() *Cloud {
 	c := &Cloud{
 		Username: DefaultUsername, Password: DefaultPassword, Project: DefaultProject,
+		UserDomain: DefaultDomain, ProjectDomain: DefaultDomain,
 		tokens:      map[string]bool{},
 		keypairs:    map[string]keypair{},
 		servers:     map[string]*server{},
@@ -503,6 +520,30 @@ func (c *Cloud) validToken(tok string) bool {
 
 // ---- Keystone ----
 
+// keystoneError writes Keystone's error body: {"error": {"code", "title", "message"}}.
+func keystoneError(w http.ResponseWriter, status int, title, msg string) {
+	writeJSON(w, status, map[string]any{"error": map[string]any{"code": status, "title": title, "message": msg}})
+}
+
+// validationError is Keystone's ValidationError (HTTP 400), what it answers
+// a user or project named without its domain.
+func validationError(w http.ResponseWriter, attribute, target string) {
+	keystoneError(w, 400, "Bad Request", fmt.Sprintf("Expecting to find %s in %s. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.", attribute, target))
+}
+
+type domainRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// matches is Keystone's _lookup_domain: by id if given, else by name.
+func (d *domainRef) matches(want Domain) bool {
+	if d.ID != "" {
+		return d.ID == want.ID
+	}
+	return d.Name == want.Name
+}
+
 func (c *Cloud) authTokens(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Auth struct {
@@ -510,28 +551,79 @@ func (c *Cloud) authTokens(w http.ResponseWriter, r *http.Request) {
 				Methods  []string `json:"methods"`
 				Password struct {
 					User struct {
-						Name     string `json:"name"`
-						ID       string `json:"id"`
-						Password string `json:"password"`
+						Name     string     `json:"name"`
+						ID       string     `json:"id"`
+						Password string     `json:"password"`
+						Domain   *domainRef `json:"domain"`
 					} `json:"user"`
 				} `json:"password"`
 			} `json:"identity"`
-			Scope struct {
-				Project struct {
-					Name string `json:"name"`
-					ID   string `json:"id"`
+			Scope *struct {
+				Project *struct {
+					Name   string     `json:"name"`
+					ID     string     `json:"id"`
+					Domain *domainRef `json:"domain"`
 				} `json:"project"`
+				Domain *domainRef `json:"domain"`
 			} `json:"scope"`
 		} `json:"auth"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
-		writeJSON(w, 400, map[string]any{"error": map[string]any{"code": 400, "title": "Bad Request", "message": "Malformed request body"}})
+		keystoneError(w, 400, "Bad Request", "Malformed request body")
 		return
 	}
+	unauthorized := func() {
+		keystoneError(w, 401, "Unauthorized", "The request you have made requires authentication.")
+	}
+	if len(body.Auth.Identity.Methods) != 1 || body.Auth.Identity.Methods[0] != "password" {
+		// Token, TOTP and application credentials are real Keystone
+		// methods the double does not implement.
+		unauthorized()
+		return
+	}
+	// Keystone v3 (auth/plugins/core.py, auth/core.py): a user or project
+	// named without a domain is a 400 before any credential is looked at;
+	// a domain that does not hold them is a 401.
 	u := body.Auth.Identity.Password.User
-	p := body.Auth.Scope.Project
-	if u.Name != c.Username || u.Password != c.Password || (p.Name != "" && p.Name != c.Project) {
-		writeJSON(w, 401, map[string]any{"error": map[string]any{"code": 401, "title": "Unauthorized", "message": "The request you have made requires authentication."}})
+	switch {
+	case u.ID == "" && u.Name == "":
+		validationError(w, "id or name", "user")
+		return
+	case u.ID == "" && u.Domain == nil:
+		validationError(w, "domain", "user")
+		return
+	case u.ID == "" && u.Domain.ID == "" && u.Domain.Name == "":
+		validationError(w, "id or name", "domain")
+		return
+	}
+	c.mu.Lock()
+	userDomain, projectDomain := c.UserDomain, c.ProjectDomain
+	c.mu.Unlock()
+	if sc := body.Auth.Scope; sc != nil && sc.Project != nil {
+		p := sc.Project
+		switch {
+		case p.ID == "" && p.Name == "":
+			validationError(w, "id or name", "project")
+			return
+		case p.ID == "" && p.Domain == nil:
+			validationError(w, "domain", "project")
+			return
+		case p.ID == "" && p.Domain.ID == "" && p.Domain.Name == "":
+			validationError(w, "id or name", "domain")
+			return
+		}
+		if p.ID != "" && p.ID != ProjectID || p.ID == "" && (p.Name != c.Project || !p.Domain.matches(projectDomain)) {
+			unauthorized()
+			return
+		}
+	} else if sc != nil && sc.Domain != nil {
+		// A domain-scoped token is real Keystone; pallet's providers need
+		// a project (servers live in one), so the double refuses it.
+		unauthorized()
+		return
+	}
+	if u.ID != "" && u.ID != UserID || u.ID == "" && (u.Name != c.Username || !u.Domain.matches(userDomain)) || u.Password != c.Password {
+		unauthorized()
 		return
 	}
 	tok := newID("gAAAAA")
@@ -549,8 +641,8 @@ func (c *Cloud) authTokens(w http.ResponseWriter, r *http.Request) {
 		"methods":    []string{"password"},
 		"issued_at":  now.Format(time.RFC3339),
 		"expires_at": now.Add(time.Hour).Format(time.RFC3339),
-		"user":       map[string]any{"id": "user-0001", "name": c.Username, "domain": map[string]any{"id": "default", "name": "Default"}},
-		"project":    map[string]any{"id": "project-0001", "name": c.Project, "domain": map[string]any{"id": "default", "name": "Default"}},
+		"user":       map[string]any{"id": UserID, "name": c.Username, "domain": map[string]any{"id": userDomain.ID, "name": userDomain.Name}},
+		"project":    map[string]any{"id": ProjectID, "name": c.Project, "domain": map[string]any{"id": projectDomain.ID, "name": projectDomain.Name}},
 		"catalog": []any{
 			endpoint("compute", "nova", c.srv.URL+"/compute/v2.1"),
 			endpoint("image", "glance", c.srv.URL+"/image"),
