@@ -35,8 +35,9 @@
 // Server addresses come from Cloud.Addresses, a hook the test sets, so a
 // test can point servers at real SSH endpoints (local nspawn nodes).
 // Console output comes from Cloud.Console. Faults are injected with
-// Cloud.FailNext (HTTP errors on matching requests) and Cloud.FailBuilds
-// (servers that go to ERROR with a fault message).
+// Cloud.FailNext (HTTP errors, dropped or late answers on matching
+// requests), Cloud.FailBuilds (servers that go to ERROR with a fault
+// message).
 package openstacktest
 
 import (
@@ -110,13 +111,23 @@ type ServerInfo struct {
 // Fault makes the next Times requests whose method matches Method and
 // whose path (after the service prefix, e.g. "/servers") starts with Path
 // fail with Status. Message goes into the error body.
+//
+// With Status 0, the request is carried out but its answer goes astray,
+// as when a load balancer or the network fails after the API did its
+// work: Drop closes the connection without a response; Delay holds the
+// response back that long (or until the client gives up). A POST
+// /servers so lost has still made its server.
 type Fault struct {
 	Method  string
 	Path    string
 	Status  int
 	Times   int
 	Message string
+	Drop    bool
+	Delay   time.Duration
 }
+
+func (f *Fault) lossy() bool { return f.Status == 0 && (f.Drop || f.Delay > 0) }
 
 // Cloud is the API double. Create it with New; the zero value is not usable.
 // Exported fields are hooks and knobs a test may set before making calls;
@@ -163,6 +174,7 @@ type server struct {
 	ServerInfo
 	Status    string
 	Fault     string
+	faultCode int
 	ImageID   string
 	FlavorID  string
 	KeyName   string
@@ -424,6 +436,60 @@ func (c *Cloud) serve(w http.ResponseWriter, r *http.Request) {
 	c.requests = append(c.requests, r.Method+" "+r.URL.Path)
 	c.mu.Unlock()
 
+	rest := r.URL.Path
+	if rest == "/v3/auth/tokens" {
+		rest = "/auth/tokens"
+	}
+	for _, p := range []string{"/compute/v2.1", "/image/v2", "/network/v2.0"} {
+		if r2, ok := strings.CutPrefix(rest, p); ok {
+			rest = r2
+		}
+	}
+	f := c.takeFault(r.Method, rest, true)
+	if f == nil {
+		c.route(w, r)
+		return
+	}
+	rec := httptest.NewRecorder()
+	c.route(rec, r)
+	if f.Drop {
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+				return
+			}
+		}
+		panic(http.ErrAbortHandler) // closes the connection too
+	}
+	select {
+	case <-time.After(f.Delay):
+	case <-r.Context().Done():
+		return
+	}
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
+}
+
+// takeFault consumes one matching fault: a lossy one or an HTTP error.
+func (c *Cloud) takeFault(method, path string, lossy bool) *Fault {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, f := range c.faults {
+		if f.lossy() == lossy && (f.Method == "" || f.Method == method) && strings.HasPrefix(path, f.Path) {
+			f.Times--
+			if f.Times <= 0 {
+				c.faults = append(c.faults[:i], c.faults[i+1:]...)
+			}
+			return f
+		}
+	}
+	return nil
+}
+
+func (c *Cloud) route(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	switch {
 	case path == "/v3/auth/tokens" && r.Method == http.MethodPost:
@@ -472,19 +538,7 @@ func (c *Cloud) serve(w http.ResponseWriter, r *http.Request) {
 
 // fault answers with an injected error if one matches.
 func (c *Cloud) fault(w http.ResponseWriter, method, path string) bool {
-	c.mu.Lock()
-	var hit *Fault
-	for i, f := range c.faults {
-		if (f.Method == "" || f.Method == method) && strings.HasPrefix(path, f.Path) {
-			hit = f
-			f.Times--
-			if f.Times <= 0 {
-				c.faults = append(c.faults[:i], c.faults[i+1:]...)
-			}
-			break
-		}
-	}
-	c.mu.Unlock()
+	hit := c.takeFault(method, path, false)
 	if hit == nil {
 		return false
 	}
@@ -866,7 +920,7 @@ func (c *Cloud) poll(s *server) {
 		return
 	}
 	if s.failWith != "" {
-		s.Status, s.Fault = "ERROR", s.failWith
+		s.Status, s.Fault, s.faultCode = "ERROR", s.failWith, 500
 		return
 	}
 	s.Status = "ACTIVE"
@@ -897,7 +951,7 @@ func (c *Cloud) serverJSON(s *server) map[string]any {
 		m["OS-EXT-STS:task_state"] = "spawning"
 	}
 	if s.Status == "ERROR" {
-		m["fault"] = map[string]any{"code": 500, "message": s.Fault, "created": s.Created.Format(time.RFC3339)}
+		m["fault"] = map[string]any{"code": s.faultCode, "message": s.Fault, "created": s.Created.Format(time.RFC3339)}
 	}
 	return m
 }
