@@ -2,6 +2,7 @@ package openstack
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -75,4 +76,34 @@ func TestLostCreateResponse(t *testing.T) {
 			t.Errorf("Nodes = %+v, %v; want the left server listed, for converge to count or destroy", nodes, lerr)
 		}
 	})
+}
+
+// TestQuotaExceededOnRecheck: Nova checks quota when it accepts a create
+// and again when conductor builds the servers; parallel creates can pass
+// the first check together and fail the second, and the server goes to
+// ERROR with "Quota exceeded for instances". That is quota exceeded, the
+// same error as Nova's up-front 403, not a build failure.
+func TestQuotaExceededOnRecheck(t *testing.T) {
+	f := newFixture(t)
+	f.cloud.SetInstanceQuotaRecheck(1)
+	p := f.provider(t)
+	_, err := p.Create(context.Background(), "web", 2, f.spec)
+	if err == nil {
+		t.Fatal("2 servers on a quota of 1: no error")
+	}
+	for _, want := range []string{"quota exceeded: server web-", "went to ERROR: Quota exceeded for instances: Requested 1, but already used 1 of 1 instances", "openstack quota show", "deleted the 2 servers"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	var qe *QuotaError
+	if !errors.Is(err, ErrQuotaExceeded) || !errors.As(err, &qe) {
+		t.Errorf("errors.Is(ErrQuotaExceeded) / As(*QuotaError) false for %v", err)
+	}
+	if s := f.cloud.Servers(); len(s) != 0 {
+		t.Errorf("leaked servers: %+v", s)
+	}
+	if _, err := p.Create(context.Background(), "web", 1, f.spec); err != nil {
+		t.Errorf("one server within the quota: %v", err)
+	}
 }

@@ -808,7 +808,7 @@ func (p *Provider) createServer(ctx context.Context, opts servers.CreateOptsBuil
 		status := statusOf(err)
 		switch {
 		case status == http.StatusRequestEntityTooLarge || status == http.StatusForbidden:
-			return "", fmt.Errorf("quota exceeded: %w (free quota, or ask for less: `openstack quota show`)", cloudError(err))
+			return "", quotaError(cloudError(err), "")
 		case refused(err):
 			return "", cloudError(err)
 		case ctx.Err() != nil:
@@ -866,6 +866,9 @@ func (p *Provider) waitActive(ctx context.Context, id, name string) (*servers.Se
 				msg := srv.Fault.Message
 				if msg == "" {
 					msg = "no fault message"
+				}
+				if quotaFault(srv.Fault.Code, srv.Fault.Message) {
+					return nil, quotaError(nil, fmt.Sprintf("server %s (%s) went to ERROR: %s", name, id, msg))
 				}
 				return nil, fmt.Errorf("server %s (%s) went to ERROR: %s", name, id, msg)
 			case "DELETED", "SOFT_DELETED", "SHUTOFF":

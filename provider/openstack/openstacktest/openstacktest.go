@@ -37,7 +37,8 @@
 // Console output comes from Cloud.Console. Faults are injected with
 // Cloud.FailNext (HTTP errors, dropped or late answers on matching
 // requests), Cloud.FailBuilds (servers that go to ERROR with a fault
-// message).
+// message) and Cloud.SetInstanceQuotaRecheck (servers that go to ERROR
+// with Nova's quota re-check fault).
 package openstacktest
 
 import (
@@ -156,6 +157,7 @@ type Cloud struct {
 	floatingIPs map[string]*floatingIP
 	created     int
 	quota       int // instances; 0: unlimited
+	recheck     int // instances, enforced only when builds finish; 0: unlimited
 	buildPolls  int
 	failBuilds  []string
 	faults      []*Fault
@@ -318,6 +320,17 @@ func (c *Cloud) SetInstanceQuota(n int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.quota = n
+}
+
+// SetInstanceQuotaRecheck makes an instance quota of n that only Nova's
+// re-check enforces: the API accepts every create (202), as it does for
+// parallel creates that pass its check together, and conductor then puts
+// each server that would exceed n into ERROR with the fault Nova writes
+// for TooManyInstances (code 413, "Quota exceeded for instances: ...").
+func (c *Cloud) SetInstanceQuotaRecheck(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.recheck = n
 }
 
 // FailNext injects an HTTP fault (see Fault).
@@ -922,6 +935,19 @@ func (c *Cloud) poll(s *server) {
 	if s.failWith != "" {
 		s.Status, s.Fault, s.faultCode = "ERROR", s.failWith, 500
 		return
+	}
+	if c.recheck > 0 {
+		used := 0
+		for _, o := range c.servers {
+			if o != s && o.Status != "ERROR" && (o.Status != "BUILD" || o.Index < s.Index) {
+				used++
+			}
+		}
+		if used >= c.recheck {
+			s.Status, s.faultCode = "ERROR", 413
+			s.Fault = fmt.Sprintf("Quota exceeded for instances: Requested 1, but already used %d of %d instances", used, c.recheck)
+			return
+		}
 	}
 	s.Status = "ACTIVE"
 }
