@@ -223,8 +223,9 @@ func (p *Provider) progressf(format string, args ...any) {
 }
 
 // Nodes lists the servers that carry pallet-group metadata, by group, then
-// creation time, then name. Servers in ERROR are left out: they cannot be
-// configured, and exist only when keep_failed kept them for inspection.
+// creation time, then name, following Nova's pages. Servers in ERROR are
+// left out: they cannot be configured, and exist only when keep_failed
+// kept them for inspection; so are servers being deleted.
 func (p *Provider) Nodes(ctx context.Context) ([]provider.Node, error) {
 	all, err := p.listServers(ctx, servers.ListOpts{})
 	if err != nil {
@@ -237,6 +238,11 @@ func (p *Provider) Nodes(ctx context.Context) ([]provider.Node, error) {
 		}
 		switch s.Status {
 		case "ERROR", "DELETED", "SOFT_DELETED":
+			continue
+		}
+		if s.TaskState == "deleting" {
+			// Nova shows a server it is tearing down with its old status
+			// until it is gone; it is no node to configure or count.
 			continue
 		}
 		out = append(out, p.node(&s, ""))

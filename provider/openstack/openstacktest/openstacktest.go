@@ -8,23 +8,24 @@
 //
 // Calls covered (everything else answers 404 itemNotFound / 405):
 //
-//	Discovery    GET    /image/, /network/                  version documents (300 / 200), no token needed
+//	Discovery    GET    /, /v3, /image/, /network/          version documents (300 / 200), no token needed
 //	Keystone v3  POST   /v3/auth/tokens                     201, X-Subject-Token, catalog (compute, image, network); 401 on bad credentials;
 //	                                                        400 "Expecting to find domain in user/project" for a name without its domain
 //	Nova v2.1    POST   /compute/v2.1/servers               202; 400 on unknown image/flavor/key/network; 403 beyond SetInstanceQuota; injected 403/413/500
-//	             GET    /compute/v2.1/servers               name filter (regex, as Nova)
-//	             GET    /compute/v2.1/servers/detail        name filter; BUILD→ACTIVE/ERROR as servers are polled
-//	             GET    /compute/v2.1/servers/{id}          404 itemNotFound; each GET is one poll of the build
-//	             DELETE /compute/v2.1/servers/{id}          204; 404 itemNotFound
+//	             GET    /compute/v2.1/servers               name filter (regex, as Nova); newest first; limit/marker, servers_links
+//	             GET    /compute/v2.1/servers/detail        the same; BUILD→ACTIVE/ERROR as servers are polled
+//	             GET    /compute/v2.1/servers/{id}          404 itemNotFound; each GET is one poll of the build (or teardown)
+//	             DELETE /compute/v2.1/servers/{id}          204 (again while deleting); 404 itemNotFound; task_state deleting for SetDeletePolls GETs
 //	             GET    /compute/v2.1/servers/{id}/metadata
 //	             POST   /compute/v2.1/servers/{id}/metadata merge, 200
 //	             PUT    /compute/v2.1/servers/{id}/metadata replace, 200
 //	             POST   /compute/v2.1/servers/{id}/action   os-getConsoleOutput only (200; 409 while building)
-//	             GET    /compute/v2.1/flavors/detail, /compute/v2.1/flavors/{id}
+//	             GET    /compute/v2.1/flavors/detail        limit/marker, flavors_links
+//	             GET    /compute/v2.1/flavors/{id}
 //	             GET    /compute/v2.1/os-keypairs, /compute/v2.1/os-keypairs/{name}
 //	             POST   /compute/v2.1/os-keypairs          import (public_key given) 200; 409 if the name exists
 //	             DELETE /compute/v2.1/os-keypairs/{name}   202; 404
-//	Glance v2    GET    /image/v2/images                    status, name and visibility filters; one page
+//	Glance v2    GET    /image/v2/images                    status and name filters; newest first; 25 a page unless limit, marker, next
 //	             GET    /image/v2/images/{id}
 //	Neutron v2   GET    /network/v2.0/networks              name and id filters
 //	             GET    /network/v2.0/ports                 device_id filter (one port per server)
@@ -48,8 +49,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -158,6 +162,8 @@ type Cloud struct {
 	created     int
 	quota       int // instances; 0: unlimited
 	recheck     int // instances, enforced only when builds finish; 0: unlimited
+	maxLimit    int // Nova's osapi_max_limit and Glance's api_limit_max
+	deletePolls int // GETs a deleted server stays visible, task_state deleting
 	buildPolls  int
 	failBuilds  []string
 	faults      []*Fault
@@ -182,6 +188,7 @@ type server struct {
 	KeyName   string
 	Created   time.Time
 	polls     int
+	deleting  int // > 0: DELETE accepted, polls left until it is gone
 	failWith  string
 	fixedIP   string
 	networkID string
@@ -204,6 +211,7 @@ func New() *Cloud {
 		servers:     map[string]*server{},
 		floatingIPs: map[string]*floatingIP{},
 		buildPolls:  1,
+		maxLimit:    1000,
 	}
 	base := time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
 	c.images = []Image{
@@ -333,6 +341,25 @@ func (c *Cloud) SetInstanceQuotaRecheck(n int) {
 	c.recheck = n
 }
 
+// SetPageLimit sets the most items one page of a list holds: Nova's
+// osapi_max_limit and Glance's api_limit_max (default 1000, as both).
+// Glance pages at 25 unless asked for more, as its limit_param_default.
+// Lists say where the next page is (servers_links, flavors_links, next).
+func (c *Cloud) SetPageLimit(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.maxLimit = n
+}
+
+// SetDeletePolls makes a deleted server stay visible for n GETs, with its
+// status unchanged and task_state "deleting", as Nova shows it while the
+// compute host tears it down (default 0: gone at once).
+func (c *Cloud) SetDeletePolls(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.deletePolls = n
+}
+
 // FailNext injects an HTTP fault (see Fault).
 func (c *Cloud) FailNext(f Fault) {
 	c.mu.Lock()
@@ -387,6 +414,17 @@ func (c *Cloud) SetMetadata(id string, md map[string]string) {
 	}
 }
 
+// DeleteServer deletes a server as another tool might (`openstack server
+// delete`): it stays visible, task_state deleting, for SetDeletePolls GETs.
+func (c *Cloud) DeleteServer(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s, ok := c.servers[id]; ok && s.deleting == 0 {
+		s.deleting = c.deletePolls + 1
+		c.gone()
+	}
+}
+
 // FloatingIPs counts the floating IPs that exist.
 func (c *Cloud) FloatingIPs() int {
 	c.mu.Lock()
@@ -421,6 +459,57 @@ func newID(prefix string) string {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
 	return prefix + hex.EncodeToString(b)
+}
+
+// paginate cuts items, already in the API's order, after marker and at
+// limit (the request's, else def, never more than max), as Nova and
+// Glance do. full says the page is full, so a next link is due; ok is
+// false when limit or marker is bad.
+func paginate[T any](items []T, id func(T) string, q map[string][]string, def, max int) (out []T, full bool, ok bool) {
+	limit := def
+	if v := first(q["limit"]); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return nil, false, false
+		}
+		limit = n
+	}
+	if limit > max {
+		limit = max
+	}
+	if m := first(q["marker"]); m != "" {
+		at := -1
+		for i, it := range items {
+			if id(it) == m {
+				at = i
+			}
+		}
+		if at < 0 {
+			return nil, false, false
+		}
+		items = items[at+1:]
+	}
+	if len(items) > limit {
+		items = items[:limit]
+	}
+	return items, len(items) == limit && limit > 0, true
+}
+
+func first(v []string) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0]
+}
+
+// nextQuery is the request's query with marker set to last.
+func nextQuery(q url.Values, last string) string {
+	n := url.Values{}
+	for k, v := range q {
+		n[k] = v
+	}
+	n.Set("marker", last)
+	return n.Encode()
 }
 
 // ---- HTTP plumbing ----
@@ -510,6 +599,19 @@ func (c *Cloud) route(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		c.authTokens(w, r)
+		return
+	case (path == "/" || path == "/v3" || path == "/v3/") && r.Method == http.MethodGet:
+		// Keystone's version discovery, unauthenticated: clouds.yaml often
+		// gives auth_url without /v3 and clients ask the root which
+		// versions there are (300), or /v3 what it is (200).
+		v3 := map[string]any{"id": "v3.14", "status": "stable", "updated": "2020-04-07T00:00:00Z",
+			"links":       []any{map[string]any{"rel": "self", "href": c.srv.URL + "/v3/"}},
+			"media-types": []any{map[string]any{"base": "application/json", "type": "application/vnd.openstack.identity-v3+json"}}}
+		if path == "/" {
+			writeJSON(w, 300, map[string]any{"versions": map[string]any{"values": []any{v3}}})
+		} else {
+			writeJSON(w, 200, map[string]any{"version": v3})
+		}
 		return
 	case (path == "/image/" || path == "/image") && r.Method == http.MethodGet:
 		// Version discovery, unauthenticated as in Glance: gophercloud asks
@@ -742,12 +844,22 @@ func (c *Cloud) nova(w http.ResponseWriter, r *http.Request, rest string) {
 		c.action(w, r, parts[1])
 	case rest == "/flavors/detail" && r.Method == http.MethodGet:
 		c.mu.Lock()
-		var out []any
-		for _, f := range c.flavors {
+		q := r.URL.Query()
+		pg, full, ok := paginate(c.flavors, func(f Flavor) string { return f.ID }, q, c.maxLimit, c.maxLimit)
+		c.mu.Unlock()
+		if !ok {
+			novaError(w, 400, "badRequest", fmt.Sprintf("marker [%s] not found", q.Get("marker")))
+			return
+		}
+		out := []any{}
+		for _, f := range pg {
 			out = append(out, flavorJSON(f))
 		}
-		c.mu.Unlock()
-		writeJSON(w, 200, map[string]any{"flavors": out})
+		body := map[string]any{"flavors": out}
+		if full {
+			body["flavors_links"] = []any{map[string]any{"rel": "next", "href": c.srv.URL + r.URL.Path + "?" + nextQuery(q, pg[len(pg)-1].ID)}}
+		}
+		writeJSON(w, 200, body)
 	case len(parts) == 2 && parts[0] == "flavors" && r.Method == http.MethodGet:
 		c.mu.Lock()
 		defer c.mu.Unlock()
@@ -925,7 +1037,10 @@ func (c *Cloud) hasFlavor(id string) bool {
 
 // poll advances a build by one observation.
 func (c *Cloud) poll(s *server) {
-	if s.Status != "BUILD" {
+	if s.deleting > 1 {
+		s.deleting--
+	}
+	if s.deleting > 0 || s.Status != "BUILD" {
 		return
 	}
 	s.polls++
@@ -973,7 +1088,10 @@ func (c *Cloud) serverJSON(s *server) map[string]any {
 		"OS-EXT-STS:vm_state": strings.ToLower(s.Status),
 		"links":               []any{map[string]any{"rel": "self", "href": c.srv.URL + "/compute/v2.1/servers/" + s.ID}},
 	}
-	if s.Status == "BUILD" {
+	switch {
+	case s.deleting > 0:
+		m["OS-EXT-STS:task_state"] = "deleting"
+	case s.Status == "BUILD":
 		m["OS-EXT-STS:task_state"] = "spawning"
 	}
 	if s.Status == "ERROR" {
@@ -983,8 +1101,9 @@ func (c *Cloud) serverJSON(s *server) map[string]any {
 }
 
 func (c *Cloud) listServers(w http.ResponseWriter, r *http.Request, detail bool) {
+	q := r.URL.Query()
 	var nameRE *regexp.Regexp
-	if n := r.URL.Query().Get("name"); n != "" {
+	if n := q.Get("name"); n != "" {
 		re, err := regexp.Compile(n)
 		if err != nil {
 			novaError(w, 400, "badRequest", "Invalid name filter")
@@ -994,11 +1113,22 @@ func (c *Cloud) listServers(w http.ResponseWriter, r *http.Request, detail bool)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := []any{}
-	for _, s := range c.sortedServers() {
-		if nameRE != nil && !nameRE.MatchString(s.Name) {
-			continue
+	// Nova's order: newest first (created_at desc, id desc).
+	all := c.sortedServers()
+	slices.Reverse(all)
+	var matching []*server
+	for _, s := range all {
+		if nameRE == nil || nameRE.MatchString(s.Name) {
+			matching = append(matching, s)
 		}
+	}
+	pg, full, ok := paginate(matching, func(s *server) string { return s.ID }, q, c.maxLimit, c.maxLimit)
+	if !ok {
+		novaError(w, 400, "badRequest", fmt.Sprintf("marker [%s] not found", q.Get("marker")))
+		return
+	}
+	out := []any{}
+	for _, s := range pg {
 		if detail {
 			c.poll(s)
 			out = append(out, c.serverJSON(s))
@@ -1006,7 +1136,12 @@ func (c *Cloud) listServers(w http.ResponseWriter, r *http.Request, detail bool)
 			out = append(out, map[string]any{"id": s.ID, "name": s.Name})
 		}
 	}
-	writeJSON(w, 200, map[string]any{"servers": out})
+	body := map[string]any{"servers": out}
+	if full {
+		body["servers_links"] = []any{map[string]any{"rel": "next", "href": c.srv.URL + r.URL.Path + "?" + nextQuery(q, pg[len(pg)-1].ID)}}
+	}
+	c.gone()
+	writeJSON(w, 200, body)
 }
 
 func (c *Cloud) getServer(w http.ResponseWriter, id string) {
@@ -1019,6 +1154,7 @@ func (c *Cloud) getServer(w http.ResponseWriter, id string) {
 	}
 	c.poll(s)
 	writeJSON(w, 200, map[string]any{"server": c.serverJSON(s)})
+	c.gone()
 }
 
 func (c *Cloud) deleteServer(w http.ResponseWriter, id string) {
@@ -1036,8 +1172,21 @@ func (c *Cloud) deleteServer(w http.ResponseWriter, id string) {
 			f.PortID, f.FixedIP = "", ""
 		}
 	}
-	delete(c.servers, id)
+	// Nova accepts a DELETE of a server already being deleted (204 again).
+	if s.deleting == 0 {
+		s.deleting = c.deletePolls + 1
+	}
+	c.gone()
 	w.WriteHeader(204)
+}
+
+// gone removes the deleted servers whose teardown is over.
+func (c *Cloud) gone() {
+	for id, s := range c.servers {
+		if s.deleting == 1 {
+			delete(c.servers, id)
+		}
+	}
 }
 
 func (c *Cloud) metadata(w http.ResponseWriter, r *http.Request, id string) {
@@ -1110,15 +1259,37 @@ func (c *Cloud) glance(w http.ResponseWriter, r *http.Request, rest string) {
 	defer c.mu.Unlock()
 	if rest == "/images" {
 		q := r.URL.Query()
-		out := []any{}
+		// Glance's order: newest first (created_at desc, id desc).
+		var matching []Image
 		for _, i := range c.images {
 			j := imageJSON(i)
 			if (q.Get("status") != "" && j["status"] != q.Get("status")) || (q.Get("name") != "" && i.Name != q.Get("name")) {
 				continue
 			}
-			out = append(out, j)
+			matching = append(matching, i)
 		}
-		writeJSON(w, 200, map[string]any{"images": out, "schema": "/v2/schemas/images", "first": "/v2/images"})
+		sort.SliceStable(matching, func(a, b int) bool {
+			if !matching[a].Created.Equal(matching[b].Created) {
+				return matching[a].Created.After(matching[b].Created)
+			}
+			return matching[a].ID > matching[b].ID
+		})
+		pg, full, ok := paginate(matching, func(i Image) string { return i.ID }, q, min(25, c.maxLimit), c.maxLimit)
+		if !ok {
+			w.Header().Set("Content-Type", "text/plain")
+			w.WriteHeader(400)
+			fmt.Fprintf(w, "400 Bad Request\n\nInvalid marker. Image %s could not be found.\n", q.Get("marker"))
+			return
+		}
+		out := []any{}
+		for _, i := range pg {
+			out = append(out, imageJSON(i))
+		}
+		body := map[string]any{"images": out, "schema": "/v2/schemas/images", "first": "/v2/images"}
+		if full {
+			body["next"] = "/v2/images?" + nextQuery(q, pg[len(pg)-1].ID)
+		}
+		writeJSON(w, 200, body)
 		return
 	}
 	if id, ok := strings.CutPrefix(rest, "/images/"); ok {
