@@ -116,3 +116,40 @@ func (p *Provider) scrub(err error) error {
 	}
 	return &scrubbedError{msg: msg, err: err}
 }
+
+// ErrQuotaExceeded is in every error (errors.Is) of a Create that ran into
+// the project's quota, whether Nova refused the request up front (403,
+// 413) or accepted it and then failed the server on its re-check.
+var ErrQuotaExceeded = errors.New("quota exceeded")
+
+// QuotaError is a create refused by quota. Detail is the request and
+// Nova's message (which quota: instances, cores, ram); the APIError of an
+// up-front refusal stays reachable with errors.As.
+type QuotaError struct {
+	Detail string
+	err    error
+}
+
+func (e *QuotaError) Error() string {
+	return "quota exceeded: " + e.Detail + " (free quota, or ask for less: `openstack quota show`)"
+}
+
+func (e *QuotaError) Unwrap() error        { return e.err }
+func (e *QuotaError) Is(target error) bool { return target == ErrQuotaExceeded }
+
+// quotaError wraps err (an APIError), or describes a server failed by
+// quota when err is nil.
+func quotaError(err error, detail string) error {
+	if err != nil {
+		detail = err.Error()
+	}
+	return &QuotaError{Detail: detail, err: err}
+}
+
+// quotaFault tells whether a server's fault is Nova's quota re-check:
+// conductor fails the build with TooManyInstances (a QuotaError, code 413,
+// "Quota exceeded for instances: ...") when parallel creates passed the
+// API's check together.
+func quotaFault(code int, message string) bool {
+	return code == 413 || strings.HasPrefix(message, "Quota exceeded")
+}

@@ -16,15 +16,14 @@ package openstack
 import (
 	"context"
 	"crypto/rand"
-	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,7 +35,6 @@ import (
 	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/flavors"
 	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/keypairs"
 	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/servers"
-	"github.com/gophercloud/gophercloud/v2/openstack/config/clouds"
 	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/images"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/layer3/floatingips"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/networks"
@@ -165,40 +163,6 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Provider, error) {
 	return p, nil
 }
 
-// authOptions finds credentials like the openstack CLI: a named cloud in
-// clouds.yaml (cfg.Cloud, else OS_CLOUD), else OS_* variables. source
-// says which, for error messages, and never contains secrets.
-func authOptions(cfg *Config, opts Options) (gophercloud.AuthOptions, gophercloud.EndpointOpts, *tls.Config, string, error) {
-	cloud := cfg.Cloud
-	if cloud == "" {
-		cloud = os.Getenv("OS_CLOUD")
-	}
-	if cloud != "" {
-		popts := []clouds.ParseOption{clouds.WithCloudName(cloud)}
-		if opts.CloudsFile != "" {
-			popts = append(popts, clouds.WithLocations(opts.CloudsFile))
-		}
-		ao, eo, tlsConfig, err := clouds.Parse(popts...)
-		if err != nil {
-			// clouds.Parse errors name files and clouds, not secrets.
-			return ao, eo, nil, "", fmt.Errorf("openstack: reading cloud %q from clouds.yaml: %w (set cloud: to an entry of clouds.yaml, or OS_CLIENT_CONFIG_FILE to its path)", cloud, err)
-		}
-		return ao, eo, tlsConfig, fmt.Sprintf("cloud %q", cloud), nil
-	}
-	ao, err := gopenstack.AuthOptionsFromEnv()
-	if err != nil {
-		return ao, gophercloud.EndpointOpts{}, nil, "", fmt.Errorf("openstack: no cloud configured: set cloud: in the provider, or OS_CLOUD, or source an openrc file for OS_* variables: %w", err)
-	}
-	eo := gophercloud.EndpointOpts{Region: os.Getenv("OS_REGION_NAME")}
-	switch os.Getenv("OS_INTERFACE") {
-	case "internal", "internalURL":
-		eo.Availability = gophercloud.AvailabilityInternal
-	case "admin", "adminURL":
-		eo.Availability = gophercloud.AvailabilityAdmin
-	}
-	return ao, eo, nil, "OS_* environment variables", nil
-}
-
 // retry is gophercloud's RetryFunc: it retries idempotent requests (and
 // authentication) after HTTP 5xx with exponential backoff. POSTs that
 // create things are not retried here: Create checks whether the server
@@ -259,8 +223,9 @@ func (p *Provider) progressf(format string, args ...any) {
 }
 
 // Nodes lists the servers that carry pallet-group metadata, by group, then
-// creation time, then name. Servers in ERROR are left out: they cannot be
-// configured, and exist only when keep_failed kept them for inspection.
+// creation time, then name, following Nova's pages. Servers in ERROR are
+// left out: they cannot be configured, and exist only when keep_failed
+// kept them for inspection; so are servers being deleted.
 func (p *Provider) Nodes(ctx context.Context) ([]provider.Node, error) {
 	all, err := p.listServers(ctx, servers.ListOpts{})
 	if err != nil {
@@ -273,6 +238,11 @@ func (p *Provider) Nodes(ctx context.Context) ([]provider.Node, error) {
 		}
 		switch s.Status {
 		case "ERROR", "DELETED", "SOFT_DELETED":
+			continue
+		}
+		if s.TaskState == "deleting" {
+			// Nova shows a server it is tearing down with its old status
+			// until it is gone; it is no node to configure or count.
 			continue
 		}
 		out = append(out, p.node(&s, ""))
@@ -445,14 +415,23 @@ func (p *Provider) HostKeyHints(ctx context.Context, n provider.Node) (provider.
 
 var groupPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$`)
 
-// made is what one Create call has made so far, for cleanup.
+// made is what one Create call has made so far, for cleanup. unsure
+// holds the names of servers whose POST got no answer (a lost response, a
+// timeout, a 5xx): Nova may have made them anyway, so cleanup looks them
+// up by name before deciding nothing is there.
 type made struct {
 	mu          sync.Mutex
 	servers     []string
+	unsure      []string
 	floatingIPs []string
 }
 
 func (m *made) addServer(id string) { m.mu.Lock(); m.servers = append(m.servers, id); m.mu.Unlock() }
+func (m *made) addUnsure(name string) {
+	m.mu.Lock()
+	m.unsure = append(m.unsure, name)
+	m.mu.Unlock()
+}
 func (m *made) addFIP(id string) {
 	m.mu.Lock()
 	m.floatingIPs = append(m.floatingIPs, id)
@@ -471,9 +450,11 @@ type plan struct {
 }
 
 // Create makes count servers in group, in parallel, and returns once each
-// is ACTIVE and answers SSH. If any fails (quota, ERROR, timeout), the
-// servers and floating IPs this call made are deleted, unless keep_failed
-// is set; servers of earlier calls are never touched.
+// is ACTIVE and answers SSH. If any fails (quota, ERROR, timeout, a lost
+// response), the servers and floating IPs this call made are deleted,
+// unless keep_failed is set; servers of earlier calls are never touched.
+// A server that cannot be deleted is named by id in the error; it carries
+// pallet-group metadata, so the next Nodes lists it and converge counts it.
 func (p *Provider) Create(ctx context.Context, group string, count int, spec provider.CreateSpec) ([]provider.Node, error) {
 	if !groupPattern.MatchString(group) {
 		return nil, fmt.Errorf("openstack: group name %q: use letters, digits, '.', '-' and '_' (server names start with it)", group)
@@ -503,33 +484,85 @@ func (p *Provider) Create(ctx context.Context, group string, count int, spec pro
 	if err == nil {
 		return nodes, nil
 	}
-	if p.cfg.KeepFailed {
-		return nil, p.scrub(fmt.Errorf("openstack: creating %d in %s: %w (keep_failed: kept servers %s for inspection; delete them with `openstack server delete`)",
-			count, group, err, strings.Join(m.servers, ", ")))
-	}
-	// Clean up even when ctx is what failed (timeout, interrupt).
+	// Clean up (or look up what to keep) even when ctx is what failed
+	// (timeout, interrupt).
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.cfg.createTimeout())
 	defer cancel()
-	if cerr := p.cleanup(cctx, &m); cerr != nil {
-		return nil, p.scrub(fmt.Errorf("openstack: creating %d in %s: %w; cleaning up also failed, delete by hand: %w", count, group, err, cerr))
+	findErr := p.findUnsure(cctx, &m)
+	if p.cfg.KeepFailed {
+		msg := fmt.Sprintf("keep_failed: kept servers %s for inspection; delete them with `openstack server delete`", strings.Join(m.servers, ", "))
+		if findErr != nil {
+			msg += fmt.Sprintf("; %v", findErr)
+		}
+		return nil, p.scrub(fmt.Errorf("openstack: creating %d in %s: %w (%s)", count, group, err, msg))
+	}
+	left, cerr := p.cleanup(cctx, &m)
+	if cerr = errors.Join(findErr, cerr); cerr != nil {
+		still := "none known"
+		if len(left) > 0 {
+			still = strings.Join(left, ", ")
+		}
+		return nil, p.scrub(fmt.Errorf("openstack: creating %d in %s: %w; cleaning up also failed: %w (servers left: %s; they carry %s=%s, so `pallet` lists them and converge can destroy them, or `openstack server delete` them)",
+			count, group, err, cerr, still, MetaGroup, group))
 	}
 	return nil, p.scrub(fmt.Errorf("openstack: creating %d in %s: %w (deleted the %d servers this run made; set keep_failed: true to keep them for inspection)",
 		count, group, err, len(m.servers)))
 }
 
-func (p *Provider) cleanup(ctx context.Context, m *made) error {
+// findUnsure looks up, by their unique names, the servers whose create
+// got no answer, and records those that exist in m.servers.
+func (p *Provider) findUnsure(ctx context.Context, m *made) error {
+	var errs []error
+	for _, name := range m.unsure {
+		ids, err := p.serversNamed(ctx, name)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("could not check whether server %s was made (its create got no answer): %w", name, err))
+			continue
+		}
+		for _, id := range ids {
+			if !slices.Contains(m.servers, id) {
+				m.servers = append(m.servers, id)
+			}
+		}
+	}
+	m.unsure = nil
+	return errors.Join(errs...)
+}
+
+// serversNamed returns the ids of pallet's servers called exactly name.
+func (p *Provider) serversNamed(ctx context.Context, name string) ([]string, error) {
+	list, err := p.listServers(ctx, servers.ListOpts{Name: "^" + regexp.QuoteMeta(name) + "$"})
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, s := range list {
+		// Nova's name filter is a regular expression over the project's
+		// servers; check the name and pallet's mark once more.
+		if s.Name == name && s.Metadata[MetaGroup] != "" {
+			ids = append(ids, s.ID)
+		}
+	}
+	return ids, nil
+}
+
+// cleanup deletes what m holds and returns the ids of servers it could
+// not delete.
+func (p *Provider) cleanup(ctx context.Context, m *made) ([]string, error) {
 	var errs []error
 	for _, id := range m.floatingIPs {
 		if err := p.deleteFloatingIP(ctx, id); err != nil {
 			errs = append(errs, err)
 		}
 	}
+	var left []string
 	for _, id := range m.servers {
 		if err := p.deleteServer(ctx, id); err != nil {
 			errs = append(errs, err)
+			left = append(left, id)
 		}
 	}
-	return errors.Join(errs...)
+	return left, errors.Join(errs...)
 }
 
 func (p *Provider) plan(ctx context.Context, group string, spec provider.CreateSpec) (*plan, error) {
@@ -732,8 +765,11 @@ func (p *Provider) createOne(ctx context.Context, pl *plan, m *made) (provider.N
 		opts.Networks = []servers.Network{{UUID: pl.networkID}}
 	}
 	id, err := p.createServer(ctx, keypairs.CreateOptsExt{CreateOptsBuilder: opts, KeyName: pl.keyName}, name)
-	if id != "" {
+	switch {
+	case id != "":
 		m.addServer(id)
+	case err != nil && !refused(err):
+		m.addUnsure(name)
 	}
 	if err != nil {
 		return provider.Node{}, fmt.Errorf("server %s: %w", name, err)
@@ -765,29 +801,58 @@ func (p *Provider) createOne(ctx context.Context, pl *plan, m *made) (provider.N
 	return n, nil
 }
 
-// createServer POSTs a server, retrying HTTP 5xx. A 5xx does not prove
-// nothing was made, so before each retry it looks for a server of that
-// (random, unique) name and adopts it.
+// createServer POSTs a server, retrying HTTP 5xx and lost responses. An
+// error without an answer does not prove nothing was made (Nova may have
+// made the server and the answer gone astray), so before each retry it
+// looks for a server of that (random, unique) name and adopts it.
 func (p *Provider) createServer(ctx context.Context, opts servers.CreateOptsBuilder, name string) (string, error) {
 	for attempt := 0; ; attempt++ {
 		srv, err := servers.Create(ctx, p.compute, opts, nil).Extract()
 		if err == nil {
 			return srv.ID, nil
 		}
-		switch status := statusOf(err); {
+		status := statusOf(err)
+		switch {
 		case status == http.StatusRequestEntityTooLarge || status == http.StatusForbidden:
-			return "", fmt.Errorf("quota exceeded: %w (free quota, or ask for less: `openstack quota show`)", cloudError(err))
-		case isServerError(err) && attempt < p.opts.MaxRetries:
-			if list, lerr := p.listServers(ctx, servers.ListOpts{Name: "^" + regexp.QuoteMeta(name) + "$"}); lerr == nil && len(list) == 1 {
-				return list[0].ID, nil
+			return "", quotaError(cloudError(err), "")
+		case refused(err):
+			return "", cloudError(err)
+		case ctx.Err() != nil:
+			// Out of time with the POST in flight: look once more, on a
+			// context of our own, so that what Nova made is known by id.
+			lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			ids, lerr := p.serversNamed(lctx, name)
+			cancel()
+			if lerr == nil && len(ids) == 1 {
+				return ids[0], fmt.Errorf("creating: %w (the server was made; not waiting for it)", ctx.Err())
+			}
+			return "", fmt.Errorf("creating: no answer before %w", ctx.Err())
+		case attempt < p.opts.MaxRetries:
+			if ids, lerr := p.serversNamed(ctx, name); lerr == nil && len(ids) == 1 {
+				p.progressf("the create of %s got %v, but Nova made it: using %s", name, apiOrTransport(err), ids[0])
+				return ids[0], nil
 			}
 			if err := sleep(ctx, p.opts.RetryBackoff<<attempt); err != nil {
-				return "", err
+				return "", fmt.Errorf("creating: %w", err)
 			}
 		default:
 			return "", cloudError(err)
 		}
 	}
+}
+
+// refused is an error where the service answered with a 4xx: it did not
+// make anything.
+func refused(err error) bool {
+	status := statusOf(err)
+	return status >= 400 && status <= 499
+}
+
+func apiOrTransport(err error) error {
+	if statusOf(err) != 0 {
+		return cloudError(err)
+	}
+	return err
 }
 
 // waitActive polls until the server is ACTIVE; ERROR fails with Nova's
@@ -807,6 +872,9 @@ func (p *Provider) waitActive(ctx context.Context, id, name string) (*servers.Se
 				msg := srv.Fault.Message
 				if msg == "" {
 					msg = "no fault message"
+				}
+				if quotaFault(srv.Fault.Code, srv.Fault.Message) {
+					return nil, quotaError(nil, fmt.Sprintf("server %s (%s) went to ERROR: %s", name, id, msg))
 				}
 				return nil, fmt.Errorf("server %s (%s) went to ERROR: %s", name, id, msg)
 			case "DELETED", "SOFT_DELETED", "SHUTOFF":

@@ -635,6 +635,9 @@ func TestInstanceQuota(t *testing.T) {
 	if !errors.As(err, &apiErr) || apiErr.Status != 403 {
 		t.Errorf("APIError = %+v, want 403", apiErr)
 	}
+	if !errors.Is(err, ErrQuotaExceeded) {
+		t.Errorf("errors.Is(%v, ErrQuotaExceeded) = false", err)
+	}
 	if s := f.cloud.Servers(); len(s) != 0 {
 		t.Errorf("leaked servers: %+v", s)
 	}

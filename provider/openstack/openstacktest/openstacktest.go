@@ -8,22 +8,24 @@
 //
 // Calls covered (everything else answers 404 itemNotFound / 405):
 //
-//	Discovery    GET    /image/, /network/                  version documents (300 / 200), no token needed
-//	Keystone v3  POST   /v3/auth/tokens                     201, X-Subject-Token, catalog (compute, image, network); 401 on bad credentials
+//	Discovery    GET    /, /v3, /image/, /network/          version documents (300 / 200), no token needed
+//	Keystone v3  POST   /v3/auth/tokens                     201, X-Subject-Token, catalog (compute, image, network); 401 on bad credentials;
+//	                                                        400 "Expecting to find domain in user/project" for a name without its domain
 //	Nova v2.1    POST   /compute/v2.1/servers               202; 400 on unknown image/flavor/key/network; 403 beyond SetInstanceQuota; injected 403/413/500
-//	             GET    /compute/v2.1/servers               name filter (regex, as Nova)
-//	             GET    /compute/v2.1/servers/detail        name filter; BUILD→ACTIVE/ERROR as servers are polled
-//	             GET    /compute/v2.1/servers/{id}          404 itemNotFound; each GET is one poll of the build
-//	             DELETE /compute/v2.1/servers/{id}          204; 404 itemNotFound
+//	             GET    /compute/v2.1/servers               name filter (regex, as Nova); newest first; limit/marker, servers_links
+//	             GET    /compute/v2.1/servers/detail        the same; BUILD→ACTIVE/ERROR as servers are polled
+//	             GET    /compute/v2.1/servers/{id}          404 itemNotFound; each GET is one poll of the build (or teardown)
+//	             DELETE /compute/v2.1/servers/{id}          204 (again while deleting); 404 itemNotFound; task_state deleting for SetDeletePolls GETs
 //	             GET    /compute/v2.1/servers/{id}/metadata
 //	             POST   /compute/v2.1/servers/{id}/metadata merge, 200
 //	             PUT    /compute/v2.1/servers/{id}/metadata replace, 200
 //	             POST   /compute/v2.1/servers/{id}/action   os-getConsoleOutput only (200; 409 while building)
-//	             GET    /compute/v2.1/flavors/detail, /compute/v2.1/flavors/{id}
+//	             GET    /compute/v2.1/flavors/detail        limit/marker, flavors_links
+//	             GET    /compute/v2.1/flavors/{id}
 //	             GET    /compute/v2.1/os-keypairs, /compute/v2.1/os-keypairs/{name}
 //	             POST   /compute/v2.1/os-keypairs          import (public_key given) 200; 409 if the name exists
 //	             DELETE /compute/v2.1/os-keypairs/{name}   202; 404
-//	Glance v2    GET    /image/v2/images                    status, name and visibility filters; one page
+//	Glance v2    GET    /image/v2/images                    status and name filters; newest first; 25 a page unless limit, marker, next
 //	             GET    /image/v2/images/{id}
 //	Neutron v2   GET    /network/v2.0/networks              name and id filters
 //	             GET    /network/v2.0/ports                 device_id filter (one port per server)
@@ -34,8 +36,10 @@
 // Server addresses come from Cloud.Addresses, a hook the test sets, so a
 // test can point servers at real SSH endpoints (local nspawn nodes).
 // Console output comes from Cloud.Console. Faults are injected with
-// Cloud.FailNext (HTTP errors on matching requests) and Cloud.FailBuilds
-// (servers that go to ERROR with a fault message).
+// Cloud.FailNext (HTTP errors, dropped or late answers on matching
+// requests), Cloud.FailBuilds (servers that go to ERROR with a fault
+// message) and Cloud.SetInstanceQuotaRecheck (servers that go to ERROR
+// with Nova's quota re-check fault).
 package openstacktest
 
 import (
@@ -45,8 +49,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -58,7 +65,18 @@ const (
 	DefaultPassword = "s3cret-Pa55word"
 	DefaultProject  = "pallet-project"
 	DefaultRegion   = "RegionOne"
+	// UserID and ProjectID are the ids Keystone gives the user and
+	// project, for OS_USER_ID / OS_PROJECT_ID style logins.
+	UserID    = "user-0001"
+	ProjectID = "project-0001"
 )
+
+// Domain is a Keystone domain.
+type Domain struct{ ID, Name string }
+
+// DefaultDomain is the domain every Keystone has, and where the double's
+// user and project live unless a test moves them.
+var DefaultDomain = Domain{ID: "default", Name: "Default"}
 
 // Image is a Glance image. Properties become top-level image fields, as
 // Glance v2 shows custom properties (os_distro, os_version, default_user).
@@ -98,13 +116,23 @@ type ServerInfo struct {
 // Fault makes the next Times requests whose method matches Method and
 // whose path (after the service prefix, e.g. "/servers") starts with Path
 // fail with Status. Message goes into the error body.
+//
+// With Status 0, the request is carried out but its answer goes astray,
+// as when a load balancer or the network fails after the API did its
+// work: Drop closes the connection without a response; Delay holds the
+// response back that long (or until the client gives up). A POST
+// /servers so lost has still made its server.
 type Fault struct {
 	Method  string
 	Path    string
 	Status  int
 	Times   int
 	Message string
+	Drop    bool
+	Delay   time.Duration
 }
+
+func (f *Fault) lossy() bool { return f.Status == 0 && (f.Drop || f.Delay > 0) }
 
 // Cloud is the API double. Create it with New; the zero value is not usable.
 // Exported fields are hooks and knobs a test may set before making calls;
@@ -116,6 +144,10 @@ type Cloud struct {
 	AuthURL string
 	// Username, Password and Project are the accepted credentials.
 	Username, Password, Project string
+	// UserDomain and ProjectDomain are the domains the user and the
+	// project are in (default DefaultDomain). Keystone v3 needs them for
+	// a user or project given by name.
+	UserDomain, ProjectDomain Domain
 
 	srv *httptest.Server
 
@@ -129,6 +161,9 @@ type Cloud struct {
 	floatingIPs map[string]*floatingIP
 	created     int
 	quota       int // instances; 0: unlimited
+	recheck     int // instances, enforced only when builds finish; 0: unlimited
+	maxLimit    int // Nova's osapi_max_limit and Glance's api_limit_max
+	deletePolls int // GETs a deleted server stays visible, task_state deleting
 	buildPolls  int
 	failBuilds  []string
 	faults      []*Fault
@@ -147,11 +182,13 @@ type server struct {
 	ServerInfo
 	Status    string
 	Fault     string
+	faultCode int
 	ImageID   string
 	FlavorID  string
 	KeyName   string
 	Created   time.Time
 	polls     int
+	deleting  int // > 0: DELETE accepted, polls left until it is gone
 	failWith  string
 	fixedIP   string
 	networkID string
@@ -168,11 +205,13 @@ type floatingIP struct {
 func New() *Cloud {
 	c := &Cloud{
 		Username: DefaultUsername, Password: DefaultPassword, Project: DefaultProject,
+		UserDomain: DefaultDomain, ProjectDomain: DefaultDomain,
 		tokens:      map[string]bool{},
 		keypairs:    map[string]keypair{},
 		servers:     map[string]*server{},
 		floatingIPs: map[string]*floatingIP{},
 		buildPolls:  1,
+		maxLimit:    1000,
 	}
 	base := time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
 	c.images = []Image{
@@ -291,6 +330,36 @@ func (c *Cloud) SetInstanceQuota(n int) {
 	c.quota = n
 }
 
+// SetInstanceQuotaRecheck makes an instance quota of n that only Nova's
+// re-check enforces: the API accepts every create (202), as it does for
+// parallel creates that pass its check together, and conductor then puts
+// each server that would exceed n into ERROR with the fault Nova writes
+// for TooManyInstances (code 413, "Quota exceeded for instances: ...").
+func (c *Cloud) SetInstanceQuotaRecheck(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.recheck = n
+}
+
+// SetPageLimit sets the most items one page of a list holds: Nova's
+// osapi_max_limit and Glance's api_limit_max (default 1000, as both).
+// Glance pages at 25 unless asked for more, as its limit_param_default.
+// Lists say where the next page is (servers_links, flavors_links, next).
+func (c *Cloud) SetPageLimit(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.maxLimit = n
+}
+
+// SetDeletePolls makes a deleted server stay visible for n GETs, with its
+// status unchanged and task_state "deleting", as Nova shows it while the
+// compute host tears it down (default 0: gone at once).
+func (c *Cloud) SetDeletePolls(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.deletePolls = n
+}
+
 // FailNext injects an HTTP fault (see Fault).
 func (c *Cloud) FailNext(f Fault) {
 	c.mu.Lock()
@@ -345,6 +414,17 @@ func (c *Cloud) SetMetadata(id string, md map[string]string) {
 	}
 }
 
+// DeleteServer deletes a server as another tool might (`openstack server
+// delete`): it stays visible, task_state deleting, for SetDeletePolls GETs.
+func (c *Cloud) DeleteServer(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s, ok := c.servers[id]; ok && s.deleting == 0 {
+		s.deleting = c.deletePolls + 1
+		c.gone()
+	}
+}
+
 // FloatingIPs counts the floating IPs that exist.
 func (c *Cloud) FloatingIPs() int {
 	c.mu.Lock()
@@ -381,6 +461,57 @@ func newID(prefix string) string {
 	return prefix + hex.EncodeToString(b)
 }
 
+// paginate cuts items, already in the API's order, after marker and at
+// limit (the request's, else def, never more than max), as Nova and
+// Glance do. full says the page is full, so a next link is due; ok is
+// false when limit or marker is bad.
+func paginate[T any](items []T, id func(T) string, q map[string][]string, def, max int) (out []T, full bool, ok bool) {
+	limit := def
+	if v := first(q["limit"]); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return nil, false, false
+		}
+		limit = n
+	}
+	if limit > max {
+		limit = max
+	}
+	if m := first(q["marker"]); m != "" {
+		at := -1
+		for i, it := range items {
+			if id(it) == m {
+				at = i
+			}
+		}
+		if at < 0 {
+			return nil, false, false
+		}
+		items = items[at+1:]
+	}
+	if len(items) > limit {
+		items = items[:limit]
+	}
+	return items, len(items) == limit && limit > 0, true
+}
+
+func first(v []string) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0]
+}
+
+// nextQuery is the request's query with marker set to last.
+func nextQuery(q url.Values, last string) string {
+	n := url.Values{}
+	for k, v := range q {
+		n[k] = v
+	}
+	n.Set("marker", last)
+	return n.Encode()
+}
+
 // ---- HTTP plumbing ----
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -407,6 +538,60 @@ func (c *Cloud) serve(w http.ResponseWriter, r *http.Request) {
 	c.requests = append(c.requests, r.Method+" "+r.URL.Path)
 	c.mu.Unlock()
 
+	rest := r.URL.Path
+	if rest == "/v3/auth/tokens" {
+		rest = "/auth/tokens"
+	}
+	for _, p := range []string{"/compute/v2.1", "/image/v2", "/network/v2.0"} {
+		if r2, ok := strings.CutPrefix(rest, p); ok {
+			rest = r2
+		}
+	}
+	f := c.takeFault(r.Method, rest, true)
+	if f == nil {
+		c.route(w, r)
+		return
+	}
+	rec := httptest.NewRecorder()
+	c.route(rec, r)
+	if f.Drop {
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+				return
+			}
+		}
+		panic(http.ErrAbortHandler) // closes the connection too
+	}
+	select {
+	case <-time.After(f.Delay):
+	case <-r.Context().Done():
+		return
+	}
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
+}
+
+// takeFault consumes one matching fault: a lossy one or an HTTP error.
+func (c *Cloud) takeFault(method, path string, lossy bool) *Fault {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, f := range c.faults {
+		if f.lossy() == lossy && (f.Method == "" || f.Method == method) && strings.HasPrefix(path, f.Path) {
+			f.Times--
+			if f.Times <= 0 {
+				c.faults = append(c.faults[:i], c.faults[i+1:]...)
+			}
+			return f
+		}
+	}
+	return nil
+}
+
+func (c *Cloud) route(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	switch {
 	case path == "/v3/auth/tokens" && r.Method == http.MethodPost:
@@ -414,6 +599,19 @@ func (c *Cloud) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		c.authTokens(w, r)
+		return
+	case (path == "/" || path == "/v3" || path == "/v3/") && r.Method == http.MethodGet:
+		// Keystone's version discovery, unauthenticated: clouds.yaml often
+		// gives auth_url without /v3 and clients ask the root which
+		// versions there are (300), or /v3 what it is (200).
+		v3 := map[string]any{"id": "v3.14", "status": "stable", "updated": "2020-04-07T00:00:00Z",
+			"links":       []any{map[string]any{"rel": "self", "href": c.srv.URL + "/v3/"}},
+			"media-types": []any{map[string]any{"base": "application/json", "type": "application/vnd.openstack.identity-v3+json"}}}
+		if path == "/" {
+			writeJSON(w, 300, map[string]any{"versions": map[string]any{"values": []any{v3}}})
+		} else {
+			writeJSON(w, 200, map[string]any{"version": v3})
+		}
 		return
 	case (path == "/image/" || path == "/image") && r.Method == http.MethodGet:
 		// Version discovery, unauthenticated as in Glance: gophercloud asks
@@ -455,19 +653,7 @@ func (c *Cloud) serve(w http.ResponseWriter, r *http.Request) {
 
 // fault answers with an injected error if one matches.
 func (c *Cloud) fault(w http.ResponseWriter, method, path string) bool {
-	c.mu.Lock()
-	var hit *Fault
-	for i, f := range c.faults {
-		if (f.Method == "" || f.Method == method) && strings.HasPrefix(path, f.Path) {
-			hit = f
-			f.Times--
-			if f.Times <= 0 {
-				c.faults = append(c.faults[:i], c.faults[i+1:]...)
-			}
-			break
-		}
-	}
-	c.mu.Unlock()
+	hit := c.takeFault(method, path, false)
 	if hit == nil {
 		return false
 	}
@@ -503,6 +689,30 @@ func (c *Cloud) validToken(tok string) bool {
 
 // ---- Keystone ----
 
+// keystoneError writes Keystone's error body: {"error": {"code", "title", "message"}}.
+func keystoneError(w http.ResponseWriter, status int, title, msg string) {
+	writeJSON(w, status, map[string]any{"error": map[string]any{"code": status, "title": title, "message": msg}})
+}
+
+// validationError is Keystone's ValidationError (HTTP 400), what it answers
+// a user or project named without its domain.
+func validationError(w http.ResponseWriter, attribute, target string) {
+	keystoneError(w, 400, "Bad Request", fmt.Sprintf("Expecting to find %s in %s. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.", attribute, target))
+}
+
+type domainRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// matches is Keystone's _lookup_domain: by id if given, else by name.
+func (d *domainRef) matches(want Domain) bool {
+	if d.ID != "" {
+		return d.ID == want.ID
+	}
+	return d.Name == want.Name
+}
+
 func (c *Cloud) authTokens(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Auth struct {
@@ -510,28 +720,79 @@ func (c *Cloud) authTokens(w http.ResponseWriter, r *http.Request) {
 				Methods  []string `json:"methods"`
 				Password struct {
 					User struct {
-						Name     string `json:"name"`
-						ID       string `json:"id"`
-						Password string `json:"password"`
+						Name     string     `json:"name"`
+						ID       string     `json:"id"`
+						Password string     `json:"password"`
+						Domain   *domainRef `json:"domain"`
 					} `json:"user"`
 				} `json:"password"`
 			} `json:"identity"`
-			Scope struct {
-				Project struct {
-					Name string `json:"name"`
-					ID   string `json:"id"`
+			Scope *struct {
+				Project *struct {
+					Name   string     `json:"name"`
+					ID     string     `json:"id"`
+					Domain *domainRef `json:"domain"`
 				} `json:"project"`
+				Domain *domainRef `json:"domain"`
 			} `json:"scope"`
 		} `json:"auth"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
-		writeJSON(w, 400, map[string]any{"error": map[string]any{"code": 400, "title": "Bad Request", "message": "Malformed request body"}})
+		keystoneError(w, 400, "Bad Request", "Malformed request body")
 		return
 	}
+	unauthorized := func() {
+		keystoneError(w, 401, "Unauthorized", "The request you have made requires authentication.")
+	}
+	if len(body.Auth.Identity.Methods) != 1 || body.Auth.Identity.Methods[0] != "password" {
+		// Token, TOTP and application credentials are real Keystone
+		// methods the double does not implement.
+		unauthorized()
+		return
+	}
+	// Keystone v3 (auth/plugins/core.py, auth/core.py): a user or project
+	// named without a domain is a 400 before any credential is looked at;
+	// a domain that does not hold them is a 401.
 	u := body.Auth.Identity.Password.User
-	p := body.Auth.Scope.Project
-	if u.Name != c.Username || u.Password != c.Password || (p.Name != "" && p.Name != c.Project) {
-		writeJSON(w, 401, map[string]any{"error": map[string]any{"code": 401, "title": "Unauthorized", "message": "The request you have made requires authentication."}})
+	switch {
+	case u.ID == "" && u.Name == "":
+		validationError(w, "id or name", "user")
+		return
+	case u.ID == "" && u.Domain == nil:
+		validationError(w, "domain", "user")
+		return
+	case u.ID == "" && u.Domain.ID == "" && u.Domain.Name == "":
+		validationError(w, "id or name", "domain")
+		return
+	}
+	c.mu.Lock()
+	userDomain, projectDomain := c.UserDomain, c.ProjectDomain
+	c.mu.Unlock()
+	if sc := body.Auth.Scope; sc != nil && sc.Project != nil {
+		p := sc.Project
+		switch {
+		case p.ID == "" && p.Name == "":
+			validationError(w, "id or name", "project")
+			return
+		case p.ID == "" && p.Domain == nil:
+			validationError(w, "domain", "project")
+			return
+		case p.ID == "" && p.Domain.ID == "" && p.Domain.Name == "":
+			validationError(w, "id or name", "domain")
+			return
+		}
+		if p.ID != "" && p.ID != ProjectID || p.ID == "" && (p.Name != c.Project || !p.Domain.matches(projectDomain)) {
+			unauthorized()
+			return
+		}
+	} else if sc != nil && sc.Domain != nil {
+		// A domain-scoped token is real Keystone; pallet's providers need
+		// a project (servers live in one), so the double refuses it.
+		unauthorized()
+		return
+	}
+	if u.ID != "" && u.ID != UserID || u.ID == "" && (u.Name != c.Username || !u.Domain.matches(userDomain)) || u.Password != c.Password {
+		unauthorized()
 		return
 	}
 	tok := newID("gAAAAA")
@@ -549,8 +810,8 @@ func (c *Cloud) authTokens(w http.ResponseWriter, r *http.Request) {
 		"methods":    []string{"password"},
 		"issued_at":  now.Format(time.RFC3339),
 		"expires_at": now.Add(time.Hour).Format(time.RFC3339),
-		"user":       map[string]any{"id": "user-0001", "name": c.Username, "domain": map[string]any{"id": "default", "name": "Default"}},
-		"project":    map[string]any{"id": "project-0001", "name": c.Project, "domain": map[string]any{"id": "default", "name": "Default"}},
+		"user":       map[string]any{"id": UserID, "name": c.Username, "domain": map[string]any{"id": userDomain.ID, "name": userDomain.Name}},
+		"project":    map[string]any{"id": ProjectID, "name": c.Project, "domain": map[string]any{"id": projectDomain.ID, "name": projectDomain.Name}},
 		"catalog": []any{
 			endpoint("compute", "nova", c.srv.URL+"/compute/v2.1"),
 			endpoint("image", "glance", c.srv.URL+"/image"),
@@ -583,12 +844,22 @@ func (c *Cloud) nova(w http.ResponseWriter, r *http.Request, rest string) {
 		c.action(w, r, parts[1])
 	case rest == "/flavors/detail" && r.Method == http.MethodGet:
 		c.mu.Lock()
-		var out []any
-		for _, f := range c.flavors {
+		q := r.URL.Query()
+		pg, full, ok := paginate(c.flavors, func(f Flavor) string { return f.ID }, q, c.maxLimit, c.maxLimit)
+		c.mu.Unlock()
+		if !ok {
+			novaError(w, 400, "badRequest", fmt.Sprintf("marker [%s] not found", q.Get("marker")))
+			return
+		}
+		out := []any{}
+		for _, f := range pg {
 			out = append(out, flavorJSON(f))
 		}
-		c.mu.Unlock()
-		writeJSON(w, 200, map[string]any{"flavors": out})
+		body := map[string]any{"flavors": out}
+		if full {
+			body["flavors_links"] = []any{map[string]any{"rel": "next", "href": c.srv.URL + r.URL.Path + "?" + nextQuery(q, pg[len(pg)-1].ID)}}
+		}
+		writeJSON(w, 200, body)
 	case len(parts) == 2 && parts[0] == "flavors" && r.Method == http.MethodGet:
 		c.mu.Lock()
 		defer c.mu.Unlock()
@@ -766,7 +1037,10 @@ func (c *Cloud) hasFlavor(id string) bool {
 
 // poll advances a build by one observation.
 func (c *Cloud) poll(s *server) {
-	if s.Status != "BUILD" {
+	if s.deleting > 1 {
+		s.deleting--
+	}
+	if s.deleting > 0 || s.Status != "BUILD" {
 		return
 	}
 	s.polls++
@@ -774,8 +1048,21 @@ func (c *Cloud) poll(s *server) {
 		return
 	}
 	if s.failWith != "" {
-		s.Status, s.Fault = "ERROR", s.failWith
+		s.Status, s.Fault, s.faultCode = "ERROR", s.failWith, 500
 		return
+	}
+	if c.recheck > 0 {
+		used := 0
+		for _, o := range c.servers {
+			if o != s && o.Status != "ERROR" && (o.Status != "BUILD" || o.Index < s.Index) {
+				used++
+			}
+		}
+		if used >= c.recheck {
+			s.Status, s.faultCode = "ERROR", 413
+			s.Fault = fmt.Sprintf("Quota exceeded for instances: Requested 1, but already used %d of %d instances", used, c.recheck)
+			return
+		}
 	}
 	s.Status = "ACTIVE"
 }
@@ -801,18 +1088,22 @@ func (c *Cloud) serverJSON(s *server) map[string]any {
 		"OS-EXT-STS:vm_state": strings.ToLower(s.Status),
 		"links":               []any{map[string]any{"rel": "self", "href": c.srv.URL + "/compute/v2.1/servers/" + s.ID}},
 	}
-	if s.Status == "BUILD" {
+	switch {
+	case s.deleting > 0:
+		m["OS-EXT-STS:task_state"] = "deleting"
+	case s.Status == "BUILD":
 		m["OS-EXT-STS:task_state"] = "spawning"
 	}
 	if s.Status == "ERROR" {
-		m["fault"] = map[string]any{"code": 500, "message": s.Fault, "created": s.Created.Format(time.RFC3339)}
+		m["fault"] = map[string]any{"code": s.faultCode, "message": s.Fault, "created": s.Created.Format(time.RFC3339)}
 	}
 	return m
 }
 
 func (c *Cloud) listServers(w http.ResponseWriter, r *http.Request, detail bool) {
+	q := r.URL.Query()
 	var nameRE *regexp.Regexp
-	if n := r.URL.Query().Get("name"); n != "" {
+	if n := q.Get("name"); n != "" {
 		re, err := regexp.Compile(n)
 		if err != nil {
 			novaError(w, 400, "badRequest", "Invalid name filter")
@@ -822,11 +1113,22 @@ func (c *Cloud) listServers(w http.ResponseWriter, r *http.Request, detail bool)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := []any{}
-	for _, s := range c.sortedServers() {
-		if nameRE != nil && !nameRE.MatchString(s.Name) {
-			continue
+	// Nova's order: newest first (created_at desc, id desc).
+	all := c.sortedServers()
+	slices.Reverse(all)
+	var matching []*server
+	for _, s := range all {
+		if nameRE == nil || nameRE.MatchString(s.Name) {
+			matching = append(matching, s)
 		}
+	}
+	pg, full, ok := paginate(matching, func(s *server) string { return s.ID }, q, c.maxLimit, c.maxLimit)
+	if !ok {
+		novaError(w, 400, "badRequest", fmt.Sprintf("marker [%s] not found", q.Get("marker")))
+		return
+	}
+	out := []any{}
+	for _, s := range pg {
 		if detail {
 			c.poll(s)
 			out = append(out, c.serverJSON(s))
@@ -834,7 +1136,12 @@ func (c *Cloud) listServers(w http.ResponseWriter, r *http.Request, detail bool)
 			out = append(out, map[string]any{"id": s.ID, "name": s.Name})
 		}
 	}
-	writeJSON(w, 200, map[string]any{"servers": out})
+	body := map[string]any{"servers": out}
+	if full {
+		body["servers_links"] = []any{map[string]any{"rel": "next", "href": c.srv.URL + r.URL.Path + "?" + nextQuery(q, pg[len(pg)-1].ID)}}
+	}
+	c.gone()
+	writeJSON(w, 200, body)
 }
 
 func (c *Cloud) getServer(w http.ResponseWriter, id string) {
@@ -847,6 +1154,7 @@ func (c *Cloud) getServer(w http.ResponseWriter, id string) {
 	}
 	c.poll(s)
 	writeJSON(w, 200, map[string]any{"server": c.serverJSON(s)})
+	c.gone()
 }
 
 func (c *Cloud) deleteServer(w http.ResponseWriter, id string) {
@@ -864,8 +1172,21 @@ func (c *Cloud) deleteServer(w http.ResponseWriter, id string) {
 			f.PortID, f.FixedIP = "", ""
 		}
 	}
-	delete(c.servers, id)
+	// Nova accepts a DELETE of a server already being deleted (204 again).
+	if s.deleting == 0 {
+		s.deleting = c.deletePolls + 1
+	}
+	c.gone()
 	w.WriteHeader(204)
+}
+
+// gone removes the deleted servers whose teardown is over.
+func (c *Cloud) gone() {
+	for id, s := range c.servers {
+		if s.deleting == 1 {
+			delete(c.servers, id)
+		}
+	}
 }
 
 func (c *Cloud) metadata(w http.ResponseWriter, r *http.Request, id string) {
@@ -938,15 +1259,37 @@ func (c *Cloud) glance(w http.ResponseWriter, r *http.Request, rest string) {
 	defer c.mu.Unlock()
 	if rest == "/images" {
 		q := r.URL.Query()
-		out := []any{}
+		// Glance's order: newest first (created_at desc, id desc).
+		var matching []Image
 		for _, i := range c.images {
 			j := imageJSON(i)
 			if (q.Get("status") != "" && j["status"] != q.Get("status")) || (q.Get("name") != "" && i.Name != q.Get("name")) {
 				continue
 			}
-			out = append(out, j)
+			matching = append(matching, i)
 		}
-		writeJSON(w, 200, map[string]any{"images": out, "schema": "/v2/schemas/images", "first": "/v2/images"})
+		sort.SliceStable(matching, func(a, b int) bool {
+			if !matching[a].Created.Equal(matching[b].Created) {
+				return matching[a].Created.After(matching[b].Created)
+			}
+			return matching[a].ID > matching[b].ID
+		})
+		pg, full, ok := paginate(matching, func(i Image) string { return i.ID }, q, min(25, c.maxLimit), c.maxLimit)
+		if !ok {
+			w.Header().Set("Content-Type", "text/plain")
+			w.WriteHeader(400)
+			fmt.Fprintf(w, "400 Bad Request\n\nInvalid marker. Image %s could not be found.\n", q.Get("marker"))
+			return
+		}
+		out := []any{}
+		for _, i := range pg {
+			out = append(out, imageJSON(i))
+		}
+		body := map[string]any{"images": out, "schema": "/v2/schemas/images", "first": "/v2/images"}
+		if full {
+			body["next"] = "/v2/images?" + nextQuery(q, pg[len(pg)-1].ID)
+		}
+		writeJSON(w, 200, body)
 		return
 	}
 	if id, ok := strings.CutPrefix(rest, "/images/"); ok {
