@@ -16,10 +16,9 @@ pallet_file_download_as() {
     echo "pallet: $path is not a regular file ($(stat -c %F -- "$path")): remove it, pallet does not replace it" >&2
     return 1
   fi
-  tmp=$(mktemp "$(dirname -- "$path")/.pallet.XXXXXX")
-  # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
-  trap "rm -f -- $(printf '%q' "$tmp")" EXIT
-  pallet_tmp_remember "$tmp"
+  pallet_dirname "$path"
+  pallet_temp_file "$PALLET_DIR"
+  tmp=$PALLET_TEMP
   if command -v curl >/dev/null 2>&1; then
     # a curl config string: \ and " escaped (the URL holds no white space)
     quoted=${url//\\/\\\\}

@@ -16,12 +16,8 @@ pallet_file_line_as() {
     return 1
   fi
   pallet_dirname "$path"
-  pallet_temp_name "$PALLET_DIR"
+  pallet_temp_file "$PALLET_DIR"
   tmp=$PALLET_TEMP
-  # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
-  trap "pallet_temp_gone $(printf '%q' "$tmp")" EXIT
-  pallet_tmp_remember "$tmp"
-  pallet_new_file "$tmp"
   if [[ -e $path ]]; then
     meta=$(stat -c '%a %u %g' -- "$path")
     read -r mode owner group <<<"$meta"

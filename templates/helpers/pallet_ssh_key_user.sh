@@ -45,12 +45,8 @@ pallet_ssh_key_user() {
   [[ -G $dir ]] || chgrp -- "$gid" "$dir"
   # mkdir -m gives the mode exactly; one that was there gets it here
   [[ $made == yes ]] || chmod 0700 -- "$dir"
-  pallet_temp_name "$dir"
+  pallet_temp_file "$dir"
   tmp=$PALLET_TEMP
-  # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
-  trap "pallet_temp_gone $(printf '%q' "$tmp")" EXIT
-  pallet_tmp_remember "$tmp"
-  pallet_new_file "$tmp"
   if [[ -e $file && ! -r $file ]]; then
     echo "$file cannot be read by $user: give it to $user" >&2
     return 1

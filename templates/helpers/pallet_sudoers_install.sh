@@ -23,12 +23,8 @@ pallet_sudoers_install() {
     echo "pallet: $path is not a regular file ($(stat -c %F -- "$path")): remove it, pallet does not replace it" >&2
     return 1
   fi
-  pallet_temp_name "$dir"
+  pallet_temp_file "$dir"
   tmp=$PALLET_TEMP
-  # shellcheck disable=SC2064 # expand $tmp now: it is local
-  trap "pallet_temp_gone $(printf '%q' "$tmp")" EXIT
-  pallet_tmp_remember "$tmp"
-  pallet_new_file "$tmp"
   cat >"$tmp"
   # made by root: root's already, unless the directory's setgid bit gave
   # it another group

@@ -22,12 +22,8 @@ pallet_write_file_as() {
     return 1
   fi
   pallet_dirname "$path"
-  pallet_temp_name "$PALLET_DIR"
+  pallet_temp_file "$PALLET_DIR"
   tmp=$PALLET_TEMP
-  # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
-  trap "pallet_temp_gone $(printf '%q' "$tmp")" EXIT
-  pallet_tmp_remember "$tmp"
-  pallet_new_file "$tmp"
   cat >"$tmp"
   pallet_file_set_meta "$tmp" "$mode" "$owner" "$group"
   if (($#)); then

@@ -1206,12 +1206,8 @@ pallet_ssh_key_user() {
   [[ -G $dir ]] || chgrp -- "$gid" "$dir"
   # mkdir -m gives the mode exactly; one that was there gets it here
   [[ $made == yes ]] || chmod 0700 -- "$dir"
-  pallet_temp_name "$dir"
+  pallet_temp_file "$dir"
   tmp=$PALLET_TEMP
-  # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
-  trap "pallet_temp_gone $(printf '%q' "$tmp")" EXIT
-  pallet_tmp_remember "$tmp"
-  pallet_new_file "$tmp"
   if [[ -e $file && ! -r $file ]]; then
     echo "$file cannot be read by $user: give it to $user" >&2
     return 1
@@ -1266,12 +1262,8 @@ pallet_sudoers_install() {
     echo "pallet: $path is not a regular file ($(stat -c %F -- "$path")): remove it, pallet does not replace it" >&2
     return 1
   fi
-  pallet_temp_name "$dir"
+  pallet_temp_file "$dir"
   tmp=$PALLET_TEMP
-  # shellcheck disable=SC2064 # expand $tmp now: it is local
-  trap "pallet_temp_gone $(printf '%q' "$tmp")" EXIT
-  pallet_tmp_remember "$tmp"
-  pallet_new_file "$tmp"
   cat >"$tmp"
   # made by root: root's already, unless the directory's setgid bit gave
   # it another group
@@ -1282,6 +1274,21 @@ pallet_sudoers_install() {
     return 1
   fi
   mv -fT -- "$tmp" "$path"
+}
+
+# pallet_temp_file DIR makes a new temporary file in DIR for a helper that
+# renames it into place, and sets PALLET_TEMP to its name
+# (pallet_temp_name): the shell's EXIT trap removes it if it is still there
+# (pallet_temp_gone), pallet-run's wrapper is told of it in case the script
+# is killed before the trap can run (pallet_tmp_remember), and it is
+# created exclusively, owner-only (pallet_new_file). The trap is the
+# calling shell's: a helper uses one temporary file.
+pallet_temp_file() {
+  pallet_temp_name "$1"
+  # shellcheck disable=SC2064 # expand the name now, quoted
+  trap "pallet_temp_gone $(printf '%q' "$PALLET_TEMP")" EXIT
+  pallet_tmp_remember "$PALLET_TEMP"
+  pallet_new_file "$PALLET_TEMP"
 }
 
 # pallet_temp_gone PATH removes the temporary file PATH when it is still
@@ -1434,10 +1441,11 @@ declare -A PALLET_DEPS=(
   [pallet_file_is_as]='pallet_file_read pallet_meta_is'
   [pallet_file_writer]='pallet_file_entry pallet_path_parts'
   [pallet_payload]='pallet_file_read pallet_salted_sha256'
-  [pallet_ssh_key_authorize]='pallet_as_user pallet_file_read pallet_new_file pallet_ssh_key_has pallet_ssh_key_user pallet_temp_gone pallet_temp_name pallet_tmp_remember'
-  [pallet_ssh_key_authorized]='pallet_as_user pallet_file_read pallet_new_file pallet_ssh_key_has pallet_ssh_key_user pallet_temp_gone pallet_temp_name pallet_tmp_remember'
-  [pallet_ssh_key_user]='pallet_file_read pallet_new_file pallet_ssh_key_has pallet_temp_gone pallet_temp_name pallet_tmp_remember'
-  [pallet_sudoers_install]='pallet_dirname pallet_file_entry pallet_file_writer pallet_new_file pallet_path_parts pallet_temp_gone pallet_temp_name pallet_tmp_remember'
+  [pallet_ssh_key_authorize]='pallet_as_user pallet_file_read pallet_new_file pallet_ssh_key_has pallet_ssh_key_user pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
+  [pallet_ssh_key_authorized]='pallet_as_user pallet_file_read pallet_new_file pallet_ssh_key_has pallet_ssh_key_user pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
+  [pallet_ssh_key_user]='pallet_file_read pallet_new_file pallet_ssh_key_has pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
+  [pallet_sudoers_install]='pallet_dirname pallet_file_entry pallet_file_writer pallet_new_file pallet_path_parts pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
+  [pallet_temp_file]='pallet_new_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
   [pallet_user_make_home]='pallet_as_user pallet_as_writer pallet_directory_make pallet_directory_make_as pallet_dirname pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts pallet_user_home_fill'
 )
 

@@ -1108,6 +1108,21 @@ pallet_svc_require_init() {
   esac
 }
 
+# pallet_temp_file DIR makes a new temporary file in DIR for a helper that
+# renames it into place, and sets PALLET_TEMP to its name
+# (pallet_temp_name): the shell's EXIT trap removes it if it is still there
+# (pallet_temp_gone), pallet-run's wrapper is told of it in case the script
+# is killed before the trap can run (pallet_tmp_remember), and it is
+# created exclusively, owner-only (pallet_new_file). The trap is the
+# calling shell's: a helper uses one temporary file.
+pallet_temp_file() {
+  pallet_temp_name "$1"
+  # shellcheck disable=SC2064 # expand the name now, quoted
+  trap "pallet_temp_gone $(printf '%q' "$PALLET_TEMP")" EXIT
+  pallet_tmp_remember "$PALLET_TEMP"
+  pallet_new_file "$PALLET_TEMP"
+}
+
 # pallet_temp_gone PATH removes the temporary file PATH when it is still
 # there: the EXIT trap of a helper that renames its temporary file into
 # place, which then, having nothing left to remove, starts no rm.
@@ -1267,12 +1282,8 @@ pallet_write_file_as() {
     return 1
   fi
   pallet_dirname "$path"
-  pallet_temp_name "$PALLET_DIR"
+  pallet_temp_file "$PALLET_DIR"
   tmp=$PALLET_TEMP
-  # shellcheck disable=SC2064 # expand $tmp now, quoted: it is local
-  trap "pallet_temp_gone $(printf '%q' "$tmp")" EXIT
-  pallet_tmp_remember "$tmp"
-  pallet_new_file "$tmp"
   cat >"$tmp"
   pallet_file_set_meta "$tmp" "$mode" "$owner" "$group"
   if (($#)); then
@@ -1294,8 +1305,9 @@ declare -A PALLET_DEPS=(
   [pallet_file_remove]='pallet_as_user pallet_as_writer pallet_file_entry pallet_file_remove_as pallet_file_writer pallet_path_parts'
   [pallet_file_writer]='pallet_file_entry pallet_path_parts'
   [pallet_payload]='pallet_file_read pallet_salted_sha256'
-  [pallet_write_file]='pallet_as_user pallet_as_writer pallet_dirname pallet_file_entry pallet_file_need_dir pallet_file_set_meta pallet_file_writer pallet_new_file pallet_path_parts pallet_temp_gone pallet_temp_name pallet_tmp_remember pallet_write_file_as'
-  [pallet_write_file_as]='pallet_dirname pallet_file_need_dir pallet_file_set_meta pallet_new_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
+  [pallet_temp_file]='pallet_new_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
+  [pallet_write_file]='pallet_as_user pallet_as_writer pallet_dirname pallet_file_entry pallet_file_need_dir pallet_file_set_meta pallet_file_writer pallet_new_file pallet_path_parts pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember pallet_write_file_as'
+  [pallet_write_file_as]='pallet_dirname pallet_file_need_dir pallet_file_set_meta pallet_new_file pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
 )
 
 # step 1: file: file /usr/sbin/policy-rc.d

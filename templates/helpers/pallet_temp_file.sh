@@ -1,0 +1,14 @@
+# pallet_temp_file DIR makes a new temporary file in DIR for a helper that
+# renames it into place, and sets PALLET_TEMP to its name
+# (pallet_temp_name): the shell's EXIT trap removes it if it is still there
+# (pallet_temp_gone), pallet-run's wrapper is told of it in case the script
+# is killed before the trap can run (pallet_tmp_remember), and it is
+# created exclusively, owner-only (pallet_new_file). The trap is the
+# calling shell's: a helper uses one temporary file.
+pallet_temp_file() {
+  pallet_temp_name "$1"
+  # shellcheck disable=SC2064 # expand the name now, quoted
+  trap "pallet_temp_gone $(printf '%q' "$PALLET_TEMP")" EXIT
+  pallet_tmp_remember "$PALLET_TEMP"
+  pallet_new_file "$PALLET_TEMP"
+}
