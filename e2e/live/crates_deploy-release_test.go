@@ -94,3 +94,53 @@ var _ = register(Case{Crate: "deploy-release", Run: func(t *testing.T, n *Node) 
 	}
 	n.Want(t, "readlink /srv/deploy-live/current", "releases/r4")
 }})
+
+// deploy-release from git: git installed with the package crate, a bare
+// repository made on the node with two commits; commit 1 deployed (a
+// rerun and a check change nothing), commit 2 as another release, and a
+// pin the repository does not have refused, saying so, with current and
+// the releases as they were.
+var _ = register(Case{Crate: "deploy-release", Name: "git", Apt: true, Run: func(t *testing.T, n *Node) {
+	n.Apply(t, `- package: {packages: [git]}`)
+	n.Sh(t, "rm -rf /srv/deploy-git /srv/deploy-git-repo /tmp/deploy-git-work; mkdir -p /srv/deploy-git")
+	t.Cleanup(func() { _, _ = n.ShErr(t, "rm -rf /srv/deploy-git /srv/deploy-git-repo /tmp/deploy-git-work") })
+	n.Sh(t, `set -e
+git init -q --bare /srv/deploy-git-repo
+git init -q /tmp/deploy-git-work
+cd /tmp/deploy-git-work
+g() { git -c user.name=live -c user.email=live@example.com "$@"; }
+mkdir bin; printf 'one\n' >bin/version; g add -A; g commit -q -m one
+printf 'two\n' >bin/version; printf 'new\n' >NEWS; g add -A; g commit -q -m two
+g push -q /srv/deploy-git-repo HEAD:refs/heads/main`)
+	c1 := strings.TrimSpace(n.Sh(t, "git -C /tmp/deploy-git-work rev-parse HEAD~1"))
+	c2 := strings.TrimSpace(n.Sh(t, "git -C /tmp/deploy-git-work rev-parse HEAD"))
+	deploy := func(id, repo, commit string) string {
+		return fmt.Sprintf(`- deploy-release: {root: /srv/deploy-git, id: %s, git: %s, commit: %s}`, id, repo, commit)
+	}
+
+	// commit 1 (a commit no branch names: fetched by its name) from a path on the node
+	n.Converge(t, deploy("c1", "/srv/deploy-git-repo", c1), func() {
+		n.Want(t, "readlink /srv/deploy-git/current", "releases/c1")
+		n.Want(t, "cat /srv/deploy-git/current/bin/version", "one")
+		n.Want(t, "test -e /srv/deploy-git/current/NEWS && echo there || echo none", "none")
+		n.Want(t, "test -e /srv/deploy-git/current/.git && echo there || echo none", "none")
+	})
+	// commit 2 from a file:// URL: another release, c1 is previous
+	n.Converge(t, deploy("c2", "file:///srv/deploy-git-repo", c2), func() {
+		n.Want(t, "readlink /srv/deploy-git/current", "releases/c2")
+		n.Want(t, "readlink /srv/deploy-git/previous", "releases/c1")
+		n.Want(t, "cat /srv/deploy-git/current/bin/version /srv/deploy-git/current/NEWS", "two\nnew")
+		n.Want(t, "ls -A /srv/deploy-git/releases", "c1\nc2")
+	})
+
+	// a pin the repository does not have: refused, naming it; nothing changed
+	wrong := "0123456789abcdef0123456789abcdef01234567"
+	_, msg := n.ApplyFails(t, deploy("c3", "/srv/deploy-git-repo", wrong))
+	if !strings.Contains(msg, "has no commit "+wrong) {
+		t.Errorf("the refusal does not name the commit: %q", msg)
+	}
+	n.Want(t, "readlink /srv/deploy-git/current", "releases/c2")
+	n.Want(t, "ls -A /srv/deploy-git/releases", "c1\nc2")
+	// no temporary clone left behind
+	n.Want(t, "find /tmp -maxdepth 2 -name repo -path '/tmp/tmp.*' | wc -l", "0")
+}})
