@@ -21,10 +21,13 @@ func waitForOK(t *testing.T, r *Result) string {
 }
 
 // later runs command on the node after delay seconds, from a transient
-// systemd timer (the ssh session that starts it ends at once).
+// systemd timer (the ssh session that starts it ends at once). The
+// timer's AccuracySec is 100ms: its default, a minute, lets systemd fire
+// it anywhere up to a minute late (it coalesces timers), past the steps'
+// timeouts.
 func (n *Node) later(t *testing.T, unit string, delay int, command string) {
 	t.Helper()
-	n.Sh(t, fmt.Sprintf("systemctl stop %s.timer %s.service 2>/dev/null; systemctl reset-failed %s.service 2>/dev/null; systemd-run --quiet --unit=%s --on-active=%d %s", unit, unit, unit, unit, delay, command))
+	n.Sh(t, fmt.Sprintf("systemctl stop %s.timer %s.service 2>/dev/null; systemctl reset-failed %s.service 2>/dev/null; systemd-run --quiet --unit=%s --on-active=%d --timer-property=AccuracySec=100ms %s", unit, unit, unit, unit, delay, command))
 }
 
 var _ = register(Case{Crate: "wait-for", Run: func(t *testing.T, n *Node) {
