@@ -55,6 +55,9 @@ type Variant struct {
 	Name string // "default", "debian", "ubuntu-22.04"
 	File string // crates/java/debian.sh.tmpl
 	tmpl *template.Template
+	// fast runs tmpl without text/template when it can (nil: its shape
+	// is not one it runs).
+	fast *fastTemplate
 	// readsNode: the template may read the node or the cluster (.node,
 	// .cluster: see readsNode), so what it renders can differ from node to
 	// node. Crates it uses are judged when they render.
@@ -255,7 +258,7 @@ func LoadCrate(fsys fs.FS, dir, display string, funcs template.FuncMap) (*Crate,
 			continue
 		}
 		foldMarkers(t)
-		c.Variants[vname] = &Variant{Name: vname, File: file, tmpl: t, readsNode: readsKeys(t, "node", "cluster")}
+		c.Variants[vname] = &Variant{Name: vname, File: file, tmpl: t, fast: compileFast(t, funcs), readsNode: readsKeys(t, "node", "cluster")}
 	}
 	if len(c.Variants) == 0 && len(errs) == 0 {
 		errs.Add(project.Pos{File: display}, "crate has no templates: add default.sh.tmpl or one <family>.sh.tmpl per OS family")

@@ -324,12 +324,20 @@ func (r *renderer) call(c *Crate, label string, args Args) error {
 	first := len(r.steps)
 	var b strings.Builder
 	b.Grow(v.sizeHint())
-	if err := v.tmpl.Execute(&b, r.data(c, args)); err != nil {
-		var pe *project.Error
-		if errors.As(err, &pe) {
-			return pe // placed already: a template file's error, at its line
+	data := r.data(c, args)
+	if !v.fast.execute(&b, data) {
+		if fastGaveUp != nil && v.fast != nil {
+			fastGaveUp(v)
 		}
-		return fmt.Errorf("%s", templateError(err))
+		b.Reset()
+		b.Grow(v.sizeHint())
+		if err := v.tmpl.Execute(&b, data); err != nil {
+			var pe *project.Error
+			if errors.As(err, &pe) {
+				return pe // placed already: a template file's error, at its line
+			}
+			return fmt.Errorf("%s", templateError(err))
+		}
 	}
 	v.lastSize.Store(int32(min(b.Len(), maxSizeHint)))
 	outerPack := r.pack
@@ -358,6 +366,10 @@ func (r *renderer) call(c *Crate, label string, args Args) error {
 	}
 	return nil
 }
+
+// fastGaveUp, when set (by tests), is told of each rendering the fast
+// path began and left to text/template.
+var fastGaveUp func(v *Variant)
 
 // appendNodeKey appends to a call's node-free key what names the node in
 // the render cache: every field a crate's template can read of it, since
