@@ -287,7 +287,8 @@ type fastVar struct {
 	val  any
 }
 
-// execute renders the template with data into w, or reports false
+// execute renders the template with data (a map, or a call's *callData)
+// into w, or reports false
 // (w then holds part of a rendering: the caller resets it and runs the
 // template in text/template).
 func (t *fastTemplate) execute(w *strings.Builder, data any) (ok bool) {
@@ -387,7 +388,7 @@ func (s *fastState) operand(op *fastOperand, final any) (any, bool) {
 			return nil, false
 		}
 		if len(op.chain) == 0 {
-			return v, final == missing && len(op.args) == 0
+			return plain(v), final == missing && len(op.args) == 0
 		}
 		return s.chain(v, op.chain, op.args, final)
 	}
@@ -396,13 +397,21 @@ func (s *fastState) operand(op *fastOperand, final any) (any, bool) {
 	}
 	switch op.kind {
 	case opDot:
-		return s.dot, true
+		return plain(s.dot), true
 	case opLit:
 		return op.lit, true
 	case opPipe:
 		return s.pipe(op.pipe)
 	}
 	return nil, false
+}
+
+// plain is v as a template sees it: a call's data as its map.
+func plain(v any) any {
+	if d, ok := v.(*callData); ok {
+		return d.data()
+	}
+	return v
 }
 
 func (s *fastState) varValue(name string) (any, bool) {
@@ -423,6 +432,12 @@ func (s *fastState) chain(v any, chain []string, args []fastOperand, final any) 
 		last := i == len(chain)-1
 		hasArgs := last && (len(args) > 0 || final != missing)
 		switch m := v.(type) {
+		case *callData:
+			if hasArgs {
+				return nil, false
+			}
+			v = m.field(name)
+			continue
 		case map[string]any:
 			if hasArgs {
 				return nil, false

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/palletops/pallet/crates"
 	"github.com/palletops/pallet/project"
+	"github.com/palletops/pallet/provider"
 )
 
 // fastObj has methods of the shapes crate data has (.admin.User,
@@ -262,5 +264,84 @@ groups:
 	}
 	if len(gaveUp) > 0 {
 		t.Errorf("the fast path gave up on %v", gaveUp)
+	}
+}
+
+// TestCallData: what the fast path reads of a call's data, key by key,
+// is what renderer.data puts in the map text/template reads, with and
+// without a node and cluster, for given and left-out params of each type.
+func TestCallData(t *testing.T) {
+	dir := t.TempDir()
+	p, err := Parse(filepath.Join(dir, "pallet.yaml"), []byte("groups:\n  db: {}\n"), &project.Env{User: "deploy", Home: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	os := mustOS("debian-12")
+	cl := p.NewCluster([]provider.Node{{ID: "1", Name: "db-1", Group: "db", Host: "10.0.0.1"}})
+	// No built-in crate has a map param: one made up has one of each type.
+	made := &Crate{Name: "made-up"}
+	for _, typ := range paramTypes {
+		for _, n := range []string{"a", "b"} {
+			made.Params = append(made.Params, &Param{Name: typ + "_" + n, Type: typ})
+		}
+	}
+	for _, crate := range []string{"user", "file", "service", "sysctl", "made-up"} {
+		c, err := p.reg.lookup(crate)
+		if crate == made.Name {
+			c, err = made, nil
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for skip := range 2 {
+			args := Args{}
+			for i, prm := range c.Params {
+				if i%2 == skip { // every other param left out
+					continue
+				}
+				switch prm.Type {
+				case "string":
+					args[prm.Name] = "v'" + prm.Name
+				case "int":
+					args[prm.Name] = i
+				case "bool":
+					args[prm.Name] = true
+				case "list":
+					args[prm.Name] = []string{"a", "b c"}
+				case "map":
+					args[prm.Name] = map[string]string{"k": "v w"}
+				}
+			}
+			for _, withNode := range []bool{false, true} {
+				r := &renderer{p: p, os: os, osMap: map[string]string{"id": os.ID}, admin: &adminData{user: "deploy"}}
+				if withNode {
+					r.nd, r.cluster = cl.byID["1"], cl
+				}
+				want := r.data(c, args)
+				cd := &callData{r: r, c: c, args: args}
+				names := []string{"nosuch", "crate"}
+				for _, prm := range c.Params {
+					names = append(names, prm.Name)
+				}
+				for k := range want {
+					names = append(names, k)
+				}
+				for _, k := range names {
+					got := cd.field(k)
+					if k == "raw" {
+						if !reflect.DeepEqual(map[string]any(got.(map[string]any)), want[k]) {
+							t.Errorf("%s: .raw = %v, want %v", crate, got, want[k])
+						}
+						continue
+					}
+					if !reflect.DeepEqual(got, want[k]) {
+						t.Errorf("%s (node %v): .%s = %#v, want %#v", crate, withNode, k, got, want[k])
+					}
+				}
+				if !reflect.DeepEqual(cd.data(), want) {
+					t.Errorf("%s: data() is not data's map", crate)
+				}
+			}
+		}
 	}
 }

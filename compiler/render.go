@@ -251,6 +251,67 @@ func (r *renderer) data(c *Crate, args Args) map[string]any {
 	return d
 }
 
+// callData is a call's template data as the fast path reads it: each key
+// of what data makes, made when read, so a rendering that never needs the
+// whole map (most do not: they read fields of it) does not make it.
+type callData struct {
+	r    *renderer
+	c    *Crate
+	args Args
+	m    map[string]any // data's map, once made
+}
+
+// field is data(c, args)[name], without the map.
+func (d *callData) field(name string) any {
+	if d.m != nil {
+		return d.m[name]
+	}
+	r := d.r
+	switch name {
+	case "raw":
+		// The call's own map, where data copies it: the fast path runs
+		// no function that changes a map (see mutatesArgs).
+		return map[string]any(d.args)
+	case "os":
+		return r.osMap
+	case "admin":
+		return r.admin
+	case "bytes":
+		r.bytes.r = r
+		return &r.bytes
+	case "node":
+		if r.nd != nil {
+			return r.nd.words
+		}
+	case "cluster":
+		if r.cluster != nil {
+			return r.cluster.words
+		}
+	}
+	if v, ok := d.args[name]; ok {
+		return quoted(v)
+	}
+	if p := d.c.Param(name); p != nil {
+		switch p.Type {
+		case "string":
+			return Word("")
+		case "list":
+			return []Word{}
+		case "map":
+			return map[Word]Word{}
+		}
+	}
+	return nil
+}
+
+// data is the whole map, made the first time it is asked for.
+func (d *callData) data() map[string]any {
+	if d.m == nil {
+		d.m = d.r.data(d.c, d.args)
+	}
+	return d.m
+}
+
 // args are a call's params for this node: the literal ones, and its
 // !var and templated ones rendered for the node and validated. Calls
 // whose dyn params read no node data render them once for all nodes
@@ -324,14 +385,14 @@ func (r *renderer) call(c *Crate, label string, args Args) error {
 	first := len(r.steps)
 	var b strings.Builder
 	b.Grow(v.sizeHint())
-	data := r.data(c, args)
-	if !v.fast.execute(&b, data) {
+	cd := callData{r: r, c: c, args: args}
+	if !v.fast.execute(&b, &cd) {
 		if fastGaveUp != nil && v.fast != nil {
 			fastGaveUp(v)
 		}
 		b.Reset()
 		b.Grow(v.sizeHint())
-		if err := v.tmpl.Execute(&b, data); err != nil {
+		if err := v.tmpl.Execute(&b, cd.data()); err != nil {
 			var pe *project.Error
 			if errors.As(err, &pe) {
 				return pe // placed already: a template file's error, at its line
