@@ -3,6 +3,7 @@ package compiler
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"text/template"
@@ -453,6 +454,12 @@ func (s *fastState) chain(v any, chain []string, args []fastOperand, final any) 
 		case nil:
 			return nil, false
 		}
+		if v, known, ok := s.knownMethod(v, name, last, args, final); known {
+			if !ok {
+				return nil, false
+			}
+			return v, true
+		}
 		rv := reflect.ValueOf(v)
 		if rv.Kind() == reflect.Pointer && rv.IsNil() || rv.Kind() == reflect.Interface {
 			return nil, false
@@ -472,6 +479,96 @@ func (s *fastState) chain(v any, chain []string, args []fastOperand, final any) 
 		}
 	}
 	return v, true
+}
+
+// knownMethod calls the methods of the compiler's own template data that
+// crate templates call most (.bytes.Of, $c.Stdin, .admin.User, ...)
+// directly, as reflect would: known is false for any other (chain calls
+// it through reflect), ok false to give up. It is only ever the last
+// name of a chain here, or one without arguments.
+func (s *fastState) knownMethod(recv any, name string, last bool, ops []fastOperand, final any) (v any, known, ok bool) {
+	switch recv.(type) {
+	case *Data:
+		known = slices.Contains([]string{"Diff", "Inline", "Stdin", "SHA256", "Salt", "Secret", "Size"}, name)
+	case *bytesData:
+		known = name == "Of" || name == "Template"
+	case *adminData:
+		known = name == "User" || name == "PublicKey"
+	}
+	if !known {
+		return nil, false, false
+	}
+	var buf [2]any
+	var args []any
+	if last {
+		if args, ok = s.args(ops, final, buf[:0]); !ok {
+			return nil, true, false
+		}
+	}
+	switch r := recv.(type) {
+	case *Data:
+		if r == nil {
+			return nil, true, false
+		}
+		if name == "Diff" {
+			if len(args) != 1 {
+				return nil, true, false
+			}
+			return r.Diff(args[0]), true, true
+		}
+		if len(args) != 0 {
+			return nil, true, false
+		}
+		switch name {
+		case "Inline":
+			return r.Inline(), true, true
+		case "Stdin":
+			return r.Stdin(), true, true
+		case "SHA256":
+			return r.SHA256(), true, true
+		case "Salt":
+			return r.Salt(), true, true
+		case "Secret":
+			return r.Secret(), true, true
+		case "Size":
+			return r.Size(), true, true
+		}
+	case *bytesData:
+		if r == nil {
+			return nil, true, false
+		}
+		if name == "Of" || name == "Template" {
+			if len(args) != 1 {
+				return nil, true, false
+			}
+			var d *Data
+			var err error
+			if name == "Of" {
+				d, err = r.Of(args[0])
+			} else {
+				d, err = r.Template(args[0])
+			}
+			return d, true, err == nil
+		}
+	case *adminData:
+		if r == nil {
+			return nil, true, false
+		}
+		if name == "User" || name == "PublicKey" {
+			if len(args) != 0 {
+				return nil, true, false
+			}
+			var w Word
+			var err error
+			if name == "User" {
+				w, err = r.User()
+			} else {
+				w, err = r.PublicKey()
+			}
+			return w, true, err == nil
+		}
+	}
+	return nil, true, false
 }
 
 // args evaluates a call's arguments, final last.
@@ -607,8 +704,66 @@ func (s *fastState) call(op *fastOperand, final any) (any, bool) {
 		}
 		v, err := fn(name, maps...)
 		return v, err == nil
+	case func(string, any) string:
+		if len(args) == 2 {
+			if a, ok := args[0].(string); ok {
+				return fn(a, args[1]), true
+			}
+		}
+		return nil, false
+	case func(string, string) string:
+		if a, b, ok := twoOf[string, string](args); ok {
+			return fn(a, b), true
+		}
+		return nil, false
+	case func(string, string) []string:
+		if a, b, ok := twoOf[string, string](args); ok {
+			return fn(a, b), true
+		}
+		return nil, false
+	case func(int, string) string:
+		if a, b, ok := twoOf[int, string](args); ok {
+			return fn(a, b), true
+		}
+		return nil, false
+	case func(string, string, string) string:
+		if len(args) == 3 {
+			if c, ok := args[2].(string); ok {
+				if a, b, ok := twoOf[string, string](args[:2]); ok {
+					return fn(a, b, c), true
+				}
+			}
+		}
+		return nil, false
+	case func(any, any, bool) any:
+		if len(args) == 3 {
+			if c, ok := args[2].(bool); ok {
+				return fn(args[0], args[1], c), true
+			}
+		}
+		return nil, false
+	case func(string, ...any) string:
+		if len(args) > 0 {
+			if a, ok := args[0].(string); ok {
+				return fn(a, args[1:]...), true
+			}
+		}
+		return nil, false
 	}
 	return s.reflectCallValues(reflect.ValueOf(f.fn), op.args, args)
+}
+
+// twoOf is args as two values of the types A and B (neither an
+// interface type), if that is what they are.
+func twoOf[A, B any](args []any) (A, B, bool) {
+	var a A
+	var b B
+	if len(args) != 2 {
+		return a, b, false
+	}
+	a, ok1 := args[0].(A)
+	b, ok2 := args[1].(B)
+	return a, b, ok1 && ok2
 }
 
 // reflectCall calls a method with args and final.

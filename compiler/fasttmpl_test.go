@@ -67,6 +67,11 @@ func fastData() map[string]any {
 		"os":     map[string]string{"init": "systemd", "admin_group": "sudo"},
 		"obj":    &fastObj{name: "deploy"},
 		"nested": map[string]any{"inner": map[string]any{"leaf": Word("x y")}},
+		"admin":  &adminData{user: "deploy", key: func() (Word, error) { return "ssh-ed25519 AAAA k@h", nil }},
+		"noadm":  &adminData{key: func() (Word, error) { return "", errors.New("no key file") }},
+		"bytes":  &bytesData{r: &renderer{}},
+		"huge":   Word(strings.Repeat("x", InlineLimit+1)),
+		"bin":    "a\x00b",
 	}
 }
 
@@ -123,6 +128,21 @@ func TestFastTemplate(t *testing.T) {
 		gives(`{{ .obj.Count "x" }}`),
 		gives(`{{ .obj.Count 1 2 }}`),
 		gives(`{{ .raw.path "arg" }}`), // a map key with arguments: an error
+
+		// The compiler's own data's methods, called without reflect.
+		run(`{{ .admin.User }} {{ .admin.PublicKey }} {{ raw .admin.User | q }}`),
+		run(`{{ $c := .bytes.Of .raw.path }}{{ $c.Inline }} {{ $c.Stdin }} {{ $c.SHA256 }} {{ $c.Size }} {{ $c.Secret }} [{{ $c.Salt }}] {{ $c.Diff .path }}`),
+		run(`{{ $c := .bytes.Of .huge }}{{ $c.Inline }} {{ $c.Stdin }} {{ $c.Diff "/p" }}`),
+		run(`{{ $c := .bytes.Of .raw.bin }}{{ $c.Inline }} {{ $c.Stdin }}`),
+		run(`{{ $c := .bytes.Of .raw.missing }}{{ $c.Size }} {{ $c.Stdin }} {{ (.bytes.Of "a\n").Stdin }}`[:0] + `{{ $c := .bytes.Of .raw.missing }}{{ $c.Size }} {{ $c.Stdin }}`),
+		gives(`{{ .noadm.User }}`),         // no admin user: an error
+		gives(`{{ .noadm.PublicKey }}`),    // an error
+		gives(`{{ .admin.User "x" }}`),     // too many args
+		gives(`{{ .bytes.Of 3 }}`),         // not content: an error
+		gives(`{{ .bytes.Of }}`),           // too few args
+		gives(`{{ .bytes.Template "x" }}`), // not a file: an error
+		gives(`{{ .bytes.Nope }}`),
+		gives(`{{ (.bytes.Of "x").Diff }}`[:0] + `{{ $c := .bytes.Of "x" }}{{ $c.Diff }}`),
 
 		// if / else if / else, and truth.
 		run(`{{ if .yes }}y{{ else }}n{{ end }}{{ if .no }}y{{ else }}n{{ end }}`),
