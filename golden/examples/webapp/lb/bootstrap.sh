@@ -380,10 +380,16 @@ pallet_as_user() {
     echo "pallet: no helper $func to run as $user" >&2
     return 1
   fi
-  entry=$(getent passwd "$user") || {
-    echo "pallet: no user $user" >&2
-    return 1
-  }
+  # a caller that has just looked USER up by name hands its passwd line
+  # over (local PALLET_AS_ENTRY=LINE): the same getent, not run twice
+  if [[ -n ${PALLET_AS_ENTRY-} && ${PALLET_AS_ENTRY%%:*} == "$user" ]]; then
+    entry=$PALLET_AS_ENTRY
+  else
+    entry=$(getent passwd "$user") || {
+      echo "pallet: no user $user" >&2
+      return 1
+    }
+  fi
   IFS=: read -r user _ uid gid _ _ _ <<<"$entry"
   if ! command -v setsid >/dev/null 2>&1; then
     if (: </dev/tty) 2>/dev/null; then
@@ -1144,6 +1150,8 @@ pallet_ssh_key_authorize() {
     return 1
   }
   IFS=: read -r _ _ uid gid _ home _ <<<"$entry"
+  # shellcheck disable=SC2034 # read by pallet_as_user
+  local PALLET_AS_ENTRY=$entry
   pallet_as_user "$user" pallet_ssh_key_user set "$user" "$uid" "$gid" "$home" "$key" </dev/null
 }
 
@@ -1156,6 +1164,8 @@ pallet_ssh_key_authorized() {
   local user=$1 key=$2 entry uid gid home
   entry=$(getent passwd "$user") || return 1
   IFS=: read -r _ _ uid gid _ home _ <<<"$entry"
+  # shellcheck disable=SC2034 # read by pallet_as_user
+  local PALLET_AS_ENTRY=$entry
   pallet_as_user "$user" pallet_ssh_key_user is "$user" "$uid" "$gid" "$home" "$key" </dev/null
 }
 
