@@ -788,6 +788,8 @@ pallet_file_writer() {
 
 # pallet_meta_is PATH MODE OWNER GROUP succeeds when PATH has that octal
 # mode, owner and group (names or numeric ids).
+# It fails only by its explicit returns, so it means the same as a condition
+# (proof || exit 98 in an {{ apply_checked }}), where set -e is off.
 pallet_meta_is() {
   local path=$1 mode=$2 owner=$3 group=$4 want have hmode huser hgroup huid hgid
   printf -v want '%o' "$((8#$mode))"
@@ -833,6 +835,7 @@ pallet_meta_is /var/backups 0700 root root
 }
 pallet_apply_1() {
 pallet_directory_make /var/backups 0700 root root yes
+[[ -d /var/backups && ! -L /var/backups ]] && pallet_meta_is /var/backups 0700 root root || exit 98
 }
 
 # step 2: my-backup: archive /etc /srv to /var/backups
@@ -848,6 +851,6 @@ find /var/backups -maxdepth 1 -name 'backup-*.tgz' -printf '%f\n' | sort -r | ta
 done
 }
 
-pallet_step 1 my-backup/directory 'directory /var/backups' pallet_check_1 pallet_apply_1
+pallet_step 1 my-backup/directory 'directory /var/backups' pallet_check_1 pallet_apply_1 checked
 pallet_step 2 my-backup 'archive /etc /srv to /var/backups' '' pallet_apply_2
 pallet_done 0

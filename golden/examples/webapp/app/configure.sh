@@ -1036,6 +1036,8 @@ pallet_file_writer() {
 
 # pallet_meta_is PATH MODE OWNER GROUP succeeds when PATH has that octal
 # mode, owner and group (names or numeric ids).
+# It fails only by its explicit returns, so it means the same as a condition
+# (proof || exit 98 in an {{ apply_checked }}), where set -e is off.
 pallet_meta_is() {
   local path=$1 mode=$2 owner=$3 group=$4 want have hmode huser hgroup huid hgid
   printf -v want '%o' "$((8#$mode))"
@@ -1340,6 +1342,7 @@ pallet_meta_is /srv/webapp 0755 root root
 }
 pallet_apply_2() {
 pallet_directory_make /srv/webapp 0755 root root yes
+[[ -d /srv/webapp && ! -L /srv/webapp ]] && pallet_meta_is /srv/webapp 0755 root root || exit 98
 }
 
 # step 3: directory: directory /etc/webapp
@@ -1349,6 +1352,7 @@ pallet_meta_is /etc/webapp 0750 root www-data
 }
 pallet_apply_3() {
 pallet_directory_make /etc/webapp 0750 root www-data yes
+[[ -d /etc/webapp && ! -L /etc/webapp ]] && pallet_meta_is /etc/webapp 0750 root www-data || exit 98
 }
 
 # step 4: template: template /etc/webapp/token
@@ -1441,8 +1445,8 @@ systemctl start -- webapp
 }
 
 pallet_step 1 package 'install busybox' pallet_check_1 pallet_apply_1
-pallet_step 2 directory 'directory /srv/webapp' pallet_check_2 pallet_apply_2
-pallet_step 3 directory 'directory /etc/webapp' pallet_check_3 pallet_apply_3
+pallet_step 2 directory 'directory /srv/webapp' pallet_check_2 pallet_apply_2 checked
+pallet_step 3 directory 'directory /etc/webapp' pallet_check_3 pallet_apply_3 checked
 pallet_step 4 template 'template /etc/webapp/token' pallet_check_4 pallet_apply_4
 pallet_step 5 template 'template /srv/webapp/index.html' pallet_check_5 pallet_apply_5
 pallet_notify webapp-unit
