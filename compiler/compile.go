@@ -694,6 +694,9 @@ func assemble(plans *sync.Map, group, phase, osID, node string, placeholder bool
 		if s.Wait {
 			b.WriteString(" wait")
 		}
+		if s.Checked {
+			b.WriteString(" checked")
+		}
 		b.WriteByte('\n')
 	}
 	writeFlags(&b, steps, len(steps))

@@ -8,10 +8,11 @@ import (
 // markerText is what the template functions that take nothing print:
 // {{ check }} always prints markCheck+markEnd, and so on.
 var markerText = map[string]string{
-	"check": markCheck + markEnd,
-	"apply": markApply + markEnd,
-	"wait":  markWait + markEnd,
-	"diff":  markDiff + markEnd,
+	"check":         markCheck + markEnd,
+	"apply":         markApply + markEnd,
+	"wait":          markWait + markEnd,
+	"apply_checked": markChecked + markEnd,
+	"diff":          markDiff + markEnd,
 }
 
 // foldMarkers replaces each bare {{ check }}, {{ apply }}, {{ wait }} and

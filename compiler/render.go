@@ -29,6 +29,8 @@ import (
 //	{{ apply }}                          what follows is the apply
 //	{{ wait }}                           or: what follows waits for the check
 //	                                     to hold, changing nothing
+//	{{ apply_checked }}                  or: what follows changes things and
+//	                                     ends by proving the check itself
 //	{{ use "user" (dict "name" .user) }} renders another crate's steps here
 //
 // A step with no check always applies and reports "ran". A wait step
@@ -40,8 +42,11 @@ const (
 	markCheck = "\x00check\x01"
 	markApply = "\x00apply\x01"
 	markWait  = "\x00wait\x01"
-	markDiff  = "\x00diff\x01"
-	markUse   = "\x00use\x01"
+	// markChecked starts an apply that proves its check itself
+	// ({{ apply_checked }}): the runtime does not run the check again.
+	markChecked = "\x00apply_checked\x01"
+	markDiff    = "\x00diff\x01"
+	markUse     = "\x00use\x01"
 	// markPayload is printed by .bytes.Of's Stdin for content that travels
 	// as a payload: the step gets the payload, the text the reference.
 	markPayload = "\x00payload\x01"
@@ -110,6 +115,7 @@ func templateFuncs() template.FuncMap {
 	fm["check"] = func() string { return markCheck + markEnd }
 	fm["apply"] = func() string { return markApply + markEnd }
 	fm["wait"] = func() string { return markWait + markEnd }
+	fm["apply_checked"] = func() string { return markChecked + markEnd }
 	fm["diff"] = func() string { return markDiff + markEnd }
 	fm["use"] = func(name string, params ...map[string]any) (string, error) {
 		in := map[string]any{}
@@ -162,6 +168,11 @@ type step struct {
 	Payloads []*Payload
 	// Wait: the apply only waits for the check to hold ({{ wait }}).
 	Wait bool
+	// Checked: the apply ends by proving what the check proves, in the
+	// same process ({{ apply_checked }}), so the runtime does not run the
+	// check again after it; the apply fails with status 98 when that
+	// proof fails, reported "did not converge".
+	Checked bool
 	// Call numbers the phase's call the step comes from (from 1), so the
 	// script can put a when_notified call's steps between its bounds;
 	// Notify and When are that call's notify: and when_notified: flags.
@@ -597,7 +608,7 @@ func (r *renderer) split(v *Variant, label, text string) error {
 				return fmt.Errorf("%s: {{ diff }} must come after {{ check }}, before {{ apply }}", v.File)
 			}
 			part = "diff"
-		case "apply", "wait":
+		case "apply", "wait", "apply_checked":
 			if cur == nil || part == "apply" {
 				return fmt.Errorf("%s: {{ %s }} must come after {{ step ... }} (and its check), once", v.File, kind)
 			}
@@ -610,7 +621,11 @@ func (r *renderer) split(v *Variant, label, text string) error {
 			if kind == "wait" && part != "check" {
 				return fmt.Errorf("%s: step %q waits but has no {{ check }}: the check is what it waits for", v.File, cur.Name)
 			}
+			if kind == "apply_checked" && part != "check" && part != "diff" {
+				return fmt.Errorf("%s: step %q has {{ apply_checked }} but no {{ check }}: the check is what its apply proves", v.File, cur.Name)
+			}
 			cur.Wait = kind == "wait"
+			cur.Checked = kind == "apply_checked"
 			part = "apply"
 		case "payload":
 			if cur == nil || part == "check" || part == "diff" {

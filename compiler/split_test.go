@@ -58,6 +58,12 @@ func TestSteps(t *testing.T) {
 			tmpl: "{{ step \"f\" }}\n{{ check }}\ntest -f x\n{{ diff }}\npallet_diff x <<<y\n{{ apply }}\necho y >x\n",
 			want: []step{{Crate: "c", Name: "f", Check: "test -f x", Diff: "pallet_diff x <<<y", Apply: "echo y >x"}},
 		},
+		{
+			name: "apply_checked",
+			tmpl: "{{ step \"f\" }}\n{{ check }}\ntest -f x\n{{ apply_checked }}\ntouch x\ntest -f x || exit 98\n",
+			want: []step{{Crate: "c", Name: "f", Check: "test -f x", Apply: "touch x\ntest -f x || exit 98", Checked: true}},
+		},
+		{name: "apply_checked without check", tmpl: "{{ step \"a\" }}\n{{ apply_checked }}\nx\n", error: "has {{ apply_checked }} but no {{ check }}"},
 		{name: "diff without check", tmpl: "{{ step \"a\" }}\n{{ diff }}\nd\n{{ apply }}\nx\n", error: "{{ diff }} must come after {{ check }}"},
 		{name: "diff after apply", tmpl: "{{ step \"a\" }}\n{{ check }}\ntrue\n{{ apply }}\nx\n{{ diff }}\nd\n", error: "{{ diff }} must come after {{ check }}"},
 		{name: "diff without apply", tmpl: "{{ step \"a\" }}\n{{ check }}\ntrue\n{{ diff }}\nd\n", error: "has a check but no {{ apply }}"},

@@ -26,10 +26,16 @@ pallet_as_user() {
     echo "pallet: no helper $func to run as $user" >&2
     return 1
   fi
-  entry=$(getent passwd "$user") || {
-    echo "pallet: no user $user" >&2
-    return 1
-  }
+  # a caller that has just looked USER up by name hands its passwd line
+  # over (local PALLET_AS_ENTRY=LINE): the same getent, not run twice
+  if [[ -n ${PALLET_AS_ENTRY-} && ${PALLET_AS_ENTRY%%:*} == "$user" ]]; then
+    entry=$PALLET_AS_ENTRY
+  else
+    entry=$(getent passwd "$user") || {
+      echo "pallet: no user $user" >&2
+      return 1
+    }
+  fi
   IFS=: read -r user _ uid gid _ _ _ <<<"$entry"
   if ! command -v setsid >/dev/null 2>&1; then
     if (: </dev/tty) 2>/dev/null; then

@@ -3,7 +3,9 @@
 # order, and KEY is appended when it is not there. The file is rewritten
 # atomically, 0600 in a 0700 ~/.ssh, owned by USER and its primary group.
 # All of it runs as USER (pallet_as_user): USER owns ~ and can swap what it
-# holds at any moment, so root must not touch a path under it.
+# holds at any moment, so root must not touch a path under it. In the same
+# drop it then checks as pallet_ssh_key_authorized does, and fails with 98
+# when that does not hold: one drop for the change and its proof.
 pallet_ssh_key_authorize() {
   local user=$1 key=$2 entry uid gid home
   entry=$(getent passwd "$user") || {
@@ -11,5 +13,7 @@ pallet_ssh_key_authorize() {
     return 1
   }
   IFS=: read -r _ _ uid gid _ home _ <<<"$entry"
+  # shellcheck disable=SC2034 # read by pallet_as_user
+  local PALLET_AS_ENTRY=$entry
   pallet_as_user "$user" pallet_ssh_key_user set "$user" "$uid" "$gid" "$home" "$key" </dev/null
 }

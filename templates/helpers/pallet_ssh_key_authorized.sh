@@ -7,5 +7,7 @@ pallet_ssh_key_authorized() {
   local user=$1 key=$2 entry uid gid home
   entry=$(getent passwd "$user") || return 1
   IFS=: read -r _ _ uid gid _ home _ <<<"$entry"
+  # shellcheck disable=SC2034 # read by pallet_as_user
+  local PALLET_AS_ENTRY=$entry
   pallet_as_user "$user" pallet_ssh_key_user is "$user" "$uid" "$gid" "$home" "$key" </dev/null
 }

@@ -5,6 +5,8 @@
 # (USER could not give it the right owner); it creates ~/.ssh 0700 when
 # missing. KEY reaches awk through the environment, never its command line;
 # the check compares lines in bash (pallet_ssh_key_has), with no awk.
+# set ends with is, in the same drop, and fails with 98 when it does not
+# hold (what the ssh-key step reports as "did not converge").
 pallet_ssh_key_user() {
   local op=$1 user=$2 uid=$3 gid=$4 home=$5 key=$6 dir file tmp meta made=no
   dir=$home/.ssh
@@ -64,4 +66,12 @@ pallet_ssh_key_user() {
   [[ -G $tmp ]] || chgrp -- "$gid" "$tmp"
   chmod 0600 -- "$tmp"
   mv -fT -- "$tmp" "$file"
+  # the step's check, in this same drop (its apply is {{ apply_checked }}):
+  # 98 when what was just written is not what the check wants. "is" fails
+  # only by its explicit returns, so running it as a condition loses no
+  # errexit.
+  pallet_ssh_key_user is "$user" "$uid" "$gid" "$home" "$key" || {
+    echo "$file: the key is not there as sshd wants it after writing it" >&2
+    return 98
+  }
 }

@@ -226,7 +226,7 @@ pallet_step_diff() {
   printf '%s diff-end %s/%s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL"
 }
 
-# pallet_step N CRATE NAME CHECK-FUNCTION APPLY-FUNCTION [wait]
+# pallet_step N CRATE NAME CHECK-FUNCTION APPLY-FUNCTION [wait|checked]
 #
 # A step of a when_notified call whose flags are not raised reports
 # skipped without running anything; in check mode, one whose flag a step
@@ -239,6 +239,13 @@ pallet_step_diff() {
 # side effects, it waits in check mode too, unless a step before it would
 # change: then what it waits for is most likely what that step would do,
 # and it reports would-change at once rather than time out.
+#
+# A checked step ({{ apply_checked }}) has an apply that ends by proving
+# what its check proves, in the same process and under errexit, right
+# after its change: the check is not run a second time after it (the
+# re-check would prove the same thing again, a moment later). Its apply
+# fails with status 98 when that proof fails, reported "did not converge"
+# as a re-check's failure is; any other failure is its exit status.
 pallet_step() {
   local n=$1 crate=$2 name=$3 check=$4 apply=$5 kind=${6:-} start ms
   pallet_now_ms
@@ -283,6 +290,8 @@ pallet_step() {
   if ((PALLET_RC != 0)); then
     if [[ $kind == wait && $PALLET_RC == 124 ]]; then
       pallet_end "$n" "$start" failed "timed out"
+    elif [[ $kind == checked && $PALLET_RC == 98 ]]; then
+      pallet_end "$n" "$start" failed "did not converge"
     else
       pallet_end "$n" "$start" failed "exit status $PALLET_RC"
     fi
@@ -294,7 +303,9 @@ pallet_step() {
     pallet_end "$n" "$start" ran
     return 0
   fi
-  pallet_test "$check"
+  if [[ $kind != checked ]]; then
+    pallet_test "$check"
+  fi
   if ((PALLET_RC != 0)); then
     pallet_end "$n" "$start" failed "did not converge"
     pallet_done 1

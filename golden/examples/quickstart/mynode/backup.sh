@@ -226,7 +226,7 @@ pallet_step_diff() {
   printf '%s diff-end %s/%s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL"
 }
 
-# pallet_step N CRATE NAME CHECK-FUNCTION APPLY-FUNCTION [wait]
+# pallet_step N CRATE NAME CHECK-FUNCTION APPLY-FUNCTION [wait|checked]
 #
 # A step of a when_notified call whose flags are not raised reports
 # skipped without running anything; in check mode, one whose flag a step
@@ -239,6 +239,13 @@ pallet_step_diff() {
 # side effects, it waits in check mode too, unless a step before it would
 # change: then what it waits for is most likely what that step would do,
 # and it reports would-change at once rather than time out.
+#
+# A checked step ({{ apply_checked }}) has an apply that ends by proving
+# what its check proves, in the same process and under errexit, right
+# after its change: the check is not run a second time after it (the
+# re-check would prove the same thing again, a moment later). Its apply
+# fails with status 98 when that proof fails, reported "did not converge"
+# as a re-check's failure is; any other failure is its exit status.
 pallet_step() {
   local n=$1 crate=$2 name=$3 check=$4 apply=$5 kind=${6:-} start ms
   pallet_now_ms
@@ -283,6 +290,8 @@ pallet_step() {
   if ((PALLET_RC != 0)); then
     if [[ $kind == wait && $PALLET_RC == 124 ]]; then
       pallet_end "$n" "$start" failed "timed out"
+    elif [[ $kind == checked && $PALLET_RC == 98 ]]; then
+      pallet_end "$n" "$start" failed "did not converge"
     else
       pallet_end "$n" "$start" failed "exit status $PALLET_RC"
     fi
@@ -294,7 +303,9 @@ pallet_step() {
     pallet_end "$n" "$start" ran
     return 0
   fi
-  pallet_test "$check"
+  if [[ $kind != checked ]]; then
+    pallet_test "$check"
+  fi
   if ((PALLET_RC != 0)); then
     pallet_end "$n" "$start" failed "did not converge"
     pallet_done 1
@@ -344,10 +355,16 @@ pallet_as_user() {
     echo "pallet: no helper $func to run as $user" >&2
     return 1
   fi
-  entry=$(getent passwd "$user") || {
-    echo "pallet: no user $user" >&2
-    return 1
-  }
+  # a caller that has just looked USER up by name hands its passwd line
+  # over (local PALLET_AS_ENTRY=LINE): the same getent, not run twice
+  if [[ -n ${PALLET_AS_ENTRY-} && ${PALLET_AS_ENTRY%%:*} == "$user" ]]; then
+    entry=$PALLET_AS_ENTRY
+  else
+    entry=$(getent passwd "$user") || {
+      echo "pallet: no user $user" >&2
+      return 1
+    }
+  fi
   IFS=: read -r user _ uid gid _ _ _ <<<"$entry"
   if ! command -v setsid >/dev/null 2>&1; then
     if (: </dev/tty) 2>/dev/null; then
@@ -771,6 +788,8 @@ pallet_file_writer() {
 
 # pallet_meta_is PATH MODE OWNER GROUP succeeds when PATH has that octal
 # mode, owner and group (names or numeric ids).
+# It fails only by its explicit returns, so it means the same as a condition
+# (proof || exit 98 in an {{ apply_checked }}), where set -e is off.
 pallet_meta_is() {
   local path=$1 mode=$2 owner=$3 group=$4 want have hmode huser hgroup huid hgid
   printf -v want '%o' "$((8#$mode))"
@@ -816,6 +835,7 @@ pallet_meta_is /var/backups 0700 root root
 }
 pallet_apply_1() {
 pallet_directory_make /var/backups 0700 root root yes
+[[ -d /var/backups && ! -L /var/backups ]] && pallet_meta_is /var/backups 0700 root root || exit 98
 }
 
 # step 2: my-backup: archive /etc /srv to /var/backups
@@ -831,6 +851,6 @@ find /var/backups -maxdepth 1 -name 'backup-*.tgz' -printf '%f\n' | sort -r | ta
 done
 }
 
-pallet_step 1 my-backup/directory 'directory /var/backups' pallet_check_1 pallet_apply_1
+pallet_step 1 my-backup/directory 'directory /var/backups' pallet_check_1 pallet_apply_1 checked
 pallet_step 2 my-backup 'archive /etc /srv to /var/backups' '' pallet_apply_2
 pallet_done 0

@@ -227,7 +227,7 @@ pallet_step_diff() {
   printf '%s diff-end %s/%s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL"
 }
 
-# pallet_step N CRATE NAME CHECK-FUNCTION APPLY-FUNCTION [wait]
+# pallet_step N CRATE NAME CHECK-FUNCTION APPLY-FUNCTION [wait|checked]
 #
 # A step of a when_notified call whose flags are not raised reports
 # skipped without running anything; in check mode, one whose flag a step
@@ -240,6 +240,13 @@ pallet_step_diff() {
 # side effects, it waits in check mode too, unless a step before it would
 # change: then what it waits for is most likely what that step would do,
 # and it reports would-change at once rather than time out.
+#
+# A checked step ({{ apply_checked }}) has an apply that ends by proving
+# what its check proves, in the same process and under errexit, right
+# after its change: the check is not run a second time after it (the
+# re-check would prove the same thing again, a moment later). Its apply
+# fails with status 98 when that proof fails, reported "did not converge"
+# as a re-check's failure is; any other failure is its exit status.
 pallet_step() {
   local n=$1 crate=$2 name=$3 check=$4 apply=$5 kind=${6:-} start ms
   pallet_now_ms
@@ -284,6 +291,8 @@ pallet_step() {
   if ((PALLET_RC != 0)); then
     if [[ $kind == wait && $PALLET_RC == 124 ]]; then
       pallet_end "$n" "$start" failed "timed out"
+    elif [[ $kind == checked && $PALLET_RC == 98 ]]; then
+      pallet_end "$n" "$start" failed "did not converge"
     else
       pallet_end "$n" "$start" failed "exit status $PALLET_RC"
     fi
@@ -295,7 +304,9 @@ pallet_step() {
     pallet_end "$n" "$start" ran
     return 0
   fi
-  pallet_test "$check"
+  if [[ $kind != checked ]]; then
+    pallet_test "$check"
+  fi
   if ((PALLET_RC != 0)); then
     pallet_end "$n" "$start" failed "did not converge"
     pallet_done 1
@@ -370,10 +381,16 @@ pallet_as_user() {
     echo "pallet: no helper $func to run as $user" >&2
     return 1
   fi
-  entry=$(getent passwd "$user") || {
-    echo "pallet: no user $user" >&2
-    return 1
-  }
+  # a caller that has just looked USER up by name hands its passwd line
+  # over (local PALLET_AS_ENTRY=LINE): the same getent, not run twice
+  if [[ -n ${PALLET_AS_ENTRY-} && ${PALLET_AS_ENTRY%%:*} == "$user" ]]; then
+    entry=$PALLET_AS_ENTRY
+  else
+    entry=$(getent passwd "$user") || {
+      echo "pallet: no user $user" >&2
+      return 1
+    }
+  fi
   IFS=: read -r user _ uid gid _ _ _ <<<"$entry"
   if ! command -v setsid >/dev/null 2>&1; then
     if (: </dev/tty) 2>/dev/null; then
@@ -1019,6 +1036,8 @@ pallet_file_writer() {
 
 # pallet_meta_is PATH MODE OWNER GROUP succeeds when PATH has that octal
 # mode, owner and group (names or numeric ids).
+# It fails only by its explicit returns, so it means the same as a condition
+# (proof || exit 98 in an {{ apply_checked }}), where set -e is off.
 pallet_meta_is() {
   local path=$1 mode=$2 owner=$3 group=$4 want have hmode huser hgroup huid hgid
   printf -v want '%o' "$((8#$mode))"
@@ -1323,6 +1342,7 @@ pallet_meta_is /srv/webapp 0755 root root
 }
 pallet_apply_2() {
 pallet_directory_make /srv/webapp 0755 root root yes
+[[ -d /srv/webapp && ! -L /srv/webapp ]] && pallet_meta_is /srv/webapp 0755 root root || exit 98
 }
 
 # step 3: directory: directory /etc/webapp
@@ -1332,6 +1352,7 @@ pallet_meta_is /etc/webapp 0750 root www-data
 }
 pallet_apply_3() {
 pallet_directory_make /etc/webapp 0750 root www-data yes
+[[ -d /etc/webapp && ! -L /etc/webapp ]] && pallet_meta_is /etc/webapp 0750 root www-data || exit 98
 }
 
 # step 4: template: template /etc/webapp/token
@@ -1424,8 +1445,8 @@ systemctl start -- webapp
 }
 
 pallet_step 1 package 'install busybox' pallet_check_1 pallet_apply_1
-pallet_step 2 directory 'directory /srv/webapp' pallet_check_2 pallet_apply_2
-pallet_step 3 directory 'directory /etc/webapp' pallet_check_3 pallet_apply_3
+pallet_step 2 directory 'directory /srv/webapp' pallet_check_2 pallet_apply_2 checked
+pallet_step 3 directory 'directory /etc/webapp' pallet_check_3 pallet_apply_3 checked
 pallet_step 4 template 'template /etc/webapp/token' pallet_check_4 pallet_apply_4
 pallet_step 5 template 'template /srv/webapp/index.html' pallet_check_5 pallet_apply_5
 pallet_notify webapp-unit

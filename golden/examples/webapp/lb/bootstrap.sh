@@ -226,7 +226,7 @@ pallet_step_diff() {
   printf '%s diff-end %s/%s\n' "$PALLET_MARK" "$n" "$PALLET_TOTAL"
 }
 
-# pallet_step N CRATE NAME CHECK-FUNCTION APPLY-FUNCTION [wait]
+# pallet_step N CRATE NAME CHECK-FUNCTION APPLY-FUNCTION [wait|checked]
 #
 # A step of a when_notified call whose flags are not raised reports
 # skipped without running anything; in check mode, one whose flag a step
@@ -239,6 +239,13 @@ pallet_step_diff() {
 # side effects, it waits in check mode too, unless a step before it would
 # change: then what it waits for is most likely what that step would do,
 # and it reports would-change at once rather than time out.
+#
+# A checked step ({{ apply_checked }}) has an apply that ends by proving
+# what its check proves, in the same process and under errexit, right
+# after its change: the check is not run a second time after it (the
+# re-check would prove the same thing again, a moment later). Its apply
+# fails with status 98 when that proof fails, reported "did not converge"
+# as a re-check's failure is; any other failure is its exit status.
 pallet_step() {
   local n=$1 crate=$2 name=$3 check=$4 apply=$5 kind=${6:-} start ms
   pallet_now_ms
@@ -283,6 +290,8 @@ pallet_step() {
   if ((PALLET_RC != 0)); then
     if [[ $kind == wait && $PALLET_RC == 124 ]]; then
       pallet_end "$n" "$start" failed "timed out"
+    elif [[ $kind == checked && $PALLET_RC == 98 ]]; then
+      pallet_end "$n" "$start" failed "did not converge"
     else
       pallet_end "$n" "$start" failed "exit status $PALLET_RC"
     fi
@@ -294,7 +303,9 @@ pallet_step() {
     pallet_end "$n" "$start" ran
     return 0
   fi
-  pallet_test "$check"
+  if [[ $kind != checked ]]; then
+    pallet_test "$check"
+  fi
   if ((PALLET_RC != 0)); then
     pallet_end "$n" "$start" failed "did not converge"
     pallet_done 1
@@ -369,10 +380,16 @@ pallet_as_user() {
     echo "pallet: no helper $func to run as $user" >&2
     return 1
   fi
-  entry=$(getent passwd "$user") || {
-    echo "pallet: no user $user" >&2
-    return 1
-  }
+  # a caller that has just looked USER up by name hands its passwd line
+  # over (local PALLET_AS_ENTRY=LINE): the same getent, not run twice
+  if [[ -n ${PALLET_AS_ENTRY-} && ${PALLET_AS_ENTRY%%:*} == "$user" ]]; then
+    entry=$PALLET_AS_ENTRY
+  else
+    entry=$(getent passwd "$user") || {
+      echo "pallet: no user $user" >&2
+      return 1
+    }
+  fi
   IFS=: read -r user _ uid gid _ _ _ <<<"$entry"
   if ! command -v setsid >/dev/null 2>&1; then
     if (: </dev/tty) 2>/dev/null; then
@@ -1004,6 +1021,8 @@ pallet_file_writer() {
 
 # pallet_meta_is PATH MODE OWNER GROUP succeeds when PATH has that octal
 # mode, owner and group (names or numeric ids).
+# It fails only by its explicit returns, so it means the same as a condition
+# (proof || exit 98 in an {{ apply_checked }}), where set -e is off.
 pallet_meta_is() {
   local path=$1 mode=$2 owner=$3 group=$4 want have hmode huser hgroup huid hgid
   printf -v want '%o' "$((8#$mode))"
@@ -1123,7 +1142,9 @@ pallet_salted_sha256() {
 # order, and KEY is appended when it is not there. The file is rewritten
 # atomically, 0600 in a 0700 ~/.ssh, owned by USER and its primary group.
 # All of it runs as USER (pallet_as_user): USER owns ~ and can swap what it
-# holds at any moment, so root must not touch a path under it.
+# holds at any moment, so root must not touch a path under it. In the same
+# drop it then checks as pallet_ssh_key_authorized does, and fails with 98
+# when that does not hold: one drop for the change and its proof.
 pallet_ssh_key_authorize() {
   local user=$1 key=$2 entry uid gid home
   entry=$(getent passwd "$user") || {
@@ -1131,6 +1152,8 @@ pallet_ssh_key_authorize() {
     return 1
   }
   IFS=: read -r _ _ uid gid _ home _ <<<"$entry"
+  # shellcheck disable=SC2034 # read by pallet_as_user
+  local PALLET_AS_ENTRY=$entry
   pallet_as_user "$user" pallet_ssh_key_user set "$user" "$uid" "$gid" "$home" "$key" </dev/null
 }
 
@@ -1143,6 +1166,8 @@ pallet_ssh_key_authorized() {
   local user=$1 key=$2 entry uid gid home
   entry=$(getent passwd "$user") || return 1
   IFS=: read -r _ _ uid gid _ home _ <<<"$entry"
+  # shellcheck disable=SC2034 # read by pallet_as_user
+  local PALLET_AS_ENTRY=$entry
   pallet_as_user "$user" pallet_ssh_key_user is "$user" "$uid" "$gid" "$home" "$key" </dev/null
 }
 
@@ -1166,6 +1191,8 @@ pallet_ssh_key_has() {
 # (USER could not give it the right owner); it creates ~/.ssh 0700 when
 # missing. KEY reaches awk through the environment, never its command line;
 # the check compares lines in bash (pallet_ssh_key_has), with no awk.
+# set ends with is, in the same drop, and fails with 98 when it does not
+# hold (what the ssh-key step reports as "did not converge").
 pallet_ssh_key_user() {
   local op=$1 user=$2 uid=$3 gid=$4 home=$5 key=$6 dir file tmp meta made=no
   dir=$home/.ssh
@@ -1225,6 +1252,14 @@ pallet_ssh_key_user() {
   [[ -G $tmp ]] || chgrp -- "$gid" "$tmp"
   chmod 0600 -- "$tmp"
   mv -fT -- "$tmp" "$file"
+  # the step's check, in this same drop (its apply is {{ apply_checked }}):
+  # 98 when what was just written is not what the check wants. "is" fails
+  # only by its explicit returns, so running it as a condition loses no
+  # errexit.
+  pallet_ssh_key_user is "$user" "$uid" "$gid" "$home" "$key" || {
+    echo "$file: the key is not there as sshd wants it after writing it" >&2
+    return 98
+  }
 }
 
 # pallet_sudoers_included PATH succeeds when sudo reads PATH: visudo -c
@@ -1510,14 +1545,15 @@ pallet_diff /etc/sudoers.d/deploy <<<'deploy ALL=(ALL:ALL) NOPASSWD: ALL'
 }
 pallet_apply_4() {
 pallet_sudoers_install /etc/sudoers.d/deploy <<<'deploy ALL=(ALL:ALL) NOPASSWD: ALL'
+pallet_file_is /etc/sudoers.d/deploy 0440 root root <<<'deploy ALL=(ALL:ALL) NOPASSWD: ALL'
 pallet_sudoers_included /etc/sudoers.d/deploy || {
   echo "sudo does not read /etc/sudoers.d: add @includedir /etc/sudoers.d to /etc/sudoers" >&2
-  exit 1
+  exit 98
 }
 }
 
 pallet_step 1 automated-admin-user/package 'install sudo' pallet_check_1 pallet_apply_1
 pallet_step 2 automated-admin-user/user deploy pallet_check_2 pallet_apply_2
-pallet_step 3 automated-admin-user/ssh-key 'deploy deploy@example' pallet_check_3 pallet_apply_3
-pallet_step 4 automated-admin-user/sudoers deploy pallet_check_4 pallet_apply_4
+pallet_step 3 automated-admin-user/ssh-key 'deploy deploy@example' pallet_check_3 pallet_apply_3 checked
+pallet_step 4 automated-admin-user/sudoers deploy pallet_check_4 pallet_apply_4 checked
 pallet_done 0
