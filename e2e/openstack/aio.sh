@@ -44,12 +44,20 @@ LOWER=$CONF:$BASE
 
 nspawn_pid() { [[ -f $STATE/pid ]] && kill -0 "$(cat "$STATE/pid")" 2>/dev/null && cat "$STATE/pid"; }
 
-# leader PID: the container's init, a child of systemd-nspawn.
+# leader PID: the container's init, a child of systemd-nspawn running
+# systemd in a PID namespace of its own. Not merely the first child: while
+# it sets up, nspawn forks helpers that exit (under load one was taken for
+# init, and every nsenter into it then failed).
 leader() {
-  local pid=$1 c
-  for _ in $(seq 1 100); do
-    c=$(cat /proc/"$pid"/task/*/children 2>/dev/null | tr ' ' '\n' | grep . | head -1 || true)
-    if [[ -n $c ]]; then echo "$c"; return 0; fi
+  local pid=$1 c own
+  own=$(readlink /proc/self/ns/pid)
+  for _ in $(seq 1 300); do
+    # shellcheck disable=SC2013 # the file holds PIDs separated by spaces
+    for c in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do
+      [[ $(cat /proc/"$c"/comm 2>/dev/null) == systemd &&
+        $(readlink /proc/"$c"/ns/pid 2>/dev/null) != "$own" ]] && { echo "$c"; return 0; }
+    done
+    kill -0 "$pid" 2>/dev/null || return 1
     sleep 0.1
   done
   return 1
@@ -166,7 +174,10 @@ $(tail -60 "$log")"
   trap 'fail interrupted' INT TERM
   l=$(leader "$pid") || fail "the container did not start: $(tail -5 "$dir/console.log")"
   wait_systemd "$l" || fail "the container's systemd did not answer"
-  inside "$l" bash /root/init.sh "$CT_IP" </dev/null >>"$log" 2>&1 || fail "configuring failed"
+  # In the background and waited for, so that a TERM stops the container
+  # at once (bash runs a trap only after its foreground command ends).
+  inside "$l" bash /root/init.sh "$CT_IP" </dev/null >>"$log" 2>&1 &
+  wait $! || fail "configuring failed"
   stop "$pid"
   net_down
   umount "$dir/merged"
@@ -193,11 +204,14 @@ build() {
   exec 9>&-
 }
 
+# endpoints_up: whether every API answers; the silent ones are left in $silent.
 endpoints_up() {
   local port
+  silent=
   for port in 5000 9292 8778 8774 9696; do
-    curl -s -o /dev/null -m 3 "http://$CT_IP:$port/" || return 1
+    curl -s -o /dev/null -m 3 "http://$CT_IP:$port/" || silent+=" $port"
   done
+  [[ -z $silent ]]
 }
 
 up() {
@@ -217,7 +231,7 @@ up() {
   for _ in $(seq 1 180); do endpoints_up && break; sleep 1; done
   if ! endpoints_up; then
     inside "$l" systemctl --failed --no-legend >&2 || true
-    die "the services did not all answer at $CT_IP in 180s (ports 5000 9292 8778 8774 9696); stop with: $0 down"
+    die "the services did not all answer at $CT_IP in 180s: nothing on port(s)$silent (5000 keystone, 9292 glance, 8778 placement, 8774 nova, 9696 neutron); stop with: $0 down"
   fi
   # nova-compute must be up again before a server can be scheduled.
   for _ in $(seq 1 120); do

@@ -52,6 +52,13 @@ if [[ ! -d /var/lib/mysql/mysql ]]; then
   systemctl stop mariadb 2>/dev/null || true
   mariadb-install-db --user=mysql --datadir=/var/lib/mysql --skip-test-db >/dev/null
 fi
+# No AMQP heartbeats, on either side. The APIs run under uwsgi, where
+# oslo.messaging's heartbeat green thread does not run while a worker is
+# idle: RabbitMQ then closes nova-api's connection after 60 s ("missed
+# heartbeats from client") and the next server create hangs in nova-api
+# until the client gives up. A client asking for 0 is not enough: RabbitMQ
+# takes the greater of two values when one is 0.
+printf 'heartbeat = 0\n' >/etc/rabbitmq/rabbitmq.conf
 systemctl restart mariadb rabbitmq-server
 mysql <<SQL
 CREATE USER IF NOT EXISTS 'os'@'localhost' IDENTIFIED BY '$DBPW';
@@ -169,6 +176,8 @@ INI
 transport_url = $RABBIT
 my_ip = $IP
 compute_driver = fake.FakeDriver
+[oslo_messaging_rabbit]
+heartbeat_timeout_threshold = 0
 [api]
 auth_strategy = keystone
 [api_database]
@@ -205,6 +214,8 @@ transport_url = $RABBIT
 notify_nova_on_port_status_changes = false
 notify_nova_on_port_data_changes = false
 dhcp_agent_notification = false
+[oslo_messaging_rabbit]
+heartbeat_timeout_threshold = 0
 [database]
 connection = $(db neutron)
 [oslo_concurrency]
@@ -230,7 +241,16 @@ su -s /bin/sh neutron -c 'neutron-db-manage --config-file /etc/neutron/neutron.c
 say "starting the services"
 # nova-api-metadata serves VMs' metadata requests: there are no VMs.
 systemctl disable --now nova-api-metadata 2>/dev/null || true
-systemctl restart glance-api placement-api nova-api nova-conductor nova-scheduler nova-compute neutron-api neutron-rpc-server
+# Enabled as well as started: some of Debian's units (placement-api,
+# neutron-api, neutron-rpc-server) are installed disabled, and aio.sh up
+# boots this layer again, where a service that is only started now would
+# be down (and nova-conductor, finding no placement, in a restart loop).
+services=(glance-api placement-api nova-api nova-conductor nova-scheduler nova-compute neutron-api neutron-rpc-server)
+systemctl enable "${services[@]}" 2>/dev/null
+systemctl restart "${services[@]}"
+for s in "${services[@]}"; do
+  [[ $(systemctl is-enabled "$s") == enabled ]] || { echo "init: $s is not enabled: it would not start when aio.sh up boots" >&2; exit 1; }
+done
 for u in "http://$IP:9292" "http://$IP:8778" "http://$IP:8774" "http://$IP:9696"; do wait_http "$u"; done
 for _ in $(seq 1 120); do
   su -s /bin/sh nova -c 'nova-manage cell_v2 discover_hosts' >/dev/null
