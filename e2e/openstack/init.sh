@@ -29,11 +29,14 @@ ini() { crudini --merge "$1"; }
 
 say "fewer workers"
 # Debian sizes the uwsgi APIs for a server (8-16 processes each, with
-# threads): on a CI machine that is a few hundred Python processes. One or
-# two of each serve a test.
+# threads): on a CI machine that is a few hundred Python processes. Two
+# of each serve a test. One thread each: nova-api and neutron-api run
+# eventlet, whose green threads cannot switch between uwsgi's OS threads
+# ("greenlet.error: cannot switch to a different thread"), and with 4 of
+# them nova-api's POST /servers hung until the client gave up.
 for f in /etc/keystone/keystone-uwsgi.ini /etc/glance/glance-api-uwsgi.ini /etc/placement/placement-api-uwsgi.ini \
   /etc/nova/nova-api-uwsgi.ini /etc/nova/nova-api-metadata-uwsgi.ini /etc/neutron/neutron-api-uwsgi.ini; do
-  if [[ -f $f ]]; then printf '[uwsgi]\nprocesses = 2\nthreads = 4\n' | ini "$f"; fi
+  if [[ -f $f ]]; then printf '[uwsgi]\nprocesses = 2\nthreads = 1\n' | ini "$f"; fi
 done
 printf '[DEFAULT]\nworkers = 1\n' | ini /etc/glance/glance-api.conf
 printf '[conductor]\nworkers = 1\n[scheduler]\nworkers = 1\n[DEFAULT]\nosapi_compute_workers = 1\nmetadata_workers = 1\n' | ini /etc/nova/nova.conf
@@ -221,7 +224,10 @@ connection = $(db neutron)
 [oslo_concurrency]
 lock_path = /var/lib/neutron/tmp
 INI
-authtoken neutron; } | ini /etc/neutron/neutron.conf
+# Credentials for Placement and Nova: deleting a network deletes its
+# segments, which tells Placement; without them that answers 500 ("Auth
+# plugin requires parameters which were not given: auth_url").
+authtoken neutron; svc placement neutron; svc nova neutron; } | ini /etc/neutron/neutron.conf
 ini /etc/neutron/plugins/ml2/ml2_conf.ini <<INI
 [ml2]
 type_drivers = flat
