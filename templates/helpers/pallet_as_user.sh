@@ -12,11 +12,12 @@
 # itself, where a <(printf) pipe would cost a process). The command line
 # holds only the helpers' code and FUNC's name. stdin is passed on (unless it is a terminal: then
 # /dev/null), stdout and stderr come back on stderr, and no other file
-# descriptor of root's is inherited. The new bash starts a session of its
-# own (setsid), so it has no controlling terminal: run by hand from a
-# terminal (sudo without use_pty), it would otherwise share root's and
-# could push keystrokes into root's shell (TIOCSTI) or read what root
-# types. Without setsid it refuses when there is a terminal to share.
+# descriptor of root's is inherited. Where the script has a controlling
+# terminal, the new bash starts a session of its own (setsid), so it has
+# none: run by hand from a terminal (sudo without use_pty), it would
+# otherwise share root's and could push keystrokes into root's shell
+# (TIOCSTI) or read what root types. Without setsid it refuses when there
+# is a terminal to share; with no terminal there is nothing to leave.
 pallet_as_user() {
   local user=$1 func=$2 entry uid gid code out rc=0 a args=''
   local LC_ALL=C
@@ -37,12 +38,15 @@ pallet_as_user() {
     }
   fi
   IFS=: read -r user _ uid gid _ _ _ <<<"$entry"
-  if ! command -v setsid >/dev/null 2>&1; then
-    if (: </dev/tty) 2>/dev/null; then
-      echo "pallet: no setsid to run $func as $user without this terminal: install util-linux" >&2
-      return 1
-    fi
+  # setsid only where there is a controlling terminal to leave (opening
+  # /dev/tty fails without one): under pallet-run there is none, and the
+  # drop then costs one exec less and stays in the script's process group,
+  # which a stop signals
+  if ! { : </dev/tty; } 2>/dev/null; then
     setsid=()
+  elif ! command -v setsid >/dev/null 2>&1; then
+    echo "pallet: no setsid to run $func as $user without this terminal: install util-linux" >&2
+    return 1
   fi
   # ARGS, each as LENGTH:VALUE (bytes, in the C locale): a here-string
   # carries them, which bash writes itself, where a <(printf) would fork

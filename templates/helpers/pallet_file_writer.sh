@@ -19,10 +19,17 @@
 # "..") are stat'ed in one stat, not one each: a fork and exec costs more
 # than all the rest of the walk. Each is still judged in order, and the
 # walk stops at the first that is not root's alone, as before.
+# Where the walk stops at an entry that is not there, root is the writer,
+# PALLET_WRITER_MISSING is that entry and PALLET_WRITER_SHARED says
+# whether the directory it is to be made in is a shared one, as /tmp:
+# "no" means only root makes entries there, so what root makes there no
+# one else can have made first. Otherwise they are empty and "yes".
 pallet_file_writer() {
-  local path=$1 owner=$2 final=${3:-} want cur next part rest kind last shared=no hops=0 probe metas at
+  local path=$1 owner=$2 final=${3:-} want='' cur next part rest kind last shared=no hops=0 probe metas at m
   local -a todo parts list meta
   PALLET_WRITER=
+  # shellcheck disable=SC2034 # read by pallet_directory_make_as
+  PALLET_WRITER_SHARED=yes PALLET_WRITER_MISSING=
   if [[ $path != /* ]]; then
     echo "pallet: refusing to write $path: not an absolute path" >&2
     return 1
@@ -31,8 +38,6 @@ pallet_file_writer() {
     want=$owner
   elif [[ $owner == root ]]; then
     want=0
-  else
-    want=$(exec id -u -- "$owner" 2>/dev/null) || want=
   fi
   todo=() cur=/ rest=$path
   while :; do
@@ -84,8 +89,11 @@ pallet_file_writer() {
       fi
       next=${cur%/}/$part
       if [[ ! -e $next && ! -L $next ]]; then
-        # the rest is made in cur, which only root controls
+        # the rest is made in cur, which only root controls (or, shared,
+        # where others may make entries too: PALLET_WRITER_SHARED says)
         PALLET_WRITER='root'
+        # shellcheck disable=SC2034 # read by pallet_directory_make_as
+        PALLET_WRITER_SHARED=$shared PALLET_WRITER_MISSING=$next
         return 0
       fi
       last=no
@@ -99,13 +107,18 @@ pallet_file_writer() {
         break
       fi
       if ((at < ${#list[@]})) && [[ ${list[at]} == "$next" ]]; then
-        pallet_file_entry "$path" "$next" "${meta[at]}" "$want" "$shared" "$last" || return 1
+        m=${meta[at]}
         at=$((at + 1))
       else
         # made since the pass began: stat it alone
-        metas=$(stat -c '%u %a %h %U %F' -- "$next") || return 1
-        pallet_file_entry "$path" "$next" "$metas" "$want" "$shared" "$last" || return 1
+        m=$(stat -c '%u %a %h %U %F' -- "$next") || return 1
       fi
+      # OWNER's uid is looked up (a process) only when it matters: for an
+      # entry that is not root's
+      if [[ -z $want && ${m%% *} != 0 ]]; then
+        want=$(exec id -u -- "$owner" 2>/dev/null) || want=-
+      fi
+      pallet_file_entry "$path" "$next" "$m" "$want" "$shared" "$last" || return 1
       kind=$PALLET_ENTRY
       case $kind in
         'owner '*)

@@ -64,7 +64,8 @@ pallet_ssh_key_user() {
     printf '%s\n' "$key" >"$tmp"
   fi
   [[ -G $tmp ]] || chgrp -- "$gid" "$tmp"
-  chmod 0600 -- "$tmp"
+  # 0600 already: pallet_temp_file makes it owner-only (umask 077), and
+  # the check below proves the mode
   mv -fT -- "$tmp" "$file"
   # the step's check, in this same drop (its apply is {{ apply_checked }}):
   # 98 when what was just written is not what the check wants. "is" fails

@@ -16,7 +16,7 @@
 # directory of symlinks into /etc. A missing parent is made as the
 # directory crate makes it: root's, 0755, one entry at a time.
 pallet_user_make_home() {
-  local user=$1 entry uid gid home parent
+  local user=$1 entry uid gid home parent made
   entry=$(getent passwd "$user") || {
     echo "pallet: no user $user" >&2
     return 1
@@ -39,9 +39,14 @@ pallet_user_make_home() {
     pallet_directory_make "$parent" 0755 root root yes || return 1
   fi
   pallet_file_writer "$home" "$uid" || return 1
+  made=no
   if [[ $PALLET_WRITER == root ]]; then
     mkdir -m 0700 -- "$home" || return 1
     chown -h -- "$uid:$gid" "$home" || return 1
+    made=yes
   fi
-  pallet_as_user "$uid" pallet_user_home_fill "$home" "$gid" </dev/null
+  # the passwd line just read, so pallet_as_user looks nothing up again
+  # shellcheck disable=SC2034 # read by pallet_as_user
+  local PALLET_AS_ENTRY=$entry
+  pallet_as_user "${entry%%:*}" pallet_user_home_fill "$home" "$gid" "$made" </dev/null
 }
