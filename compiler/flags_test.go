@@ -42,9 +42,9 @@ func TestFlagsRendered(t *testing.T) {
 	}
 	want := `
 pallet_notify app web
-pallet_step 1 file 'file /etc/app.conf' pallet_check_1 pallet_apply_1
+pallet_step 1 file 'file /etc/app.conf' pallet_check_1 pallet_apply_1 checked
 pallet_notify
-pallet_step 2 file 'file /etc/app.conf' pallet_check_2 pallet_apply_2
+pallet_step 2 file 'file /etc/app.conf' pallet_check_2 pallet_apply_2 checked
 pallet_notify after
 pallet_when_notified app web
 pallet_step 3 service 'enable app' pallet_check_3 pallet_apply_3

@@ -327,6 +327,36 @@ func TestLineInFileFollowsSymlink(t *testing.T) {
 	}
 }
 
+// TestLineInFileNeverConverges: a match that also matches another line
+// before the one it replaces can never hold; the edit is written, and the
+// step fails "did not converge" at once (the apply proves its check: the
+// edit's own awk where root reads the file directly, a read-back through a
+// symlink), rather than reporting changed on every run.
+func TestLineInFileNeverConverges(t *testing.T) {
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "plain")
+	target, link := filepath.Join(dir, "target"), filepath.Join(dir, "link")
+	for _, f := range []string{plain, target} {
+		if err := os.WriteFile(f, []byte("xa\nya\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("target", link); err != nil {
+		t.Fatal(err)
+	}
+	for path, file := range map[string]string{plain: plain, link: target} {
+		script := compile(t, call{"line-in-file": {"path": path, "line": "b", "match": "a"}})
+		r := run(t, script, "apply")
+		expect(t, path, r, "failed")
+		if m := endMessages(r); len(m) != 1 || m[0] != "did not converge" {
+			t.Errorf("%s: end message %q, want \"did not converge\"\n%s", path, m, r.output)
+		}
+		if got := readFile(t, file); got != "b\nya\n" {
+			t.Errorf("%s: content %q, want the edit written, %q", path, got, "b\nya\n")
+		}
+	}
+}
+
 // TestFileAbsentAndDirectoryAbsent: absent removes, and is ok after.
 func TestFileAbsentAndDirectoryAbsent(t *testing.T) {
 	root := t.TempDir()

@@ -21,21 +21,24 @@
 # followed, and the file edited, as that user or not at all; root follows
 # only a symlink it owns in a directory only root controls.
 pallet_file_line() {
-  local op=$1 action=$2 path=$3 line=$4 match=$5 mode=$6 owner
+  local op=$1 action=$2 path=$3 line=$4 match=$5 mode=$6 owner meta=''
   if [[ $op == is ]]; then
     pallet_as_reader "$path" follow pallet_file_line_is_as "$action" "$path" "$line" "$match"
     return
   fi
   # the owner the walk wants: the entry's own (a symlink's, not its
   # target's), its target's only behind a symlink root owns, or, for a new
-  # file, the user running this
+  # file, the user running this. The one stat also gives
+  # pallet_file_line_as the mode and group to keep (META).
   if [[ -e $path || -L $path ]]; then
-    owner=$(stat -c %u -- "$path") || return 1
+    meta=$(stat -c '%u %a %g' -- "$path") || return 1
+    owner=${meta%% *}
     if [[ $owner == 0 && -L $path && -e $path ]]; then
       owner=$(stat -L -c %u -- "$path") || return 1
+      meta=
     fi
   else
-    owner=$(id -u) || return 1
+    owner=$EUID
   fi
-  pallet_as_writer "$path" "$owner" follow pallet_file_line_as "$action" "$path" "$line" "$match" "$mode"
+  pallet_as_writer "$path" "$owner" follow pallet_file_line_as "$action" "$path" "$line" "$match" "$mode" "$meta"
 }

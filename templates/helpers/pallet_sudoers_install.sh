@@ -35,4 +35,11 @@ pallet_sudoers_install() {
     return 1
   fi
   mv -fT -- "$tmp" "$path"
+  # the step's proof of the file ({{ apply_checked }}): a regular file,
+  # root:root 0440, holding what visudo accepted (the file renamed there,
+  # in a directory only root controls)
+  if [[ -L $path || ! -f $path ]] || ! pallet_meta_is "$path" 0440 root root; then
+    echo "pallet: $path is not as it was written, right after the rename" >&2
+    return 98
+  fi
 }

@@ -341,11 +341,12 @@ pallet_step() {
 # itself, where a <(printf) pipe would cost a process). The command line
 # holds only the helpers' code and FUNC's name. stdin is passed on (unless it is a terminal: then
 # /dev/null), stdout and stderr come back on stderr, and no other file
-# descriptor of root's is inherited. The new bash starts a session of its
-# own (setsid), so it has no controlling terminal: run by hand from a
-# terminal (sudo without use_pty), it would otherwise share root's and
-# could push keystrokes into root's shell (TIOCSTI) or read what root
-# types. Without setsid it refuses when there is a terminal to share.
+# descriptor of root's is inherited. Where the script has a controlling
+# terminal, the new bash starts a session of its own (setsid), so it has
+# none: run by hand from a terminal (sudo without use_pty), it would
+# otherwise share root's and could push keystrokes into root's shell
+# (TIOCSTI) or read what root types. Without setsid it refuses when there
+# is a terminal to share; with no terminal there is nothing to leave.
 pallet_as_user() {
   local user=$1 func=$2 entry uid gid code out rc=0 a args=''
   local LC_ALL=C
@@ -366,12 +367,15 @@ pallet_as_user() {
     }
   fi
   IFS=: read -r user _ uid gid _ _ _ <<<"$entry"
-  if ! command -v setsid >/dev/null 2>&1; then
-    if (: </dev/tty) 2>/dev/null; then
-      echo "pallet: no setsid to run $func as $user without this terminal: install util-linux" >&2
-      return 1
-    fi
+  # setsid only where there is a controlling terminal to leave (opening
+  # /dev/tty fails without one): under pallet-run there is none, and the
+  # drop then costs one exec less and stays in the script's process group,
+  # which a stop signals
+  if ! { : </dev/tty; } 2>/dev/null; then
     setsid=()
+  elif ! command -v setsid >/dev/null 2>&1; then
+    echo "pallet: no setsid to run $func as $user without this terminal: install util-linux" >&2
+    return 1
   fi
   # ARGS, each as LENGTH:VALUE (bytes, in the C locale): a here-string
   # carries them, which bash writes itself, where a <(printf) would fork
@@ -495,8 +499,16 @@ pallet_directory_make() {
 # chmods is one it made or owned already, which no one else can replace.
 # A setgid bit the kernel dropped (a user's chmod, for a group the user
 # is not in) fails the step, saying so.
+# One case needs neither the second walk nor all of chown and chmod: root
+# making PATH itself, the one entry missing, in a directory only root
+# makes entries in (the walk pallet_as_writer has just done says so:
+# PALLET_WRITER_MISSING, PALLET_WRITER_SHARED). No one else can have made
+# it first, so it is made with its mode at once (mkdir -m), for a mode
+# that no one else may write or that has no special bits (a setgid bit
+# the directory inherits is put right with chmod), and chowned only when
+# it is not to be root's; the step's check proves the result.
 pallet_directory_make_as() {
-  local path=$1 mode=$2 owner=$3 group=$4 parents=$5 me prefix='' i
+  local path=$1 mode=$2 owner=$3 group=$4 parents=$5 me prefix='' i made=no fresh=no
   local -a parts
   me=$EUID
   if ((me == 0)); then
@@ -512,9 +524,16 @@ pallet_directory_make_as() {
       printf 'pallet: cannot make %s: %s does not exist (recursive makes it)\n' "$path" "$prefix" >&2
       return 1
     fi
+    if [[ $me == root && $made == no && $((i + 1)) == "${#parts[@]}" && ${PALLET_WRITER_SHARED-yes} == no &&
+      ${PALLET_WRITER_MISSING-} == "$prefix" ]] && ! ((8#$mode & 8#7022)); then
+      mkdir -m "$mode" -- "$prefix" || return 1
+      fresh=yes
+      break
+    fi
     if ! mkdir -- "$prefix" && [[ ! -e $prefix && ! -L $prefix ]]; then
       return 1
     fi
+    made=yes
     pallet_file_writer "$path" "$owner" || return 1
     if [[ $PALLET_WRITER != "$me" ]]; then
       printf 'pallet: refusing to make %s: %s was made by someone else meanwhile\n' "$path" "$prefix" >&2
@@ -525,8 +544,15 @@ pallet_directory_make_as() {
     printf 'pallet: %s exists and is not a directory: remove it first\n' "$path" >&2
     return 1
   fi
+  if [[ $fresh == yes && ! -g $path ]]; then
+    if [[ ($owner == root || $owner == 0) && ($group == root || $group == 0) && -O $path && -G $path ]]; then
+      return 0
+    fi
+    chown -h -- "$owner:$group" "$path"
+    return 0
+  fi
   pallet_file_set_meta "$path" "$mode" "$owner" "$group" || return 1
-  if ((8#$mode & 8#2000)) && ! ((8#$(stat -c %a -- "$path") & 8#2000)); then
+  if ((8#$mode & 8#2000)) && [[ ! -g $path ]]; then
     printf 'pallet: %s lost its setgid bit: %s, who sets its mode here (the way to it is not root'"'"'s alone), is not in group %s, and the kernel drops the bit for a non-member; put %s in %s, or make the directory holding %s root'"'"'s\n' "$path" "$(id -un)" "$group" "$(id -un)" "$group" "$path" >&2
     return 1
   fi
@@ -658,10 +684,17 @@ pallet_file_set_meta() {
 # "..") are stat'ed in one stat, not one each: a fork and exec costs more
 # than all the rest of the walk. Each is still judged in order, and the
 # walk stops at the first that is not root's alone, as before.
+# Where the walk stops at an entry that is not there, root is the writer,
+# PALLET_WRITER_MISSING is that entry and PALLET_WRITER_SHARED says
+# whether the directory it is to be made in is a shared one, as /tmp:
+# "no" means only root makes entries there, so what root makes there no
+# one else can have made first. Otherwise they are empty and "yes".
 pallet_file_writer() {
-  local path=$1 owner=$2 final=${3:-} want cur next part rest kind last shared=no hops=0 probe metas at
+  local path=$1 owner=$2 final=${3:-} want='' cur next part rest kind last shared=no hops=0 probe metas at m
   local -a todo parts list meta
   PALLET_WRITER=
+  # shellcheck disable=SC2034 # read by pallet_directory_make_as
+  PALLET_WRITER_SHARED=yes PALLET_WRITER_MISSING=
   if [[ $path != /* ]]; then
     echo "pallet: refusing to write $path: not an absolute path" >&2
     return 1
@@ -670,8 +703,6 @@ pallet_file_writer() {
     want=$owner
   elif [[ $owner == root ]]; then
     want=0
-  else
-    want=$(exec id -u -- "$owner" 2>/dev/null) || want=
   fi
   todo=() cur=/ rest=$path
   while :; do
@@ -723,8 +754,11 @@ pallet_file_writer() {
       fi
       next=${cur%/}/$part
       if [[ ! -e $next && ! -L $next ]]; then
-        # the rest is made in cur, which only root controls
+        # the rest is made in cur, which only root controls (or, shared,
+        # where others may make entries too: PALLET_WRITER_SHARED says)
         PALLET_WRITER='root'
+        # shellcheck disable=SC2034 # read by pallet_directory_make_as
+        PALLET_WRITER_SHARED=$shared PALLET_WRITER_MISSING=$next
         return 0
       fi
       last=no
@@ -738,13 +772,18 @@ pallet_file_writer() {
         break
       fi
       if ((at < ${#list[@]})) && [[ ${list[at]} == "$next" ]]; then
-        pallet_file_entry "$path" "$next" "${meta[at]}" "$want" "$shared" "$last" || return 1
+        m=${meta[at]}
         at=$((at + 1))
       else
         # made since the pass began: stat it alone
-        metas=$(stat -c '%u %a %h %U %F' -- "$next") || return 1
-        pallet_file_entry "$path" "$next" "$metas" "$want" "$shared" "$last" || return 1
+        m=$(stat -c '%u %a %h %U %F' -- "$next") || return 1
       fi
+      # OWNER's uid is looked up (a process) only when it matters: for an
+      # entry that is not root's
+      if [[ -z $want && ${m%% *} != 0 ]]; then
+        want=$(exec id -u -- "$owner" 2>/dev/null) || want=-
+      fi
+      pallet_file_entry "$path" "$next" "$m" "$want" "$shared" "$last" || return 1
       kind=$PALLET_ENTRY
       case $kind in
         'owner '*)

@@ -367,11 +367,12 @@ pallet_as_reader() {
 # itself, where a <(printf) pipe would cost a process). The command line
 # holds only the helpers' code and FUNC's name. stdin is passed on (unless it is a terminal: then
 # /dev/null), stdout and stderr come back on stderr, and no other file
-# descriptor of root's is inherited. The new bash starts a session of its
-# own (setsid), so it has no controlling terminal: run by hand from a
-# terminal (sudo without use_pty), it would otherwise share root's and
-# could push keystrokes into root's shell (TIOCSTI) or read what root
-# types. Without setsid it refuses when there is a terminal to share.
+# descriptor of root's is inherited. Where the script has a controlling
+# terminal, the new bash starts a session of its own (setsid), so it has
+# none: run by hand from a terminal (sudo without use_pty), it would
+# otherwise share root's and could push keystrokes into root's shell
+# (TIOCSTI) or read what root types. Without setsid it refuses when there
+# is a terminal to share; with no terminal there is nothing to leave.
 pallet_as_user() {
   local user=$1 func=$2 entry uid gid code out rc=0 a args=''
   local LC_ALL=C
@@ -392,12 +393,15 @@ pallet_as_user() {
     }
   fi
   IFS=: read -r user _ uid gid _ _ _ <<<"$entry"
-  if ! command -v setsid >/dev/null 2>&1; then
-    if (: </dev/tty) 2>/dev/null; then
-      echo "pallet: no setsid to run $func as $user without this terminal: install util-linux" >&2
-      return 1
-    fi
+  # setsid only where there is a controlling terminal to leave (opening
+  # /dev/tty fails without one): under pallet-run there is none, and the
+  # drop then costs one exec less and stays in the script's process group,
+  # which a stop signals
+  if ! { : </dev/tty; } 2>/dev/null; then
     setsid=()
+  elif ! command -v setsid >/dev/null 2>&1; then
+    echo "pallet: no setsid to run $func as $user without this terminal: install util-linux" >&2
+    return 1
   fi
   # ARGS, each as LENGTH:VALUE (bytes, in the C locale): a here-string
   # carries them, which bash writes itself, where a <(printf) would fork
@@ -628,8 +632,16 @@ pallet_directory_make() {
 # chmods is one it made or owned already, which no one else can replace.
 # A setgid bit the kernel dropped (a user's chmod, for a group the user
 # is not in) fails the step, saying so.
+# One case needs neither the second walk nor all of chown and chmod: root
+# making PATH itself, the one entry missing, in a directory only root
+# makes entries in (the walk pallet_as_writer has just done says so:
+# PALLET_WRITER_MISSING, PALLET_WRITER_SHARED). No one else can have made
+# it first, so it is made with its mode at once (mkdir -m), for a mode
+# that no one else may write or that has no special bits (a setgid bit
+# the directory inherits is put right with chmod), and chowned only when
+# it is not to be root's; the step's check proves the result.
 pallet_directory_make_as() {
-  local path=$1 mode=$2 owner=$3 group=$4 parents=$5 me prefix='' i
+  local path=$1 mode=$2 owner=$3 group=$4 parents=$5 me prefix='' i made=no fresh=no
   local -a parts
   me=$EUID
   if ((me == 0)); then
@@ -645,9 +657,16 @@ pallet_directory_make_as() {
       printf 'pallet: cannot make %s: %s does not exist (recursive makes it)\n' "$path" "$prefix" >&2
       return 1
     fi
+    if [[ $me == root && $made == no && $((i + 1)) == "${#parts[@]}" && ${PALLET_WRITER_SHARED-yes} == no &&
+      ${PALLET_WRITER_MISSING-} == "$prefix" ]] && ! ((8#$mode & 8#7022)); then
+      mkdir -m "$mode" -- "$prefix" || return 1
+      fresh=yes
+      break
+    fi
     if ! mkdir -- "$prefix" && [[ ! -e $prefix && ! -L $prefix ]]; then
       return 1
     fi
+    made=yes
     pallet_file_writer "$path" "$owner" || return 1
     if [[ $PALLET_WRITER != "$me" ]]; then
       printf 'pallet: refusing to make %s: %s was made by someone else meanwhile\n' "$path" "$prefix" >&2
@@ -658,8 +677,15 @@ pallet_directory_make_as() {
     printf 'pallet: %s exists and is not a directory: remove it first\n' "$path" >&2
     return 1
   fi
+  if [[ $fresh == yes && ! -g $path ]]; then
+    if [[ ($owner == root || $owner == 0) && ($group == root || $group == 0) && -O $path && -G $path ]]; then
+      return 0
+    fi
+    chown -h -- "$owner:$group" "$path"
+    return 0
+  fi
   pallet_file_set_meta "$path" "$mode" "$owner" "$group" || return 1
-  if ((8#$mode & 8#2000)) && ! ((8#$(stat -c %a -- "$path") & 8#2000)); then
+  if ((8#$mode & 8#2000)) && [[ ! -g $path ]]; then
     printf 'pallet: %s lost its setgid bit: %s, who sets its mode here (the way to it is not root'"'"'s alone), is not in group %s, and the kernel drops the bit for a non-member; put %s in %s, or make the directory holding %s root'"'"'s\n' "$path" "$(id -un)" "$group" "$(id -un)" "$group" "$path" >&2
     return 1
   fi
@@ -775,9 +801,10 @@ pallet_file_is_as() {
   pallet_meta_is "$path" "$mode" "$owner" "$group"
 }
 
-# pallet_file_line_awk is|edit ACTION LINE MATCH reads a text file on stdin
-# for pallet_file_line: "is" exits 0 when it is as ACTION wants, "edit"
-# prints it as it should be.
+# pallet_file_line_awk is|edit|write ACTION LINE MATCH reads a text file
+# on stdin for pallet_file_line: "is" exits 0 when it is as ACTION wants,
+# "edit" prints it as it should be, and "write" does as edit, then exits 0
+# when what it printed is as "is" wants it, 98 when not.
 pallet_file_line_awk() {
   PALLET_LINE=$3 PALLET_MATCH=$4 awk -v op="$1" -v action="$2" '
     BEGIN { line = ENVIRON["PALLET_LINE"]; re = ENVIRON["PALLET_MATCH"]; first = 0; has = 0 }
@@ -793,11 +820,23 @@ pallet_file_line_awk() {
         for (i = 1; i <= NR; i++) if (hit(text[i])) exit 1
         exit 0
       }
+      n = 0
       for (i = 1; i <= NR; i++) {
-        if (action == "present") print (i == first ? line : text[i])
-        else if (!hit(text[i])) print text[i]
+        if (action == "present") out[++n] = (i == first ? line : text[i])
+        else if (!hit(text[i])) out[++n] = text[i]
       }
-      if (action == "present" && !first && !has) print line
+      if (action == "present" && !first && !has) out[++n] = line
+      for (i = 1; i <= n; i++) print out[i]
+      if (op != "write") exit 0
+      # what was printed, read as "is" reads it
+      first = 0; has = 0
+      for (i = 1; i <= n; i++) {
+        if (out[i] == line) has = 1
+        if (re != "" && !first && out[i] ~ re) first = i
+      }
+      if (action == "present") exit (first ? out[first] != line : !has) ? 98 : 0
+      for (i = 1; i <= n; i++) if (hit(out[i])) exit 98
+      exit 0
     }
   '
 }
@@ -906,10 +945,17 @@ pallet_file_set_meta() {
 # "..") are stat'ed in one stat, not one each: a fork and exec costs more
 # than all the rest of the walk. Each is still judged in order, and the
 # walk stops at the first that is not root's alone, as before.
+# Where the walk stops at an entry that is not there, root is the writer,
+# PALLET_WRITER_MISSING is that entry and PALLET_WRITER_SHARED says
+# whether the directory it is to be made in is a shared one, as /tmp:
+# "no" means only root makes entries there, so what root makes there no
+# one else can have made first. Otherwise they are empty and "yes".
 pallet_file_writer() {
-  local path=$1 owner=$2 final=${3:-} want cur next part rest kind last shared=no hops=0 probe metas at
+  local path=$1 owner=$2 final=${3:-} want='' cur next part rest kind last shared=no hops=0 probe metas at m
   local -a todo parts list meta
   PALLET_WRITER=
+  # shellcheck disable=SC2034 # read by pallet_directory_make_as
+  PALLET_WRITER_SHARED=yes PALLET_WRITER_MISSING=
   if [[ $path != /* ]]; then
     echo "pallet: refusing to write $path: not an absolute path" >&2
     return 1
@@ -918,8 +964,6 @@ pallet_file_writer() {
     want=$owner
   elif [[ $owner == root ]]; then
     want=0
-  else
-    want=$(exec id -u -- "$owner" 2>/dev/null) || want=
   fi
   todo=() cur=/ rest=$path
   while :; do
@@ -971,8 +1015,11 @@ pallet_file_writer() {
       fi
       next=${cur%/}/$part
       if [[ ! -e $next && ! -L $next ]]; then
-        # the rest is made in cur, which only root controls
+        # the rest is made in cur, which only root controls (or, shared,
+        # where others may make entries too: PALLET_WRITER_SHARED says)
         PALLET_WRITER='root'
+        # shellcheck disable=SC2034 # read by pallet_directory_make_as
+        PALLET_WRITER_SHARED=$shared PALLET_WRITER_MISSING=$next
         return 0
       fi
       last=no
@@ -986,13 +1033,18 @@ pallet_file_writer() {
         break
       fi
       if ((at < ${#list[@]})) && [[ ${list[at]} == "$next" ]]; then
-        pallet_file_entry "$path" "$next" "${meta[at]}" "$want" "$shared" "$last" || return 1
+        m=${meta[at]}
         at=$((at + 1))
       else
         # made since the pass began: stat it alone
-        metas=$(stat -c '%u %a %h %U %F' -- "$next") || return 1
-        pallet_file_entry "$path" "$next" "$metas" "$want" "$shared" "$last" || return 1
+        m=$(stat -c '%u %a %h %U %F' -- "$next") || return 1
       fi
+      # OWNER's uid is looked up (a process) only when it matters: for an
+      # entry that is not root's
+      if [[ -z $want && ${m%% *} != 0 ]]; then
+        want=$(exec id -u -- "$owner" 2>/dev/null) || want=-
+      fi
+      pallet_file_entry "$path" "$next" "$m" "$want" "$shared" "$last" || return 1
       kind=$PALLET_ENTRY
       case $kind in
         'owner '*)
@@ -1284,7 +1336,7 @@ pallet_write_file() {
 # (nftables checks and loads a ruleset there, so a file that fails never
 # goes live).
 pallet_write_file_as() {
-  local path=$1 mode=$2 owner=$3 group=$4 tmp
+  local path=$1 mode=$2 owner=$3 group=$4 tmp five
   shift 4
   pallet_file_need_dir "$path" || return 1
   if [[ -e $path && ! -L $path && ! -f $path ]]; then
@@ -1295,11 +1347,27 @@ pallet_write_file_as() {
   pallet_temp_file "$PALLET_DIR"
   tmp=$PALLET_TEMP
   cat >"$tmp"
-  pallet_file_set_meta "$tmp" "$mode" "$owner" "$group"
+  if [[ ($owner == root || $owner == 0) && ($group == root || $group == 0) && -O $tmp && -G $tmp ]]; then
+    # made by root and root's already (no setgid directory gave it another
+    # group): only the mode to give
+    printf -v five '%05o' "$((8#$mode))"
+    chmod -- "$five" "$tmp"
+  else
+    pallet_file_set_meta "$tmp" "$mode" "$owner" "$group"
+  fi
   if (($#)); then
     "$@" "$tmp" "$path" || return 1
   fi
   mv -fT -- "$tmp" "$path"
+  # the proof a checked step ends with ({{ apply_checked }}: file,
+  # template), made by the writer that wrote: what is at PATH now is a
+  # regular file with that mode, owner and group, and its content is what
+  # went into the temporary file that was renamed there, a new file of
+  # the writer's own (O_EXCL) in a directory no one else can change
+  if [[ -L $path || ! -f $path ]] || ! pallet_meta_is "$path" "$mode" "$owner" "$group"; then
+    echo "pallet: $path is not as it was written, right after the rename" >&2
+    return 98
+  fi
 }
 
 # the helpers each helper calls, for pallet_as_user
@@ -1317,8 +1385,8 @@ declare -A PALLET_DEPS=(
   [pallet_file_writer]='pallet_file_entry pallet_path_parts'
   [pallet_payload]='pallet_file_read pallet_salted_sha256'
   [pallet_temp_file]='pallet_new_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
-  [pallet_write_file]='pallet_as_user pallet_as_writer pallet_dirname pallet_file_entry pallet_file_need_dir pallet_file_set_meta pallet_file_writer pallet_new_file pallet_path_parts pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember pallet_write_file_as'
-  [pallet_write_file_as]='pallet_dirname pallet_file_need_dir pallet_file_set_meta pallet_new_file pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
+  [pallet_write_file]='pallet_as_user pallet_as_writer pallet_dirname pallet_file_entry pallet_file_need_dir pallet_file_set_meta pallet_file_writer pallet_meta_is pallet_new_file pallet_path_parts pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember pallet_write_file_as'
+  [pallet_write_file_as]='pallet_dirname pallet_file_need_dir pallet_file_set_meta pallet_meta_is pallet_new_file pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
 )
 
 # step 1: package: install busybox
@@ -1447,10 +1515,10 @@ systemctl start -- webapp
 pallet_step 1 package 'install busybox' pallet_check_1 pallet_apply_1
 pallet_step 2 directory 'directory /srv/webapp' pallet_check_2 pallet_apply_2 checked
 pallet_step 3 directory 'directory /etc/webapp' pallet_check_3 pallet_apply_3 checked
-pallet_step 4 template 'template /etc/webapp/token' pallet_check_4 pallet_apply_4
-pallet_step 5 template 'template /srv/webapp/index.html' pallet_check_5 pallet_apply_5
+pallet_step 4 template 'template /etc/webapp/token' pallet_check_4 pallet_apply_4 checked
+pallet_step 5 template 'template /srv/webapp/index.html' pallet_check_5 pallet_apply_5 checked
 pallet_notify webapp-unit
-pallet_step 6 file 'file /etc/systemd/system/webapp.service' pallet_check_6 pallet_apply_6
+pallet_step 6 file 'file /etc/systemd/system/webapp.service' pallet_check_6 pallet_apply_6 checked
 pallet_notify
 pallet_when_notified webapp-unit
 pallet_step 7 exec-script 'daemon-reload and restart webapp' '' pallet_apply_7

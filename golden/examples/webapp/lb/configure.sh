@@ -366,11 +366,12 @@ pallet_as_reader() {
 # itself, where a <(printf) pipe would cost a process). The command line
 # holds only the helpers' code and FUNC's name. stdin is passed on (unless it is a terminal: then
 # /dev/null), stdout and stderr come back on stderr, and no other file
-# descriptor of root's is inherited. The new bash starts a session of its
-# own (setsid), so it has no controlling terminal: run by hand from a
-# terminal (sudo without use_pty), it would otherwise share root's and
-# could push keystrokes into root's shell (TIOCSTI) or read what root
-# types. Without setsid it refuses when there is a terminal to share.
+# descriptor of root's is inherited. Where the script has a controlling
+# terminal, the new bash starts a session of its own (setsid), so it has
+# none: run by hand from a terminal (sudo without use_pty), it would
+# otherwise share root's and could push keystrokes into root's shell
+# (TIOCSTI) or read what root types. Without setsid it refuses when there
+# is a terminal to share; with no terminal there is nothing to leave.
 pallet_as_user() {
   local user=$1 func=$2 entry uid gid code out rc=0 a args=''
   local LC_ALL=C
@@ -391,12 +392,15 @@ pallet_as_user() {
     }
   fi
   IFS=: read -r user _ uid gid _ _ _ <<<"$entry"
-  if ! command -v setsid >/dev/null 2>&1; then
-    if (: </dev/tty) 2>/dev/null; then
-      echo "pallet: no setsid to run $func as $user without this terminal: install util-linux" >&2
-      return 1
-    fi
+  # setsid only where there is a controlling terminal to leave (opening
+  # /dev/tty fails without one): under pallet-run there is none, and the
+  # drop then costs one exec less and stays in the script's process group,
+  # which a stop signals
+  if ! { : </dev/tty; } 2>/dev/null; then
     setsid=()
+  elif ! command -v setsid >/dev/null 2>&1; then
+    echo "pallet: no setsid to run $func as $user without this terminal: install util-linux" >&2
+    return 1
   fi
   # ARGS, each as LENGTH:VALUE (bytes, in the C locale): a here-string
   # carries them, which bash writes itself, where a <(printf) would fork
@@ -694,9 +698,10 @@ pallet_file_is_as() {
   pallet_meta_is "$path" "$mode" "$owner" "$group"
 }
 
-# pallet_file_line_awk is|edit ACTION LINE MATCH reads a text file on stdin
-# for pallet_file_line: "is" exits 0 when it is as ACTION wants, "edit"
-# prints it as it should be.
+# pallet_file_line_awk is|edit|write ACTION LINE MATCH reads a text file
+# on stdin for pallet_file_line: "is" exits 0 when it is as ACTION wants,
+# "edit" prints it as it should be, and "write" does as edit, then exits 0
+# when what it printed is as "is" wants it, 98 when not.
 pallet_file_line_awk() {
   PALLET_LINE=$3 PALLET_MATCH=$4 awk -v op="$1" -v action="$2" '
     BEGIN { line = ENVIRON["PALLET_LINE"]; re = ENVIRON["PALLET_MATCH"]; first = 0; has = 0 }
@@ -712,11 +717,23 @@ pallet_file_line_awk() {
         for (i = 1; i <= NR; i++) if (hit(text[i])) exit 1
         exit 0
       }
+      n = 0
       for (i = 1; i <= NR; i++) {
-        if (action == "present") print (i == first ? line : text[i])
-        else if (!hit(text[i])) print text[i]
+        if (action == "present") out[++n] = (i == first ? line : text[i])
+        else if (!hit(text[i])) out[++n] = text[i]
       }
-      if (action == "present" && !first && !has) print line
+      if (action == "present" && !first && !has) out[++n] = line
+      for (i = 1; i <= n; i++) print out[i]
+      if (op != "write") exit 0
+      # what was printed, read as "is" reads it
+      first = 0; has = 0
+      for (i = 1; i <= n; i++) {
+        if (out[i] == line) has = 1
+        if (re != "" && !first && out[i] ~ re) first = i
+      }
+      if (action == "present") exit (first ? out[first] != line : !has) ? 98 : 0
+      for (i = 1; i <= n; i++) if (hit(out[i])) exit 98
+      exit 0
     }
   '
 }
@@ -857,10 +874,17 @@ pallet_file_set_meta() {
 # "..") are stat'ed in one stat, not one each: a fork and exec costs more
 # than all the rest of the walk. Each is still judged in order, and the
 # walk stops at the first that is not root's alone, as before.
+# Where the walk stops at an entry that is not there, root is the writer,
+# PALLET_WRITER_MISSING is that entry and PALLET_WRITER_SHARED says
+# whether the directory it is to be made in is a shared one, as /tmp:
+# "no" means only root makes entries there, so what root makes there no
+# one else can have made first. Otherwise they are empty and "yes".
 pallet_file_writer() {
-  local path=$1 owner=$2 final=${3:-} want cur next part rest kind last shared=no hops=0 probe metas at
+  local path=$1 owner=$2 final=${3:-} want='' cur next part rest kind last shared=no hops=0 probe metas at m
   local -a todo parts list meta
   PALLET_WRITER=
+  # shellcheck disable=SC2034 # read by pallet_directory_make_as
+  PALLET_WRITER_SHARED=yes PALLET_WRITER_MISSING=
   if [[ $path != /* ]]; then
     echo "pallet: refusing to write $path: not an absolute path" >&2
     return 1
@@ -869,8 +893,6 @@ pallet_file_writer() {
     want=$owner
   elif [[ $owner == root ]]; then
     want=0
-  else
-    want=$(exec id -u -- "$owner" 2>/dev/null) || want=
   fi
   todo=() cur=/ rest=$path
   while :; do
@@ -922,8 +944,11 @@ pallet_file_writer() {
       fi
       next=${cur%/}/$part
       if [[ ! -e $next && ! -L $next ]]; then
-        # the rest is made in cur, which only root controls
+        # the rest is made in cur, which only root controls (or, shared,
+        # where others may make entries too: PALLET_WRITER_SHARED says)
         PALLET_WRITER='root'
+        # shellcheck disable=SC2034 # read by pallet_directory_make_as
+        PALLET_WRITER_SHARED=$shared PALLET_WRITER_MISSING=$next
         return 0
       fi
       last=no
@@ -937,13 +962,18 @@ pallet_file_writer() {
         break
       fi
       if ((at < ${#list[@]})) && [[ ${list[at]} == "$next" ]]; then
-        pallet_file_entry "$path" "$next" "${meta[at]}" "$want" "$shared" "$last" || return 1
+        m=${meta[at]}
         at=$((at + 1))
       else
         # made since the pass began: stat it alone
-        metas=$(stat -c '%u %a %h %U %F' -- "$next") || return 1
-        pallet_file_entry "$path" "$next" "$metas" "$want" "$shared" "$last" || return 1
+        m=$(stat -c '%u %a %h %U %F' -- "$next") || return 1
       fi
+      # OWNER's uid is looked up (a process) only when it matters: for an
+      # entry that is not root's
+      if [[ -z $want && ${m%% *} != 0 ]]; then
+        want=$(exec id -u -- "$owner" 2>/dev/null) || want=-
+      fi
+      pallet_file_entry "$path" "$next" "$m" "$want" "$shared" "$last" || return 1
       kind=$PALLET_ENTRY
       case $kind in
         'owner '*)
@@ -1293,7 +1323,7 @@ pallet_write_file() {
 # (nftables checks and loads a ruleset there, so a file that fails never
 # goes live).
 pallet_write_file_as() {
-  local path=$1 mode=$2 owner=$3 group=$4 tmp
+  local path=$1 mode=$2 owner=$3 group=$4 tmp five
   shift 4
   pallet_file_need_dir "$path" || return 1
   if [[ -e $path && ! -L $path && ! -f $path ]]; then
@@ -1304,11 +1334,27 @@ pallet_write_file_as() {
   pallet_temp_file "$PALLET_DIR"
   tmp=$PALLET_TEMP
   cat >"$tmp"
-  pallet_file_set_meta "$tmp" "$mode" "$owner" "$group"
+  if [[ ($owner == root || $owner == 0) && ($group == root || $group == 0) && -O $tmp && -G $tmp ]]; then
+    # made by root and root's already (no setgid directory gave it another
+    # group): only the mode to give
+    printf -v five '%05o' "$((8#$mode))"
+    chmod -- "$five" "$tmp"
+  else
+    pallet_file_set_meta "$tmp" "$mode" "$owner" "$group"
+  fi
   if (($#)); then
     "$@" "$tmp" "$path" || return 1
   fi
   mv -fT -- "$tmp" "$path"
+  # the proof a checked step ends with ({{ apply_checked }}: file,
+  # template), made by the writer that wrote: what is at PATH now is a
+  # regular file with that mode, owner and group, and its content is what
+  # went into the temporary file that was renamed there, a new file of
+  # the writer's own (O_EXCL) in a directory no one else can change
+  if [[ -L $path || ! -f $path ]] || ! pallet_meta_is "$path" "$mode" "$owner" "$group"; then
+    echo "pallet: $path is not as it was written, right after the rename" >&2
+    return 98
+  fi
 }
 
 # the helpers each helper calls, for pallet_as_user
@@ -1325,8 +1371,8 @@ declare -A PALLET_DEPS=(
   [pallet_file_writer]='pallet_file_entry pallet_path_parts'
   [pallet_payload]='pallet_file_read pallet_salted_sha256'
   [pallet_temp_file]='pallet_new_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
-  [pallet_write_file]='pallet_as_user pallet_as_writer pallet_dirname pallet_file_entry pallet_file_need_dir pallet_file_set_meta pallet_file_writer pallet_new_file pallet_path_parts pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember pallet_write_file_as'
-  [pallet_write_file_as]='pallet_dirname pallet_file_need_dir pallet_file_set_meta pallet_new_file pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
+  [pallet_write_file]='pallet_as_user pallet_as_writer pallet_dirname pallet_file_entry pallet_file_need_dir pallet_file_set_meta pallet_file_writer pallet_meta_is pallet_new_file pallet_path_parts pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember pallet_write_file_as'
+  [pallet_write_file_as]='pallet_dirname pallet_file_need_dir pallet_file_set_meta pallet_meta_is pallet_new_file pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
 )
 
 # step 1: file: file /usr/sbin/policy-rc.d
@@ -1446,11 +1492,11 @@ pallet_wait_8() {
 pallet_wait_until 30 'no HTTP 200 from the url on 192.0.2.2' pallet_url_status_is http://192.0.2.2/ 200
 }
 
-pallet_step 1 file 'file /usr/sbin/policy-rc.d' pallet_check_1 pallet_apply_1
+pallet_step 1 file 'file /usr/sbin/policy-rc.d' pallet_check_1 pallet_apply_1 checked
 pallet_step 2 package 'install nginx curl' pallet_check_2 pallet_apply_2
 pallet_step 3 file 'remove file /etc/nginx/sites-enabled/default' pallet_check_3 pallet_apply_3
 pallet_notify nginx
-pallet_step 4 file 'file /etc/nginx/conf.d/webapp.conf' pallet_check_4 pallet_apply_4
+pallet_step 4 file 'file /etc/nginx/conf.d/webapp.conf' pallet_check_4 pallet_apply_4 checked
 pallet_notify
 pallet_step 5 service 'enable nginx' pallet_check_5 pallet_apply_5
 pallet_step 6 service 'start nginx' pallet_check_6 pallet_apply_6
