@@ -559,3 +559,33 @@ func TestChefSolo(t *testing.T) {
 	}
 	expect(t, "check mode", run(t, script, "check", "PATH="+bin+":"+os.Getenv("PATH")), "would-change")
 }
+
+// TestFileMetaDrift: a file whose content is right but whose mode, owner
+// or group was changed by hand is not ok: the check compares them (from
+// the walk's own look at the file, where only root controls the way), and
+// the apply puts them back.
+func TestFileMetaDrift(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.conf")
+	script := compile(t, call{"file": {"path": path, "content": "x = 1\n", "mode": "0640"}})
+	expect(t, "first", run(t, script, "apply"), "changed")
+	expect(t, "second", run(t, script, "apply"), "ok")
+	for what, change := range map[string]func() error{
+		"mode":  func() error { return os.Chmod(path, 0o644) },
+		"owner": func() error { return os.Chown(path, 65534, -1) },
+		"group": func() error { return os.Chown(path, -1, 65534) },
+	} {
+		if err := change(); err != nil {
+			t.Fatal(err)
+		}
+		expect(t, what+" changed by hand", run(t, script, "apply"), "changed")
+		st, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sys := st.Sys().(*syscall.Stat_t)
+		if st.Mode().Perm() != 0o640 || sys.Uid != 0 || sys.Gid != 0 {
+			t.Errorf("after %s drift: mode %v uid %d gid %d, want 0640 root root", what, st.Mode().Perm(), sys.Uid, sys.Gid)
+		}
+	}
+}

@@ -32,10 +32,11 @@ pallet_as_user() {
   if [[ -n ${PALLET_AS_ENTRY-} && ${PALLET_AS_ENTRY%%:*} == "$user" ]]; then
     entry=$PALLET_AS_ENTRY
   else
-    entry=$(getent passwd "$user") || {
+    if ! pallet_passwd "$user"; then
       echo "pallet: no user $user" >&2
       return 1
-    }
+    fi
+    entry=$PALLET_PASSWD
   fi
   IFS=: read -r user _ uid gid _ _ _ <<<"$entry"
   # setsid only where there is a controlling terminal to leave (opening

@@ -19,6 +19,8 @@
 # "..") are stat'ed in one stat, not one each: a fork and exec costs more
 # than all the rest of the walk. Each is still judged in order, and the
 # walk stops at the first that is not root's alone, as before.
+# PALLET_WALK_FINAL and PALLET_WALK_META are PATH and the walk's line for
+# it (stat -c '%u %a %h %g %U:%G %F'), when the walk got to PATH itself.
 # Where the walk stops at an entry that is not there, root is the writer,
 # PALLET_WRITER_MISSING is that entry and PALLET_WRITER_SHARED says
 # whether the directory it is to be made in is a shared one, as /tmp:
@@ -28,6 +30,7 @@ pallet_file_writer() {
   local path=$1 owner=$2 final=${3:-} want='' cur next part rest kind last shared=no hops=0 probe metas at m
   local -a todo parts list meta
   PALLET_WRITER=
+  PALLET_WALK_FINAL='' PALLET_WALK_META=''
   # shellcheck disable=SC2034 # read by pallet_directory_make_as
   PALLET_WRITER_SHARED=yes PALLET_WRITER_MISSING=
   if [[ $path != /* ]]; then
@@ -61,7 +64,7 @@ pallet_file_writer() {
     done
     meta=()
     if ((${#list[@]})); then
-      metas=$(stat -c '%u %a %h %U %F' -- "${list[@]}") || return 1
+      metas=$(stat -c '%u %a %h %g %U:%G %F' -- "${list[@]}") || return 1
       mapfile -t meta <<<"$metas"
       if ((${#meta[@]} != ${#list[@]})); then
         echo "pallet: refusing to write $path: cannot read the owners and modes on the way to it" >&2
@@ -111,7 +114,7 @@ pallet_file_writer() {
         at=$((at + 1))
       else
         # made since the pass began: stat it alone
-        m=$(stat -c '%u %a %h %U %F' -- "$next") || return 1
+        m=$(stat -c '%u %a %h %g %U:%G %F' -- "$next") || return 1
       fi
       # OWNER's uid is looked up (a process) only when it matters: for an
       # entry that is not root's
@@ -119,6 +122,12 @@ pallet_file_writer() {
         want=$(exec id -u -- "$owner" 2>/dev/null) || want=-
       fi
       pallet_file_entry "$path" "$next" "$m" "$want" "$shared" "$last" || return 1
+      if [[ $last == yes ]]; then
+        # for a check that reads PATH's owner and mode next
+        # (pallet_file_is_as): the walk's own line for it
+        # shellcheck disable=SC2034 # read by pallet_file_is_as
+        PALLET_WALK_FINAL=$next PALLET_WALK_META=$m
+      fi
       kind=$PALLET_ENTRY
       case $kind in
         'owner '*)

@@ -8,10 +8,11 @@
 # when that does not hold: one drop for the change and its proof.
 pallet_ssh_key_authorize() {
   local user=$1 key=$2 entry uid gid home
-  entry=$(getent passwd "$user") || {
+  if ! pallet_passwd "$user"; then
     echo "no user $user: create it first (user crate)" >&2
     return 1
-  }
+  fi
+  entry=$PALLET_PASSWD
   IFS=: read -r _ _ uid gid _ home _ <<<"$entry"
   # shellcheck disable=SC2034 # read by pallet_as_user
   local PALLET_AS_ENTRY=$entry

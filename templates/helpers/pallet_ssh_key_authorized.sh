@@ -5,7 +5,8 @@
 # USER planted leads nowhere USER could not read anyway.
 pallet_ssh_key_authorized() {
   local user=$1 key=$2 entry uid gid home
-  entry=$(getent passwd "$user") || return 1
+  pallet_passwd "$user" || return 1
+  entry=$PALLET_PASSWD
   IFS=: read -r _ _ uid gid _ home _ <<<"$entry"
   # shellcheck disable=SC2034 # read by pallet_as_user
   local PALLET_AS_ENTRY=$entry

@@ -17,10 +17,11 @@
 # directory crate makes it: root's, 0755, one entry at a time.
 pallet_user_make_home() {
   local user=$1 entry uid gid home parent made
-  entry=$(getent passwd "$user") || {
+  if ! pallet_passwd "$user"; then
     echo "pallet: no user $user" >&2
     return 1
-  }
+  fi
+  entry=$PALLET_PASSWD
   IFS=: read -r _ _ uid gid _ home _ <<<"$entry"
   if [[ -z $home ]]; then
     echo "pallet: user $user has no home directory in passwd" >&2

@@ -386,10 +386,11 @@ pallet_as_user() {
   if [[ -n ${PALLET_AS_ENTRY-} && ${PALLET_AS_ENTRY%%:*} == "$user" ]]; then
     entry=$PALLET_AS_ENTRY
   else
-    entry=$(getent passwd "$user") || {
+    if ! pallet_passwd "$user"; then
       echo "pallet: no user $user" >&2
       return 1
-    }
+    fi
+    entry=$PALLET_PASSWD
   fi
   IFS=: read -r user _ uid gid _ _ _ <<<"$entry"
   # setsid only where there is a controlling terminal to leave (opening
@@ -710,7 +711,7 @@ pallet_dirname() {
 
 # pallet_file_entry PATH ENTRY META WANT SHARED LAST is pallet_file_writer's
 # look at one entry on the way to PATH: ENTRY itself, never where a symlink
-# leads, as META says, the line stat -c '%u %a %h %U %F' printed for it
+# leads, as META says, the line stat -c '%u %a %h %g %U:%G %F' printed for it
 # (the walk stats every entry it will look at in one stat). SHARED is yes when the directory holding ENTRY is writable by
 # others and sticky (as /tmp), LAST is yes for PATH's own entry, WANT is
 # the uid of the owner asked for, or * for whoever it is (a read, which
@@ -734,7 +735,8 @@ pallet_dirname() {
 pallet_file_entry() {
   local path=$1 entry=$2 meta=$3 want=$4 shared=$5 last=$6 uid mode links name type
   PALLET_ENTRY=
-  read -r uid mode links name type <<<"$meta"
+  read -r uid mode links _ name type <<<"$meta"
+  name=${name%%:*}
   if [[ ! $uid =~ ^[0-9]+$ || ! $mode =~ ^[0-7]+$ || ! $links =~ ^[0-9]+$ || -z $type ]]; then
     echo "pallet: refusing to write $path: cannot read the owner and mode of $entry" >&2
     return 1
@@ -789,15 +791,27 @@ pallet_file_is() {
 # through a pipe of this shell's own (cat), not by reopening stdin through
 # /proc/self/fd: a pipe root made is not for a user to reopen. Root may
 # reopen its own, and does, with no cat and no process substitution.
+# Where root has just walked the way to PATH and found it root's alone
+# (PALLET_ROOT_WAY), the walk's own line for PATH (PALLET_WALK_META) gives
+# the owner and mode, which no one else can have changed since: no stat
+# of its own. The owner and mode are compared first, the content after.
 pallet_file_is_as() {
-  local path=$1 mode=$2 owner=$3 group=$4
+  local path=$1 mode=$2 owner=$3 group=$4 want uid hmode gid names
   [[ -f $path && ! -L $path ]] || return 1
+  if ((EUID == 0)) && [[ ${PALLET_ROOT_WAY-} == "$path" && ${PALLET_WALK_FINAL-} == "$path" ]]; then
+    read -r uid hmode _ gid names _ <<<"$PALLET_WALK_META"
+    printf -v want '%o' "$((8#$mode))"
+    [[ $hmode == "$want" ]] || return 1
+    [[ ${names%%:*} == "$owner" || $uid == "$owner" ]] || return 1
+    [[ ${names#*:} == "$group" || $gid == "$group" ]] || return 1
+  else
+    pallet_meta_is "$path" "$mode" "$owner" "$group" || return 1
+  fi
   if ((EUID == 0)); then
     pallet_file_read "$path" cmp -s -- /proc/self/fd/3 - 3<&0 || return 1
   else
     pallet_file_read "$path" cmp -s -- /proc/self/fd/3 - 3< <(cat) || return 1
   fi
-  pallet_meta_is "$path" "$mode" "$owner" "$group"
 }
 
 # pallet_file_line_awk is|edit|write ACTION LINE MATCH reads a text file
@@ -930,6 +944,8 @@ pallet_file_set_meta() {
 # "..") are stat'ed in one stat, not one each: a fork and exec costs more
 # than all the rest of the walk. Each is still judged in order, and the
 # walk stops at the first that is not root's alone, as before.
+# PALLET_WALK_FINAL and PALLET_WALK_META are PATH and the walk's line for
+# it (stat -c '%u %a %h %g %U:%G %F'), when the walk got to PATH itself.
 # Where the walk stops at an entry that is not there, root is the writer,
 # PALLET_WRITER_MISSING is that entry and PALLET_WRITER_SHARED says
 # whether the directory it is to be made in is a shared one, as /tmp:
@@ -939,6 +955,7 @@ pallet_file_writer() {
   local path=$1 owner=$2 final=${3:-} want='' cur next part rest kind last shared=no hops=0 probe metas at m
   local -a todo parts list meta
   PALLET_WRITER=
+  PALLET_WALK_FINAL='' PALLET_WALK_META=''
   # shellcheck disable=SC2034 # read by pallet_directory_make_as
   PALLET_WRITER_SHARED=yes PALLET_WRITER_MISSING=
   if [[ $path != /* ]]; then
@@ -972,7 +989,7 @@ pallet_file_writer() {
     done
     meta=()
     if ((${#list[@]})); then
-      metas=$(stat -c '%u %a %h %U %F' -- "${list[@]}") || return 1
+      metas=$(stat -c '%u %a %h %g %U:%G %F' -- "${list[@]}") || return 1
       mapfile -t meta <<<"$metas"
       if ((${#meta[@]} != ${#list[@]})); then
         echo "pallet: refusing to write $path: cannot read the owners and modes on the way to it" >&2
@@ -1022,7 +1039,7 @@ pallet_file_writer() {
         at=$((at + 1))
       else
         # made since the pass began: stat it alone
-        m=$(stat -c '%u %a %h %U %F' -- "$next") || return 1
+        m=$(stat -c '%u %a %h %g %U:%G %F' -- "$next") || return 1
       fi
       # OWNER's uid is looked up (a process) only when it matters: for an
       # entry that is not root's
@@ -1030,6 +1047,12 @@ pallet_file_writer() {
         want=$(exec id -u -- "$owner" 2>/dev/null) || want=-
       fi
       pallet_file_entry "$path" "$next" "$m" "$want" "$shared" "$last" || return 1
+      if [[ $last == yes ]]; then
+        # for a check that reads PATH's owner and mode next
+        # (pallet_file_is_as): the walk's own line for it
+        # shellcheck disable=SC2034 # read by pallet_file_is_as
+        PALLET_WALK_FINAL=$next PALLET_WALK_META=$m
+      fi
       kind=$PALLET_ENTRY
       case $kind in
         'owner '*)
@@ -1117,6 +1140,40 @@ pallet_new_file() {
   return "$rc"
 }
 
+# pallet_passwd USER sets PALLET_PASSWD to USER's passwd line (a name, or
+# a uid when USER is all digits), what getent passwd USER prints, and
+# fails when there is none. Where the name service asks /etc/passwd first
+# (nsswitch.conf: "passwd: files ..."), a line found there is the answer,
+# as glibc's own lookup would find it first: bash reads it, with no
+# process. Anywhere else, or when /etc/passwd has no such line, getent
+# answers (LDAP, sssd, systemd's dynamic users, busybox).
+pallet_passwd() {
+  local user=$1 k v line field=1 files=no
+  PALLET_PASSWD=
+  if [[ -n $user && $user != *:* && -f /etc/nsswitch.conf && -f /etc/passwd && ! -L /etc/passwd ]]; then
+    while read -r k v; do
+      if [[ $k == passwd: ]]; then
+        [[ $v =~ ^files([[:space:]]|$) ]] && files=yes
+        break
+      fi
+    done </etc/nsswitch.conf
+  fi
+  if [[ $files == yes ]]; then
+    [[ $user =~ ^[0-9]+$ ]] && field=3
+    while IFS= read -r line || [[ -n $line ]]; do
+      if ((field == 1)); then
+        [[ $line == "$user:"* ]] || continue
+      else
+        IFS=: read -r _ _ k _ <<<"$line"
+        [[ $k == "$user" ]] || continue
+      fi
+      PALLET_PASSWD=$line
+      return 0
+    done </etc/passwd
+  fi
+  PALLET_PASSWD=$(getent passwd "$user")
+}
+
 # pallet_path_parts PATH sets the caller's array parts to PATH's entries in
 # order, empty and "." ones dropped: /a//b/./c gives a b c. ".." is kept:
 # what it means depends on the symlinks before it. The one place a helper
@@ -1199,10 +1256,11 @@ pallet_salted_sha256() {
 # when that does not hold: one drop for the change and its proof.
 pallet_ssh_key_authorize() {
   local user=$1 key=$2 entry uid gid home
-  entry=$(getent passwd "$user") || {
+  if ! pallet_passwd "$user"; then
     echo "no user $user: create it first (user crate)" >&2
     return 1
-  }
+  fi
+  entry=$PALLET_PASSWD
   IFS=: read -r _ _ uid gid _ home _ <<<"$entry"
   # shellcheck disable=SC2034 # read by pallet_as_user
   local PALLET_AS_ENTRY=$entry
@@ -1216,7 +1274,8 @@ pallet_ssh_key_authorize() {
 # USER planted leads nowhere USER could not read anyway.
 pallet_ssh_key_authorized() {
   local user=$1 key=$2 entry uid gid home
-  entry=$(getent passwd "$user") || return 1
+  pallet_passwd "$user" || return 1
+  entry=$PALLET_PASSWD
   IFS=: read -r _ _ uid gid _ home _ <<<"$entry"
   # shellcheck disable=SC2034 # read by pallet_as_user
   local PALLET_AS_ENTRY=$entry
@@ -1497,10 +1556,11 @@ pallet_user_join_groups() {
 # directory crate makes it: root's, 0755, one entry at a time.
 pallet_user_make_home() {
   local user=$1 entry uid gid home parent made
-  entry=$(getent passwd "$user") || {
+  if ! pallet_passwd "$user"; then
     echo "pallet: no user $user" >&2
     return 1
-  }
+  fi
+  entry=$PALLET_PASSWD
   IFS=: read -r _ _ uid gid _ home _ <<<"$entry"
   if [[ -z $home ]]; then
     echo "pallet: user $user has no home directory in passwd" >&2
@@ -1533,23 +1593,24 @@ pallet_user_make_home() {
 
 # the helpers each helper calls, for pallet_as_user
 declare -A PALLET_DEPS=(
-  [pallet_as_reader]='pallet_as_user pallet_file_entry pallet_file_writer pallet_path_parts'
-  [pallet_as_writer]='pallet_as_user pallet_file_entry pallet_file_writer pallet_path_parts'
-  [pallet_diff]='pallet_as_reader pallet_as_user pallet_diff_as pallet_diff_binary pallet_diff_files pallet_diff_summary pallet_file_entry pallet_file_line_awk pallet_file_read pallet_file_writer pallet_path_parts pallet_payload pallet_salted_sha256'
+  [pallet_as_reader]='pallet_as_user pallet_file_entry pallet_file_writer pallet_passwd pallet_path_parts'
+  [pallet_as_user]='pallet_passwd'
+  [pallet_as_writer]='pallet_as_user pallet_file_entry pallet_file_writer pallet_passwd pallet_path_parts'
+  [pallet_diff]='pallet_as_reader pallet_as_user pallet_diff_as pallet_diff_binary pallet_diff_files pallet_diff_summary pallet_file_entry pallet_file_line_awk pallet_file_read pallet_file_writer pallet_passwd pallet_path_parts pallet_payload pallet_salted_sha256'
   [pallet_diff_as]='pallet_diff_binary pallet_diff_files pallet_diff_summary pallet_file_line_awk pallet_file_read'
   [pallet_diff_files]='pallet_diff_binary pallet_diff_summary'
-  [pallet_directory_make]='pallet_as_user pallet_as_writer pallet_directory_make_as pallet_dirname pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts'
+  [pallet_directory_make]='pallet_as_user pallet_as_writer pallet_directory_make_as pallet_dirname pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_passwd pallet_path_parts'
   [pallet_directory_make_as]='pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts'
-  [pallet_file_is]='pallet_as_reader pallet_as_user pallet_file_entry pallet_file_is_as pallet_file_read pallet_file_writer pallet_meta_is pallet_path_parts'
+  [pallet_file_is]='pallet_as_reader pallet_as_user pallet_file_entry pallet_file_is_as pallet_file_read pallet_file_writer pallet_meta_is pallet_passwd pallet_path_parts'
   [pallet_file_is_as]='pallet_file_read pallet_meta_is'
   [pallet_file_writer]='pallet_file_entry pallet_path_parts'
   [pallet_payload]='pallet_file_read pallet_salted_sha256'
-  [pallet_ssh_key_authorize]='pallet_as_user pallet_file_read pallet_new_file pallet_ssh_key_has pallet_ssh_key_user pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
-  [pallet_ssh_key_authorized]='pallet_as_user pallet_file_read pallet_new_file pallet_ssh_key_has pallet_ssh_key_user pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
+  [pallet_ssh_key_authorize]='pallet_as_user pallet_file_read pallet_new_file pallet_passwd pallet_ssh_key_has pallet_ssh_key_user pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
+  [pallet_ssh_key_authorized]='pallet_as_user pallet_file_read pallet_new_file pallet_passwd pallet_ssh_key_has pallet_ssh_key_user pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
   [pallet_ssh_key_user]='pallet_file_read pallet_new_file pallet_ssh_key_has pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
   [pallet_sudoers_install]='pallet_dirname pallet_file_entry pallet_file_writer pallet_meta_is pallet_new_file pallet_path_parts pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
   [pallet_temp_file]='pallet_new_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
-  [pallet_user_make_home]='pallet_as_user pallet_as_writer pallet_directory_make pallet_directory_make_as pallet_dirname pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts pallet_user_home_fill'
+  [pallet_user_make_home]='pallet_as_user pallet_as_writer pallet_directory_make pallet_directory_make_as pallet_dirname pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_passwd pallet_path_parts pallet_user_home_fill'
 )
 
 # step 1: automated-admin-user/package: install sudo
@@ -1568,14 +1629,16 @@ apt-get install -y -q --no-install-recommends \
 
 # step 2: automated-admin-user/user: deploy
 pallet_check_2() {
-entry=$(getent passwd deploy)
+pallet_passwd deploy
+entry=$PALLET_PASSWD
 IFS=: read -r _ _ _ _ _ home shell <<<"$entry"
 [[ $shell == /bin/bash ]]
 [[ -d $home ]]
 pallet_user_in_groups deploy sudo
 }
 pallet_apply_2() {
-if entry=$(getent passwd deploy); then
+if pallet_passwd deploy; then
+  entry=$PALLET_PASSWD
   IFS=: read -r _ _ _ _ _ _ shell <<<"$entry"
   change=()
   [[ $shell == /bin/bash ]] || change+=(-s /bin/bash)

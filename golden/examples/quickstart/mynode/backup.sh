@@ -361,10 +361,11 @@ pallet_as_user() {
   if [[ -n ${PALLET_AS_ENTRY-} && ${PALLET_AS_ENTRY%%:*} == "$user" ]]; then
     entry=$PALLET_AS_ENTRY
   else
-    entry=$(getent passwd "$user") || {
+    if ! pallet_passwd "$user"; then
       echo "pallet: no user $user" >&2
       return 1
-    }
+    fi
+    entry=$PALLET_PASSWD
   fi
   IFS=: read -r user _ uid gid _ _ _ <<<"$entry"
   # setsid only where there is a controlling terminal to leave (opening
@@ -578,7 +579,7 @@ pallet_dirname() {
 
 # pallet_file_entry PATH ENTRY META WANT SHARED LAST is pallet_file_writer's
 # look at one entry on the way to PATH: ENTRY itself, never where a symlink
-# leads, as META says, the line stat -c '%u %a %h %U %F' printed for it
+# leads, as META says, the line stat -c '%u %a %h %g %U:%G %F' printed for it
 # (the walk stats every entry it will look at in one stat). SHARED is yes when the directory holding ENTRY is writable by
 # others and sticky (as /tmp), LAST is yes for PATH's own entry, WANT is
 # the uid of the owner asked for, or * for whoever it is (a read, which
@@ -602,7 +603,8 @@ pallet_dirname() {
 pallet_file_entry() {
   local path=$1 entry=$2 meta=$3 want=$4 shared=$5 last=$6 uid mode links name type
   PALLET_ENTRY=
-  read -r uid mode links name type <<<"$meta"
+  read -r uid mode links _ name type <<<"$meta"
+  name=${name%%:*}
   if [[ ! $uid =~ ^[0-9]+$ || ! $mode =~ ^[0-7]+$ || ! $links =~ ^[0-9]+$ || -z $type ]]; then
     echo "pallet: refusing to write $path: cannot read the owner and mode of $entry" >&2
     return 1
@@ -684,6 +686,8 @@ pallet_file_set_meta() {
 # "..") are stat'ed in one stat, not one each: a fork and exec costs more
 # than all the rest of the walk. Each is still judged in order, and the
 # walk stops at the first that is not root's alone, as before.
+# PALLET_WALK_FINAL and PALLET_WALK_META are PATH and the walk's line for
+# it (stat -c '%u %a %h %g %U:%G %F'), when the walk got to PATH itself.
 # Where the walk stops at an entry that is not there, root is the writer,
 # PALLET_WRITER_MISSING is that entry and PALLET_WRITER_SHARED says
 # whether the directory it is to be made in is a shared one, as /tmp:
@@ -693,6 +697,7 @@ pallet_file_writer() {
   local path=$1 owner=$2 final=${3:-} want='' cur next part rest kind last shared=no hops=0 probe metas at m
   local -a todo parts list meta
   PALLET_WRITER=
+  PALLET_WALK_FINAL='' PALLET_WALK_META=''
   # shellcheck disable=SC2034 # read by pallet_directory_make_as
   PALLET_WRITER_SHARED=yes PALLET_WRITER_MISSING=
   if [[ $path != /* ]]; then
@@ -726,7 +731,7 @@ pallet_file_writer() {
     done
     meta=()
     if ((${#list[@]})); then
-      metas=$(stat -c '%u %a %h %U %F' -- "${list[@]}") || return 1
+      metas=$(stat -c '%u %a %h %g %U:%G %F' -- "${list[@]}") || return 1
       mapfile -t meta <<<"$metas"
       if ((${#meta[@]} != ${#list[@]})); then
         echo "pallet: refusing to write $path: cannot read the owners and modes on the way to it" >&2
@@ -776,7 +781,7 @@ pallet_file_writer() {
         at=$((at + 1))
       else
         # made since the pass began: stat it alone
-        m=$(stat -c '%u %a %h %U %F' -- "$next") || return 1
+        m=$(stat -c '%u %a %h %g %U:%G %F' -- "$next") || return 1
       fi
       # OWNER's uid is looked up (a process) only when it matters: for an
       # entry that is not root's
@@ -784,6 +789,12 @@ pallet_file_writer() {
         want=$(exec id -u -- "$owner" 2>/dev/null) || want=-
       fi
       pallet_file_entry "$path" "$next" "$m" "$want" "$shared" "$last" || return 1
+      if [[ $last == yes ]]; then
+        # for a check that reads PATH's owner and mode next
+        # (pallet_file_is_as): the walk's own line for it
+        # shellcheck disable=SC2034 # read by pallet_file_is_as
+        PALLET_WALK_FINAL=$next PALLET_WALK_META=$m
+      fi
       kind=$PALLET_ENTRY
       case $kind in
         'owner '*)
@@ -839,6 +850,40 @@ pallet_meta_is() {
   [[ $hgroup == "$group" || $hgid == "$group" ]]
 }
 
+# pallet_passwd USER sets PALLET_PASSWD to USER's passwd line (a name, or
+# a uid when USER is all digits), what getent passwd USER prints, and
+# fails when there is none. Where the name service asks /etc/passwd first
+# (nsswitch.conf: "passwd: files ..."), a line found there is the answer,
+# as glibc's own lookup would find it first: bash reads it, with no
+# process. Anywhere else, or when /etc/passwd has no such line, getent
+# answers (LDAP, sssd, systemd's dynamic users, busybox).
+pallet_passwd() {
+  local user=$1 k v line field=1 files=no
+  PALLET_PASSWD=
+  if [[ -n $user && $user != *:* && -f /etc/nsswitch.conf && -f /etc/passwd && ! -L /etc/passwd ]]; then
+    while read -r k v; do
+      if [[ $k == passwd: ]]; then
+        [[ $v =~ ^files([[:space:]]|$) ]] && files=yes
+        break
+      fi
+    done </etc/nsswitch.conf
+  fi
+  if [[ $files == yes ]]; then
+    [[ $user =~ ^[0-9]+$ ]] && field=3
+    while IFS= read -r line || [[ -n $line ]]; do
+      if ((field == 1)); then
+        [[ $line == "$user:"* ]] || continue
+      else
+        IFS=: read -r _ _ k _ <<<"$line"
+        [[ $k == "$user" ]] || continue
+      fi
+      PALLET_PASSWD=$line
+      return 0
+    done </etc/passwd
+  fi
+  PALLET_PASSWD=$(getent passwd "$user")
+}
+
 # pallet_path_parts PATH sets the caller's array parts to PATH's entries in
 # order, empty and "." ones dropped: /a//b/./c gives a b c. ".." is kept:
 # what it means depends on the symlinks before it. The one place a helper
@@ -861,8 +906,9 @@ pallet_path_parts() {
 
 # the helpers each helper calls, for pallet_as_user
 declare -A PALLET_DEPS=(
-  [pallet_as_writer]='pallet_as_user pallet_file_entry pallet_file_writer pallet_path_parts'
-  [pallet_directory_make]='pallet_as_user pallet_as_writer pallet_directory_make_as pallet_dirname pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts'
+  [pallet_as_user]='pallet_passwd'
+  [pallet_as_writer]='pallet_as_user pallet_file_entry pallet_file_writer pallet_passwd pallet_path_parts'
+  [pallet_directory_make]='pallet_as_user pallet_as_writer pallet_directory_make_as pallet_dirname pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_passwd pallet_path_parts'
   [pallet_directory_make_as]='pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts'
   [pallet_file_writer]='pallet_file_entry pallet_path_parts'
 )
