@@ -6,9 +6,12 @@
 # created exclusively, owner-only (pallet_new_file). The trap is the
 # calling shell's: a helper uses one temporary file.
 pallet_temp_file() {
+  local q
   pallet_temp_name "$1"
+  # the name quoted by printf -v: a $(printf) would fork
+  printf -v q '%q' "$PALLET_TEMP"
   # shellcheck disable=SC2064 # expand the name now, quoted
-  trap "pallet_temp_gone $(printf '%q' "$PALLET_TEMP")" EXIT
+  trap "pallet_temp_gone $q" EXIT
   pallet_tmp_remember "$PALLET_TEMP"
   pallet_new_file "$PALLET_TEMP"
 }

@@ -1438,9 +1438,12 @@ pallet_sudoers_install() {
 # created exclusively, owner-only (pallet_new_file). The trap is the
 # calling shell's: a helper uses one temporary file.
 pallet_temp_file() {
+  local q
   pallet_temp_name "$1"
+  # the name quoted by printf -v: a $(printf) would fork
+  printf -v q '%q' "$PALLET_TEMP"
   # shellcheck disable=SC2064 # expand the name now, quoted
-  trap "pallet_temp_gone $(printf '%q' "$PALLET_TEMP")" EXIT
+  trap "pallet_temp_gone $q" EXIT
   pallet_tmp_remember "$PALLET_TEMP"
   pallet_new_file "$PALLET_TEMP"
 }
@@ -1485,21 +1488,18 @@ pallet_tmp_remember() {
   printf '%s\0' "$1" >>"$PALLET_TMPLIST"
 }
 
-# pallet_user_home_fill HOME GID MADE is pallet_user_make_home's work as
-# the user: make HOME when it is not there yet (the way to it is the
-# user's), copy /etc/skel into it (symlinks as symlinks; modes under the
-# umask, no attempt to keep root's ownership) and give it GID and mode
-# 0700. MADE is yes when root has just made HOME, 0700 and the user's
-# (cp leaves an existing directory's mode alone): nothing to give then.
+# pallet_user_home_fill HOME GID is pallet_user_make_home's work as the
+# user, where the way to HOME is the user's: make HOME when it is not there
+# yet, copy /etc/skel into it (symlinks as symlinks; modes under the umask,
+# no attempt to keep root's ownership) and give it GID and mode 0700.
 pallet_user_home_fill() {
-  local home=$1 gid=$2 made=${3:-no}
+  local home=$1 gid=$2
   if [[ ! -d $home || -L $home ]]; then
     mkdir -m 0700 -- "$home"
   fi
   if [[ -d /etc/skel ]]; then
     cp -RP -- /etc/skel/. "$home/"
   fi
-  [[ $made != yes ]] || return 0
   # this runs as the user: -G asks whether the group is GID already
   [[ -G $home ]] || chgrp -- "$gid" "$home"
   chmod 0700 -- "$home"
@@ -1542,20 +1542,23 @@ pallet_user_join_groups() {
 # 0700, holding a copy of /etc/skel. An existing directory is left alone;
 # anything else there is an error.
 #
-# Root never works inside the new home. pallet_file_writer walks the way
-# to it for USER: where only root controls the way, root makes the empty
+# Root never works inside a home USER can reach. pallet_file_writer walks
+# the way to it for USER: where only root controls the way, root makes the
 # directory (mkdir, which neither follows nor reuses anything already
-# there) and gives it to USER, and that is root's last act on it: from then
-# on USER controls it. The copy of /etc/skel and the mode are done as USER
-# (pallet_as_user), who can only hurt themselves: a symlink USER plants
-# there leads only where USER could write anyway. Where the way goes
-# through a directory of USER's, all of it runs as USER. Where it goes
+# there), root's and 0700, so that no one else can enter it, let alone
+# plant a symlink; copies /etc/skel into it; gives what it holds to USER
+# (chown -R -h, which follows no symlink), and then, last, the directory
+# itself: only then can USER reach any of it. Where the way goes through
+# a directory of USER's, all of it runs as USER (pallet_as_user), who can
+# only hurt themselves: a symlink USER plants there leads only where USER
+# could write anyway. Where it goes
 # through anyone else's (mallory owns /srv/apps, the home is
 # /srv/apps/app), it is refused: mallory could swap the new home for a
 # directory of symlinks into /etc. A missing parent is made as the
 # directory crate makes it: root's, 0755, one entry at a time.
 pallet_user_make_home() {
-  local user=$1 entry uid gid home parent made
+  local user=$1 entry uid gid home parent e
+  local -a inside=()
   if ! pallet_passwd "$user"; then
     echo "pallet: no user $user" >&2
     return 1
@@ -1579,16 +1582,28 @@ pallet_user_make_home() {
     pallet_directory_make "$parent" 0755 root root yes || return 1
   fi
   pallet_file_writer "$home" "$uid" || return 1
-  made=no
   if [[ $PALLET_WRITER == root ]]; then
     mkdir -m 0700 -- "$home" || return 1
+    if [[ -d /etc/skel ]]; then
+      cp -RP -- /etc/skel/. "$home/" || return 1
+      # what it holds, dotfiles too (a pattern that matches nothing stays
+      # as it is, and is no entry)
+      for e in "$home"/.[!.]* "$home"/..?* "$home"/*; do
+        if [[ -e $e || -L $e ]]; then
+          inside+=("$e")
+        fi
+      done
+      if ((${#inside[@]})); then
+        chown -R -h -- "$uid:$gid" "${inside[@]}" || return 1
+      fi
+    fi
     chown -h -- "$uid:$gid" "$home" || return 1
-    made=yes
+    return 0
   fi
   # the passwd line just read, so pallet_as_user looks nothing up again
   # shellcheck disable=SC2034 # read by pallet_as_user
   local PALLET_AS_ENTRY=$entry
-  pallet_as_user "${entry%%:*}" pallet_user_home_fill "$home" "$gid" "$made" </dev/null
+  pallet_as_user "${entry%%:*}" pallet_user_home_fill "$home" "$gid" </dev/null
 }
 
 # the helpers each helper calls, for pallet_as_user
