@@ -488,6 +488,13 @@ func planHelpers(plans *sync.Map, steps []step) *helperPlan {
 		}
 	}
 	pl := &helperPlan{need: closeHelpers(h, direct)}
+	// A script that looks at paths (pallet_stat_walk) starts the stat
+	// server that answers root's looks without a process each, once,
+	// after the helpers and before the first step.
+	serve := slices.Contains(pl.need, "pallet_stat_walk")
+	if serve {
+		pl.need = closeHelpers(h, append(direct, "pallet_stat_serve"))
+	}
 	var b strings.Builder
 	b.WriteString(templates.Runtime)
 	for _, name := range pl.need {
@@ -495,6 +502,9 @@ func planHelpers(plans *sync.Map, steps []step) *helperPlan {
 		b.WriteString(h.src[name])
 	}
 	b.WriteString(depsLines(h, pl.need))
+	if serve {
+		b.WriteString("\npallet_stat_serve\n")
+	}
 	pl.body = []byte(b.String())
 	if plans != nil {
 		v, _ := plans.LoadOrStore(key, pl)

@@ -182,9 +182,9 @@ func TestFaults(t *testing.T) {
 				t.Errorf("a node that was reached reported unreachable: %v", err)
 			}
 			if !waitFor(10*time.Second, func() bool {
-				return f.ssh(t, b, "", "pgrep -f 'slee[p] 2.5'; pgrep -x cat; ls -d /tmp/pallet-* /root/.pallet.* 2>/dev/null; true") == ""
+				return f.ssh(t, b, "", "pgrep -f 'slee[p] 2.5'; pgrep -x cat; pgrep -f 'files0-fro[m]'; ls -d /tmp/pallet-* /root/.pallet.* /tmp/.pallet.* 2>/dev/null; true") == ""
 			}) {
-				t.Errorf("left on the node after the drop: %q", f.ssh(t, b, "", "pgrep -af 'slee[p] 2.5'; pgrep -ax cat; ls -ld /tmp/pallet-* /root/.pallet.*; true"))
+				t.Errorf("left on the node after the drop: %q", f.ssh(t, b, "", "pgrep -af 'slee[p] 2.5'; pgrep -ax cat; pgrep -af 'files0-fro[m]'; ls -ld /tmp/pallet-* /root/.pallet.* /tmp/.pallet.*; true"))
 			}
 		}
 		phaseScript := func(name string) runner.Phase {
@@ -297,9 +297,9 @@ func TestFaults(t *testing.T) {
 			}
 			t.Logf("reported as: %v", err)
 			if !waitFor(10*time.Second, func() bool {
-				return f.ssh(t, b, "", "ls -d /root/.pallet.* /tmp/tmp.* 2>/dev/null; true") == ""
+				return f.ssh(t, b, "", "pgrep -f 'files0-fro[m]'; ls -d /root/.pallet.* /tmp/tmp.* /tmp/.pallet.* 2>/dev/null; true") == ""
 			}) {
-				t.Errorf("left on the node after the kill: %q", f.ssh(t, b, "", "ls -ld /root/.pallet.* /tmp/tmp.*; true"))
+				t.Errorf("left on the node after the kill: %q", f.ssh(t, b, "", "pgrep -af 'files0-fro[m]'; ls -ld /root/.pallet.* /tmp/tmp.* /tmp/.pallet.*; true"))
 			}
 		})
 	})

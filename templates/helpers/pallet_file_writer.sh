@@ -16,7 +16,7 @@
 # Root writing by name where someone else can swap entries would follow
 # the symlinks they plant (into /etc/shadow, say) between its steps.
 # The entries a pass will look at (from cur down to the first symlink or
-# "..") are stat'ed in one stat, not one each: a fork and exec costs more
+# "..") are looked at in one pallet_stat_walk, not one each: a fork and exec costs more
 # than all the rest of the walk. Each is still judged in order, and the
 # walk stops at the first that is not root's alone, as before.
 # PALLET_WALK_FINAL and PALLET_WALK_META are PATH and the walk's line for
@@ -27,7 +27,7 @@
 # "no" means only root makes entries there, so what root makes there no
 # one else can have made first. Otherwise they are empty and "yes".
 pallet_file_writer() {
-  local path=$1 owner=$2 final=${3:-} want='' cur next part rest kind last shared=no hops=0 probe metas at m
+  local path=$1 owner=$2 final=${3:-} want='' cur next part rest kind last shared=no hops=0 probe at m
   local -a todo parts list meta
   PALLET_WRITER=
   PALLET_WALK_FINAL='' PALLET_WALK_META=''
@@ -64,8 +64,8 @@ pallet_file_writer() {
     done
     meta=()
     if ((${#list[@]})); then
-      metas=$(stat -c '%u %a %h %g %U:%G %F' -- "${list[@]}") || return 1
-      mapfile -t meta <<<"$metas"
+      pallet_stat_walk "${list[@]}" || return 1
+      meta=("${PALLET_STATS[@]}")
       if ((${#meta[@]} != ${#list[@]})); then
         echo "pallet: refusing to write $path: cannot read the owners and modes on the way to it" >&2
         return 1
@@ -114,7 +114,8 @@ pallet_file_writer() {
         at=$((at + 1))
       else
         # made since the pass began: stat it alone
-        m=$(stat -c '%u %a %h %g %U:%G %F' -- "$next") || return 1
+        pallet_stat_walk "$next" || return 1
+        m=${PALLET_STATS[0]}
       fi
       # OWNER's uid is looked up (a process) only when it matters: for an
       # entry that is not root's

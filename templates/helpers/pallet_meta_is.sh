@@ -3,11 +3,11 @@
 # It fails only by its explicit returns, so it means the same as a condition
 # (proof || exit 98 in an {{ apply_checked }}), where set -e is off.
 pallet_meta_is() {
-  local path=$1 mode=$2 owner=$3 group=$4 want have hmode huser hgroup huid hgid
+  local path=$1 mode=$2 owner=$3 group=$4 want hmode names huid hgid
   printf -v want '%o' "$((8#$mode))"
-  have=$(stat -c '%a %U %G %u %g' -- "$path") || return 1
-  read -r hmode huser hgroup huid hgid <<<"$have"
+  pallet_stat_walk "$path" || return 1
+  read -r huid hmode _ hgid names _ <<<"${PALLET_STATS[0]}"
   [[ $hmode == "$want" ]] || return 1
-  [[ $huser == "$owner" || $huid == "$owner" ]] || return 1
-  [[ $hgroup == "$group" || $hgid == "$group" ]]
+  [[ ${names%%:*} == "$owner" || $huid == "$owner" ]] || return 1
+  [[ ${names#*:} == "$group" || $hgid == "$group" ]]
 }

@@ -885,7 +885,7 @@ pallet_file_set_meta() {
 # Root writing by name where someone else can swap entries would follow
 # the symlinks they plant (into /etc/shadow, say) between its steps.
 # The entries a pass will look at (from cur down to the first symlink or
-# "..") are stat'ed in one stat, not one each: a fork and exec costs more
+# "..") are looked at in one pallet_stat_walk, not one each: a fork and exec costs more
 # than all the rest of the walk. Each is still judged in order, and the
 # walk stops at the first that is not root's alone, as before.
 # PALLET_WALK_FINAL and PALLET_WALK_META are PATH and the walk's line for
@@ -896,7 +896,7 @@ pallet_file_set_meta() {
 # "no" means only root makes entries there, so what root makes there no
 # one else can have made first. Otherwise they are empty and "yes".
 pallet_file_writer() {
-  local path=$1 owner=$2 final=${3:-} want='' cur next part rest kind last shared=no hops=0 probe metas at m
+  local path=$1 owner=$2 final=${3:-} want='' cur next part rest kind last shared=no hops=0 probe at m
   local -a todo parts list meta
   PALLET_WRITER=
   PALLET_WALK_FINAL='' PALLET_WALK_META=''
@@ -933,8 +933,8 @@ pallet_file_writer() {
     done
     meta=()
     if ((${#list[@]})); then
-      metas=$(stat -c '%u %a %h %g %U:%G %F' -- "${list[@]}") || return 1
-      mapfile -t meta <<<"$metas"
+      pallet_stat_walk "${list[@]}" || return 1
+      meta=("${PALLET_STATS[@]}")
       if ((${#meta[@]} != ${#list[@]})); then
         echo "pallet: refusing to write $path: cannot read the owners and modes on the way to it" >&2
         return 1
@@ -983,7 +983,8 @@ pallet_file_writer() {
         at=$((at + 1))
       else
         # made since the pass began: stat it alone
-        m=$(stat -c '%u %a %h %g %U:%G %F' -- "$next") || return 1
+        pallet_stat_walk "$next" || return 1
+        m=${PALLET_STATS[0]}
       fi
       # OWNER's uid is looked up (a process) only when it matters: for an
       # entry that is not root's
@@ -1043,13 +1044,13 @@ pallet_file_writer() {
 # It fails only by its explicit returns, so it means the same as a condition
 # (proof || exit 98 in an {{ apply_checked }}), where set -e is off.
 pallet_meta_is() {
-  local path=$1 mode=$2 owner=$3 group=$4 want have hmode huser hgroup huid hgid
+  local path=$1 mode=$2 owner=$3 group=$4 want hmode names huid hgid
   printf -v want '%o' "$((8#$mode))"
-  have=$(stat -c '%a %U %G %u %g' -- "$path") || return 1
-  read -r hmode huser hgroup huid hgid <<<"$have"
+  pallet_stat_walk "$path" || return 1
+  read -r huid hmode _ hgid names _ <<<"${PALLET_STATS[0]}"
   [[ $hmode == "$want" ]] || return 1
-  [[ $huser == "$owner" || $huid == "$owner" ]] || return 1
-  [[ $hgroup == "$group" || $hgid == "$group" ]]
+  [[ ${names%%:*} == "$owner" || $huid == "$owner" ]] || return 1
+  [[ ${names#*:} == "$group" || $hgid == "$group" ]]
 }
 
 # pallet_new_file PATH creates PATH as a new, empty file only its owner may
@@ -1188,6 +1189,178 @@ pallet_pkg_dpkg_state() {
 # is pinned so (see pallet_payload).
 pallet_salted_sha256() {
   { printf '%s' "$1"; cat; } | sha256sum
+}
+
+# pallet_stat_gone PATH... removes those of the FIFOs pallet_stat_serve
+# made that are there: each only while it is a FIFO of root's, never a
+# file someone else put at the name.
+pallet_stat_gone() {
+  local f
+  local -a gone=()
+  for f in "$@"; do
+    if [[ -p $f && -O $f && ! -L $f ]]; then
+      gone+=("$f")
+    fi
+  done
+  if ((${#gone[@]})); then
+    rm -f -- "${gone[@]}"
+  fi
+}
+
+# pallet_stat_serve starts, for a script run as root, the stat server
+# pallet_stat_walk asks: one find (GNU findutils 4.9 and later:
+# -files0-from) that reads paths from one FIFO and writes, for each, the
+# path and what lstat says of it to another. A walk then costs no fork and
+# no exec, where a stat costs both (about a millisecond on a small node, a
+# first run makes some twenty). Both FIFOs are root's, 0600, made new in
+# /tmp by mkfifo (which neither follows nor reuses anything there; the
+# sticky bit keeps anyone else from renaming them), and listed for
+# pallet-run's wrapper to remove however the script ends. The script holds
+# the only way in: a descriptor on the first FIFO (PALLET_STATD_W), which
+# pallet_as_user closes like every other of root's; find leaves when that
+# closes, and pallet_stat_stop, on the script's exit, ends it and removes
+# the FIFOs. A find that does not answer at once (an older findutils, or
+# busybox) is not used: the script runs stat instead, as it does as
+# anyone but root. Where bash is older than 5.2 or find is busybox's, it
+# is not tried.
+pallet_stat_serve() {
+  local q r p rec i
+  PALLET_STATD_PID='' PALLET_STATD_R='' PALLET_STATD_W=''
+  if ((EUID != 0)) || [[ ${PALLET_STAT_SERVER-} == no ]] ||
+    ((BASH_VERSINFO[0] < 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] < 2))); then
+    return 0
+  fi
+  # hash finds the command as running it would, without a $( ) fork
+  hash find stdbuf mkfifo 2>/dev/null || return 0
+  p=${BASH_CMDS[find]-}
+  [[ -x $p && ! -L $p ]] || return 0
+  pallet_temp_name /tmp
+  q=$PALLET_TEMP.q r=$PALLET_TEMP.r
+  mkfifo -m 0600 -- "$q" "$r" 2>/dev/null || {
+    pallet_stat_gone "$q" "$r"
+    return 0
+  }
+  pallet_tmp_remember "$q"
+  pallet_tmp_remember "$r"
+  exec {PALLET_STATD_W}<>"$q"
+  (
+    cd /
+    exec stdbuf -o0 find -files0-from - -maxdepth 0 -printf '%p\0%U %m %n %G %u:%g %y\0' <"$q" 1<>"$r" 2>/dev/null {PALLET_STATD_W}>&-
+  ) &
+  PALLET_STATD_PID=$! PALLET_STATD_R=$r
+  trap pallet_stat_stop EXIT
+  # the first answer, waited for in steps while find runs: one that ends
+  # (no -files0-from) or says anything but what lstat says of / is no server
+  printf '%s\0' / /./ >&"$PALLET_STATD_W"
+  exec {i}<>"$r"
+  rec=
+  for ((p = 0; p < 200; p++)); do
+    if IFS= read -r -d '' -t 0.01 -u "$i" rec; then
+      break
+    fi
+    [[ -z $rec ]] || break
+    kill -0 "$PALLET_STATD_PID" 2>/dev/null || break
+  done
+  if [[ $rec == / ]] && IFS= read -r -d '' -t 1 -u "$i" rec && [[ $rec == '0 '* ]] &&
+    IFS= read -r -d '' -t 1 -u "$i" p && [[ $p == /./ ]] && IFS= read -r -d '' -t 1 -u "$i" rec; then
+    exec {i}<&-
+    return 0
+  fi
+  exec {i}<&-
+  pallet_stat_stop
+}
+
+# pallet_stat_stop ends the stat server pallet_stat_serve started and
+# removes its FIFOs: at the script's exit, and wherever its answers went
+# wrong (every later look runs stat).
+pallet_stat_stop() {
+  local q=${PALLET_STATD_R%.r}.q
+  if [[ -n ${PALLET_STATD_PID-} ]]; then
+    kill "$PALLET_STATD_PID" 2>/dev/null || true
+  fi
+  if [[ -n ${PALLET_STATD_R-} ]]; then
+    pallet_stat_gone "$q" "$PALLET_STATD_R"
+  fi
+  PALLET_STATD_PID='' PALLET_STATD_R=''
+}
+
+# pallet_stat_walk PATH... sets the array PALLET_STATS to one line per
+# PATH, in order, what stat -c '%u %a %h %g %U:%G %F' prints for it (the
+# entry itself: a symlink is not followed), and fails, saying so, when one
+# of them cannot be looked at (missing, or a directory on the way that
+# cannot be searched). It fails only by its explicit returns, so it means
+# the same as a condition.
+# Root asks the stat server pallet_stat_serve started with the script (a
+# find already running, so a look costs no fork and no exec, where a stat
+# costs both); anyone else, or root where there is no server, runs stat.
+# The server's answers are named: each carries the path it is for, and the
+# batch ends with the path /./, which no caller asks for; answers that are
+# not for what was asked, in order, or that do not come within 10 seconds,
+# end the server (the FIFOs go, and every later look runs stat) and this
+# look runs stat.
+pallet_stat_walk() {
+  local out p rec fd at=0 rc=0 kind
+  local -a got=()
+  PALLET_STATS=()
+  (($#)) || return 0
+  if ((EUID == 0)) && [[ -n ${PALLET_STATD_PID-} && -p ${PALLET_STATD_R-} && -n ${PALLET_STATD_W-} ]]; then
+    for p in "$@"; do
+      if [[ -z $p || $p == */./* || $p == /. ]]; then
+        rc=2
+        break
+      fi
+    done
+    if ((rc == 0)) && kill -0 "$PALLET_STATD_PID" 2>/dev/null && exec {fd}<>"$PALLET_STATD_R"; then
+      if printf '%s\0' "$@" /./ 2>/dev/null 1>&"$PALLET_STATD_W"; then
+        while IFS= read -r -d '' -t 10 -u "$fd" p && IFS= read -r -d '' -t 10 -u "$fd" rec; do
+          if [[ $p == /./ ]]; then
+            rc=3
+            break
+          fi
+          got+=("$p" "$rec")
+        done
+      fi
+      exec {fd}<&-
+    fi
+    if ((rc == 3)); then
+      # every answer must be for the next path asked, in order; a path
+      # with no answer is one that cannot be looked at
+      rc=0
+      for p in "$@"; do
+        if ((at < ${#got[@]})) && [[ ${got[at]} == "$p" ]]; then
+          rec=${got[at + 1]}
+          kind=${rec##* }
+          case $kind in
+            d) kind=directory ;;
+            l) kind='symbolic link' ;;
+            f) kind='regular file' ;;
+            p) kind=fifo ;;
+            s) kind=socket ;;
+            c) kind='character special file' ;;
+            b) kind='block special file' ;;
+            *) kind="unknown ($kind)" ;;
+          esac
+          PALLET_STATS+=("${rec% *} $kind")
+          at=$((at + 2))
+        else
+          echo "pallet: cannot look at $p: missing, or a directory on the way to it cannot be searched" >&2
+          rc=1
+        fi
+      done
+      if ((at == ${#got[@]})); then
+        return "$rc"
+      fi
+    fi
+    # no answer, or not the answers asked for: no more server
+    pallet_stat_stop
+    PALLET_STATS=()
+  fi
+  out=$(exec stat -c '%u %a %h %g %U:%G %F' -- "$@") || return 1
+  mapfile -t PALLET_STATS <<<"$out"
+  if ((${#PALLET_STATS[@]} != $#)); then
+    return 1
+  fi
+  return 0
 }
 
 # pallet_svc_require_init systemd|openrc fails, saying why, when that init
@@ -1419,22 +1592,28 @@ pallet_write_file_as() {
 
 # the helpers each helper calls, for pallet_as_user
 declare -A PALLET_DEPS=(
-  [pallet_as_reader]='pallet_as_user pallet_file_entry pallet_file_writer pallet_passwd pallet_path_parts'
+  [pallet_as_reader]='pallet_as_user pallet_file_entry pallet_file_writer pallet_passwd pallet_path_parts pallet_stat_gone pallet_stat_stop pallet_stat_walk'
   [pallet_as_user]='pallet_passwd'
-  [pallet_as_writer]='pallet_as_user pallet_file_entry pallet_file_writer pallet_passwd pallet_path_parts'
-  [pallet_diff]='pallet_as_reader pallet_as_user pallet_diff_as pallet_diff_binary pallet_diff_files pallet_diff_summary pallet_file_entry pallet_file_line_awk pallet_file_read pallet_file_writer pallet_passwd pallet_path_parts pallet_payload pallet_salted_sha256'
+  [pallet_as_writer]='pallet_as_user pallet_file_entry pallet_file_writer pallet_passwd pallet_path_parts pallet_stat_gone pallet_stat_stop pallet_stat_walk'
+  [pallet_diff]='pallet_as_reader pallet_as_user pallet_diff_as pallet_diff_binary pallet_diff_files pallet_diff_summary pallet_file_entry pallet_file_line_awk pallet_file_read pallet_file_writer pallet_passwd pallet_path_parts pallet_payload pallet_salted_sha256 pallet_stat_gone pallet_stat_stop pallet_stat_walk'
   [pallet_diff_as]='pallet_diff_binary pallet_diff_files pallet_diff_summary pallet_file_line_awk pallet_file_read'
   [pallet_diff_files]='pallet_diff_binary pallet_diff_summary'
-  [pallet_file_is]='pallet_as_reader pallet_as_user pallet_file_entry pallet_file_is_as pallet_file_read pallet_file_writer pallet_meta_is pallet_passwd pallet_path_parts'
-  [pallet_file_is_as]='pallet_file_read pallet_meta_is'
+  [pallet_file_is]='pallet_as_reader pallet_as_user pallet_file_entry pallet_file_is_as pallet_file_read pallet_file_writer pallet_meta_is pallet_passwd pallet_path_parts pallet_stat_gone pallet_stat_stop pallet_stat_walk'
+  [pallet_file_is_as]='pallet_file_read pallet_meta_is pallet_stat_gone pallet_stat_stop pallet_stat_walk'
   [pallet_file_need_dir]='pallet_dirname'
-  [pallet_file_remove]='pallet_as_user pallet_as_writer pallet_file_entry pallet_file_remove_as pallet_file_writer pallet_passwd pallet_path_parts'
-  [pallet_file_writer]='pallet_file_entry pallet_path_parts'
+  [pallet_file_remove]='pallet_as_user pallet_as_writer pallet_file_entry pallet_file_remove_as pallet_file_writer pallet_passwd pallet_path_parts pallet_stat_gone pallet_stat_stop pallet_stat_walk'
+  [pallet_file_writer]='pallet_file_entry pallet_path_parts pallet_stat_gone pallet_stat_stop pallet_stat_walk'
+  [pallet_meta_is]='pallet_stat_gone pallet_stat_stop pallet_stat_walk'
   [pallet_payload]='pallet_file_read pallet_salted_sha256'
+  [pallet_stat_serve]='pallet_stat_gone pallet_stat_stop pallet_temp_name pallet_tmp_remember'
+  [pallet_stat_stop]='pallet_stat_gone'
+  [pallet_stat_walk]='pallet_stat_gone pallet_stat_stop'
   [pallet_temp_file]='pallet_new_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
-  [pallet_write_file]='pallet_as_user pallet_as_writer pallet_dirname pallet_file_entry pallet_file_need_dir pallet_file_set_meta pallet_file_writer pallet_meta_is pallet_new_file pallet_passwd pallet_path_parts pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember pallet_write_file_as'
-  [pallet_write_file_as]='pallet_dirname pallet_file_need_dir pallet_file_set_meta pallet_meta_is pallet_new_file pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
+  [pallet_write_file]='pallet_as_user pallet_as_writer pallet_dirname pallet_file_entry pallet_file_need_dir pallet_file_set_meta pallet_file_writer pallet_meta_is pallet_new_file pallet_passwd pallet_path_parts pallet_stat_gone pallet_stat_stop pallet_stat_walk pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember pallet_write_file_as'
+  [pallet_write_file_as]='pallet_dirname pallet_file_need_dir pallet_file_set_meta pallet_meta_is pallet_new_file pallet_stat_gone pallet_stat_stop pallet_stat_walk pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
 )
+
+pallet_stat_serve
 
 # step 1: file: file /usr/sbin/policy-rc.d
 pallet_check_1() {

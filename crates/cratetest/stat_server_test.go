@@ -1,0 +1,75 @@
+package cratetest
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestStatServer: a script run as root looks at paths through the one
+// find it starts (pallet_stat_serve), not a stat per look. With the
+// server off (PALLET_STAT_SERVER=no) it runs stat, and where the server
+// goes away mid-run the steps after it run stat, at once and with the same
+// results. Either way nothing is left behind: no FIFO in /tmp, no find.
+func TestStatServer(t *testing.T) {
+	dir := t.TempDir()
+	calls := filepath.Join(t.TempDir(), "stat-calls")
+	path := shim(t, "stat", `echo "$*" >>`+calls+"\nexec /usr/bin/stat \"$@\"\n")
+	count := func() int {
+		data, _ := os.ReadFile(calls)
+		os.Remove(calls)
+		return strings.Count(string(data), "\n")
+	}
+	fifos := func() []string {
+		m, _ := filepath.Glob("/tmp/.pallet.*.[qr]")
+		return m
+	}
+	servers := func() string {
+		out, _ := exec.Command("pgrep", "-f", "find -files0-from - -maxdepth 0").Output()
+		return string(out)
+	}
+	before, running := fifos(), servers()
+	calls3 := []call{
+		{"directory": {"path": dir + "/d", "mode": "0750"}},
+		{"file": {"path": dir + "/d/f", "content": "x\n"}},
+		{"line-in-file": {"path": dir + "/d/g", "line": "y"}},
+	}
+	script := compile(t, calls3...)
+
+	expect(t, "first", run(t, script, "apply", path), "changed", "changed", "changed")
+	count()
+	expect(t, "again", run(t, script, "apply", path), "ok", "ok", "ok")
+	if n := count(); n != 0 {
+		t.Errorf("the no-op run as root ran stat %d times, want none (the server answers)", n)
+	}
+	expect(t, "no server", run(t, script, "apply", path, "PALLET_STAT_SERVER=no"), "ok", "ok", "ok")
+	if n := count(); n < 3 {
+		t.Errorf("without the server the no-op run ran stat %d times, want one a step at least", n)
+	}
+
+	// the server killed by a step: the steps after it look with stat,
+	// without waiting for an answer that will not come
+	os.RemoveAll(dir + "/d")
+	killer := compile(t, append([]call{{"exec-script": {"name": "kill the server", "script": `kill "$PALLET_STATD_PID"; sleep 0.2`}}}, calls3...)...)
+	start := time.Now()
+	expect(t, "server gone", runWithin(t, 30*time.Second, killer, "apply", path), "ran", "changed", "changed", "changed")
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("with the server gone the run took %v: it waited for answers", d)
+	}
+	if n := count(); n < 3 {
+		t.Errorf("with the server gone stat ran %d times, want the steps after it to run it", n)
+	}
+	if got := readFile(t, dir+"/d/f") + readFile(t, dir+"/d/g"); got != "x\ny\n" {
+		t.Errorf("content %q after the server went, want %q", got, "x\ny\n")
+	}
+
+	if got := fifos(); strings.Join(got, " ") != strings.Join(before, " ") {
+		t.Errorf("FIFOs left in /tmp: %v (before: %v)", got, before)
+	}
+	if got := servers(); got != running {
+		t.Errorf("a stat server is still running: %q (before: %q)", got, running)
+	}
+}
