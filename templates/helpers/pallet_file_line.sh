@@ -21,7 +21,7 @@
 # followed, and the file edited, as that user or not at all; root follows
 # only a symlink it owns in a directory only root controls.
 pallet_file_line() {
-  local op=$1 action=$2 path=$3 line=$4 match=$5 mode=$6 owner meta=''
+  local op=$1 action=$2 path=$3 line=$4 match=$5 mode=$6 owner group meta=''
   if [[ $op == is ]]; then
     pallet_as_reader "$path" follow pallet_file_line_is_as "$action" "$path" "$line" "$match"
     return
@@ -31,8 +31,9 @@ pallet_file_line() {
   # file, the user running this. The one stat also gives
   # pallet_file_line_as the mode and group to keep (META).
   if [[ -e $path || -L $path ]]; then
-    meta=$(stat -c '%u %a %g' -- "$path") || return 1
-    owner=${meta%% *}
+    pallet_stat_walk "$path" || return 1
+    read -r owner meta _ group _ <<<"${PALLET_STATS[0]}"
+    meta="$owner $meta $group"
     if [[ $owner == 0 && -L $path && -e $path ]]; then
       owner=$(stat -L -c %u -- "$path") || return 1
       meta=

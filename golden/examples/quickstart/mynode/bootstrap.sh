@@ -1400,10 +1400,13 @@ pallet_stat_gone() {
 # /tmp by mkfifo (which neither follows nor reuses anything there; the
 # sticky bit keeps anyone else from renaming them), and listed for
 # pallet-run's wrapper to remove however the script ends. The script holds
-# the only way in: a descriptor on the first FIFO (PALLET_STATD_W), which
-# pallet_as_user closes like every other of root's; find leaves when that
-# closes, and pallet_stat_stop, on the script's exit, ends it and removes
-# the FIFOs. A find that does not answer at once (an older findutils, or
+# the way in, a descriptor on the first FIFO (PALLET_STATD_W), which
+# pallet_as_user closes like every other of root's (a program a step runs
+# inherits it; all it could do is ask, never read an answer, and answers
+# that are not for what pallet_stat_walk asked end the server). find
+# leaves when the last such descriptor closes; pallet_stat_stop, on the
+# script's exit, ends it at once and removes the FIFOs, and pallet-run's
+# stop signals it with the rest of the script's process group. A find that does not answer at once (an older findutils, or
 # busybox) is not used: the script runs stat instead, as it does as
 # anyone but root. Where bash is older than 5.2 or find is busybox's, it
 # is not tried.
