@@ -10,6 +10,6 @@ pallet_stat_gone() {
     fi
   done
   if ((${#gone[@]})); then
-    rm -f -- "${gone[@]}"
+    rm -f -- "${gone[@]}" || return 0
   fi
 }

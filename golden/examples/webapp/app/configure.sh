@@ -1274,7 +1274,7 @@ pallet_stat_gone() {
     fi
   done
   if ((${#gone[@]})); then
-    rm -f -- "${gone[@]}"
+    rm -f -- "${gone[@]}" || return 0
   fi
 }
 
@@ -1314,9 +1314,13 @@ pallet_stat_serve() {
     pallet_stat_gone "$q" "$r"
     return 0
   }
-  pallet_tmp_remember "$q"
-  pallet_tmp_remember "$r"
-  exec {PALLET_STATD_W}<>"$q"
+  # it runs before the first step, under errexit: whatever fails here
+  # only means no server
+  if ! pallet_tmp_remember "$q" || ! pallet_tmp_remember "$r" || ! exec {PALLET_STATD_W}<>"$q"; then
+    PALLET_STATD_W=''
+    pallet_stat_gone "$q" "$r"
+    return 0
+  fi
   (
     cd /
     exec stdbuf -o0 find -files0-from - -maxdepth 0 -printf '%p\0%U %m %n %G %u:%g %y\0' <"$q" 1<>"$r" 2>/dev/null {PALLET_STATD_W}>&-
