@@ -63,6 +63,14 @@ func TestApplyChecked(t *testing.T) {
 	if !strings.Contains(readFile(t, good), "pallet_apply_1 checked\n") {
 		t.Fatalf("the step is not marked checked:\n%s", readFile(t, good))
 	}
+	// check mode: would-change, and no reason given (only a wait step
+	// says it would wait)
+	r := run(t, good, "check")
+	expect(t, "check mode", r, "would-change")
+	if m := endMessages(r); len(m) != 1 || m[0] != "" {
+		t.Errorf("check mode end message %q, want none\n%s", m, r.output)
+	}
+	os.Remove(count)
 	expect(t, "first", run(t, good, "apply"), "changed")
 	if n := checks(); n != 1 {
 		t.Errorf("the check ran %d times on the first run, want 1 (no re-check after an apply_checked)", n)
@@ -74,7 +82,7 @@ func TestApplyChecked(t *testing.T) {
 
 	os.Remove(flag)
 	bad := compileCrate(t, step("true\ntest -e "+flag+" || exit 98"))
-	r := run(t, bad, "apply")
+	r = run(t, bad, "apply")
 	expect(t, "no change", r, "failed")
 	if m := endMessages(r); len(m) != 1 || m[0] != "did not converge" {
 		t.Errorf("end message %q, want \"did not converge\"\n%s", m, r.output)

@@ -276,7 +276,12 @@ pallet_step() {
     # raise its flags.
     [[ -z $check || $kind == wait ]] || pallet_raise
     PALLET_WOULD=$((PALLET_WOULD + 1))
-    pallet_end "$n" "$start" would-change "${kind:+would wait: not true yet, and a step before it would change}"
+    # only a wait step says why (a checked step's kind is no reason)
+    if [[ $kind == wait ]]; then
+      pallet_end "$n" "$start" would-change "would wait: not true yet, and a step before it would change"
+    else
+      pallet_end "$n" "$start" would-change
+    fi
     return 0
   fi
   # The flags directory is made (or refused) before the apply, so that a
