@@ -398,7 +398,7 @@ func phaseCommand(dir, script string, check, diff bool, mode sudoMode, prompt st
 	// the script starts, so a TERM that comes at once still reaches it;
 	// in the moment between the fork and p=$!, $! already names it.
 	wrapper := `n=$(<"${0%/*}/` + nonceFile + `"); l=$(mktemp) || exit 1; ` +
-		`tidy() { local f; local -a g=(); while IFS= read -r -d '' f; do if [ -e "$f" ] || [ -L "$f" ]; then g+=("$f"); fi; done <"$l"; rm -rf -- "${g[@]}" "$l"; }; ` +
+		`tidy() { local f; local -a g=(); while IFS= read -r -d '' f; do if [ -L "$f" ] || { [ -e "$f" ] && [ -O "$f" ]; }; then g+=("$f"); fi; done <"$l"; rm -rf -- "${g[@]}" "$l"; }; ` +
 		`alive() { local f s; [ -r /proc/self/stat ] || { kill -0 -- -$p 2>/dev/null; return; }; ` +
 		`for f in /proc/[0-9]*/stat; do read -r s <"$f" 2>/dev/null || continue; s=${s##*) }; set -- $s; [ "$3" = "$p" ] && [ "$1" != Z ] && return 0; done; return 1; }; ` +
 		`stop() { trap '' HUP INT TERM; p=${p:-$!}; [ -n "$p" ] || { rm -f -- "$l"; exit 143; }; kill -TERM -- -$p 2>/dev/null; ` +

@@ -3,7 +3,9 @@ package cratetest
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -77,5 +79,38 @@ func TestStatServer(t *testing.T) {
 	}
 	if got := readFile(t, dir+"/d/f") + readFile(t, dir+"/d/g"); got != "x\ny\n" {
 		t.Errorf("content %q after the server went, want %q", got, "x\ny\n")
+	}
+	// the server's FIFOs gone inside a step, their names taken by another
+	// user's FIFOs (one of them through a symlink): later looks never ask
+	// them
+	os.RemoveAll(dir + "/d")
+	evil := "/tmp/.pallet-test-evil." + strconv.Itoa(os.Getpid())
+	defer os.Remove(evil)
+	// the FIFOs go and the server's pid stays alive (as a reused pid
+	// would): only whose the FIFOs are keeps the looks from them
+	plant := `r=$PALLET_STATD_R q=${PALLET_STATD_R%.r}.q
+rm -f "$q" "$r"
+setpriv --reuid=65534 --regid=65534 --clear-groups mkfifo -m 0666 "$q" ` + evil + `
+setpriv --reuid=65534 --regid=65534 --clear-groups ln -s ` + evil + ` "$r"`
+	planted := compile(t, append([]call{{"exec-script": {"name": "plant", "script": plant}}}, calls3...)...)
+	start = time.Now()
+	expect(t, "names taken", runWithin(t, 30*time.Second, planted, "apply", path), "ran", "changed", "changed", "changed")
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("with the names taken the run took %v: it asked them", d)
+	}
+	if n := count(); n < 3 {
+		t.Errorf("with the names taken stat ran %d times, want the steps after it to run it", n)
+	}
+	m, _ := filepath.Glob("/tmp/.pallet.*.q")
+	for _, f := range m {
+		if st, err := os.Lstat(f); err == nil && st.Sys().(*syscall.Stat_t).Uid == 65534 {
+			os.Remove(f)
+		}
+	}
+	m, _ = filepath.Glob("/tmp/.pallet.*.r")
+	for _, f := range m {
+		if st, err := os.Lstat(f); err == nil && st.Mode()&os.ModeSymlink != 0 {
+			os.Remove(f)
+		}
 	}
 }

@@ -19,7 +19,7 @@
 # (TIOCSTI) or read what root types. Without setsid it refuses when there
 # is a terminal to share; with no terminal there is nothing to leave.
 pallet_as_user() {
-  local user=$1 func=$2 entry uid gid code out rc=0 a args=''
+  local user=$1 func=$2 entry uid gid code out rc=0 a args='' tty
   local LC_ALL=C
   local -a setsid=(setsid)
   shift 2
@@ -39,15 +39,24 @@ pallet_as_user() {
     entry=$PALLET_PASSWD
   fi
   IFS=: read -r user _ uid gid _ _ _ <<<"$entry"
-  # setsid only where there is a controlling terminal to leave (opening
-  # /dev/tty fails without one): under pallet-run there is none, and the
-  # drop then costs one exec less and stays in the script's process group,
-  # which a stop signals
-  if ! { : </dev/tty; } 2>/dev/null; then
+  # setsid only where there is a controlling terminal to leave: the
+  # kernel's tty_nr for this shell (/proc/self/stat, read by bash, no
+  # process) is 0 without one. Under pallet-run there is none, and the drop
+  # then costs one exec less and stays in the script's process group,
+  # which a stop signals. Where it cannot be told, setsid as before.
+  tty=
+  if read -r tty </proc/self/stat 2>/dev/null; then
+    tty=${tty##*) }
+    read -r _ _ _ _ tty _ <<<"$tty"
+  fi
+  if [[ $tty == 0 ]]; then
     setsid=()
   elif ! command -v setsid >/dev/null 2>&1; then
-    echo "pallet: no setsid to run $func as $user without this terminal: install util-linux" >&2
-    return 1
+    if [[ -n $tty ]] || { : </dev/tty; } 2>/dev/null; then
+      echo "pallet: no setsid to run $func as $user without this terminal: install util-linux" >&2
+      return 1
+    fi
+    setsid=()
   fi
   # ARGS, each as LENGTH:VALUE (bytes, in the C locale): a here-string
   # carries them, which bash writes itself, where a <(printf) would fork

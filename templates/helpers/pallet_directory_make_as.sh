@@ -56,7 +56,7 @@ pallet_directory_make_as() {
     if [[ ($owner == root || $owner == 0) && ($group == root || $group == 0) && -O $path && -G $path ]]; then
       return 0
     fi
-    chown -h -- "$owner:$group" "$path"
+    chown -h -- "$owner:$group" "$path" || return 1
     return 0
   fi
   pallet_file_set_meta "$path" "$mode" "$owner" "$group" || return 1

@@ -1,6 +1,6 @@
 # pallet_file_entry PATH ENTRY META WANT SHARED LAST is pallet_file_writer's
 # look at one entry on the way to PATH: ENTRY itself, never where a symlink
-# leads, as META says, the line stat -c '%u %a %h %g %U:%G %F' printed for it
+# leads, as META says, the line pallet_stat_walk gave for it
 # (the walk stats every entry it will look at in one stat). SHARED is yes when the directory holding ENTRY is writable by
 # others and sticky (as /tmp), LAST is yes for PATH's own entry, WANT is
 # the uid of the owner asked for, or * for whoever it is (a read, which
@@ -24,13 +24,13 @@
 pallet_file_entry() {
   local path=$1 entry=$2 meta=$3 want=$4 shared=$5 last=$6 uid mode links name type
   PALLET_ENTRY=
-  read -r uid mode links _ name type <<<"$meta"
+  read -r uid mode links _ type name <<<"$meta"
   name=${name%%:*}
   if [[ ! $uid =~ ^[0-9]+$ || ! $mode =~ ^[0-7]+$ || ! $links =~ ^[0-9]+$ || -z $type ]]; then
     echo "pallet: refusing to write $path: cannot read the owner and mode of $entry" >&2
     return 1
   fi
-  if ((uid != 0)) && [[ $type == directory || $type == 'symbolic link' || $shared == yes ]]; then
+  if ((uid != 0)) && [[ $type == directory || $type == symlink || $shared == yes ]]; then
     if [[ $uid == "$want" || $want == '*' ]]; then
       PALLET_ENTRY="owner $uid"
       return 0
@@ -39,7 +39,7 @@ pallet_file_entry() {
     return 1
   fi
   case $type in
-    'symbolic link')
+    symlink)
       PALLET_ENTRY='link'
       ;;
     directory)

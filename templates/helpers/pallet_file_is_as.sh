@@ -12,7 +12,7 @@ pallet_file_is_as() {
   local path=$1 mode=$2 owner=$3 group=$4 want uid hmode gid names
   [[ -f $path && ! -L $path ]] || return 1
   if ((EUID == 0)) && [[ ${PALLET_ROOT_WAY-} == "$path" && ${PALLET_WALK_FINAL-} == "$path" ]]; then
-    read -r uid hmode _ gid names _ <<<"$PALLET_WALK_META"
+    read -r uid hmode _ gid _ names <<<"$PALLET_WALK_META"
     printf -v want '%o' "$((8#$mode))"
     [[ $hmode == "$want" ]] || return 1
     [[ ${names%%:*} == "$owner" || $uid == "$owner" ]] || return 1

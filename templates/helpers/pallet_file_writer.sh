@@ -20,7 +20,7 @@
 # than all the rest of the walk. Each is still judged in order, and the
 # walk stops at the first that is not root's alone, as before.
 # PALLET_WALK_FINAL and PALLET_WALK_META are PATH and the walk's line for
-# it (stat -c '%u %a %h %g %U:%G %F'), when the walk got to PATH itself.
+# it (pallet_stat_walk's), when the walk got to PATH itself.
 # Where the walk stops at an entry that is not there, root is the writer,
 # PALLET_WRITER_MISSING is that entry and PALLET_WRITER_SHARED says
 # whether the directory it is to be made in is a shared one, as /tmp:

@@ -19,6 +19,16 @@ pallet_passwd() {
   if [[ $files == yes ]]; then
     [[ $user =~ ^[0-9]+$ ]] && field=3
     while IFS= read -r line || [[ -n $line ]]; do
+      case $line in
+        '#'*)
+          # a comment, as glibc skips it
+          continue
+          ;;
+        [[:space:]]* | [+-]*)
+          # read otherwise by glibc (leading blanks, NIS compat): ask it
+          break
+          ;;
+      esac
       if ((field == 1)); then
         [[ $line == "$user:"* ]] || continue
       else

@@ -2,7 +2,8 @@
 # removes its FIFOs: at the script's exit, and wherever its answers went
 # wrong (every later look runs stat).
 pallet_stat_stop() {
-  local q=${PALLET_STATD_R%.r}.q
+  local q=${PALLET_STATD_R-}
+  q=${q%.r}.q
   if [[ -n ${PALLET_STATD_PID-} ]]; then
     kill "$PALLET_STATD_PID" 2>/dev/null || true
   fi

@@ -1,32 +1,42 @@
 # pallet_stat_walk PATH... sets the array PALLET_STATS to one line per
-# PATH, in order, what stat -c '%u %a %h %g %U:%G %F' prints for it (the
-# entry itself: a symlink is not followed), and fails, saying so, when one
-# of them cannot be looked at (missing, or a directory on the way that
-# cannot be searched). It fails only by its explicit returns, so it means
-# the same as a condition.
+# PATH, in order, of the entry itself (lstat: a symlink is not followed):
+#   UID MODE LINKS GID TYPE USER:GROUP
+# MODE in octal as stat %a prints it; TYPE one of file, directory,
+# symlink, fifo, socket, char, block; the names last (they may hold
+# spaces: "domain users"), the ids where there are no names. It fails,
+# saying so, when one of them cannot be looked at (missing, or a directory
+# on the way that cannot be searched). It fails only by its explicit
+# returns, so it means the same as a condition.
 # Root asks the stat server pallet_stat_serve started with the script (a
 # find already running, so a look costs no fork and no exec, where a stat
-# costs both); anyone else, or root where there is no server, runs stat.
-# The server's answers are named: each carries the path it is for, and the
-# batch ends with the path /./, which no caller asks for; answers that are
-# not for what was asked, in order, or that do not come within 10 seconds,
-# end the server (the FIFOs go, and every later look runs stat) and this
-# look runs stat.
+# costs both), for absolute paths; anyone else, or root where there is no
+# server, runs stat. The server's FIFOs are opened by name for each look,
+# only while they are FIFOs of root's (no one else can put anything at a
+# name of root's in /tmp, which is sticky), and nothing of theirs stays
+# open after it, so no program a step runs can reach the server. The
+# answers are named: each carries the path it is for, and the batch ends
+# with the path /./, which no caller asks for; answers that are not for
+# what was asked, in order, or that do not come within 10 seconds, end the
+# server (every later look runs stat) and this look runs stat.
 pallet_stat_walk() {
-  local out p rec fd at=0 rc=0 kind
+  local out p rec fd w at=0 rc=0 q=${PALLET_STATD_R-}
   local -a got=()
   PALLET_STATS=()
   (($#)) || return 0
-  if ((EUID == 0)) && [[ -n ${PALLET_STATD_PID-} && -p ${PALLET_STATD_R-} && -n ${PALLET_STATD_W-} ]]; then
+  q=${q%.r}.q
+  if ((EUID == 0)) && [[ -n ${PALLET_STATD_PID-} && -n ${PALLET_STATD_R-} ]] &&
+    [[ -p $PALLET_STATD_R && -O $PALLET_STATD_R && ! -L $PALLET_STATD_R && -p $q && -O $q && ! -L $q ]]; then
     for p in "$@"; do
-      if [[ -z $p || $p == */./* || $p == /. ]]; then
+      if [[ $p != /* || $p == */./* || $p == */. ]]; then
         rc=2
         break
       fi
     done
     if ((rc == 0)) && kill -0 "$PALLET_STATD_PID" 2>/dev/null && exec {fd}<>"$PALLET_STATD_R"; then
-      if printf '%s\0' "$@" /./ 2>/dev/null 1>&"$PALLET_STATD_W"; then
-        while IFS= read -r -d '' -t 10 -u "$fd" p && IFS= read -r -d '' -t 10 -u "$fd" rec; do
+      if exec {w}<>"$q"; then
+        printf '%s\0' "$@" /./ 2>/dev/null 1>&"$w" || rc=5
+        exec {w}>&-
+        while ((rc == 0)) && IFS= read -r -d '' -t 10 -u "$fd" p && IFS= read -r -d '' -t 10 -u "$fd" rec; do
           if [[ $p == /./ ]]; then
             rc=3
             break
@@ -38,41 +48,27 @@ pallet_stat_walk() {
     fi
     if ((rc == 3)); then
       # every answer must be for the next path asked, in order; a path
-      # with no answer is one that cannot be looked at
+      # with no answer is one that cannot be looked at: stat says why
       rc=0
       for p in "$@"; do
         if ((at < ${#got[@]})) && [[ ${got[at]} == "$p" ]]; then
-          rec=${got[at + 1]}
-          kind=${rec##* }
-          case $kind in
-            d) kind=directory ;;
-            l) kind='symbolic link' ;;
-            f) kind='regular file' ;;
-            p) kind=fifo ;;
-            s) kind=socket ;;
-            c) kind='character special file' ;;
-            b) kind='block special file' ;;
-            *) kind="unknown ($kind)" ;;
-          esac
-          PALLET_STATS+=("${rec% *} $kind")
+          pallet_stat_line "${got[at + 1]}" || break
           at=$((at + 2))
         else
-          echo "pallet: cannot look at $p: missing, or a directory on the way to it cannot be searched" >&2
           rc=1
         fi
       done
       if ((at == ${#got[@]})); then
-        return "$rc"
+        ((rc == 0)) && return 0
+        pallet_stat_walk_stat "$@"
+        return
       fi
+      rc=3
     fi
-    # no answer, or not the answers asked for: no more server
-    pallet_stat_stop
-    PALLET_STATS=()
+    if ((rc != 2)); then
+      # no answer, or not the answers asked for: no more server
+      pallet_stat_stop
+    fi
   fi
-  out=$(exec stat -c '%u %a %h %g %U:%G %F' -- "$@") || return 1
-  mapfile -t PALLET_STATS <<<"$out"
-  if ((${#PALLET_STATS[@]} != $#)); then
-    return 1
-  fi
-  return 0
+  pallet_stat_walk_stat "$@"
 }

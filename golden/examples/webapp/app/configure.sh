@@ -379,7 +379,7 @@ pallet_as_reader() {
 # (TIOCSTI) or read what root types. Without setsid it refuses when there
 # is a terminal to share; with no terminal there is nothing to leave.
 pallet_as_user() {
-  local user=$1 func=$2 entry uid gid code out rc=0 a args=''
+  local user=$1 func=$2 entry uid gid code out rc=0 a args='' tty
   local LC_ALL=C
   local -a setsid=(setsid)
   shift 2
@@ -399,15 +399,24 @@ pallet_as_user() {
     entry=$PALLET_PASSWD
   fi
   IFS=: read -r user _ uid gid _ _ _ <<<"$entry"
-  # setsid only where there is a controlling terminal to leave (opening
-  # /dev/tty fails without one): under pallet-run there is none, and the
-  # drop then costs one exec less and stays in the script's process group,
-  # which a stop signals
-  if ! { : </dev/tty; } 2>/dev/null; then
+  # setsid only where there is a controlling terminal to leave: the
+  # kernel's tty_nr for this shell (/proc/self/stat, read by bash, no
+  # process) is 0 without one. Under pallet-run there is none, and the drop
+  # then costs one exec less and stays in the script's process group,
+  # which a stop signals. Where it cannot be told, setsid as before.
+  tty=
+  if read -r tty </proc/self/stat 2>/dev/null; then
+    tty=${tty##*) }
+    read -r _ _ _ _ tty _ <<<"$tty"
+  fi
+  if [[ $tty == 0 ]]; then
     setsid=()
   elif ! command -v setsid >/dev/null 2>&1; then
-    echo "pallet: no setsid to run $func as $user without this terminal: install util-linux" >&2
-    return 1
+    if [[ -n $tty ]] || { : </dev/tty; } 2>/dev/null; then
+      echo "pallet: no setsid to run $func as $user without this terminal: install util-linux" >&2
+      return 1
+    fi
+    setsid=()
   fi
   # ARGS, each as LENGTH:VALUE (bytes, in the C locale): a here-string
   # carries them, which bash writes itself, where a <(printf) would fork
@@ -687,7 +696,7 @@ pallet_directory_make_as() {
     if [[ ($owner == root || $owner == 0) && ($group == root || $group == 0) && -O $path && -G $path ]]; then
       return 0
     fi
-    chown -h -- "$owner:$group" "$path"
+    chown -h -- "$owner:$group" "$path" || return 1
     return 0
   fi
   pallet_file_set_meta "$path" "$mode" "$owner" "$group" || return 1
@@ -717,7 +726,7 @@ pallet_dirname() {
 
 # pallet_file_entry PATH ENTRY META WANT SHARED LAST is pallet_file_writer's
 # look at one entry on the way to PATH: ENTRY itself, never where a symlink
-# leads, as META says, the line stat -c '%u %a %h %g %U:%G %F' printed for it
+# leads, as META says, the line pallet_stat_walk gave for it
 # (the walk stats every entry it will look at in one stat). SHARED is yes when the directory holding ENTRY is writable by
 # others and sticky (as /tmp), LAST is yes for PATH's own entry, WANT is
 # the uid of the owner asked for, or * for whoever it is (a read, which
@@ -741,13 +750,13 @@ pallet_dirname() {
 pallet_file_entry() {
   local path=$1 entry=$2 meta=$3 want=$4 shared=$5 last=$6 uid mode links name type
   PALLET_ENTRY=
-  read -r uid mode links _ name type <<<"$meta"
+  read -r uid mode links _ type name <<<"$meta"
   name=${name%%:*}
   if [[ ! $uid =~ ^[0-9]+$ || ! $mode =~ ^[0-7]+$ || ! $links =~ ^[0-9]+$ || -z $type ]]; then
     echo "pallet: refusing to write $path: cannot read the owner and mode of $entry" >&2
     return 1
   fi
-  if ((uid != 0)) && [[ $type == directory || $type == 'symbolic link' || $shared == yes ]]; then
+  if ((uid != 0)) && [[ $type == directory || $type == symlink || $shared == yes ]]; then
     if [[ $uid == "$want" || $want == '*' ]]; then
       PALLET_ENTRY="owner $uid"
       return 0
@@ -756,7 +765,7 @@ pallet_file_entry() {
     return 1
   fi
   case $type in
-    'symbolic link')
+    symlink)
       PALLET_ENTRY='link'
       ;;
     directory)
@@ -805,7 +814,7 @@ pallet_file_is_as() {
   local path=$1 mode=$2 owner=$3 group=$4 want uid hmode gid names
   [[ -f $path && ! -L $path ]] || return 1
   if ((EUID == 0)) && [[ ${PALLET_ROOT_WAY-} == "$path" && ${PALLET_WALK_FINAL-} == "$path" ]]; then
-    read -r uid hmode _ gid names _ <<<"$PALLET_WALK_META"
+    read -r uid hmode _ gid _ names <<<"$PALLET_WALK_META"
     printf -v want '%o' "$((8#$mode))"
     [[ $hmode == "$want" ]] || return 1
     [[ ${names%%:*} == "$owner" || $uid == "$owner" ]] || return 1
@@ -965,7 +974,7 @@ pallet_file_set_meta() {
 # than all the rest of the walk. Each is still judged in order, and the
 # walk stops at the first that is not root's alone, as before.
 # PALLET_WALK_FINAL and PALLET_WALK_META are PATH and the walk's line for
-# it (stat -c '%u %a %h %g %U:%G %F'), when the walk got to PATH itself.
+# it (pallet_stat_walk's), when the walk got to PATH itself.
 # Where the walk stops at an entry that is not there, root is the writer,
 # PALLET_WRITER_MISSING is that entry and PALLET_WRITER_SHARED says
 # whether the directory it is to be made in is a shared one, as /tmp:
@@ -1123,7 +1132,7 @@ pallet_meta_is() {
   local path=$1 mode=$2 owner=$3 group=$4 want hmode names huid hgid
   printf -v want '%o' "$((8#$mode))"
   pallet_stat_walk "$path" || return 1
-  read -r huid hmode _ hgid names _ <<<"${PALLET_STATS[0]}"
+  read -r huid hmode _ hgid _ names <<<"${PALLET_STATS[0]}"
   [[ $hmode == "$want" ]] || return 1
   [[ ${names%%:*} == "$owner" || $huid == "$owner" ]] || return 1
   [[ ${names#*:} == "$group" || $hgid == "$group" ]]
@@ -1182,6 +1191,16 @@ pallet_passwd() {
   if [[ $files == yes ]]; then
     [[ $user =~ ^[0-9]+$ ]] && field=3
     while IFS= read -r line || [[ -n $line ]]; do
+      case $line in
+        '#'*)
+          # a comment, as glibc skips it
+          continue
+          ;;
+        [[:space:]]* | [+-]*)
+          # read otherwise by glibc (leading blanks, NIS compat): ask it
+          break
+          ;;
+      esac
       if ((field == 1)); then
         [[ $line == "$user:"* ]] || continue
       else
@@ -1283,73 +1302,108 @@ pallet_stat_gone() {
   fi
 }
 
+# pallet_stat_line "UID MODE LINKS GID KIND NAMES" adds to PALLET_STATS the
+# line pallet_stat_walk gives, KIND made a word: KIND is find's %y (a
+# letter) or stat's %f (the raw mode, in hex). It fails on anything else.
+pallet_stat_line() {
+  local uid mode links gid kind names type
+  read -r uid mode links gid kind names <<<"$1"
+  [[ $uid =~ ^[0-9]+$ && $mode =~ ^[0-7]+$ && $links =~ ^[0-9]+$ && $gid =~ ^[0-9]+$ && -n $kind ]] || return 1
+  if [[ $kind =~ ^[0-9a-f]{2,}$ ]]; then
+    case $((16#$kind & 16#f000)) in
+      $((16#8000))) kind=f ;;
+      $((16#4000))) kind=d ;;
+      $((16#a000))) kind=l ;;
+      $((16#1000))) kind=p ;;
+      $((16#c000))) kind=s ;;
+      $((16#2000))) kind=c ;;
+      $((16#6000))) kind=b ;;
+      *) return 1 ;;
+    esac
+  fi
+  case $kind in
+    f) type='file' ;;
+    d) type=directory ;;
+    l) type=symlink ;;
+    p) type=fifo ;;
+    s) type=socket ;;
+    c) type=char ;;
+    b) type=block ;;
+    *) return 1 ;;
+  esac
+  PALLET_STATS+=("$uid $mode $links $gid $type $names")
+}
+
 # pallet_stat_serve starts, for a script run as root, the stat server
 # pallet_stat_walk asks: one find (GNU findutils 4.9 and later:
 # -files0-from) that reads paths from one FIFO and writes, for each, the
 # path and what lstat says of it to another. A walk then costs no fork and
-# no exec, where a stat costs both (about a millisecond on a small node, a
+# no exec, where a stat costs both (about a millisecond on a small node; a
 # first run makes some twenty). Both FIFOs are root's, 0600, made new in
 # /tmp by mkfifo (which neither follows nor reuses anything there; the
-# sticky bit keeps anyone else from renaming them), and listed for
-# pallet-run's wrapper to remove however the script ends. The script holds
-# the way in, a descriptor on the first FIFO (PALLET_STATD_W), which
-# pallet_as_user closes like every other of root's (a program a step runs
-# inherits it; all it could do is ask, never read an answer, and answers
-# that are not for what pallet_stat_walk asked end the server). find
-# leaves when the last such descriptor closes; pallet_stat_stop, on the
-# script's exit, ends it at once and removes the FIFOs, and pallet-run's
-# stop signals it with the rest of the script's process group. A find that does not answer at once (an older findutils, or
-# busybox) is not used: the script runs stat instead, as it does as
-# anyone but root. Where bash is older than 5.2 or find is busybox's, it
-# is not tried.
+# sticky bit keeps anyone else from renaming or removing them), and
+# listed for pallet-run's wrapper to remove however the script ends. The
+# script keeps nothing of them open: each look opens them by name and
+# closes them, so no program a step runs inherits a way to the server.
+# find holds both open itself (so it never sees an end), gets SIGKILL
+# from the kernel when the script's bash ends however it ends (setpriv
+# --pdeathsig), and pallet_stat_stop ends it and removes the FIFOs on the
+# script's exit. A find that does not give the first answer at once (an
+# older findutils) is not used: the script runs stat instead, as it does
+# as anyone but root. Where bash is older than 5.2, or find is busybox's,
+# or there is no setpriv, it is not tried. PALLET_STAT_SERVER=no turns it
+# off.
 pallet_stat_serve() {
-  local q r p rec i
-  PALLET_STATD_PID='' PALLET_STATD_R='' PALLET_STATD_W=''
+  local q r p rec i w end
+  PALLET_STATD_PID='' PALLET_STATD_R=''
   if ((EUID != 0)) || [[ ${PALLET_STAT_SERVER-} == no ]] ||
     ((BASH_VERSINFO[0] < 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] < 2))); then
     return 0
   fi
-  # hash finds the command as running it would, without a $( ) fork
-  hash find stdbuf mkfifo 2>/dev/null || return 0
+  # hash finds the commands as running them would, without a $( ) fork
+  hash find stdbuf mkfifo setpriv 2>/dev/null || return 0
   p=${BASH_CMDS[find]-}
   [[ -x $p && ! -L $p ]] || return 0
   pallet_temp_name /tmp
   q=$PALLET_TEMP.q r=$PALLET_TEMP.r
-  mkfifo -m 0600 -- "$q" "$r" 2>/dev/null || {
-    pallet_stat_gone "$q" "$r"
-    return 0
-  }
   # it runs before the first step, under errexit: whatever fails here
   # only means no server
-  if ! pallet_tmp_remember "$q" || ! pallet_tmp_remember "$r" || ! exec {PALLET_STATD_W}<>"$q"; then
-    PALLET_STATD_W=''
+  if ! mkfifo -m 0600 -- "$q" "$r" 2>/dev/null || ! pallet_tmp_remember "$q" || ! pallet_tmp_remember "$r"; then
     pallet_stat_gone "$q" "$r"
     return 0
   fi
+  # the first question goes in before find is there to read it: the
+  # script holds the FIFO open (w) until the answer, or it would be lost
+  # with the last descriptor
+  if ! exec {w}<>"$q"; then
+    pallet_stat_gone "$q" "$r"
+    return 0
+  fi
+  printf '%s\0' / /./ 2>/dev/null 1>&"$w" || true
   (
     cd /
-    exec stdbuf -o0 find -files0-from - -maxdepth 0 -printf '%p\0%U %m %n %G %u:%g %y\0' <"$q" 1<>"$r" 2>/dev/null {PALLET_STATD_W}>&-
+    exec setpriv --pdeathsig KILL -- stdbuf -o0 find -files0-from - -maxdepth 0 -printf '%p\0%U %m %n %G %y %u:%g\0' 0<>"$q" 1<>"$r" 2>/dev/null {w}>&-
   ) &
   PALLET_STATD_PID=$! PALLET_STATD_R=$r
   trap pallet_stat_stop EXIT
-  # the first answer, waited for in steps while find runs: one that ends
-  # (no -files0-from) or says anything but what lstat says of / is no server
-  printf '%s\0' / /./ >&"$PALLET_STATD_W"
-  exec {i}<>"$r"
-  rec=
-  for ((p = 0; p < 200; p++)); do
-    if IFS= read -r -d '' -t 0.01 -u "$i" rec; then
-      break
+  # the first answer: what lstat says of /, within 2 seconds, from a find
+  # that is still running (an older one ends at once: no -files0-from)
+  if exec {i}<>"$r"; then
+    # an older find ends within milliseconds: wait for the answer without
+    # reading it for 50 ms while find runs, then read it
+    end=$((${EPOCHREALTIME/[.,]/} + 50000))
+    while ! read -r -t 0 -u "$i" && kill -0 "$PALLET_STATD_PID" 2>/dev/null && ((${EPOCHREALTIME/[.,]/} < end)); do
+      :
+    done
+    if kill -0 "$PALLET_STATD_PID" 2>/dev/null && IFS= read -r -d '' -t 2 -u "$i" p && [[ $p == / ]] &&
+      IFS= read -r -d '' -t 1 -u "$i" rec && [[ $rec == '0 '* ]] &&
+      IFS= read -r -d '' -t 1 -u "$i" p && [[ $p == /./ ]] && IFS= read -r -d '' -t 1 -u "$i" rec; then
+      exec {i}<&- {w}>&-
+      return 0
     fi
-    [[ -z $rec ]] || break
-    kill -0 "$PALLET_STATD_PID" 2>/dev/null || break
-  done
-  if [[ $rec == / ]] && IFS= read -r -d '' -t 1 -u "$i" rec && [[ $rec == '0 '* ]] &&
-    IFS= read -r -d '' -t 1 -u "$i" p && [[ $p == /./ ]] && IFS= read -r -d '' -t 1 -u "$i" rec; then
     exec {i}<&-
-    return 0
   fi
-  exec {i}<&-
+  exec {w}>&-
   pallet_stat_stop
 }
 
@@ -1357,7 +1411,8 @@ pallet_stat_serve() {
 # removes its FIFOs: at the script's exit, and wherever its answers went
 # wrong (every later look runs stat).
 pallet_stat_stop() {
-  local q=${PALLET_STATD_R%.r}.q
+  local q=${PALLET_STATD_R-}
+  q=${q%.r}.q
   if [[ -n ${PALLET_STATD_PID-} ]]; then
     kill "$PALLET_STATD_PID" 2>/dev/null || true
   fi
@@ -1368,34 +1423,44 @@ pallet_stat_stop() {
 }
 
 # pallet_stat_walk PATH... sets the array PALLET_STATS to one line per
-# PATH, in order, what stat -c '%u %a %h %g %U:%G %F' prints for it (the
-# entry itself: a symlink is not followed), and fails, saying so, when one
-# of them cannot be looked at (missing, or a directory on the way that
-# cannot be searched). It fails only by its explicit returns, so it means
-# the same as a condition.
+# PATH, in order, of the entry itself (lstat: a symlink is not followed):
+#   UID MODE LINKS GID TYPE USER:GROUP
+# MODE in octal as stat %a prints it; TYPE one of file, directory,
+# symlink, fifo, socket, char, block; the names last (they may hold
+# spaces: "domain users"), the ids where there are no names. It fails,
+# saying so, when one of them cannot be looked at (missing, or a directory
+# on the way that cannot be searched). It fails only by its explicit
+# returns, so it means the same as a condition.
 # Root asks the stat server pallet_stat_serve started with the script (a
 # find already running, so a look costs no fork and no exec, where a stat
-# costs both); anyone else, or root where there is no server, runs stat.
-# The server's answers are named: each carries the path it is for, and the
-# batch ends with the path /./, which no caller asks for; answers that are
-# not for what was asked, in order, or that do not come within 10 seconds,
-# end the server (the FIFOs go, and every later look runs stat) and this
-# look runs stat.
+# costs both), for absolute paths; anyone else, or root where there is no
+# server, runs stat. The server's FIFOs are opened by name for each look,
+# only while they are FIFOs of root's (no one else can put anything at a
+# name of root's in /tmp, which is sticky), and nothing of theirs stays
+# open after it, so no program a step runs can reach the server. The
+# answers are named: each carries the path it is for, and the batch ends
+# with the path /./, which no caller asks for; answers that are not for
+# what was asked, in order, or that do not come within 10 seconds, end the
+# server (every later look runs stat) and this look runs stat.
 pallet_stat_walk() {
-  local out p rec fd at=0 rc=0 kind
+  local out p rec fd w at=0 rc=0 q=${PALLET_STATD_R-}
   local -a got=()
   PALLET_STATS=()
   (($#)) || return 0
-  if ((EUID == 0)) && [[ -n ${PALLET_STATD_PID-} && -p ${PALLET_STATD_R-} && -n ${PALLET_STATD_W-} ]]; then
+  q=${q%.r}.q
+  if ((EUID == 0)) && [[ -n ${PALLET_STATD_PID-} && -n ${PALLET_STATD_R-} ]] &&
+    [[ -p $PALLET_STATD_R && -O $PALLET_STATD_R && ! -L $PALLET_STATD_R && -p $q && -O $q && ! -L $q ]]; then
     for p in "$@"; do
-      if [[ -z $p || $p == */./* || $p == /. ]]; then
+      if [[ $p != /* || $p == */./* || $p == */. ]]; then
         rc=2
         break
       fi
     done
     if ((rc == 0)) && kill -0 "$PALLET_STATD_PID" 2>/dev/null && exec {fd}<>"$PALLET_STATD_R"; then
-      if printf '%s\0' "$@" /./ 2>/dev/null 1>&"$PALLET_STATD_W"; then
-        while IFS= read -r -d '' -t 10 -u "$fd" p && IFS= read -r -d '' -t 10 -u "$fd" rec; do
+      if exec {w}<>"$q"; then
+        printf '%s\0' "$@" /./ 2>/dev/null 1>&"$w" || rc=5
+        exec {w}>&-
+        while ((rc == 0)) && IFS= read -r -d '' -t 10 -u "$fd" p && IFS= read -r -d '' -t 10 -u "$fd" rec; do
           if [[ $p == /./ ]]; then
             rc=3
             break
@@ -1407,42 +1472,43 @@ pallet_stat_walk() {
     fi
     if ((rc == 3)); then
       # every answer must be for the next path asked, in order; a path
-      # with no answer is one that cannot be looked at
+      # with no answer is one that cannot be looked at: stat says why
       rc=0
       for p in "$@"; do
         if ((at < ${#got[@]})) && [[ ${got[at]} == "$p" ]]; then
-          rec=${got[at + 1]}
-          kind=${rec##* }
-          case $kind in
-            d) kind=directory ;;
-            l) kind='symbolic link' ;;
-            f) kind='regular file' ;;
-            p) kind=fifo ;;
-            s) kind=socket ;;
-            c) kind='character special file' ;;
-            b) kind='block special file' ;;
-            *) kind="unknown ($kind)" ;;
-          esac
-          PALLET_STATS+=("${rec% *} $kind")
+          pallet_stat_line "${got[at + 1]}" || break
           at=$((at + 2))
         else
-          echo "pallet: cannot look at $p: missing, or a directory on the way to it cannot be searched" >&2
           rc=1
         fi
       done
       if ((at == ${#got[@]})); then
-        return "$rc"
+        ((rc == 0)) && return 0
+        pallet_stat_walk_stat "$@"
+        return
       fi
+      rc=3
     fi
-    # no answer, or not the answers asked for: no more server
-    pallet_stat_stop
-    PALLET_STATS=()
+    if ((rc != 2)); then
+      # no answer, or not the answers asked for: no more server
+      pallet_stat_stop
+    fi
   fi
-  out=$(exec stat -c '%u %a %h %g %U:%G %F' -- "$@") || return 1
-  mapfile -t PALLET_STATS <<<"$out"
-  if ((${#PALLET_STATS[@]} != $#)); then
-    return 1
-  fi
+  pallet_stat_walk_stat "$@"
+}
+
+# pallet_stat_walk_stat PATH... is pallet_stat_walk with stat: the same
+# lines in PALLET_STATS, stat's own message when one cannot be looked at.
+pallet_stat_walk_stat() {
+  local out line
+  local -a lines=()
+  PALLET_STATS=()
+  out=$(exec stat -c '%u %a %h %g %f %U:%G' -- "$@") || return 1
+  mapfile -t lines <<<"$out"
+  ((${#lines[@]} == $#)) || return 1
+  for line in "${lines[@]}"; do
+    pallet_stat_line "$line" || return 1
+  done
   return 0
 }
 
@@ -1617,26 +1683,27 @@ pallet_write_file_as() {
 
 # the helpers each helper calls, for pallet_as_user
 declare -A PALLET_DEPS=(
-  [pallet_as_reader]='pallet_as_user pallet_file_entry pallet_file_writer pallet_passwd pallet_path_parts pallet_stat_gone pallet_stat_stop pallet_stat_walk'
+  [pallet_as_reader]='pallet_as_user pallet_file_entry pallet_file_writer pallet_passwd pallet_path_parts pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
   [pallet_as_user]='pallet_passwd'
-  [pallet_as_writer]='pallet_as_user pallet_file_entry pallet_file_writer pallet_passwd pallet_path_parts pallet_stat_gone pallet_stat_stop pallet_stat_walk'
-  [pallet_diff]='pallet_as_reader pallet_as_user pallet_diff_as pallet_diff_binary pallet_diff_files pallet_diff_summary pallet_file_entry pallet_file_line_awk pallet_file_read pallet_file_writer pallet_passwd pallet_path_parts pallet_payload pallet_salted_sha256 pallet_stat_gone pallet_stat_stop pallet_stat_walk'
+  [pallet_as_writer]='pallet_as_user pallet_file_entry pallet_file_writer pallet_passwd pallet_path_parts pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
+  [pallet_diff]='pallet_as_reader pallet_as_user pallet_diff_as pallet_diff_binary pallet_diff_files pallet_diff_summary pallet_file_entry pallet_file_line_awk pallet_file_read pallet_file_writer pallet_passwd pallet_path_parts pallet_payload pallet_salted_sha256 pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
   [pallet_diff_as]='pallet_diff_binary pallet_diff_files pallet_diff_summary pallet_file_line_awk pallet_file_read'
   [pallet_diff_files]='pallet_diff_binary pallet_diff_summary'
-  [pallet_directory_make]='pallet_as_user pallet_as_writer pallet_directory_make_as pallet_dirname pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_passwd pallet_path_parts pallet_stat_gone pallet_stat_stop pallet_stat_walk'
-  [pallet_directory_make_as]='pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts pallet_stat_gone pallet_stat_stop pallet_stat_walk'
-  [pallet_file_is]='pallet_as_reader pallet_as_user pallet_file_entry pallet_file_is_as pallet_file_read pallet_file_writer pallet_meta_is pallet_passwd pallet_path_parts pallet_stat_gone pallet_stat_stop pallet_stat_walk'
-  [pallet_file_is_as]='pallet_file_read pallet_meta_is pallet_stat_gone pallet_stat_stop pallet_stat_walk'
+  [pallet_directory_make]='pallet_as_user pallet_as_writer pallet_directory_make_as pallet_dirname pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_passwd pallet_path_parts pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
+  [pallet_directory_make_as]='pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
+  [pallet_file_is]='pallet_as_reader pallet_as_user pallet_file_entry pallet_file_is_as pallet_file_read pallet_file_writer pallet_meta_is pallet_passwd pallet_path_parts pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
+  [pallet_file_is_as]='pallet_file_read pallet_meta_is pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
   [pallet_file_need_dir]='pallet_dirname'
-  [pallet_file_writer]='pallet_file_entry pallet_path_parts pallet_stat_gone pallet_stat_stop pallet_stat_walk'
-  [pallet_meta_is]='pallet_stat_gone pallet_stat_stop pallet_stat_walk'
+  [pallet_file_writer]='pallet_file_entry pallet_path_parts pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
+  [pallet_meta_is]='pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
   [pallet_payload]='pallet_file_read pallet_salted_sha256'
   [pallet_stat_serve]='pallet_stat_gone pallet_stat_stop pallet_temp_name pallet_tmp_remember'
   [pallet_stat_stop]='pallet_stat_gone'
-  [pallet_stat_walk]='pallet_stat_gone pallet_stat_stop'
+  [pallet_stat_walk]='pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk_stat'
+  [pallet_stat_walk_stat]='pallet_stat_line'
   [pallet_temp_file]='pallet_new_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
-  [pallet_write_file]='pallet_as_user pallet_as_writer pallet_dirname pallet_file_entry pallet_file_need_dir pallet_file_set_meta pallet_file_writer pallet_meta_is pallet_new_file pallet_passwd pallet_path_parts pallet_stat_gone pallet_stat_stop pallet_stat_walk pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember pallet_write_file_as'
-  [pallet_write_file_as]='pallet_dirname pallet_file_need_dir pallet_file_set_meta pallet_meta_is pallet_new_file pallet_stat_gone pallet_stat_stop pallet_stat_walk pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
+  [pallet_write_file]='pallet_as_user pallet_as_writer pallet_dirname pallet_file_entry pallet_file_need_dir pallet_file_set_meta pallet_file_writer pallet_meta_is pallet_new_file pallet_passwd pallet_path_parts pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember pallet_write_file_as'
+  [pallet_write_file_as]='pallet_dirname pallet_file_need_dir pallet_file_set_meta pallet_meta_is pallet_new_file pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
 )
 
 pallet_stat_serve
