@@ -562,7 +562,7 @@ func (c *run) create(ctx context.Context, specs map[string]provider.CreateSpec) 
 				return
 			}
 			c.progressf("created %s in %s", nodeNames(nodes), time.Since(start).Round(time.Millisecond))
-			slices.SortStableFunc(nodes, olderFirst)
+			slices.SortStableFunc(nodes, provider.OlderFirst)
 			out[gp.Group] = nodes
 		}()
 	}

@@ -23,7 +23,6 @@
 package converge
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -163,7 +162,7 @@ func decide(p *compiler.Project, nodes []provider.Node, counts map[string]int, p
 		}
 		gp.Have = len(have)
 		// Oldest first; the surplus is the tail, taken newest first.
-		slices.SortStableFunc(have, olderFirst)
+		slices.SortStableFunc(have, provider.OlderFirst)
 		switch {
 		case want > len(have):
 			gp.Create = want - len(have)
@@ -209,50 +208,6 @@ func decide(p *compiler.Project, nodes []provider.Node, counts map[string]int, p
 		}
 	}
 	return pl, nil
-}
-
-// olderFirst orders nodes by creation time, then by name in natural order
-// (web-2 before web-10), then by id, so "newest" is well defined even when
-// a provider stamps several nodes with the same second.
-func olderFirst(a, b provider.Node) int {
-	if c := a.Created.Compare(b.Created); c != 0 {
-		return c
-	}
-	if c := naturalCompare(a.Name, b.Name); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.ID, b.ID)
-}
-
-// naturalCompare compares strings with runs of digits compared as numbers.
-func naturalCompare(a, b string) int {
-	for a != "" && b != "" {
-		da, db := digitPrefix(a), digitPrefix(b)
-		if da > 0 && db > 0 {
-			na, nb := strings.TrimLeft(a[:da], "0"), strings.TrimLeft(b[:db], "0")
-			if c := cmp.Compare(len(na), len(nb)); c != 0 {
-				return c
-			}
-			if c := strings.Compare(na, nb); c != 0 {
-				return c
-			}
-			a, b = a[da:], b[db:]
-			continue
-		}
-		if a[0] != b[0] {
-			return cmp.Compare(a[0], b[0])
-		}
-		a, b = a[1:], b[1:]
-	}
-	return cmp.Compare(len(a), len(b))
-}
-
-func digitPrefix(s string) int {
-	i := 0
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i++
-	}
-	return i
 }
 
 // Changes reports whether applying the plan creates or destroys anything.

@@ -266,19 +266,6 @@ func TestParseCounts(t *testing.T) {
 	}
 }
 
-func TestNaturalCompare(t *testing.T) {
-	for _, tt := range []struct {
-		a, b string
-		want int
-	}{
-		{"web-2", "web-10", -1}, {"web-10", "web-9", 1}, {"web-02", "web-2", 0}, {"a", "b", -1}, {"web", "web-1", -1}, {"x9y", "x10a", -1},
-	} {
-		if got := naturalCompare(tt.a, tt.b); got != tt.want {
-			t.Errorf("naturalCompare(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
-		}
-	}
-}
-
 func TestPrint(t *testing.T) {
 	p := loadProject(t, planProject)
 	nodes := []provider.Node{node("web-1", "web", 0, true), node("web-2", "web", 1, false), node("web-3", "web", 2, true), node("batch-1", "batch", 0, false)}

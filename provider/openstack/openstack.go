@@ -247,15 +247,15 @@ func (p *Provider) Nodes(ctx context.Context) ([]provider.Node, error) {
 		}
 		out = append(out, p.node(&s, ""))
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Group != b.Group {
-			return a.Group < b.Group
+	// by group, then oldest first as converge counts "newest"
+	// (provider.OlderFirst): servers made in the same second tie on
+	// Created, and a plain name order (web-763d19 before web-8b9c8a) made
+	// the one a list showed last not the one a scale-down destroyed
+	slices.SortStableFunc(out, func(a, b provider.Node) int {
+		if c := strings.Compare(a.Group, b.Group); c != 0 {
+			return c
 		}
-		if !a.Created.Equal(b.Created) {
-			return a.Created.Before(b.Created)
-		}
-		return a.Name < b.Name
+		return provider.OlderFirst(a, b)
 	})
 	return out, nil
 }
