@@ -317,10 +317,12 @@ func TestFaults(t *testing.T) {
 		o.AcceptNewHostKeys = true // accept-new must not cover a changed key
 		var res runner.NodeResult
 		var changed *runner.ChangedHostKeyError
-		// sshd re-reads its keys on reload, asynchronously.
+		// sshd re-reads its keys on reload, asynchronously, and re-execs
+		// itself: wait until it answers at once, with the new key
 		if !waitFor(10*time.Second, func() bool {
 			res = runner.Run(t.Context(), []runner.Job{{Target: target(b, ""), Phases: []runner.Phase{{Name: "configure", Script: []byte("#!/bin/bash\ntouch /root/should-not-run\n")}}}}, runner.RunOptions{Options: o})[0]
-			return errors.As(res.Err, &changed)
+			var ce *runner.ConnectError
+			return errors.As(res.Err, &changed) && errors.As(res.Err, &ce) && ce.Attempts == 1
 		}) {
 			t.Fatalf("err = %v, want a ChangedHostKeyError", res.Err)
 		}
