@@ -9,14 +9,10 @@
 # the owner and mode, which no one else can have changed since: no stat
 # of its own. The owner and mode are compared first, the content after.
 pallet_file_is_as() {
-  local path=$1 mode=$2 owner=$3 group=$4 want uid hmode gid names
+  local path=$1 mode=$2 owner=$3 group=$4
   [[ -f $path && ! -L $path ]] || return 1
   if ((EUID == 0)) && [[ ${PALLET_ROOT_WAY-} == "$path" && ${PALLET_WALK_FINAL-} == "$path" ]]; then
-    read -r uid hmode _ gid _ names <<<"$PALLET_WALK_META"
-    printf -v want '%o' "$((8#$mode))"
-    [[ $hmode == "$want" ]] || return 1
-    [[ ${names%%:*} == "$owner" || $uid == "$owner" ]] || return 1
-    [[ ${names#*:} == "$group" || $gid == "$group" ]] || return 1
+    pallet_meta_line_is "$PALLET_WALK_META" "$mode" "$owner" "$group" || return 1
   else
     pallet_meta_is "$path" "$mode" "$owner" "$group" || return 1
   fi

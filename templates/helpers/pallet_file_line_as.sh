@@ -11,7 +11,7 @@
 # found that only root controls the way to PATH and PATH is no symlink,
 # so that no one else can have changed it since.
 pallet_file_line_as() {
-  local action=$1 path=$2 line=$3 match=$4 mode=$5 hint=${6-} meta tmp owner group rc=0
+  local action=$1 path=$2 line=$3 match=$4 mode=$5 hint=${6-} tmp owner group rc=0
   if [[ -L $path ]]; then
     path=$(readlink -f -- "$path")
     hint=
@@ -33,8 +33,8 @@ pallet_file_line_as() {
       # controls: directly; awk's status is the verdict on what it wrote
       pallet_file_line_awk write "$action" "$line" "$match" <"$path" >"$tmp" || rc=$?
     else
-      meta=$(stat -c '%a %u %g' -- "$path")
-      read -r mode owner group <<<"$meta"
+      pallet_stat_walk "$path" || return 1
+      read -r owner mode _ group _ <<<"${PALLET_STATS[0]}"
       pallet_file_read "$path" pallet_file_line_awk edit "$action" "$line" "$match" >"$tmp"
       rc=
     fi
@@ -45,12 +45,7 @@ pallet_file_line_as() {
   if [[ -n $rc && $rc != 0 && $rc != 98 ]]; then
     return "$rc"
   fi
-  if ((owner == 0 && group == 0)) && [[ -O $tmp && -G $tmp ]]; then
-    printf -v meta '%05o' "$((8#$mode))"
-    chmod -- "$meta" "$tmp"
-  else
-    pallet_file_set_meta "$tmp" "$mode" "$owner" "$group"
-  fi
+  pallet_file_set_meta "$tmp" "$mode" "$owner" "$group"
   mv -fT -- "$tmp" "$path"
   if [[ -z $rc ]]; then
     # read back, as the check reads it

@@ -13,7 +13,11 @@ pallet_file_set_meta() {
     echo "pallet: $path is a symlink: not setting its owner and mode through it" >&2
     return 1
   fi
-  chown -h -- "$owner:$group" "$path"
+  if ((EUID == 0)) && [[ ($owner == root || $owner == 0) && ($group == root || $group == 0) && -O $path && -G $path ]]; then
+    : # root's own and to be root's (no setgid directory gave it another group): no chown to make
+  else
+    chown -h -- "$owner:$group" "$path"
+  fi
   printf -v five '%05o' "$((8#$mode))"
   chmod -- "$five" "$path"
 }

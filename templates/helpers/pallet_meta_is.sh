@@ -3,11 +3,6 @@
 # It fails only by its explicit returns, so it means the same as a condition
 # (proof || exit 98 in an {{ apply_checked }}), where set -e is off.
 pallet_meta_is() {
-  local path=$1 mode=$2 owner=$3 group=$4 want hmode names huid hgid
-  printf -v want '%o' "$((8#$mode))"
-  pallet_stat_walk "$path" || return 1
-  read -r huid hmode _ hgid _ names <<<"${PALLET_STATS[0]}"
-  [[ $hmode == "$want" ]] || return 1
-  [[ ${names%%:*} == "$owner" || $huid == "$owner" ]] || return 1
-  [[ ${names#*:} == "$group" || $hgid == "$group" ]]
+  pallet_stat_walk "$1" || return 1
+  pallet_meta_line_is "${PALLET_STATS[0]}" "$2" "$3" "$4"
 }

@@ -18,7 +18,7 @@
 # or there is no setpriv, it is not tried. PALLET_STAT_SERVER=no turns it
 # off.
 pallet_stat_serve() {
-  local q r p rec i w end
+  local q r p w
   PALLET_STATD_PID='' PALLET_STATD_R=''
   if ((EUID != 0)) || [[ ${PALLET_STAT_SERVER-} == no ]] ||
     ((BASH_VERSINFO[0] < 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] < 2))); then
@@ -36,37 +36,25 @@ pallet_stat_serve() {
     pallet_stat_gone "$q" "$r"
     return 0
   fi
-  # the first question goes in before find is there to read it: the
-  # script holds the FIFO open (w) until the answer, or it would be lost
-  # with the last descriptor
+  # the first look's question may go in before find is there to read it:
+  # the script holds the FIFO open (w) until the answer, or the question
+  # would be lost with the last descriptor
   if ! exec {w}<>"$q"; then
     pallet_stat_gone "$q" "$r"
     return 0
   fi
-  printf '%s\0' / /./ 2>/dev/null 1>&"$w" || true
   (
     cd /
     exec setpriv --pdeathsig KILL -- stdbuf -o0 find -files0-from - -maxdepth 0 -printf '%p\0%U %m %n %G %y %u:%g\0' 0<>"$q" 1<>"$r" 2>/dev/null {w}>&-
   ) &
   PALLET_STATD_PID=$! PALLET_STATD_R=$r
   trap pallet_stat_stop EXIT
-  # the first answer: what lstat says of /, within 2 seconds, from a find
-  # that is still running (an older one ends at once: no -files0-from)
-  if exec {i}<>"$r"; then
-    # an older find ends within milliseconds: wait for the answer without
-    # reading it for 50 ms while find runs, then read it
-    end=$((${EPOCHREALTIME/[.,]/} + 50000))
-    while ! read -r -t 0 -u "$i" && kill -0 "$PALLET_STATD_PID" 2>/dev/null && ((${EPOCHREALTIME/[.,]/} < end)); do
-      :
-    done
-    if kill -0 "$PALLET_STATD_PID" 2>/dev/null && IFS= read -r -d '' -t 2 -u "$i" p && [[ $p == / ]] &&
-      IFS= read -r -d '' -t 1 -u "$i" rec && [[ $rec == '0 '* ]] &&
-      IFS= read -r -d '' -t 1 -u "$i" p && [[ $p == /./ ]] && IFS= read -r -d '' -t 1 -u "$i" rec; then
-      exec {i}<&- {w}>&-
-      return 0
-    fi
-    exec {i}<&-
-  fi
+  # the first look, at /: where find gives no answer (an older one ends
+  # at once, with no -files0-from) the look has ended the server itself;
+  # an answer that is not root's / ends it here
+  pallet_stat_walk / >/dev/null 2>&1 || true
   exec {w}>&-
-  pallet_stat_stop
+  if [[ -n $PALLET_STATD_PID && ${PALLET_STATS[0]-} != '0 '* ]]; then
+    pallet_stat_stop
+  fi
 }

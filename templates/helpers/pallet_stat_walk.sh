@@ -19,7 +19,7 @@
 # what was asked, in order, or that do not come within 10 seconds, end the
 # server (every later look runs stat) and this look runs stat.
 pallet_stat_walk() {
-  local out p rec fd w at=0 rc=0 q=${PALLET_STATD_R-}
+  local out p rec fd w end at=0 rc=0 q=${PALLET_STATD_R-}
   local -a got=()
   PALLET_STATS=()
   (($#)) || return 0
@@ -36,6 +36,15 @@ pallet_stat_walk() {
       if exec {w}<>"$q"; then
         printf '%s\0' "$@" /./ 2>/dev/null 1>&"$w" || rc=5
         exec {w}>&-
+        # the answer comes within a fraction of a millisecond; a find
+        # that has ended (killed, or one too old for -files0-from, which
+        # ends at once) gives none: wait for one without reading it for
+        # 50 ms while find runs, then read it
+        end=$((${EPOCHREALTIME/[.,]/} + 50000))
+        while ! read -r -t 0 -u "$fd" && kill -0 "$PALLET_STATD_PID" 2>/dev/null && ((${EPOCHREALTIME/[.,]/} < end)); do
+          :
+        done
+        read -r -t 0 -u "$fd" || kill -0 "$PALLET_STATD_PID" 2>/dev/null || rc=5
         while ((rc == 0)) && IFS= read -r -d '' -t 10 -u "$fd" p && IFS= read -r -d '' -t 10 -u "$fd" rec; do
           if [[ $p == /./ ]]; then
             rc=3

@@ -14,7 +14,7 @@
 # (nftables checks and loads a ruleset there, so a file that fails never
 # goes live).
 pallet_write_file_as() {
-  local path=$1 mode=$2 owner=$3 group=$4 tmp five
+  local path=$1 mode=$2 owner=$3 group=$4 tmp
   shift 4
   pallet_file_need_dir "$path" || return 1
   if [[ -e $path && ! -L $path && ! -f $path ]]; then
@@ -25,14 +25,7 @@ pallet_write_file_as() {
   pallet_temp_file "$PALLET_DIR"
   tmp=$PALLET_TEMP
   cat >"$tmp"
-  if [[ ($owner == root || $owner == 0) && ($group == root || $group == 0) && -O $tmp && -G $tmp ]]; then
-    # made by root and root's already (no setgid directory gave it another
-    # group): only the mode to give
-    printf -v five '%05o' "$((8#$mode))"
-    chmod -- "$five" "$tmp"
-  else
-    pallet_file_set_meta "$tmp" "$mode" "$owner" "$group"
-  fi
+  pallet_file_set_meta "$tmp" "$mode" "$owner" "$group"
   if (($#)); then
     "$@" "$tmp" "$path" || return 1
   fi

@@ -811,14 +811,10 @@ pallet_file_is() {
 # the owner and mode, which no one else can have changed since: no stat
 # of its own. The owner and mode are compared first, the content after.
 pallet_file_is_as() {
-  local path=$1 mode=$2 owner=$3 group=$4 want uid hmode gid names
+  local path=$1 mode=$2 owner=$3 group=$4
   [[ -f $path && ! -L $path ]] || return 1
   if ((EUID == 0)) && [[ ${PALLET_ROOT_WAY-} == "$path" && ${PALLET_WALK_FINAL-} == "$path" ]]; then
-    read -r uid hmode _ gid _ names <<<"$PALLET_WALK_META"
-    printf -v want '%o' "$((8#$mode))"
-    [[ $hmode == "$want" ]] || return 1
-    [[ ${names%%:*} == "$owner" || $uid == "$owner" ]] || return 1
-    [[ ${names#*:} == "$group" || $gid == "$group" ]] || return 1
+    pallet_meta_line_is "$PALLET_WALK_META" "$mode" "$owner" "$group" || return 1
   else
     pallet_meta_is "$path" "$mode" "$owner" "$group" || return 1
   fi
@@ -947,7 +943,11 @@ pallet_file_set_meta() {
     echo "pallet: $path is a symlink: not setting its owner and mode through it" >&2
     return 1
   fi
-  chown -h -- "$owner:$group" "$path"
+  if ((EUID == 0)) && [[ ($owner == root || $owner == 0) && ($group == root || $group == 0) && -O $path && -G $path ]]; then
+    : # root's own and to be root's (no setgid directory gave it another group): no chown to make
+  else
+    chown -h -- "$owner:$group" "$path"
+  fi
   printf -v five '%05o' "$((8#$mode))"
   chmod -- "$five" "$path"
 }
@@ -1129,10 +1129,17 @@ pallet_file_writer() {
 # It fails only by its explicit returns, so it means the same as a condition
 # (proof || exit 98 in an {{ apply_checked }}), where set -e is off.
 pallet_meta_is() {
-  local path=$1 mode=$2 owner=$3 group=$4 want hmode names huid hgid
+  pallet_stat_walk "$1" || return 1
+  pallet_meta_line_is "${PALLET_STATS[0]}" "$2" "$3" "$4"
+}
+
+# pallet_meta_line_is LINE MODE OWNER GROUP succeeds when LINE, a line
+# pallet_stat_walk gave, has that octal mode, owner and group (names or
+# numeric ids). It fails only by its explicit returns.
+pallet_meta_line_is() {
+  local mode=$2 owner=$3 group=$4 want hmode names huid hgid
   printf -v want '%o' "$((8#$mode))"
-  pallet_stat_walk "$path" || return 1
-  read -r huid hmode _ hgid _ names <<<"${PALLET_STATS[0]}"
+  read -r huid hmode _ hgid _ names <<<"$1"
   [[ $hmode == "$want" ]] || return 1
   [[ ${names%%:*} == "$owner" || $huid == "$owner" ]] || return 1
   [[ ${names#*:} == "$group" || $hgid == "$group" ]]
@@ -1354,7 +1361,7 @@ pallet_stat_line() {
 # or there is no setpriv, it is not tried. PALLET_STAT_SERVER=no turns it
 # off.
 pallet_stat_serve() {
-  local q r p rec i w end
+  local q r p w
   PALLET_STATD_PID='' PALLET_STATD_R=''
   if ((EUID != 0)) || [[ ${PALLET_STAT_SERVER-} == no ]] ||
     ((BASH_VERSINFO[0] < 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] < 2))); then
@@ -1372,39 +1379,27 @@ pallet_stat_serve() {
     pallet_stat_gone "$q" "$r"
     return 0
   fi
-  # the first question goes in before find is there to read it: the
-  # script holds the FIFO open (w) until the answer, or it would be lost
-  # with the last descriptor
+  # the first look's question may go in before find is there to read it:
+  # the script holds the FIFO open (w) until the answer, or the question
+  # would be lost with the last descriptor
   if ! exec {w}<>"$q"; then
     pallet_stat_gone "$q" "$r"
     return 0
   fi
-  printf '%s\0' / /./ 2>/dev/null 1>&"$w" || true
   (
     cd /
     exec setpriv --pdeathsig KILL -- stdbuf -o0 find -files0-from - -maxdepth 0 -printf '%p\0%U %m %n %G %y %u:%g\0' 0<>"$q" 1<>"$r" 2>/dev/null {w}>&-
   ) &
   PALLET_STATD_PID=$! PALLET_STATD_R=$r
   trap pallet_stat_stop EXIT
-  # the first answer: what lstat says of /, within 2 seconds, from a find
-  # that is still running (an older one ends at once: no -files0-from)
-  if exec {i}<>"$r"; then
-    # an older find ends within milliseconds: wait for the answer without
-    # reading it for 50 ms while find runs, then read it
-    end=$((${EPOCHREALTIME/[.,]/} + 50000))
-    while ! read -r -t 0 -u "$i" && kill -0 "$PALLET_STATD_PID" 2>/dev/null && ((${EPOCHREALTIME/[.,]/} < end)); do
-      :
-    done
-    if kill -0 "$PALLET_STATD_PID" 2>/dev/null && IFS= read -r -d '' -t 2 -u "$i" p && [[ $p == / ]] &&
-      IFS= read -r -d '' -t 1 -u "$i" rec && [[ $rec == '0 '* ]] &&
-      IFS= read -r -d '' -t 1 -u "$i" p && [[ $p == /./ ]] && IFS= read -r -d '' -t 1 -u "$i" rec; then
-      exec {i}<&- {w}>&-
-      return 0
-    fi
-    exec {i}<&-
-  fi
+  # the first look, at /: where find gives no answer (an older one ends
+  # at once, with no -files0-from) the look has ended the server itself;
+  # an answer that is not root's / ends it here
+  pallet_stat_walk / >/dev/null 2>&1 || true
   exec {w}>&-
-  pallet_stat_stop
+  if [[ -n $PALLET_STATD_PID && ${PALLET_STATS[0]-} != '0 '* ]]; then
+    pallet_stat_stop
+  fi
 }
 
 # pallet_stat_stop ends the stat server pallet_stat_serve started and
@@ -1443,7 +1438,7 @@ pallet_stat_stop() {
 # what was asked, in order, or that do not come within 10 seconds, end the
 # server (every later look runs stat) and this look runs stat.
 pallet_stat_walk() {
-  local out p rec fd w at=0 rc=0 q=${PALLET_STATD_R-}
+  local out p rec fd w end at=0 rc=0 q=${PALLET_STATD_R-}
   local -a got=()
   PALLET_STATS=()
   (($#)) || return 0
@@ -1460,6 +1455,15 @@ pallet_stat_walk() {
       if exec {w}<>"$q"; then
         printf '%s\0' "$@" /./ 2>/dev/null 1>&"$w" || rc=5
         exec {w}>&-
+        # the answer comes within a fraction of a millisecond; a find
+        # that has ended (killed, or one too old for -files0-from, which
+        # ends at once) gives none: wait for one without reading it for
+        # 50 ms while find runs, then read it
+        end=$((${EPOCHREALTIME/[.,]/} + 50000))
+        while ! read -r -t 0 -u "$fd" && kill -0 "$PALLET_STATD_PID" 2>/dev/null && ((${EPOCHREALTIME/[.,]/} < end)); do
+          :
+        done
+        read -r -t 0 -u "$fd" || kill -0 "$PALLET_STATD_PID" 2>/dev/null || rc=5
         while ((rc == 0)) && IFS= read -r -d '' -t 10 -u "$fd" p && IFS= read -r -d '' -t 10 -u "$fd" rec; do
           if [[ $p == /./ ]]; then
             rc=3
@@ -1647,7 +1651,7 @@ pallet_write_file() {
 # (nftables checks and loads a ruleset there, so a file that fails never
 # goes live).
 pallet_write_file_as() {
-  local path=$1 mode=$2 owner=$3 group=$4 tmp five
+  local path=$1 mode=$2 owner=$3 group=$4 tmp
   shift 4
   pallet_file_need_dir "$path" || return 1
   if [[ -e $path && ! -L $path && ! -f $path ]]; then
@@ -1658,14 +1662,7 @@ pallet_write_file_as() {
   pallet_temp_file "$PALLET_DIR"
   tmp=$PALLET_TEMP
   cat >"$tmp"
-  if [[ ($owner == root || $owner == 0) && ($group == root || $group == 0) && -O $tmp && -G $tmp ]]; then
-    # made by root and root's already (no setgid directory gave it another
-    # group): only the mode to give
-    printf -v five '%05o' "$((8#$mode))"
-    chmod -- "$five" "$tmp"
-  else
-    pallet_file_set_meta "$tmp" "$mode" "$owner" "$group"
-  fi
+  pallet_file_set_meta "$tmp" "$mode" "$owner" "$group"
   if (($#)); then
     "$@" "$tmp" "$path" || return 1
   fi
@@ -1691,19 +1688,19 @@ declare -A PALLET_DEPS=(
   [pallet_diff_files]='pallet_diff_binary pallet_diff_summary'
   [pallet_directory_make]='pallet_as_user pallet_as_writer pallet_directory_make_as pallet_dirname pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_passwd pallet_path_parts pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
   [pallet_directory_make_as]='pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
-  [pallet_file_is]='pallet_as_reader pallet_as_user pallet_file_entry pallet_file_is_as pallet_file_read pallet_file_writer pallet_meta_is pallet_passwd pallet_path_parts pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
-  [pallet_file_is_as]='pallet_file_read pallet_meta_is pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
+  [pallet_file_is]='pallet_as_reader pallet_as_user pallet_file_entry pallet_file_is_as pallet_file_read pallet_file_writer pallet_meta_is pallet_meta_line_is pallet_passwd pallet_path_parts pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
+  [pallet_file_is_as]='pallet_file_read pallet_meta_is pallet_meta_line_is pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
   [pallet_file_need_dir]='pallet_dirname'
   [pallet_file_writer]='pallet_file_entry pallet_path_parts pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
-  [pallet_meta_is]='pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
+  [pallet_meta_is]='pallet_meta_line_is pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
   [pallet_payload]='pallet_file_read pallet_salted_sha256'
-  [pallet_stat_serve]='pallet_stat_gone pallet_stat_stop pallet_temp_name pallet_tmp_remember'
+  [pallet_stat_serve]='pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat pallet_temp_name pallet_tmp_remember'
   [pallet_stat_stop]='pallet_stat_gone'
   [pallet_stat_walk]='pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk_stat'
   [pallet_stat_walk_stat]='pallet_stat_line'
   [pallet_temp_file]='pallet_new_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
-  [pallet_write_file]='pallet_as_user pallet_as_writer pallet_dirname pallet_file_entry pallet_file_need_dir pallet_file_set_meta pallet_file_writer pallet_meta_is pallet_new_file pallet_passwd pallet_path_parts pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember pallet_write_file_as'
-  [pallet_write_file_as]='pallet_dirname pallet_file_need_dir pallet_file_set_meta pallet_meta_is pallet_new_file pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
+  [pallet_write_file]='pallet_as_user pallet_as_writer pallet_dirname pallet_file_entry pallet_file_need_dir pallet_file_set_meta pallet_file_writer pallet_meta_is pallet_meta_line_is pallet_new_file pallet_passwd pallet_path_parts pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember pallet_write_file_as'
+  [pallet_write_file_as]='pallet_dirname pallet_file_need_dir pallet_file_set_meta pallet_meta_is pallet_meta_line_is pallet_new_file pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
 )
 
 pallet_stat_serve
