@@ -363,7 +363,7 @@ func (c *Conn) sudoMode() sudoMode {
 //     shell reads it into a variable and pipes it to sudo -S with the
 //     builtin printf, so it is never in an argv, the environment or a file,
 //     and sudo sees EOF after it, so a wrong password fails at once;
-//   - the wrapper makes a root-owned list (mktemp) where the script's
+//   - the wrapper makes a root-owned list (bash's O_EXCL, or mktemp) where the script's
 //     helpers note each temporary file they make as root
 //     (pallet_tmp_remember), and removes what it names once the script
 //     has ended, however: the helpers' EXIT traps do not run when the
@@ -397,7 +397,13 @@ func phaseCommand(dir, script string, check, diff bool, mode sudoMode, prompt st
 	// init that does not reap would keep for ever. The trap is set before
 	// the script starts, so a TERM that comes at once still reaches it;
 	// in the moment between the fork and p=$!, $! already names it.
-	wrapper := `n=$(<"${0%/*}/` + nonceFile + `"); l=$(mktemp) || exit 1; ` +
+	// The nonce is read by read, and the list made by bash (noclobber:
+	// O_EXCL, owner-only under umask 077, which the script sets back to
+	// its own) where it has SRANDOM, else by mktemp: no process for
+	// either, where $( ) would fork and mktemp exec.
+	wrapper := `IFS= read -r n <"${0%/*}/` + nonceFile + `" || exit 1; umask 077; l=; ` +
+		`if [ -n "${SRANDOM-}" ]; then l=/tmp/.pallet.$SRANDOM$SRANDOM.list; { set -C; : >"$l"; } 2>/dev/null || l=; set +C; fi; ` +
+		`[ -n "$l" ] || l=$(mktemp) || exit 1; ` +
 		`tidy() { local f; local -a g=(); while IFS= read -r -d '' f; do if [ -L "$f" ] || { [ -e "$f" ] && [ -O "$f" ]; }; then g+=("$f"); fi; done <"$l"; rm -rf -- "${g[@]}" "$l"; }; ` +
 		`alive() { local f s; [ -r /proc/self/stat ] || { kill -0 -- -$p 2>/dev/null; return; }; ` +
 		`for f in /proc/[0-9]*/stat; do read -r s <"$f" 2>/dev/null || continue; s=${s##*) }; set -- $s; [ "$3" = "$p" ] && [ "$1" != Z ] && return 0; done; return 1; }; ` +

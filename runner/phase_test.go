@@ -266,7 +266,7 @@ func TestRunPhaseSudo(t *testing.T) {
 // quotes the directory.
 func TestPhaseCommandQuotes(t *testing.T) {
 	cmd := phaseCommand("/tmp/it's here/pallet-x", "/tmp/it's here/pallet-x/p.sh", true, false, sudoPassword, "[pallet-sudo-ab]", false, 5*time.Second)
-	for _, want := range []string{`d='/tmp/it'\''s here/pallet-x'`, `PALLET_MODE=check PALLET_TMPLIST=$l PALLET_NONCE=$n bash`, `n=$(<"${0%/*}/pallet.nonce")`, "sudo -S -k -p '[pallet-sudo-ab]'", "IFS= read -r pw", `trap 'rm -rf "$d"' EXIT`} {
+	for _, want := range []string{`d='/tmp/it'\''s here/pallet-x'`, `PALLET_MODE=check PALLET_TMPLIST=$l PALLET_NONCE=$n bash`, `IFS= read -r n <"${0%/*}/pallet.nonce"`, "sudo -S -k -p '[pallet-sudo-ab]'", "IFS= read -r pw", `trap 'rm -rf "$d"' EXIT`} {
 		if !strings.Contains(cmd, want) {
 			t.Errorf("command lacks %q:\n%s", want, cmd)
 		}
