@@ -13,8 +13,9 @@
 # PALLET_WRITER_MISSING, PALLET_WRITER_SHARED). No one else can have made
 # it first, so it is made with its mode at once (mkdir -m), for a mode
 # that no one else may write or that has no special bits (a setgid bit
-# the directory inherits is put right with chmod), and chowned only when
-# it is not to be root's; the step's check proves the result.
+# the directory inherits is put right with chmod), and, when it is not to
+# be root's, by install -d, which chowns it too; the step's check proves
+# the result.
 pallet_directory_make_as() {
   local path=$1 mode=$2 owner=$3 group=$4 parents=$5 me prefix='' i made=no fresh=no
   local -a parts
@@ -34,9 +35,17 @@ pallet_directory_make_as() {
     fi
     if [[ $me == root && $made == no && $((i + 1)) == "${#parts[@]}" && ${PALLET_WRITER_SHARED-yes} == no &&
       ${PALLET_WRITER_MISSING-} == "$prefix" ]] && ! ((8#$mode & 8#7022)); then
-      mkdir -m "$mode" -- "$prefix" || return 1
-      fresh=yes
-      break
+      if [[ ($owner == root || $owner == 0) && ($group == root || $group == 0) ]]; then
+        mkdir -m "$mode" -- "$prefix" || return 1
+        fresh=yes
+        break
+      fi
+      # one process for mkdir, chown and chmod, in that order (GNU
+      # install -d: the entry is missing and its directory root's alone,
+      # so the one it makes is the one it chowns), and the mode exactly
+      # MODE (a setgid bit the directory would hand down is cleared)
+      install -d -m "$mode" -o "$owner" -g "$group" -- "$prefix" || return 1
+      return 0
     fi
     if ! mkdir -- "$prefix" && [[ ! -e $prefix && ! -L $prefix ]]; then
       return 1

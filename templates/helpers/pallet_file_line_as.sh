@@ -24,11 +24,16 @@ pallet_file_line_as() {
     return 1
   fi
   pallet_dirname "$path"
-  pallet_temp_file "$PALLET_DIR"
+  if [[ -e $path ]] && ((EUID == 0)) && [[ -n $hint && ${PALLET_ROOT_WAY-} == "$path" && ! -L $path ]]; then
+    read -r owner mode group <<<"$hint"
+  else
+    hint=
+  fi
+  # with the mode it is to have at once, where the hint gave it
+  pallet_temp_file "$PALLET_DIR" "${hint:+$mode}"
   tmp=$PALLET_TEMP
   if [[ -e $path ]]; then
-    if ((EUID == 0)) && [[ -n $hint && ${PALLET_ROOT_WAY-} == "$path" && ! -L $path ]]; then
-      read -r owner mode group <<<"$hint"
+    if [[ -n $hint ]]; then
       # as pallet_file_read opens it for root on a way only root
       # controls: directly; awk's status is the verdict on what it wrote
       pallet_file_line_awk write "$action" "$line" "$match" <"$path" >"$tmp" || rc=$?

@@ -5,8 +5,19 @@
 # file is made) is read back from /proc/self/status rather than from a
 # $(umask) subshell, and where that has no Umask line the file is made in a
 # subshell instead.
+# pallet_new_file PATH MODE, as root and for a MODE within 0666, creates it
+# with MODE at once (the umask is MODE's complement while it is made), so
+# that pallet_file_set_meta needs no chmod: a rename-into-place file that
+# is to be 0644 holds nothing another user may not read once it is in
+# place. PALLET_NEW_FILE and PALLET_NEW_MODE then say so; the mode the
+# kernel gave is still looked at before it counts (a default ACL on the
+# directory decides the mode instead of the umask).
 pallet_new_file() {
-  local - k v mask='' rc=0
+  local - k v mask='' rc=0 make=077
+  PALLET_NEW_FILE='' PALLET_NEW_MODE=''
+  if ((EUID == 0)) && [[ ${2-} =~ ^0?[0-7]{3}$ ]] && ! ((8#$2 & 8#7111)); then
+    printf -v make '%03o' "$((8#777 & ~8#$2))"
+  fi
   while read -r k v; do
     if [[ $k == Umask: ]]; then
       mask=$v
@@ -21,11 +32,14 @@ pallet_new_file() {
     )
     return
   fi
-  umask 077
+  umask "$make"
   { : >"$1"; } 2>/dev/null || rc=$?
   umask "$mask"
   if ((rc != 0)); then
     echo "pallet: cannot create $1: it is there already, or its directory refuses" >&2
+  elif [[ $make != 077 ]]; then
+    # shellcheck disable=SC2034 # read by pallet_file_set_meta
+    PALLET_NEW_FILE=$1 PALLET_NEW_MODE=$2
   fi
   return "$rc"
 }

@@ -8,6 +8,13 @@ pallet_ssh_key_authorized() {
   pallet_passwd "$user" || return 1
   entry=$PALLET_PASSWD
   IFS=: read -r _ _ uid gid _ home _ <<<"$entry"
+  # no ~/.ssh at all (as pallet_file_writer's walk asks whether an entry
+  # is there: -e and -L, reading nothing): the key is not there, and no
+  # drop is needed to say so. Whatever USER did to make it seem so, the
+  # apply then runs as USER, and finds out for itself.
+  if [[ -d $home && ! -L $home && ! -e $home/.ssh && ! -L $home/.ssh ]]; then
+    return 1
+  fi
   # shellcheck disable=SC2034 # read by pallet_as_user
   local PALLET_AS_ENTRY=$entry
   pallet_as_user "$user" pallet_ssh_key_user is "$user" "$uid" "$gid" "$home" "$key" </dev/null

@@ -45,7 +45,7 @@ pallet_stat_serve() {
   fi
   (
     cd /
-    exec setpriv --pdeathsig KILL -- stdbuf -o0 find -files0-from - -maxdepth 0 -printf '%p\0%U %m %n %G %y %u:%g\0' 0<>"$q" 1<>"$r" 2>/dev/null {w}>&-
+    exec setpriv --pdeathsig KILL -- stdbuf -oL find -files0-from - -maxdepth 0 -printf '%p\0%U %m %n %G %y %u:%g\n' 0<>"$q" 1<>"$r" 2>/dev/null {w}>&-
   ) &
   PALLET_STATD_PID=$! PALLET_STATD_R=$r
   trap pallet_stat_stop EXIT

@@ -19,7 +19,7 @@
 # what was asked, in order, or that do not come within 10 seconds, end the
 # server (every later look runs stat) and this look runs stat.
 pallet_stat_walk() {
-  local out p rec fd w end at=0 rc=0 q=${PALLET_STATD_R-}
+  local out p rec fd w end first got1 at=0 rc=0 q=${PALLET_STATD_R-}
   local -a got=()
   PALLET_STATS=()
   (($#)) || return 0
@@ -38,14 +38,24 @@ pallet_stat_walk() {
         exec {w}>&-
         # the answer comes within a fraction of a millisecond; a find
         # that has ended (killed, or one too old for -files0-from, which
-        # ends at once) gives none: wait for one without reading it for
-        # 50 ms while find runs, then read it
-        end=$((${EPOCHREALTIME/[.,]/} + 50000))
-        while ! read -r -t 0 -u "$fd" && kill -0 "$PALLET_STATD_PID" 2>/dev/null && ((${EPOCHREALTIME/[.,]/} < end)); do
-          :
+        # ends at once) gives none, and the FIFO no end either (this
+        # shell holds it open too): the first path is read 50 ms at a
+        # time, sleeping in read (a wait that spins would take the CPU
+        # from find), while find is there, for at most 10 s. A read
+        # that times out keeps what it got.
+        end=$((${EPOCHREALTIME/[.,]/} + 10000000)) first=
+        while ((rc == 0)); do
+          got1=
+          IFS= read -r -d '' -t 0.05 -u "$fd" got1 && break
+          (($? > 128)) || rc=5
+          first+=$got1
+          kill -0 "$PALLET_STATD_PID" 2>/dev/null && ((${EPOCHREALTIME/[.,]/} < end)) || rc=5
         done
-        read -r -t 0 -u "$fd" || kill -0 "$PALLET_STATD_PID" 2>/dev/null || rc=5
-        while ((rc == 0)) && IFS= read -r -d '' -t 10 -u "$fd" p && IFS= read -r -d '' -t 10 -u "$fd" rec; do
+        ((rc != 0)) || first+=$got1
+        while ((rc == 0)) && { [[ -n $first ]] || IFS= read -r -d '' -t 10 -u "$fd" p; } && IFS= read -r -d $'\n' -t 10 -u "$fd" rec; do
+          if [[ -n $first ]]; then
+            p=$first first=
+          fi
           if [[ $p == /./ ]]; then
             rc=3
             break

@@ -23,13 +23,13 @@ pallet_sudoers_install() {
     echo "pallet: $path is not a regular file ($(stat -c %F -- "$path")): remove it, pallet does not replace it" >&2
     return 1
   fi
-  pallet_temp_file "$dir"
+  pallet_temp_file "$dir" 0440
   tmp=$PALLET_TEMP
-  cat >"$tmp"
+  pallet_stdin_into "$tmp"
   # made by root: root's already, unless the directory's setgid bit gave
-  # it another group
-  [[ -O $tmp && -G $tmp ]] || chown root:root "$tmp"
-  chmod 0440 "$tmp"
+  # it another group (then chown), and 0440 from the start where the
+  # kernel gave that mode (else chmod)
+  pallet_file_set_meta "$tmp" 0440 root root
   if ! out=$(exec visudo -cf "$tmp" 2>&1); then
     printf '%s\nvisudo rejected the drop-in for %s; it was not installed\n' "$out" "$path" >&2
     return 1

@@ -4,7 +4,8 @@
 # (pallet_temp_gone), pallet-run's wrapper is told of it in case the script
 # is killed before the trap can run (pallet_tmp_remember), and it is
 # created exclusively, owner-only (pallet_new_file). The trap is the
-# calling shell's: a helper uses one temporary file.
+# calling shell's: a helper uses one temporary file. With MODE, root makes
+# it with that mode at once where it can (pallet_new_file PATH MODE).
 pallet_temp_file() {
   local q
   pallet_temp_name "$1"
@@ -13,5 +14,5 @@ pallet_temp_file() {
   # shellcheck disable=SC2064 # expand the name now, quoted
   trap "pallet_temp_gone $q" EXIT
   pallet_tmp_remember "$PALLET_TEMP"
-  pallet_new_file "$PALLET_TEMP"
+  pallet_new_file "$PALLET_TEMP" "${2-}"
 }

@@ -18,7 +18,7 @@
 # directory of symlinks into /etc. A missing parent is made as the
 # directory crate makes it: root's, 0755, one entry at a time.
 pallet_user_make_home() {
-  local user=$1 entry uid gid home parent e
+  local user=$1 entry uid gid home parent e tree=no
   local -a inside=()
   if ! pallet_passwd "$user"; then
     echo "pallet: no user $user" >&2
@@ -52,13 +52,17 @@ pallet_user_make_home() {
       for e in "$home"/.[!.]* "$home"/..?* "$home"/*; do
         if [[ -e $e || -L $e ]]; then
           inside+=("$e")
+          [[ -L $e || ! -d $e ]] || tree=yes
         fi
       done
-      if ((${#inside[@]})); then
-        chown -R -h -- "$uid:$gid" "${inside[@]}" || return 1
-      fi
     fi
-    chown -h -- "$uid:$gid" "$home" || return 1
+    if [[ $tree == yes ]]; then
+      chown -R -h -- "$uid:$gid" "${inside[@]}" || return 1
+      inside=()
+    fi
+    # what it holds, then the directory itself, last: chown takes its
+    # names in order (one process, where no directory inside needs -R)
+    chown -h -- "$uid:$gid" "${inside[@]}" "$home" || return 1
     return 0
   fi
   # the passwd line just read, so pallet_as_user looks nothing up again

@@ -5,7 +5,8 @@
 # cleanup trap set before the file exists, so a script stopped at any
 # point leaves nothing behind; noclobber creates it exclusively (O_EXCL),
 # owner-only until its mode is set (pallet_new_file), and the name is
-# bash's own (pallet_temp_name): neither takes a process. Only a regular file or a symlink at
+# bash's own (pallet_temp_name): neither takes a process, nor does taking
+# in inline content (pallet_stdin_into). Only a regular file or a symlink at
 # PATH is replaced: a FIFO, socket, device or directory there is refused,
 # saying what it is (mv -T would not move into a directory anyway).
 # pallet_write_file_as PATH MODE OWNER GROUP CHECK ARGS... also runs
@@ -22,9 +23,9 @@ pallet_write_file_as() {
     return 1
   fi
   pallet_dirname "$path"
-  pallet_temp_file "$PALLET_DIR"
+  pallet_temp_file "$PALLET_DIR" "$mode"
   tmp=$PALLET_TEMP
-  cat >"$tmp"
+  pallet_stdin_into "$tmp"
   pallet_file_set_meta "$tmp" "$mode" "$owner" "$group"
   if (($#)); then
     "$@" "$tmp" "$path" || return 1

@@ -520,8 +520,9 @@ pallet_directory_make() {
 # PALLET_WRITER_MISSING, PALLET_WRITER_SHARED). No one else can have made
 # it first, so it is made with its mode at once (mkdir -m), for a mode
 # that no one else may write or that has no special bits (a setgid bit
-# the directory inherits is put right with chmod), and chowned only when
-# it is not to be root's; the step's check proves the result.
+# the directory inherits is put right with chmod), and, when it is not to
+# be root's, by install -d, which chowns it too; the step's check proves
+# the result.
 pallet_directory_make_as() {
   local path=$1 mode=$2 owner=$3 group=$4 parents=$5 me prefix='' i made=no fresh=no
   local -a parts
@@ -541,9 +542,17 @@ pallet_directory_make_as() {
     fi
     if [[ $me == root && $made == no && $((i + 1)) == "${#parts[@]}" && ${PALLET_WRITER_SHARED-yes} == no &&
       ${PALLET_WRITER_MISSING-} == "$prefix" ]] && ! ((8#$mode & 8#7022)); then
-      mkdir -m "$mode" -- "$prefix" || return 1
-      fresh=yes
-      break
+      if [[ ($owner == root || $owner == 0) && ($group == root || $group == 0) ]]; then
+        mkdir -m "$mode" -- "$prefix" || return 1
+        fresh=yes
+        break
+      fi
+      # one process for mkdir, chown and chmod, in that order (GNU
+      # install -d: the entry is missing and its directory root's alone,
+      # so the one it makes is the one it chowns), and the mode exactly
+      # MODE (a setgid bit the directory would hand down is cleared)
+      install -d -m "$mode" -o "$owner" -g "$group" -- "$prefix" || return 1
+      return 0
     fi
     if ! mkdir -- "$prefix" && [[ ! -e $prefix && ! -L $prefix ]]; then
       return 1
@@ -668,8 +677,10 @@ pallet_file_entry() {
 # pallet_file_writer for PATH itself first (an entry another user owns in
 # a sticky directory is theirs, never chowned or chmodded by root), or give
 # a temporary file they just made. A symlink is refused.
+# A file pallet_new_file has just made with MODE gets no chmod when the
+# stat server (no process) shows it has MODE indeed, after the chown.
 pallet_file_set_meta() {
-  local path=$1 mode=$2 owner=$3 group=$4 five
+  local path=$1 mode=$2 owner=$3 group=$4 five m
   if [[ -L $path ]]; then
     echo "pallet: $path is a symlink: not setting its owner and mode through it" >&2
     return 1
@@ -678,6 +689,13 @@ pallet_file_set_meta() {
     : # root's own and to be root's (no setgid directory gave it another group): no chown to make
   else
     chown -h -- "$owner:$group" "$path"
+  fi
+  if [[ -n ${PALLET_NEW_FILE-} && $PALLET_NEW_FILE == "$path" && $PALLET_NEW_MODE == "$mode" && -n ${PALLET_STATD_PID-} ]] &&
+    pallet_stat_walk "$path"; then
+    m=${PALLET_STATS[0]#* } m=${m%% *}
+    if ((8#$m == 8#$mode)); then
+      return 0
+    fi
   fi
   printf -v five '%05o' "$((8#$mode))"
   chmod -- "$five" "$path"
@@ -1035,7 +1053,7 @@ pallet_stat_serve() {
   fi
   (
     cd /
-    exec setpriv --pdeathsig KILL -- stdbuf -o0 find -files0-from - -maxdepth 0 -printf '%p\0%U %m %n %G %y %u:%g\0' 0<>"$q" 1<>"$r" 2>/dev/null {w}>&-
+    exec setpriv --pdeathsig KILL -- stdbuf -oL find -files0-from - -maxdepth 0 -printf '%p\0%U %m %n %G %y %u:%g\n' 0<>"$q" 1<>"$r" 2>/dev/null {w}>&-
   ) &
   PALLET_STATD_PID=$! PALLET_STATD_R=$r
   trap pallet_stat_stop EXIT
@@ -1050,15 +1068,19 @@ pallet_stat_serve() {
 }
 
 # pallet_stat_stop ends the stat server pallet_stat_serve started and
-# removes its FIFOs: at the script's exit, and wherever its answers went
-# wrong (every later look runs stat).
+# removes its FIFOs (or leaves them to pallet-run's wrapper): at the
+# script's exit, and wherever its answers went wrong (every later look
+# runs stat).
 pallet_stat_stop() {
   local q=${PALLET_STATD_R-}
   q=${q%.r}.q
   if [[ -n ${PALLET_STATD_PID-} ]]; then
     kill "$PALLET_STATD_PID" 2>/dev/null || true
   fi
-  if [[ -n ${PALLET_STATD_R-} ]]; then
+  # under pallet-run, whose wrapper removes what pallet_tmp_remember
+  # listed once the script has ended (in the one rm it runs anyway), the
+  # FIFOs are left to it
+  if [[ -n ${PALLET_STATD_R-} && -z ${PALLET_TMPLIST-} ]]; then
     pallet_stat_gone "$q" "$PALLET_STATD_R"
   fi
   PALLET_STATD_PID='' PALLET_STATD_R=''
@@ -1085,7 +1107,7 @@ pallet_stat_stop() {
 # what was asked, in order, or that do not come within 10 seconds, end the
 # server (every later look runs stat) and this look runs stat.
 pallet_stat_walk() {
-  local out p rec fd w end at=0 rc=0 q=${PALLET_STATD_R-}
+  local out p rec fd w end first got1 at=0 rc=0 q=${PALLET_STATD_R-}
   local -a got=()
   PALLET_STATS=()
   (($#)) || return 0
@@ -1104,14 +1126,24 @@ pallet_stat_walk() {
         exec {w}>&-
         # the answer comes within a fraction of a millisecond; a find
         # that has ended (killed, or one too old for -files0-from, which
-        # ends at once) gives none: wait for one without reading it for
-        # 50 ms while find runs, then read it
-        end=$((${EPOCHREALTIME/[.,]/} + 50000))
-        while ! read -r -t 0 -u "$fd" && kill -0 "$PALLET_STATD_PID" 2>/dev/null && ((${EPOCHREALTIME/[.,]/} < end)); do
-          :
+        # ends at once) gives none, and the FIFO no end either (this
+        # shell holds it open too): the first path is read 50 ms at a
+        # time, sleeping in read (a wait that spins would take the CPU
+        # from find), while find is there, for at most 10 s. A read
+        # that times out keeps what it got.
+        end=$((${EPOCHREALTIME/[.,]/} + 10000000)) first=
+        while ((rc == 0)); do
+          got1=
+          IFS= read -r -d '' -t 0.05 -u "$fd" got1 && break
+          (($? > 128)) || rc=5
+          first+=$got1
+          kill -0 "$PALLET_STATD_PID" 2>/dev/null && ((${EPOCHREALTIME/[.,]/} < end)) || rc=5
         done
-        read -r -t 0 -u "$fd" || kill -0 "$PALLET_STATD_PID" 2>/dev/null || rc=5
-        while ((rc == 0)) && IFS= read -r -d '' -t 10 -u "$fd" p && IFS= read -r -d '' -t 10 -u "$fd" rec; do
+        ((rc != 0)) || first+=$got1
+        while ((rc == 0)) && { [[ -n $first ]] || IFS= read -r -d '' -t 10 -u "$fd" p; } && IFS= read -r -d $'\n' -t 10 -u "$fd" rec; do
+          if [[ -n $first ]]; then
+            p=$first first=
+          fi
           if [[ $p == /./ ]]; then
             rc=3
             break
@@ -1200,6 +1232,7 @@ declare -A PALLET_DEPS=(
   [pallet_as_writer]='pallet_as_user pallet_file_entry pallet_file_writer pallet_passwd pallet_path_parts pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
   [pallet_directory_make]='pallet_as_user pallet_as_writer pallet_directory_make_as pallet_dirname pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_passwd pallet_path_parts pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
   [pallet_directory_make_as]='pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
+  [pallet_file_set_meta]='pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
   [pallet_file_writer]='pallet_file_entry pallet_path_parts pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
   [pallet_meta_is]='pallet_meta_line_is pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
   [pallet_stat_serve]='pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat pallet_temp_name pallet_tmp_remember'

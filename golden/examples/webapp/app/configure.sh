@@ -653,8 +653,9 @@ pallet_directory_make() {
 # PALLET_WRITER_MISSING, PALLET_WRITER_SHARED). No one else can have made
 # it first, so it is made with its mode at once (mkdir -m), for a mode
 # that no one else may write or that has no special bits (a setgid bit
-# the directory inherits is put right with chmod), and chowned only when
-# it is not to be root's; the step's check proves the result.
+# the directory inherits is put right with chmod), and, when it is not to
+# be root's, by install -d, which chowns it too; the step's check proves
+# the result.
 pallet_directory_make_as() {
   local path=$1 mode=$2 owner=$3 group=$4 parents=$5 me prefix='' i made=no fresh=no
   local -a parts
@@ -674,9 +675,17 @@ pallet_directory_make_as() {
     fi
     if [[ $me == root && $made == no && $((i + 1)) == "${#parts[@]}" && ${PALLET_WRITER_SHARED-yes} == no &&
       ${PALLET_WRITER_MISSING-} == "$prefix" ]] && ! ((8#$mode & 8#7022)); then
-      mkdir -m "$mode" -- "$prefix" || return 1
-      fresh=yes
-      break
+      if [[ ($owner == root || $owner == 0) && ($group == root || $group == 0) ]]; then
+        mkdir -m "$mode" -- "$prefix" || return 1
+        fresh=yes
+        break
+      fi
+      # one process for mkdir, chown and chmod, in that order (GNU
+      # install -d: the entry is missing and its directory root's alone,
+      # so the one it makes is the one it chowns), and the mode exactly
+      # MODE (a setgid bit the directory would hand down is cleared)
+      install -d -m "$mode" -o "$owner" -g "$group" -- "$prefix" || return 1
+      return 0
     fi
     if ! mkdir -- "$prefix" && [[ ! -e $prefix && ! -L $prefix ]]; then
       return 1
@@ -937,8 +946,10 @@ pallet_file_read() {
 # pallet_file_writer for PATH itself first (an entry another user owns in
 # a sticky directory is theirs, never chowned or chmodded by root), or give
 # a temporary file they just made. A symlink is refused.
+# A file pallet_new_file has just made with MODE gets no chmod when the
+# stat server (no process) shows it has MODE indeed, after the chown.
 pallet_file_set_meta() {
-  local path=$1 mode=$2 owner=$3 group=$4 five
+  local path=$1 mode=$2 owner=$3 group=$4 five m
   if [[ -L $path ]]; then
     echo "pallet: $path is a symlink: not setting its owner and mode through it" >&2
     return 1
@@ -947,6 +958,13 @@ pallet_file_set_meta() {
     : # root's own and to be root's (no setgid directory gave it another group): no chown to make
   else
     chown -h -- "$owner:$group" "$path"
+  fi
+  if [[ -n ${PALLET_NEW_FILE-} && $PALLET_NEW_FILE == "$path" && $PALLET_NEW_MODE == "$mode" && -n ${PALLET_STATD_PID-} ]] &&
+    pallet_stat_walk "$path"; then
+    m=${PALLET_STATS[0]#* } m=${m%% *}
+    if ((8#$m == 8#$mode)); then
+      return 0
+    fi
   fi
   printf -v five '%05o' "$((8#$mode))"
   chmod -- "$five" "$path"
@@ -1152,8 +1170,19 @@ pallet_meta_line_is() {
 # file is made) is read back from /proc/self/status rather than from a
 # $(umask) subshell, and where that has no Umask line the file is made in a
 # subshell instead.
+# pallet_new_file PATH MODE, as root and for a MODE within 0666, creates it
+# with MODE at once (the umask is MODE's complement while it is made), so
+# that pallet_file_set_meta needs no chmod: a rename-into-place file that
+# is to be 0644 holds nothing another user may not read once it is in
+# place. PALLET_NEW_FILE and PALLET_NEW_MODE then say so; the mode the
+# kernel gave is still looked at before it counts (a default ACL on the
+# directory decides the mode instead of the umask).
 pallet_new_file() {
-  local - k v mask='' rc=0
+  local - k v mask='' rc=0 make=077
+  PALLET_NEW_FILE='' PALLET_NEW_MODE=''
+  if ((EUID == 0)) && [[ ${2-} =~ ^0?[0-7]{3}$ ]] && ! ((8#$2 & 8#7111)); then
+    printf -v make '%03o' "$((8#777 & ~8#$2))"
+  fi
   while read -r k v; do
     if [[ $k == Umask: ]]; then
       mask=$v
@@ -1168,11 +1197,14 @@ pallet_new_file() {
     )
     return
   fi
-  umask 077
+  umask "$make"
   { : >"$1"; } 2>/dev/null || rc=$?
   umask "$mask"
   if ((rc != 0)); then
     echo "pallet: cannot create $1: it is there already, or its directory refuses" >&2
+  elif [[ $make != 077 ]]; then
+    # shellcheck disable=SC2034 # read by pallet_file_set_meta
+    PALLET_NEW_FILE=$1 PALLET_NEW_MODE=$2
   fi
   return "$rc"
 }
@@ -1388,7 +1420,7 @@ pallet_stat_serve() {
   fi
   (
     cd /
-    exec setpriv --pdeathsig KILL -- stdbuf -o0 find -files0-from - -maxdepth 0 -printf '%p\0%U %m %n %G %y %u:%g\0' 0<>"$q" 1<>"$r" 2>/dev/null {w}>&-
+    exec setpriv --pdeathsig KILL -- stdbuf -oL find -files0-from - -maxdepth 0 -printf '%p\0%U %m %n %G %y %u:%g\n' 0<>"$q" 1<>"$r" 2>/dev/null {w}>&-
   ) &
   PALLET_STATD_PID=$! PALLET_STATD_R=$r
   trap pallet_stat_stop EXIT
@@ -1403,15 +1435,19 @@ pallet_stat_serve() {
 }
 
 # pallet_stat_stop ends the stat server pallet_stat_serve started and
-# removes its FIFOs: at the script's exit, and wherever its answers went
-# wrong (every later look runs stat).
+# removes its FIFOs (or leaves them to pallet-run's wrapper): at the
+# script's exit, and wherever its answers went wrong (every later look
+# runs stat).
 pallet_stat_stop() {
   local q=${PALLET_STATD_R-}
   q=${q%.r}.q
   if [[ -n ${PALLET_STATD_PID-} ]]; then
     kill "$PALLET_STATD_PID" 2>/dev/null || true
   fi
-  if [[ -n ${PALLET_STATD_R-} ]]; then
+  # under pallet-run, whose wrapper removes what pallet_tmp_remember
+  # listed once the script has ended (in the one rm it runs anyway), the
+  # FIFOs are left to it
+  if [[ -n ${PALLET_STATD_R-} && -z ${PALLET_TMPLIST-} ]]; then
     pallet_stat_gone "$q" "$PALLET_STATD_R"
   fi
   PALLET_STATD_PID='' PALLET_STATD_R=''
@@ -1438,7 +1474,7 @@ pallet_stat_stop() {
 # what was asked, in order, or that do not come within 10 seconds, end the
 # server (every later look runs stat) and this look runs stat.
 pallet_stat_walk() {
-  local out p rec fd w end at=0 rc=0 q=${PALLET_STATD_R-}
+  local out p rec fd w end first got1 at=0 rc=0 q=${PALLET_STATD_R-}
   local -a got=()
   PALLET_STATS=()
   (($#)) || return 0
@@ -1457,14 +1493,24 @@ pallet_stat_walk() {
         exec {w}>&-
         # the answer comes within a fraction of a millisecond; a find
         # that has ended (killed, or one too old for -files0-from, which
-        # ends at once) gives none: wait for one without reading it for
-        # 50 ms while find runs, then read it
-        end=$((${EPOCHREALTIME/[.,]/} + 50000))
-        while ! read -r -t 0 -u "$fd" && kill -0 "$PALLET_STATD_PID" 2>/dev/null && ((${EPOCHREALTIME/[.,]/} < end)); do
-          :
+        # ends at once) gives none, and the FIFO no end either (this
+        # shell holds it open too): the first path is read 50 ms at a
+        # time, sleeping in read (a wait that spins would take the CPU
+        # from find), while find is there, for at most 10 s. A read
+        # that times out keeps what it got.
+        end=$((${EPOCHREALTIME/[.,]/} + 10000000)) first=
+        while ((rc == 0)); do
+          got1=
+          IFS= read -r -d '' -t 0.05 -u "$fd" got1 && break
+          (($? > 128)) || rc=5
+          first+=$got1
+          kill -0 "$PALLET_STATD_PID" 2>/dev/null && ((${EPOCHREALTIME/[.,]/} < end)) || rc=5
         done
-        read -r -t 0 -u "$fd" || kill -0 "$PALLET_STATD_PID" 2>/dev/null || rc=5
-        while ((rc == 0)) && IFS= read -r -d '' -t 10 -u "$fd" p && IFS= read -r -d '' -t 10 -u "$fd" rec; do
+        ((rc != 0)) || first+=$got1
+        while ((rc == 0)) && { [[ -n $first ]] || IFS= read -r -d '' -t 10 -u "$fd" p; } && IFS= read -r -d $'\n' -t 10 -u "$fd" rec; do
+          if [[ -n $first ]]; then
+            p=$first first=
+          fi
           if [[ $p == /./ ]]; then
             rc=3
             break
@@ -1516,6 +1562,43 @@ pallet_stat_walk_stat() {
   return 0
 }
 
+# pallet_stdin_into FILE writes its stdin to FILE, byte for byte. From a
+# pipe, its first 4 KiB are read by bash (in pieces between NUL bytes,
+# which a bash variable cannot hold, each written back with its NUL), and
+# only what is left after that goes through cat: the content a script
+# carries inline (a here-string, UTF-8) mostly fits, and then costs no
+# fork and exec. From a file (a payload) it is all cat's.
+pallet_stdin_into() {
+  local data left=4096 rc
+  if [[ ! -p /dev/stdin ]]; then
+    cat >"$1"
+    return
+  fi
+  {
+    while :; do
+      rc=0
+      IFS= read -r -d '' -n "$left" data || rc=$?
+      if ((rc != 0)); then
+        # the end of the input: what came before it
+        printf '%s' "$data"
+        return 0
+      fi
+      if ((${#data} == left)); then
+        printf '%s' "$data"
+        cat
+        return
+      fi
+      # a NUL byte ended this piece
+      printf '%s\0' "$data"
+      left=$((left - ${#data} - 1))
+      if ((left <= 0)); then
+        cat
+        return
+      fi
+    done
+  } >"$1"
+}
+
 # pallet_svc_require_init systemd|openrc fails, saying why, when that init
 # system is not running the node, so that a service step fails with the real
 # reason (say, a container running sshd without systemd as PID 1) rather than
@@ -1546,7 +1629,8 @@ pallet_svc_require_init() {
 # (pallet_temp_gone), pallet-run's wrapper is told of it in case the script
 # is killed before the trap can run (pallet_tmp_remember), and it is
 # created exclusively, owner-only (pallet_new_file). The trap is the
-# calling shell's: a helper uses one temporary file.
+# calling shell's: a helper uses one temporary file. With MODE, root makes
+# it with that mode at once where it can (pallet_new_file PATH MODE).
 pallet_temp_file() {
   local q
   pallet_temp_name "$1"
@@ -1555,7 +1639,7 @@ pallet_temp_file() {
   # shellcheck disable=SC2064 # expand the name now, quoted
   trap "pallet_temp_gone $q" EXIT
   pallet_tmp_remember "$PALLET_TEMP"
-  pallet_new_file "$PALLET_TEMP"
+  pallet_new_file "$PALLET_TEMP" "${2-}"
 }
 
 # pallet_temp_gone PATH removes the temporary file PATH when it is still
@@ -1642,7 +1726,8 @@ pallet_write_file() {
 # cleanup trap set before the file exists, so a script stopped at any
 # point leaves nothing behind; noclobber creates it exclusively (O_EXCL),
 # owner-only until its mode is set (pallet_new_file), and the name is
-# bash's own (pallet_temp_name): neither takes a process. Only a regular file or a symlink at
+# bash's own (pallet_temp_name): neither takes a process, nor does taking
+# in inline content (pallet_stdin_into). Only a regular file or a symlink at
 # PATH is replaced: a FIFO, socket, device or directory there is refused,
 # saying what it is (mv -T would not move into a directory anyway).
 # pallet_write_file_as PATH MODE OWNER GROUP CHECK ARGS... also runs
@@ -1659,9 +1744,9 @@ pallet_write_file_as() {
     return 1
   fi
   pallet_dirname "$path"
-  pallet_temp_file "$PALLET_DIR"
+  pallet_temp_file "$PALLET_DIR" "$mode"
   tmp=$PALLET_TEMP
-  cat >"$tmp"
+  pallet_stdin_into "$tmp"
   pallet_file_set_meta "$tmp" "$mode" "$owner" "$group"
   if (($#)); then
     "$@" "$tmp" "$path" || return 1
@@ -1691,6 +1776,7 @@ declare -A PALLET_DEPS=(
   [pallet_file_is]='pallet_as_reader pallet_as_user pallet_file_entry pallet_file_is_as pallet_file_read pallet_file_writer pallet_meta_is pallet_meta_line_is pallet_passwd pallet_path_parts pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
   [pallet_file_is_as]='pallet_file_read pallet_meta_is pallet_meta_line_is pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
   [pallet_file_need_dir]='pallet_dirname'
+  [pallet_file_set_meta]='pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
   [pallet_file_writer]='pallet_file_entry pallet_path_parts pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
   [pallet_meta_is]='pallet_meta_line_is pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
   [pallet_payload]='pallet_file_read pallet_salted_sha256'
@@ -1699,8 +1785,8 @@ declare -A PALLET_DEPS=(
   [pallet_stat_walk]='pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk_stat'
   [pallet_stat_walk_stat]='pallet_stat_line'
   [pallet_temp_file]='pallet_new_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
-  [pallet_write_file]='pallet_as_user pallet_as_writer pallet_dirname pallet_file_entry pallet_file_need_dir pallet_file_set_meta pallet_file_writer pallet_meta_is pallet_meta_line_is pallet_new_file pallet_passwd pallet_path_parts pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember pallet_write_file_as'
-  [pallet_write_file_as]='pallet_dirname pallet_file_need_dir pallet_file_set_meta pallet_meta_is pallet_meta_line_is pallet_new_file pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
+  [pallet_write_file]='pallet_as_user pallet_as_writer pallet_dirname pallet_file_entry pallet_file_need_dir pallet_file_set_meta pallet_file_writer pallet_meta_is pallet_meta_line_is pallet_new_file pallet_passwd pallet_path_parts pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat pallet_stdin_into pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember pallet_write_file_as'
+  [pallet_write_file_as]='pallet_dirname pallet_file_need_dir pallet_file_set_meta pallet_meta_is pallet_meta_line_is pallet_new_file pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat pallet_stdin_into pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
 )
 
 pallet_stat_serve

@@ -652,8 +652,9 @@ pallet_directory_make() {
 # PALLET_WRITER_MISSING, PALLET_WRITER_SHARED). No one else can have made
 # it first, so it is made with its mode at once (mkdir -m), for a mode
 # that no one else may write or that has no special bits (a setgid bit
-# the directory inherits is put right with chmod), and chowned only when
-# it is not to be root's; the step's check proves the result.
+# the directory inherits is put right with chmod), and, when it is not to
+# be root's, by install -d, which chowns it too; the step's check proves
+# the result.
 pallet_directory_make_as() {
   local path=$1 mode=$2 owner=$3 group=$4 parents=$5 me prefix='' i made=no fresh=no
   local -a parts
@@ -673,9 +674,17 @@ pallet_directory_make_as() {
     fi
     if [[ $me == root && $made == no && $((i + 1)) == "${#parts[@]}" && ${PALLET_WRITER_SHARED-yes} == no &&
       ${PALLET_WRITER_MISSING-} == "$prefix" ]] && ! ((8#$mode & 8#7022)); then
-      mkdir -m "$mode" -- "$prefix" || return 1
-      fresh=yes
-      break
+      if [[ ($owner == root || $owner == 0) && ($group == root || $group == 0) ]]; then
+        mkdir -m "$mode" -- "$prefix" || return 1
+        fresh=yes
+        break
+      fi
+      # one process for mkdir, chown and chmod, in that order (GNU
+      # install -d: the entry is missing and its directory root's alone,
+      # so the one it makes is the one it chowns), and the mode exactly
+      # MODE (a setgid bit the directory would hand down is cleared)
+      install -d -m "$mode" -o "$owner" -g "$group" -- "$prefix" || return 1
+      return 0
     fi
     if ! mkdir -- "$prefix" && [[ ! -e $prefix && ! -L $prefix ]]; then
       return 1
@@ -922,8 +931,10 @@ pallet_file_read() {
 # pallet_file_writer for PATH itself first (an entry another user owns in
 # a sticky directory is theirs, never chowned or chmodded by root), or give
 # a temporary file they just made. A symlink is refused.
+# A file pallet_new_file has just made with MODE gets no chmod when the
+# stat server (no process) shows it has MODE indeed, after the chown.
 pallet_file_set_meta() {
-  local path=$1 mode=$2 owner=$3 group=$4 five
+  local path=$1 mode=$2 owner=$3 group=$4 five m
   if [[ -L $path ]]; then
     echo "pallet: $path is a symlink: not setting its owner and mode through it" >&2
     return 1
@@ -932,6 +943,13 @@ pallet_file_set_meta() {
     : # root's own and to be root's (no setgid directory gave it another group): no chown to make
   else
     chown -h -- "$owner:$group" "$path"
+  fi
+  if [[ -n ${PALLET_NEW_FILE-} && $PALLET_NEW_FILE == "$path" && $PALLET_NEW_MODE == "$mode" && -n ${PALLET_STATD_PID-} ]] &&
+    pallet_stat_walk "$path"; then
+    m=${PALLET_STATS[0]#* } m=${m%% *}
+    if ((8#$m == 8#$mode)); then
+      return 0
+    fi
   fi
   printf -v five '%05o' "$((8#$mode))"
   chmod -- "$five" "$path"
@@ -1137,8 +1155,19 @@ pallet_meta_line_is() {
 # file is made) is read back from /proc/self/status rather than from a
 # $(umask) subshell, and where that has no Umask line the file is made in a
 # subshell instead.
+# pallet_new_file PATH MODE, as root and for a MODE within 0666, creates it
+# with MODE at once (the umask is MODE's complement while it is made), so
+# that pallet_file_set_meta needs no chmod: a rename-into-place file that
+# is to be 0644 holds nothing another user may not read once it is in
+# place. PALLET_NEW_FILE and PALLET_NEW_MODE then say so; the mode the
+# kernel gave is still looked at before it counts (a default ACL on the
+# directory decides the mode instead of the umask).
 pallet_new_file() {
-  local - k v mask='' rc=0
+  local - k v mask='' rc=0 make=077
+  PALLET_NEW_FILE='' PALLET_NEW_MODE=''
+  if ((EUID == 0)) && [[ ${2-} =~ ^0?[0-7]{3}$ ]] && ! ((8#$2 & 8#7111)); then
+    printf -v make '%03o' "$((8#777 & ~8#$2))"
+  fi
   while read -r k v; do
     if [[ $k == Umask: ]]; then
       mask=$v
@@ -1153,11 +1182,14 @@ pallet_new_file() {
     )
     return
   fi
-  umask 077
+  umask "$make"
   { : >"$1"; } 2>/dev/null || rc=$?
   umask "$mask"
   if ((rc != 0)); then
     echo "pallet: cannot create $1: it is there already, or its directory refuses" >&2
+  elif [[ $make != 077 ]]; then
+    # shellcheck disable=SC2034 # read by pallet_file_set_meta
+    PALLET_NEW_FILE=$1 PALLET_NEW_MODE=$2
   fi
   return "$rc"
 }
@@ -1309,6 +1341,13 @@ pallet_ssh_key_authorized() {
   pallet_passwd "$user" || return 1
   entry=$PALLET_PASSWD
   IFS=: read -r _ _ uid gid _ home _ <<<"$entry"
+  # no ~/.ssh at all (as pallet_file_writer's walk asks whether an entry
+  # is there: -e and -L, reading nothing): the key is not there, and no
+  # drop is needed to say so. Whatever USER did to make it seem so, the
+  # apply then runs as USER, and finds out for itself.
+  if [[ -d $home && ! -L $home && ! -e $home/.ssh && ! -L $home/.ssh ]]; then
+    return 1
+  fi
   # shellcheck disable=SC2034 # read by pallet_as_user
   local PALLET_AS_ENTRY=$entry
   pallet_as_user "$user" pallet_ssh_key_user is "$user" "$uid" "$gid" "$home" "$key" </dev/null
@@ -1501,7 +1540,7 @@ pallet_stat_serve() {
   fi
   (
     cd /
-    exec setpriv --pdeathsig KILL -- stdbuf -o0 find -files0-from - -maxdepth 0 -printf '%p\0%U %m %n %G %y %u:%g\0' 0<>"$q" 1<>"$r" 2>/dev/null {w}>&-
+    exec setpriv --pdeathsig KILL -- stdbuf -oL find -files0-from - -maxdepth 0 -printf '%p\0%U %m %n %G %y %u:%g\n' 0<>"$q" 1<>"$r" 2>/dev/null {w}>&-
   ) &
   PALLET_STATD_PID=$! PALLET_STATD_R=$r
   trap pallet_stat_stop EXIT
@@ -1516,15 +1555,19 @@ pallet_stat_serve() {
 }
 
 # pallet_stat_stop ends the stat server pallet_stat_serve started and
-# removes its FIFOs: at the script's exit, and wherever its answers went
-# wrong (every later look runs stat).
+# removes its FIFOs (or leaves them to pallet-run's wrapper): at the
+# script's exit, and wherever its answers went wrong (every later look
+# runs stat).
 pallet_stat_stop() {
   local q=${PALLET_STATD_R-}
   q=${q%.r}.q
   if [[ -n ${PALLET_STATD_PID-} ]]; then
     kill "$PALLET_STATD_PID" 2>/dev/null || true
   fi
-  if [[ -n ${PALLET_STATD_R-} ]]; then
+  # under pallet-run, whose wrapper removes what pallet_tmp_remember
+  # listed once the script has ended (in the one rm it runs anyway), the
+  # FIFOs are left to it
+  if [[ -n ${PALLET_STATD_R-} && -z ${PALLET_TMPLIST-} ]]; then
     pallet_stat_gone "$q" "$PALLET_STATD_R"
   fi
   PALLET_STATD_PID='' PALLET_STATD_R=''
@@ -1551,7 +1594,7 @@ pallet_stat_stop() {
 # what was asked, in order, or that do not come within 10 seconds, end the
 # server (every later look runs stat) and this look runs stat.
 pallet_stat_walk() {
-  local out p rec fd w end at=0 rc=0 q=${PALLET_STATD_R-}
+  local out p rec fd w end first got1 at=0 rc=0 q=${PALLET_STATD_R-}
   local -a got=()
   PALLET_STATS=()
   (($#)) || return 0
@@ -1570,14 +1613,24 @@ pallet_stat_walk() {
         exec {w}>&-
         # the answer comes within a fraction of a millisecond; a find
         # that has ended (killed, or one too old for -files0-from, which
-        # ends at once) gives none: wait for one without reading it for
-        # 50 ms while find runs, then read it
-        end=$((${EPOCHREALTIME/[.,]/} + 50000))
-        while ! read -r -t 0 -u "$fd" && kill -0 "$PALLET_STATD_PID" 2>/dev/null && ((${EPOCHREALTIME/[.,]/} < end)); do
-          :
+        # ends at once) gives none, and the FIFO no end either (this
+        # shell holds it open too): the first path is read 50 ms at a
+        # time, sleeping in read (a wait that spins would take the CPU
+        # from find), while find is there, for at most 10 s. A read
+        # that times out keeps what it got.
+        end=$((${EPOCHREALTIME/[.,]/} + 10000000)) first=
+        while ((rc == 0)); do
+          got1=
+          IFS= read -r -d '' -t 0.05 -u "$fd" got1 && break
+          (($? > 128)) || rc=5
+          first+=$got1
+          kill -0 "$PALLET_STATD_PID" 2>/dev/null && ((${EPOCHREALTIME/[.,]/} < end)) || rc=5
         done
-        read -r -t 0 -u "$fd" || kill -0 "$PALLET_STATD_PID" 2>/dev/null || rc=5
-        while ((rc == 0)) && IFS= read -r -d '' -t 10 -u "$fd" p && IFS= read -r -d '' -t 10 -u "$fd" rec; do
+        ((rc != 0)) || first+=$got1
+        while ((rc == 0)) && { [[ -n $first ]] || IFS= read -r -d '' -t 10 -u "$fd" p; } && IFS= read -r -d $'\n' -t 10 -u "$fd" rec; do
+          if [[ -n $first ]]; then
+            p=$first first=
+          fi
           if [[ $p == /./ ]]; then
             rc=3
             break
@@ -1629,6 +1682,43 @@ pallet_stat_walk_stat() {
   return 0
 }
 
+# pallet_stdin_into FILE writes its stdin to FILE, byte for byte. From a
+# pipe, its first 4 KiB are read by bash (in pieces between NUL bytes,
+# which a bash variable cannot hold, each written back with its NUL), and
+# only what is left after that goes through cat: the content a script
+# carries inline (a here-string, UTF-8) mostly fits, and then costs no
+# fork and exec. From a file (a payload) it is all cat's.
+pallet_stdin_into() {
+  local data left=4096 rc
+  if [[ ! -p /dev/stdin ]]; then
+    cat >"$1"
+    return
+  fi
+  {
+    while :; do
+      rc=0
+      IFS= read -r -d '' -n "$left" data || rc=$?
+      if ((rc != 0)); then
+        # the end of the input: what came before it
+        printf '%s' "$data"
+        return 0
+      fi
+      if ((${#data} == left)); then
+        printf '%s' "$data"
+        cat
+        return
+      fi
+      # a NUL byte ended this piece
+      printf '%s\0' "$data"
+      left=$((left - ${#data} - 1))
+      if ((left <= 0)); then
+        cat
+        return
+      fi
+    done
+  } >"$1"
+}
+
 # pallet_sudoers_included PATH succeeds when sudo reads PATH: visudo -c
 # names every file it parsed, so this catches a drop-in whose directory
 # /etc/sudoers does not include (no @includedir /etc/sudoers.d) as well as
@@ -1664,13 +1754,13 @@ pallet_sudoers_install() {
     echo "pallet: $path is not a regular file ($(stat -c %F -- "$path")): remove it, pallet does not replace it" >&2
     return 1
   fi
-  pallet_temp_file "$dir"
+  pallet_temp_file "$dir" 0440
   tmp=$PALLET_TEMP
-  cat >"$tmp"
+  pallet_stdin_into "$tmp"
   # made by root: root's already, unless the directory's setgid bit gave
-  # it another group
-  [[ -O $tmp && -G $tmp ]] || chown root:root "$tmp"
-  chmod 0440 "$tmp"
+  # it another group (then chown), and 0440 from the start where the
+  # kernel gave that mode (else chmod)
+  pallet_file_set_meta "$tmp" 0440 root root
   if ! out=$(exec visudo -cf "$tmp" 2>&1); then
     printf '%s\nvisudo rejected the drop-in for %s; it was not installed\n' "$out" "$path" >&2
     return 1
@@ -1691,7 +1781,8 @@ pallet_sudoers_install() {
 # (pallet_temp_gone), pallet-run's wrapper is told of it in case the script
 # is killed before the trap can run (pallet_tmp_remember), and it is
 # created exclusively, owner-only (pallet_new_file). The trap is the
-# calling shell's: a helper uses one temporary file.
+# calling shell's: a helper uses one temporary file. With MODE, root makes
+# it with that mode at once where it can (pallet_new_file PATH MODE).
 pallet_temp_file() {
   local q
   pallet_temp_name "$1"
@@ -1700,7 +1791,7 @@ pallet_temp_file() {
   # shellcheck disable=SC2064 # expand the name now, quoted
   trap "pallet_temp_gone $q" EXIT
   pallet_tmp_remember "$PALLET_TEMP"
-  pallet_new_file "$PALLET_TEMP"
+  pallet_new_file "$PALLET_TEMP" "${2-}"
 }
 
 # pallet_temp_gone PATH removes the temporary file PATH when it is still
@@ -1812,7 +1903,7 @@ pallet_user_join_groups() {
 # directory of symlinks into /etc. A missing parent is made as the
 # directory crate makes it: root's, 0755, one entry at a time.
 pallet_user_make_home() {
-  local user=$1 entry uid gid home parent e
+  local user=$1 entry uid gid home parent e tree=no
   local -a inside=()
   if ! pallet_passwd "$user"; then
     echo "pallet: no user $user" >&2
@@ -1846,13 +1937,17 @@ pallet_user_make_home() {
       for e in "$home"/.[!.]* "$home"/..?* "$home"/*; do
         if [[ -e $e || -L $e ]]; then
           inside+=("$e")
+          [[ -L $e || ! -d $e ]] || tree=yes
         fi
       done
-      if ((${#inside[@]})); then
-        chown -R -h -- "$uid:$gid" "${inside[@]}" || return 1
-      fi
     fi
-    chown -h -- "$uid:$gid" "$home" || return 1
+    if [[ $tree == yes ]]; then
+      chown -R -h -- "$uid:$gid" "${inside[@]}" || return 1
+      inside=()
+    fi
+    # what it holds, then the directory itself, last: chown takes its
+    # names in order (one process, where no directory inside needs -R)
+    chown -h -- "$uid:$gid" "${inside[@]}" "$home" || return 1
     return 0
   fi
   # the passwd line just read, so pallet_as_user looks nothing up again
@@ -1873,6 +1968,7 @@ declare -A PALLET_DEPS=(
   [pallet_directory_make_as]='pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_path_parts pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
   [pallet_file_is]='pallet_as_reader pallet_as_user pallet_file_entry pallet_file_is_as pallet_file_read pallet_file_writer pallet_meta_is pallet_meta_line_is pallet_passwd pallet_path_parts pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
   [pallet_file_is_as]='pallet_file_read pallet_meta_is pallet_meta_line_is pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
+  [pallet_file_set_meta]='pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
   [pallet_file_writer]='pallet_file_entry pallet_path_parts pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
   [pallet_meta_is]='pallet_meta_line_is pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat'
   [pallet_payload]='pallet_file_read pallet_salted_sha256'
@@ -1883,7 +1979,7 @@ declare -A PALLET_DEPS=(
   [pallet_stat_stop]='pallet_stat_gone'
   [pallet_stat_walk]='pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk_stat'
   [pallet_stat_walk_stat]='pallet_stat_line'
-  [pallet_sudoers_install]='pallet_dirname pallet_file_entry pallet_file_writer pallet_meta_is pallet_meta_line_is pallet_new_file pallet_path_parts pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
+  [pallet_sudoers_install]='pallet_dirname pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_meta_is pallet_meta_line_is pallet_new_file pallet_path_parts pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat pallet_stdin_into pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
   [pallet_temp_file]='pallet_new_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
   [pallet_user_make_home]='pallet_as_user pallet_as_writer pallet_directory_make pallet_directory_make_as pallet_dirname pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_passwd pallet_path_parts pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat pallet_user_home_fill'
 )
@@ -1927,10 +2023,10 @@ else
   # exists") where there is one already: that group becomes the primary
   # group then, as with useradd -g. Asked only then: no getent otherwise.
   rc=0
-  out=$(useradd -M -s /bin/bash -- deploy 2>&1) || rc=$?
+  out=$(exec useradd -M -s /bin/bash -- deploy 2>&1) || rc=$?
   if ((rc == 9)) && getent group deploy >/dev/null; then
     rc=0
-    out=$(useradd -M -s /bin/bash -g deploy -- deploy 2>&1) || rc=$?
+    out=$(exec useradd -M -s /bin/bash -g deploy -- deploy 2>&1) || rc=$?
   fi
   if [[ -n $out ]]; then
     printf '%s\n' "$out" >&2
