@@ -377,12 +377,15 @@ func firstOr(paths []string) string {
 // TestWriteFileTempLeak: a file step stopped at any point (phase timeout,
 // Ctrl-C, dropped connection) leaves no .pallet.XXXXXX beside the target.
 // It once did: mktemp made the file before the EXIT trap that removes it
-// was set. A slow mktemp on the node widens that window to seconds.
+// was set. A slow mv on the node (the rename, after the temporary file is
+// written) holds the step there for seconds. (This test used to slow
+// mktemp, which the helpers no longer run; since the wrapper stopped
+// running it too, that stalled nothing.)
 func TestWriteFileTempLeak(t *testing.T) {
 	t.Parallel()
 	f := newFleet(t, []string{"bookworm"})
 	n := f.nodes[0]
-	f.ssh(t, n, "", `mkdir -p /srv/leak && printf '#!/bin/sh\n/usr/bin/mktemp "$@"; rc=$?; sleep 5; exit $rc\n' >/usr/local/bin/mktemp && chmod 755 /usr/local/bin/mktemp`)
+	f.ssh(t, n, "", `mkdir -p /srv/leak && printf '#!/bin/sh\nsleep 5; exec /usr/bin/mv "$@"\n' >/usr/local/bin/mv && chmod 755 /usr/local/bin/mv`)
 	p := testProject(t, `groups:
   g:
     phases:
@@ -399,12 +402,13 @@ func TestWriteFileTempLeak(t *testing.T) {
 	if _, err := conn.RunPhase(t.Context(), runner.Phase{Name: "configure", Script: compile(t, p, "g", "configure", "debian-12")}, nil); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want the phase timeout", err)
 	}
-	// Once the slow mktemp is gone, the script has stopped.
+	// Once the slow mv (the rename after the temporary file is written)
+	// is gone, the script has stopped.
 	if !waitFor(10*time.Second, func() bool {
 		_, err := f.sshOut(t, n, "", "pgrep -f 'slee[p] 5'")
 		return err != nil
 	}) {
-		t.Fatal("the stopped script's mktemp still runs")
+		t.Fatal("the stopped script's mv still runs")
 	}
 	left := f.ssh(t, n, "", "ls -A /srv/leak")
 	if strings.Contains(left, ".pallet.") {
