@@ -1107,7 +1107,7 @@ pallet_stat_stop() {
 # what was asked, in order, or that do not come within 10 seconds, end the
 # server (every later look runs stat) and this look runs stat.
 pallet_stat_walk() {
-  local out p rec fd w end first got1 at=0 rc=0 q=${PALLET_STATD_R-}
+  local out p rec fd w end got1 at=0 rc=0 q=${PALLET_STATD_R-}
   local -a got=()
   PALLET_STATS=()
   (($#)) || return 0
@@ -1131,24 +1131,22 @@ pallet_stat_walk() {
         # time, sleeping in read (a wait that spins would take the CPU
         # from find), while find is there, for at most 10 s. A read
         # that times out keeps what it got.
-        end=$((${EPOCHREALTIME/[.,]/} + 10000000)) first=
+        end=$((${EPOCHREALTIME/[.,]/} + 10000000)) p=
         while ((rc == 0)); do
           got1=
-          IFS= read -r -d '' -t 0.05 -u "$fd" got1 && break
+          IFS= read -r -d '' -t 0.05 -u "$fd" got1 && p+=$got1 && break
           (($? > 128)) || rc=5
-          first+=$got1
+          p+=$got1
           kill -0 "$PALLET_STATD_PID" 2>/dev/null && ((${EPOCHREALTIME/[.,]/} < end)) || rc=5
         done
-        ((rc != 0)) || first+=$got1
-        while ((rc == 0)) && { [[ -n $first ]] || IFS= read -r -d '' -t 10 -u "$fd" p; } && IFS= read -r -d $'\n' -t 10 -u "$fd" rec; do
-          if [[ -n $first ]]; then
-            p=$first first=
-          fi
+        # then each path's line, and the next path
+        while ((rc == 0)) && IFS= read -r -d $'\n' -t 10 -u "$fd" rec; do
           if [[ $p == /./ ]]; then
             rc=3
             break
           fi
           got+=("$p" "$rec")
+          IFS= read -r -d '' -t 10 -u "$fd" p || break
         done
       fi
       exec {fd}<&-
