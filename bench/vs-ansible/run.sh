@@ -313,11 +313,37 @@ spot_check() { # tool label
 now() { echo "$EPOCHREALTIME"; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", b - a}'; }
 
+# PROFILE=1: every run is also sampled machine-wide by perf (1 kHz per CPU:
+# one sample is a millisecond of CPU) and each program's share lands in
+# profile.tsv (tool, run, program, samples), so the report can say which
+# programs a tool's CPU goes to, per node: nodes, sshd, sudo and the
+# scripts all run on this machine.
+profile_pid=
+profile_start() {
+	[[ ${PROFILE:-} == 1 ]] || return 0
+	perf record -q -a -e cpu-clock -F 1000 -o "$out/perf.data" -- sleep 600 >/dev/null 2>&1 &
+	profile_pid=$!
+	sleep 0.5 # perf is recording before the run starts
+}
+profile_stop() { # tool run
+	[[ -n $profile_pid ]] || return 0
+	kill -INT "$profile_pid"
+	wait "$profile_pid" || true
+	profile_pid=
+	perf report -i "$out/perf.data" --no-children --sort comm --stdio -g none -n 2>/dev/null |
+		awk -v t="$1" -v r="$2" '!/^#/ && NF >= 3 && $3 != "swapper" {print t "\t" r "\t" $3 "\t" $2}' >>"$out/profile.tsv"
+}
+if [[ ${PROFILE:-} == 1 ]]; then
+	command -v perf >/dev/null || die "PROFILE=1 needs perf: apt-get install linux-perf"
+	: >"$out/profile.tsv"
+fi
+
 printf 'tool\trep\trun\tseconds\tchanged\tchecked\tload1\n' >"$out/results.tsv"
 measure() { # tool rep run
 	local tool=$1 rep=$2 run=$3 log="$out/logs/$1-$2-$3.log" t0 t1 secs changed checked load1
 	# The 1-minute load before the run: shows when something else was busy.
 	load1=$(cut -d' ' -f1 /proc/loadavg)
+	profile_start
 	t0=$(now)
 	if ! "run_$tool" "$log"; then
 		echo "run.sh: $tool $run (rep $rep) failed: see $log" >&2
@@ -326,6 +352,7 @@ measure() { # tool rep run
 		exit 1
 	fi
 	t1=$(now)
+	profile_stop "$tool" "$run"
 	secs=$(elapsed "$t0" "$t1")
 	changed=$("count_$tool" "$log")
 	checked=$(spot_check "$tool" "$run") || exit 1
@@ -360,6 +387,40 @@ median() { # tool run
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b}'; }
 changed_of() { awk -F'\t' -v t="$1" -v r="$2" '$1 == t && $3 == r {print $5}' "$out/results.tsv" | sort -u | paste -sd/; }
 
+profile_table() {
+	awk -F'\t' -v n="$N" -v reps="$REPS" -v tools="${tools[*]}" '
+		{ ms[$3, $1 " " $2] += $4; prog[$3] = 1; tot[$1 " " $2] += $4 }
+		END {
+			nt = split(tools, t, " ")
+			hdr = "| program |"; sep = "|---|"
+			for (i = 1; i <= nt; i++) for (r = 1; r <= 2; r++) {
+				run = r == 1 ? "first" : "noop"
+				col[++nc] = t[i] " " run; hdr = hdr " " t[i] " " run " |"; sep = sep "---:|"
+			}
+			print hdr; print sep
+			line = "| all |"
+			for (c = 1; c <= nc; c++) line = line sprintf(" %.1f |", tot[col[c]] / n / reps)
+			print line
+			for (p in prog) {
+				big = 0; line = "| " p " |"
+				for (c = 1; c <= nc; c++) {
+					v = ms[p, col[c]] / n / reps
+					if (v >= 1) big = 1
+					line = line sprintf(" %.1f |", v)
+				}
+				if (big) rows[p] = line
+				key[p] = ms[p, col[1]]
+			}
+			# biggest first, by the first column
+			k = 0
+			for (p in rows) order[++k] = p
+			for (i = 2; i <= k; i++) for (j = i; j > 1 && key[order[j]] > key[order[j - 1]]; j--) {
+				x = order[j]; order[j] = order[j - 1]; order[j - 1] = x
+			}
+			for (i = 1; i <= k; i++) print rows[order[i]]
+		}' "$out/profile.tsv"
+}
+
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 {
 	echo "pallet vs Ansible vs bare ssh: $N nodes, median of $REPS, $(date -u +%Y-%m-%d)"
@@ -383,4 +444,10 @@ cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 	done
 	echo
 	echo "goals (no-op): Ansible / pallet >= 15x, pallet / floor <= 1.3x"
+	if [[ -s $out/profile.tsv ]]; then
+		echo
+		echo "CPU per node by program (PROFILE=1; ms, the mean over $REPS repetitions; programs under 1 ms left out):"
+		echo
+		profile_table
+	fi
 } | tee "$out/results.md"
