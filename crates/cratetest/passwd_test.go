@@ -62,3 +62,68 @@ exec /usr/bin/getent "$@"
 		t.Log("passwd: is not files first here: getent answered every lookup")
 	}
 }
+
+// TestPasswdLookupFiles: the lines pallet_passwd takes from /etc/passwd
+// itself are the ones glibc would find first, for made-up nsswitch.conf
+// and passwd files (the helper's paths pointed at them); wherever glibc
+// would read them otherwise (another service first, NIS compat lines,
+// leading blanks, no such user) getent answers.
+func TestPasswdLookupFiles(t *testing.T) {
+	helper, err := os.ReadFile("../../templates/helpers/pallet_passwd.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	calls := filepath.Join(dir, "calls")
+	path := shim(t, "getent", `echo "$*" >>`+calls+`
+echo "getent:$2"
+`)
+	nss, pw := filepath.Join(dir, "nsswitch.conf"), filepath.Join(dir, "passwd")
+	src := strings.NewReplacer("/etc/nsswitch.conf", nss, "/etc/passwd", pw).Replace(string(helper))
+	if src == string(helper) {
+		t.Fatal("the helper no longer names /etc/passwd and /etc/nsswitch.conf")
+	}
+	const files = "# comment\npasswd:         files systemd\ngroup: files\n"
+	for _, c := range []struct {
+		name, nss, passwd, user, want string
+		getent                        bool
+	}{
+		{"found", files, "root:x:0:0::/root:/bin/bash\nbob:x:1:1::/home/bob:/bin/sh\n", "bob", "bob:x:1:1::/home/bob:/bin/sh", false},
+		{"a name that starts another", files, "bob:x:1:1::/b:/bin/sh\nbo:x:2:2::/o:/bin/sh\n", "bo", "bo:x:2:2::/o:/bin/sh", false},
+		{"the first of two", files, "carol:x:3:3::/1:/bin/sh\ncarol:x:4:4::/2:/bin/sh\n", "carol", "carol:x:3:3::/1:/bin/sh", false},
+		{"a comment is skipped", files, "#dave:x:9:9::/c:/bin/sh\ndave:x:5:5::/d:/bin/sh\n", "dave", "dave:x:5:5::/d:/bin/sh", false},
+		{"no newline at the end", files, "root:x:0:0::/root:/bin/bash\nerin:x:6:6::/e:/bin/sh", "erin", "erin:x:6:6::/e:/bin/sh", false},
+		{"the first line", files, "root:x:0:0::/root:/bin/bash\n", "root", "root:x:0:0::/root:/bin/bash", false},
+		{"by uid", files, "root:x:0:0::/root:/bin/bash\nbob:x:1001:1001::/b:/bin/sh\n", "1001", "bob:x:1001:1001::/b:/bin/sh", false},
+		{"a NIS line before it", files, "+::::::\nbob:x:1:1::/b:/bin/sh\n", "bob", "getent:bob", true},
+		{"a blank before it", files, " alice:x:7:7::/a:/bin/sh\nbob:x:1:1::/b:/bin/sh\n", "bob", "getent:bob", true},
+		{"a NIS line after it", files, "bob:x:1:1::/b:/bin/sh\n-bob\n", "bob", "bob:x:1:1::/b:/bin/sh", false},
+		{"not there", files, "root:x:0:0::/root:/bin/bash\n", "bob", "getent:bob", true},
+		{"another service first", "passwd: sss files\n", "bob:x:1:1::/b:/bin/sh\n", "bob", "getent:bob", true},
+		{"files, commented out", "#passwd: files\npasswd: compat\n", "bob:x:1:1::/b:/bin/sh\n", "bob", "getent:bob", true},
+		{"passwd:files is not the passwd: line", "passwd:files\npasswd: sss\n", "bob:x:1:1::/b:/bin/sh\n", "bob", "getent:bob", true},
+		{"the first passwd: line counts", "passwd: ldap\npasswd: files\n", "bob:x:1:1::/b:/bin/sh\n", "bob", "getent:bob", true},
+		{"an empty passwd: line", "passwd:\npasswd: files\n", "bob:x:1:1::/b:/bin/sh\n", "bob", "getent:bob", true},
+		{"a NIS name", files, "+bob:x:1:1::/b:/bin/sh\n", "+bob", "getent:+bob", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if err := os.WriteFile(nss, []byte(c.nss), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(pw, []byte(c.passwd), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			os.Remove(calls)
+			cmd := exec.Command("bash", "-c", src+"\nset -euo pipefail\npallet_passwd \"$1\"\nprintf '%s\\n' \"$PALLET_PASSWD\"", "bash", c.user)
+			cmd.Env = append(os.Environ(), path)
+			out, err := cmd.CombinedOutput()
+			if err != nil || string(out) != c.want+"\n" {
+				t.Errorf("pallet_passwd %s = %q (%v), want %q", c.user, out, err, c.want)
+			}
+			_, err = os.Stat(calls)
+			if ran := err == nil; ran != c.getent {
+				t.Errorf("getent ran: %v, want %v", ran, c.getent)
+			}
+		})
+	}
+}
