@@ -666,6 +666,20 @@ func assemble(plans *sync.Map, group, phase, osID, node string, placeholder bool
 	b.WriteString(total)
 	b.WriteByte('\n')
 	head := b.Len()
+	// which parts run in the script's own process (inline.go), and their
+	// bodies with exit made return
+	checks, applies := make([]string, len(steps)), make([]string, len(steps))
+	inline := make([]uint8, len(steps))
+	for i := range steps {
+		s := &steps[i]
+		var ok bool
+		if checks[i], ok = inlinePart(s.Check); ok && s.Check != "" {
+			inline[i] |= 1
+		}
+		if applies[i], ok = inlinePart(s.Apply); ok && s.Apply != "" {
+			inline[i] |= 2
+		}
+	}
 	for i := range steps {
 		s := &steps[i]
 		n := strconv.Itoa(i + 1)
@@ -676,9 +690,9 @@ func assemble(plans *sync.Map, group, phase, osID, node string, placeholder bool
 		b.WriteString(": ")
 		b.WriteString(s.Name)
 		b.WriteByte('\n')
-		writeFunc(&b, "pallet_check_", n, s.Check)
+		writeFunc(&b, "pallet_check_", n, checks[i])
 		writeFunc(&b, "pallet_diff_", n, s.Diff)
-		writeFunc(&b, applyPrefix(s), n, s.Apply)
+		writeFunc(&b, applyPrefix(s), n, applies[i])
 	}
 	b.WriteByte('\n')
 	for i := range steps {
@@ -706,6 +720,12 @@ func assemble(plans *sync.Map, group, phase, osID, node string, placeholder bool
 		}
 		if s.Checked {
 			b.WriteString(" checked")
+		}
+		if inline[i]&1 != 0 {
+			b.WriteString(" inline-check")
+		}
+		if inline[i]&2 != 0 {
+			b.WriteString(" inline-apply")
 		}
 		b.WriteByte('\n')
 	}

@@ -42,9 +42,9 @@ func TestFlagsRendered(t *testing.T) {
 	}
 	want := `
 pallet_notify app web
-pallet_step 1 file 'file /etc/app.conf' pallet_check_1 pallet_apply_1 checked
+pallet_step 1 file 'file /etc/app.conf' pallet_check_1 pallet_apply_1 checked inline-check inline-apply
 pallet_notify
-pallet_step 2 file 'file /etc/app.conf' pallet_check_2 pallet_apply_2 checked
+pallet_step 2 file 'file /etc/app.conf' pallet_check_2 pallet_apply_2 checked inline-check inline-apply
 pallet_notify after
 pallet_when_notified app web
 pallet_step 3 service 'enable app' pallet_check_3 pallet_apply_3
@@ -52,7 +52,7 @@ pallet_step 4 service 'reload app' '' pallet_apply_4
 pallet_lowered
 pallet_notify
 pallet_when_notified after
-pallet_step 5 exec-script script '' pallet_apply_5
+pallet_step 5 exec-script script '' pallet_apply_5 inline-apply
 pallet_lowered
 pallet_done 0
 `

@@ -60,7 +60,7 @@ func TestApplyChecked(t *testing.T) {
 	}
 
 	good := compileCrate(t, step("touch "+flag+"\ntest -e "+flag+" || exit 98"))
-	if !strings.Contains(readFile(t, good), "pallet_apply_1 checked\n") {
+	if !strings.Contains(readFile(t, good), "pallet_apply_1 checked ") {
 		t.Fatalf("the step is not marked checked:\n%s", readFile(t, good))
 	}
 	// check mode: would-change, and no reason given (only a wait step
