@@ -666,20 +666,10 @@ func assemble(plans *sync.Map, group, phase, osID, node string, placeholder bool
 	b.WriteString(total)
 	b.WriteByte('\n')
 	head := b.Len()
-	// which parts run in the script's own process (inline.go), and their
-	// bodies with exit made return
-	checks, applies := make([]string, len(steps)), make([]string, len(steps))
+	// which parts run in the script's own process (inline.go): bit 1 the
+	// check, bit 2 the apply, whose bodies are written with exit made
+	// return
 	inline := make([]uint8, len(steps))
-	for i := range steps {
-		s := &steps[i]
-		var ok bool
-		if checks[i], ok = inlinePart(s.Check); ok && s.Check != "" {
-			inline[i] |= 1
-		}
-		if applies[i], ok = inlinePart(s.Apply); ok && s.Apply != "" {
-			inline[i] |= 2
-		}
-	}
 	for i := range steps {
 		s := &steps[i]
 		n := strconv.Itoa(i + 1)
@@ -690,9 +680,17 @@ func assemble(plans *sync.Map, group, phase, osID, node string, placeholder bool
 		b.WriteString(": ")
 		b.WriteString(s.Name)
 		b.WriteByte('\n')
-		writeFunc(&b, "pallet_check_", n, checks[i])
+		check, ok := inlinePart(s.Check)
+		if ok && check != "" {
+			inline[i] |= 1
+		}
+		writeFunc(&b, "pallet_check_", n, check)
 		writeFunc(&b, "pallet_diff_", n, s.Diff)
-		writeFunc(&b, applyPrefix(s), n, applies[i])
+		apply, ok := inlinePart(s.Apply)
+		if ok && apply != "" {
+			inline[i] |= 2
+		}
+		writeFunc(&b, applyPrefix(s), n, apply)
 	}
 	b.WriteByte('\n')
 	for i := range steps {
