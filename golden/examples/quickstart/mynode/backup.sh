@@ -1085,7 +1085,9 @@ pallet_stat_line() {
 # find holds both open itself (so it never sees an end), gets SIGKILL
 # from the kernel when the script's bash ends however it ends (setpriv
 # --pdeathsig), and pallet_stat_stop ends it and removes the FIFOs on the
-# script's exit. A find that does not give the first answer at once (an
+# script's exit. Each answer ends with -printf's \c, which flushes find's
+# output there: no stdbuf (a program more, and its LD_PRELOAD) to make
+# find's FIFO line-buffered. A find that does not give the first answer at once (an
 # older findutils) is not used: the script runs stat instead, as it does
 # as anyone but root. Where bash is older than 5.2, or find is busybox's,
 # or there is no setpriv, it is not tried. PALLET_STAT_SERVER=no turns it
@@ -1098,7 +1100,7 @@ pallet_stat_serve() {
     return 0
   fi
   # hash finds the commands as running them would, without a $( ) fork
-  hash find stdbuf mkfifo setpriv 2>/dev/null || return 0
+  hash find mkfifo setpriv 2>/dev/null || return 0
   p=${BASH_CMDS[find]-}
   [[ -x $p && ! -L $p ]] || return 0
   pallet_temp_name /tmp
@@ -1118,7 +1120,7 @@ pallet_stat_serve() {
   fi
   (
     cd /
-    exec setpriv --pdeathsig KILL -- stdbuf -oL find -files0-from - -maxdepth 0 -printf '%p\0%U %m %n %G %y %u:%g\n' 0<>"$q" 1<>"$r" 2>/dev/null {w}>&-
+    exec setpriv --pdeathsig KILL -- find -files0-from - -maxdepth 0 -printf '%p\0%U %m %n %G %y %u:%g\n\c' 0<>"$q" 1<>"$r" 2>/dev/null {w}>&-
   ) &
   PALLET_STATD_PID=$! PALLET_STATD_R=$r
   trap pallet_stat_stop EXIT
