@@ -401,10 +401,17 @@ func phaseCommand(dir, script string, check, diff bool, mode sudoMode, prompt st
 	// O_EXCL, owner-only under umask 077, which the script sets back to
 	// its own) where it has SRANDOM, else by mktemp: no process for
 	// either, where $( ) would fork and mktemp exec.
+	// Unless the scripts are kept, tidy's one rm also removes the upload
+	// directory (the script's own, ${0%/*}), so that the login shell's
+	// EXIT trap, finding it gone, runs no rm of its own.
+	dirRm := ""
+	if !keep {
+		dirRm = ` "${0%/*}"`
+	}
 	wrapper := `IFS= read -r n <"${0%/*}/` + nonceFile + `" || exit 1; umask 077; l=; ` +
 		`if [ -n "${SRANDOM-}" ]; then l=/tmp/.pallet.$SRANDOM$SRANDOM.list; { set -C; : >"$l"; } 2>/dev/null || l=; set +C; fi; ` +
 		`[ -n "$l" ] || l=$(mktemp) || exit 1; ` +
-		`tidy() { local f; local -a g=(); while IFS= read -r -d '' f; do if [ -L "$f" ] || { [ -e "$f" ] && [ -O "$f" ]; }; then g+=("$f"); fi; done <"$l"; rm -rf -- "${g[@]}" "$l"; }; ` +
+		`tidy() { local f; local -a g=(); while IFS= read -r -d '' f; do if [ -L "$f" ] || { [ -e "$f" ] && [ -O "$f" ]; }; then g+=("$f"); fi; done <"$l"; rm -rf -- "${g[@]}" "$l"` + dirRm + `; }; ` +
 		`alive() { local f s; [ -r /proc/self/stat ] || { kill -0 -- -$p 2>/dev/null; return; }; ` +
 		`for f in /proc/[0-9]*/stat; do read -r s <"$f" 2>/dev/null || continue; s=${s##*) }; set -- $s; [ "$3" = "$p" ] && [ "$1" != Z ] && return 0; done; return 1; }; ` +
 		`stop() { trap '' HUP INT TERM; p=${p:-$!}; [ -n "$p" ] || { rm -f -- "$l"; exit 143; }; kill -TERM -- -$p 2>/dev/null; ` +
@@ -422,7 +429,7 @@ func phaseCommand(dir, script string, check, diff bool, mode sudoMode, prompt st
 	var b strings.Builder
 	fmt.Fprintf(&b, "d=%s; s=%s\n", shellQuote(dir), shellQuote(script))
 	if !keep {
-		b.WriteString(`trap 'rm -rf "$d"' EXIT` + "\n")
+		b.WriteString(`trap '[ ! -e "$d" ] || rm -rf "$d"' EXIT` + "\n")
 	}
 	b.WriteString(`trap 'kill -TERM "$p" 2>/dev/null; wait "$p"; exit 143' HUP INT TERM` + "\n")
 	if mode == sudoPassword {

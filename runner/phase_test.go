@@ -266,12 +266,12 @@ func TestRunPhaseSudo(t *testing.T) {
 // quotes the directory.
 func TestPhaseCommandQuotes(t *testing.T) {
 	cmd := phaseCommand("/tmp/it's here/pallet-x", "/tmp/it's here/pallet-x/p.sh", true, false, sudoPassword, "[pallet-sudo-ab]", false, 5*time.Second)
-	for _, want := range []string{`d='/tmp/it'\''s here/pallet-x'`, `PALLET_MODE=check PALLET_TMPLIST=$l PALLET_NONCE=$n bash`, `IFS= read -r n <"${0%/*}/pallet.nonce"`, "sudo -S -k -p '[pallet-sudo-ab]'", "IFS= read -r pw", `trap 'rm -rf "$d"' EXIT`} {
+	for _, want := range []string{`d='/tmp/it'\''s here/pallet-x'`, `PALLET_MODE=check PALLET_TMPLIST=$l PALLET_NONCE=$n bash`, `IFS= read -r n <"${0%/*}/pallet.nonce"`, "sudo -S -k -p '[pallet-sudo-ab]'", "IFS= read -r pw", `trap '[ ! -e "$d" ] || rm -rf "$d"' EXIT`, `rm -rf -- "${g[@]}" "$l" "${0%/*}"`} {
 		if !strings.Contains(cmd, want) {
 			t.Errorf("command lacks %q:\n%s", want, cmd)
 		}
 	}
-	if keep := phaseCommand("/d", "/d/p.sh", false, false, asRoot, "", true, 5*time.Second); strings.Contains(keep, `rm -rf "$d"`) || strings.Contains(keep, "sudo") {
+	if keep := phaseCommand("/d", "/d/p.sh", false, false, asRoot, "", true, 5*time.Second); strings.Contains(keep, `rm -rf "$d"`) || strings.Contains(keep, `"${0%/*}";`) || strings.Contains(keep, "sudo") {
 		t.Errorf("root + keep command removes or sudos:\n%s", keep)
 	}
 }
