@@ -166,24 +166,16 @@ func inlinePart(body string) (string, bool) {
 		plain, assign, fd := true, false, true
 		for i < n {
 			c := body[i]
-			if c == ' ' || c == '\t' || c == '\n' || c == ';' || c == '&' || c == '|' || c == '(' || c == ')' || c == '<' || c == '>' {
+			if wordEnd(c) {
 				break
 			}
 			switch c {
-			case '\'':
-				j := strings.IndexByte(body[i+1:], '\'')
-				if j < 0 {
+			case '\'', '"':
+				j, ok := literalQuote(body, i)
+				if !ok {
 					return body, false
 				}
-				i += j + 2
-				plain, fd = false, false
-				continue
-			case '"':
-				j := strings.IndexByte(body[i+1:], '"')
-				if j < 0 || strings.ContainsAny(body[i+1:i+1+j], "$`\\") {
-					return body, false
-				}
-				i += j + 2
+				i = j
 				plain, fd = false, false
 				continue
 			case '\\':
@@ -340,23 +332,16 @@ func redirection(body string, i int) (int, bool) {
 	start := i
 	for i < n {
 		c := body[i]
-		if c == ' ' || c == '\t' || c == '\n' || c == ';' || c == '&' || c == '|' || c == '(' || c == ')' || c == '<' || c == '>' {
+		if wordEnd(c) {
 			break
 		}
 		switch c {
-		case '\'':
-			j := strings.IndexByte(body[i+1:], '\'')
-			if j < 0 {
+		case '\'', '"':
+			j, ok := literalQuote(body, i)
+			if !ok {
 				return i, false
 			}
-			i += j + 2
-			continue
-		case '"':
-			j := strings.IndexByte(body[i+1:], '"')
-			if j < 0 || strings.ContainsAny(body[i+1:i+1+j], "$`\\") {
-				return i, false
-			}
-			i += j + 2
+			i = j
 			continue
 		case '$', '`', '\\', '*', '?', '[', '{', '~':
 			return i, false
@@ -364,6 +349,23 @@ func redirection(body string, i int) (int, bool) {
 		i++
 	}
 	return i, i > start
+}
+
+// wordEnd says whether c, unquoted, ends a word.
+func wordEnd(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == ';' || c == '&' || c == '|' || c == '(' || c == ')' || c == '<' || c == '>'
+}
+
+// literalQuote is the end of the quoted string at body[i] (a ' or a "),
+// when it is one with nothing to expand: single quotes, or double quotes
+// holding no $, ` or \.
+func literalQuote(body string, i int) (int, bool) {
+	q := body[i]
+	j := strings.IndexByte(body[i+1:], q)
+	if j < 0 || q == '"' && strings.ContainsAny(body[i+1:i+1+j], "$`\\") {
+		return i, false
+	}
+	return i + j + 2, true
 }
 
 func skipBlanks(s string, i int) int {
