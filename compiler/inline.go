@@ -207,14 +207,11 @@ func inlinePart(body string) (string, bool) {
 			continue
 		}
 		word := body[start:i]
-		if !fd && i < n && (body[i] == '<' || body[i] == '>') {
-			// a word against a redirection: {var}>FILE keeps FILE open
-			// in the shell, in var
-			return body, false
-		}
-		if fd && i < n && (body[i] == '<' || body[i] == '>') {
-			// 2>&1: a descriptor's number, then its redirection
-			if test || expect != "" {
+		if i < n && (body[i] == '<' || body[i] == '>') {
+			// 2>&1: a descriptor's number, then its redirection; any
+			// other word against one is refused ({var}>FILE keeps FILE
+			// open in the shell, in var)
+			if !fd || test || expect != "" {
 				return body, false
 			}
 			j, ok := redirection(body, i)

@@ -87,7 +87,10 @@ func TestInlinePart(t *testing.T) {
 	}
 }
 
-// stmtsOK reports what, in stmts, an inline part must not have, as the
+// number is a word of digits only: a descriptor, an exit status.
+var number = regexp.MustCompile(`^[0-9]+$`)
+
+// inlineProblems reports what, in stmts, an inline part must not have, as the
 // parser sees it: the scanner's rules (inline.go), checked by mvdan.cc/sh
 // on the bodies it accepted.
 func inlineProblems(stmts []*syntax.Stmt) []string {
@@ -99,7 +102,7 @@ func inlineProblems(stmts []*syntax.Stmt) []string {
 				out = append(out, "a background or coprocess statement")
 			}
 			for _, r := range n.Redirs {
-				if r.N != nil && !regexp.MustCompile(`^[0-9]+$`).MatchString(r.N.Value) {
+				if r.N != nil && !number.MatchString(r.N.Value) {
 					out = append(out, "a {var} redirection")
 				}
 				if r.Hdoc != nil {
@@ -116,7 +119,7 @@ func inlineProblems(stmts []*syntax.Stmt) []string {
 				case name == "":
 					out = append(out, "a command name that is not a literal word")
 				case name == "exit" || name == "return":
-					if len(n.Args) != 2 || !regexp.MustCompile(`^[0-9]+$`).MatchString(n.Args[1].Lit()) {
+					if len(n.Args) != 2 || !number.MatchString(n.Args[1].Lit()) {
 						out = append(out, name+" without a number")
 					}
 				case inlineBuiltins[name]:
@@ -345,7 +348,7 @@ func auditHelper(t *testing.T, name string, prog *syntax.File, set map[string]bo
 				out = append(out, "starts something in the background")
 			}
 			for _, r := range n.Redirs {
-				if r.N != nil && !regexp.MustCompile(`^[0-9]+$`).MatchString(r.N.Value) {
+				if r.N != nil && !number.MatchString(r.N.Value) {
 					assigned(r.N.Value)
 				}
 			}

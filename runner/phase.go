@@ -363,8 +363,8 @@ func (c *Conn) sudoMode() sudoMode {
 //     shell reads it into a variable and pipes it to sudo -S with the
 //     builtin printf, so it is never in an argv, the environment or a file,
 //     and sudo sees EOF after it, so a wrong password fails at once;
-//   - the wrapper makes a root-owned list (bash's O_EXCL, or mktemp) where the script's
-//     helpers note each temporary file they make as root
+//   - the wrapper makes a root-owned list (bash's O_EXCL, or mktemp)
+//     where the script's helpers note each temporary file they make as root
 //     (pallet_tmp_remember), and removes what it names once the script
 //     has ended, however: the helpers' EXIT traps do not run when the
 //     script gets SIGKILL after the grace, and a node must not keep

@@ -1087,9 +1087,9 @@ pallet_stat_line() {
 # --pdeathsig), and pallet_stat_stop ends it and removes the FIFOs on the
 # script's exit. Each answer ends with -printf's \c, which flushes find's
 # output there: no stdbuf (a program more, and its LD_PRELOAD) to make
-# find's FIFO line-buffered. A find that does not give the first answer at once (an
-# older findutils) is not used: the script runs stat instead, as it does
-# as anyone but root. Where bash is older than 5.2, or find is busybox's,
+# find's FIFO line-buffered. A find that does not give the first answer
+# at once (an older findutils) is not used: the script runs stat instead,
+# as it does as anyone but root. Where bash is older than 5.2, or find is busybox's,
 # or there is no setpriv, it is not tried. PALLET_STAT_SERVER=no turns it
 # off.
 pallet_stat_serve() {
