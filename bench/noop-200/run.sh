@@ -33,6 +33,12 @@ done
 [[ $N =~ ^[1-9][0-9]*$ && $N -le 250 ]] || die "N must be 1..250 (one address block)"
 # 200 ssh clients, 200 sshds and their sudo at once
 ulimit -n 65536 2>/dev/null || true
+# each node's systemd takes several inotify instances: 200 of them need
+# more than the 1,024 .ci/run sets (or Debian's 128), else they stop
+# booting with "Too many open files"
+if (($(sysctl -n fs.inotify.max_user_instances) < 8192)); then
+	sysctl -q -w fs.inotify.max_user_instances=8192 || die "cannot raise fs.inotify.max_user_instances to 8192"
+fi
 
 mkdir -p "$out"/{bin,logs}
 say "results and logs in $out"
