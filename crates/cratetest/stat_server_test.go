@@ -48,7 +48,7 @@ func TestStatServer(t *testing.T) {
 	if cmd, err := os.ReadFile("/proc/" + pid + "/cmdline"); err == nil && strings.Contains(string(cmd), "files0-from") {
 		t.Errorf("the stat server (pid %s) is still running after the script", pid)
 	}
-	for _, f := range []string{fifo, strings.TrimSuffix(fifo, ".r") + ".q"} {
+	for _, f := range []string{fifo, strings.TrimSuffix(fifo, ".r") + ".q", strings.TrimSuffix(fifo, ".r") + ".d"} {
 		if _, err := os.Lstat(f); err == nil {
 			t.Errorf("%s left behind", f)
 		}
@@ -80,6 +80,36 @@ func TestStatServer(t *testing.T) {
 	if got := readFile(t, dir+"/d/f") + readFile(t, dir+"/d/g"); got != "x\ny\n" {
 		t.Errorf("content %q after the server went, want %q", got, "x\ny\n")
 	}
+	// the server's data file swapped inside a step for another user's
+	// symlink to a file of root's (find still appends to the one it
+	// opened): later looks neither empty nor read what it leads to, and
+	// run stat
+	os.RemoveAll(dir + "/d")
+	victim := filepath.Join(t.TempDir(), "victim")
+	if err := os.WriteFile(victim, []byte("keep\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	swap := `d=${PALLET_STATD_R%.r}.d
+rm -f "$d"
+setpriv --reuid=65534 --regid=65534 --clear-groups ln -s ` + victim + ` "$d"`
+	swapped := compile(t, append([]call{{"exec-script": {"name": "swap", "script": swap}}}, calls3...)...)
+	start = time.Now()
+	expect(t, "data file swapped", runWithin(t, 30*time.Second, swapped, "apply", path), "ran", "changed", "changed", "changed")
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("with the data file swapped the run took %v", d)
+	}
+	if n := count(); n < 3 {
+		t.Errorf("with the data file swapped stat ran %d times, want the steps after it to run it", n)
+	}
+	if got := readFile(t, victim); got != "keep\n" {
+		t.Errorf("the file the planted symlink leads to holds %q after the run, want %q", got, "keep\n")
+	}
+	m, _ := filepath.Glob("/tmp/.pallet.*.d")
+	for _, f := range m {
+		if st, err := os.Lstat(f); err == nil && st.Mode()&os.ModeSymlink != 0 {
+			os.Remove(f)
+		}
+	}
 	// the server's FIFOs gone inside a step, their names taken by another
 	// user's FIFOs (one of them through a symlink): later looks never ask
 	// them
@@ -101,7 +131,7 @@ setpriv --reuid=65534 --regid=65534 --clear-groups ln -s ` + evil + ` "$r"`
 	if n := count(); n < 3 {
 		t.Errorf("with the names taken stat ran %d times, want the steps after it to run it", n)
 	}
-	m, _ := filepath.Glob("/tmp/.pallet.*.q")
+	m, _ = filepath.Glob("/tmp/.pallet.*.q")
 	for _, f := range m {
 		if st, err := os.Lstat(f); err == nil && st.Sys().(*syscall.Stat_t).Uid == 65534 {
 			os.Remove(f)

@@ -1,11 +1,11 @@
-# pallet_stat_gone PATH... removes those of the FIFOs pallet_stat_serve
-# made that are there: each only while it is a FIFO of root's, never a
-# file someone else put at the name.
+# pallet_stat_gone PATH... removes those of the FIFOs and the data file
+# pallet_stat_serve made that are there: each only while it is a FIFO or
+# a regular file of root's, never a file someone else put at the name.
 pallet_stat_gone() {
   local f
   local -a gone=()
   for f in "$@"; do
-    if [[ -p $f && -O $f && ! -L $f ]]; then
+    if [[ (-p $f || -f $f) && -O $f && ! -L $f ]]; then
       gone+=("$f")
     fi
   done

@@ -1,26 +1,28 @@
 # pallet_stat_serve starts, for a script run as root, the stat server
 # pallet_stat_walk asks: one find (GNU findutils 4.9 and later:
-# -files0-from) that reads paths from one FIFO and writes, for each, the
-# path and what lstat says of it to another. A walk then costs no fork and
+# -files0-from) that reads paths from one FIFO (.q) and writes, for each,
+# the path and what lstat says of it to a data file (.d), appending, and
+# one byte to another FIFO (.r) when the batch ends (the path /./). A walk then costs no fork and
 # no exec, where a stat costs both (about a millisecond on a small node; a
-# first run makes some twenty). Both FIFOs are root's, 0600, made new in
-# /tmp by mkfifo (which neither follows nor reuses anything there; the
-# sticky bit keeps anyone else from renaming or removing them), and
-# listed for pallet-run's wrapper to remove however the script ends. The
+# first run makes some twenty). The three are root's, 0600, made new in
+# /tmp (the FIFOs by mkfifo, the data file O_EXCL by pallet_new_file:
+# neither follows nor reuses anything there; the sticky bit keeps anyone
+# else from renaming or removing them), and listed for pallet-run's
+# wrapper to remove however the script ends. The
 # script keeps nothing of them open: each look opens them by name and
 # closes them, so no program a step runs inherits a way to the server.
 # find holds both open itself (so it never sees an end), gets SIGKILL
 # from the kernel when the script's bash ends however it ends (setpriv
 # --pdeathsig), and pallet_stat_stop ends it and removes the FIFOs on the
 # script's exit. Each answer ends with -printf's \c, which flushes find's
-# output there: no stdbuf (a program more, and its LD_PRELOAD) to make
-# find's FIFO line-buffered. A find that does not give the first answer
+# output there, before the end byte is written: no stdbuf (a program more,
+# and its LD_PRELOAD) to make find's output line-buffered. A find that does not give the first answer
 # at once (an older findutils) is not used: the script runs stat instead,
 # as it does as anyone but root. Where bash is older than 5.2, or find is busybox's,
 # or there is no setpriv, it is not tried. PALLET_STAT_SERVER=no turns it
 # off.
 pallet_stat_serve() {
-  local q r p w
+  local q r d p w
   PALLET_STATD_PID='' PALLET_STATD_R=''
   if ((EUID != 0)) || [[ ${PALLET_STAT_SERVER-} == no ]] ||
     ((BASH_VERSINFO[0] < 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] < 2))); then
@@ -31,23 +33,28 @@ pallet_stat_serve() {
   p=${BASH_CMDS[find]-}
   [[ -x $p && ! -L $p ]] || return 0
   pallet_temp_name /tmp
-  q=$PALLET_TEMP.q r=$PALLET_TEMP.r
+  q=$PALLET_TEMP.q r=$PALLET_TEMP.r d=$PALLET_TEMP.d
   # it runs before the first step, under errexit: whatever fails here
   # only means no server
-  if ! mkfifo -m 0600 -- "$q" "$r" 2>/dev/null || ! pallet_tmp_remember "$q" || ! pallet_tmp_remember "$r"; then
-    pallet_stat_gone "$q" "$r"
+  if ! mkfifo -m 0600 -- "$q" "$r" 2>/dev/null || ! pallet_tmp_remember "$q" || ! pallet_tmp_remember "$r" ||
+    ! pallet_new_file "$d" 2>/dev/null || ! pallet_tmp_remember "$d"; then
+    pallet_stat_gone "$q" "$r" "$d"
     return 0
   fi
   # the first look's question may go in before find is there to read it:
   # the script holds the FIFO open (w) until the answer, or the question
   # would be lost with the last descriptor
   if ! exec {w}<>"$q"; then
-    pallet_stat_gone "$q" "$r"
+    pallet_stat_gone "$q" "$r" "$d"
     return 0
   fi
+  # find opens .r for writing when it starts, which waits for the first
+  # look to open it: find is in the background, and the question waits
+  # in .q
   (
     cd /
-    exec setpriv --pdeathsig KILL -- find -files0-from - -maxdepth 0 -printf '%p\0%U %m %n %G %y %u:%g\n\c' 0<>"$q" 1<>"$r" 2>/dev/null {w}>&-
+    exec setpriv --pdeathsig KILL -- find -files0-from - -maxdepth 0 \( -path /./ -fprintf "$r" 'E\c' \) -o \
+      -printf '%p\0%U %m %n %G %y %u:%g\0\c' 0<>"$q" 1>>"$d" 2>/dev/null {w}>&-
   ) &
   PALLET_STATD_PID=$! PALLET_STATD_R=$r
   trap pallet_stat_stop EXIT

@@ -1510,14 +1510,14 @@ pallet_ssh_key_user() {
   }
 }
 
-# pallet_stat_gone PATH... removes those of the FIFOs pallet_stat_serve
-# made that are there: each only while it is a FIFO of root's, never a
-# file someone else put at the name.
+# pallet_stat_gone PATH... removes those of the FIFOs and the data file
+# pallet_stat_serve made that are there: each only while it is a FIFO or
+# a regular file of root's, never a file someone else put at the name.
 pallet_stat_gone() {
   local f
   local -a gone=()
   for f in "$@"; do
-    if [[ -p $f && -O $f && ! -L $f ]]; then
+    if [[ (-p $f || -f $f) && -O $f && ! -L $f ]]; then
       gone+=("$f")
     fi
   done
@@ -1560,27 +1560,29 @@ pallet_stat_line() {
 
 # pallet_stat_serve starts, for a script run as root, the stat server
 # pallet_stat_walk asks: one find (GNU findutils 4.9 and later:
-# -files0-from) that reads paths from one FIFO and writes, for each, the
-# path and what lstat says of it to another. A walk then costs no fork and
+# -files0-from) that reads paths from one FIFO (.q) and writes, for each,
+# the path and what lstat says of it to a data file (.d), appending, and
+# one byte to another FIFO (.r) when the batch ends (the path /./). A walk then costs no fork and
 # no exec, where a stat costs both (about a millisecond on a small node; a
-# first run makes some twenty). Both FIFOs are root's, 0600, made new in
-# /tmp by mkfifo (which neither follows nor reuses anything there; the
-# sticky bit keeps anyone else from renaming or removing them), and
-# listed for pallet-run's wrapper to remove however the script ends. The
+# first run makes some twenty). The three are root's, 0600, made new in
+# /tmp (the FIFOs by mkfifo, the data file O_EXCL by pallet_new_file:
+# neither follows nor reuses anything there; the sticky bit keeps anyone
+# else from renaming or removing them), and listed for pallet-run's
+# wrapper to remove however the script ends. The
 # script keeps nothing of them open: each look opens them by name and
 # closes them, so no program a step runs inherits a way to the server.
 # find holds both open itself (so it never sees an end), gets SIGKILL
 # from the kernel when the script's bash ends however it ends (setpriv
 # --pdeathsig), and pallet_stat_stop ends it and removes the FIFOs on the
 # script's exit. Each answer ends with -printf's \c, which flushes find's
-# output there: no stdbuf (a program more, and its LD_PRELOAD) to make
-# find's FIFO line-buffered. A find that does not give the first answer
+# output there, before the end byte is written: no stdbuf (a program more,
+# and its LD_PRELOAD) to make find's output line-buffered. A find that does not give the first answer
 # at once (an older findutils) is not used: the script runs stat instead,
 # as it does as anyone but root. Where bash is older than 5.2, or find is busybox's,
 # or there is no setpriv, it is not tried. PALLET_STAT_SERVER=no turns it
 # off.
 pallet_stat_serve() {
-  local q r p w
+  local q r d p w
   PALLET_STATD_PID='' PALLET_STATD_R=''
   if ((EUID != 0)) || [[ ${PALLET_STAT_SERVER-} == no ]] ||
     ((BASH_VERSINFO[0] < 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] < 2))); then
@@ -1591,23 +1593,28 @@ pallet_stat_serve() {
   p=${BASH_CMDS[find]-}
   [[ -x $p && ! -L $p ]] || return 0
   pallet_temp_name /tmp
-  q=$PALLET_TEMP.q r=$PALLET_TEMP.r
+  q=$PALLET_TEMP.q r=$PALLET_TEMP.r d=$PALLET_TEMP.d
   # it runs before the first step, under errexit: whatever fails here
   # only means no server
-  if ! mkfifo -m 0600 -- "$q" "$r" 2>/dev/null || ! pallet_tmp_remember "$q" || ! pallet_tmp_remember "$r"; then
-    pallet_stat_gone "$q" "$r"
+  if ! mkfifo -m 0600 -- "$q" "$r" 2>/dev/null || ! pallet_tmp_remember "$q" || ! pallet_tmp_remember "$r" ||
+    ! pallet_new_file "$d" 2>/dev/null || ! pallet_tmp_remember "$d"; then
+    pallet_stat_gone "$q" "$r" "$d"
     return 0
   fi
   # the first look's question may go in before find is there to read it:
   # the script holds the FIFO open (w) until the answer, or the question
   # would be lost with the last descriptor
   if ! exec {w}<>"$q"; then
-    pallet_stat_gone "$q" "$r"
+    pallet_stat_gone "$q" "$r" "$d"
     return 0
   fi
+  # find opens .r for writing when it starts, which waits for the first
+  # look to open it: find is in the background, and the question waits
+  # in .q
   (
     cd /
-    exec setpriv --pdeathsig KILL -- find -files0-from - -maxdepth 0 -printf '%p\0%U %m %n %G %y %u:%g\n\c' 0<>"$q" 1<>"$r" 2>/dev/null {w}>&-
+    exec setpriv --pdeathsig KILL -- find -files0-from - -maxdepth 0 \( -path /./ -fprintf "$r" 'E\c' \) -o \
+      -printf '%p\0%U %m %n %G %y %u:%g\0\c' 0<>"$q" 1>>"$d" 2>/dev/null {w}>&-
   ) &
   PALLET_STATD_PID=$! PALLET_STATD_R=$r
   trap pallet_stat_stop EXIT
@@ -1622,20 +1629,20 @@ pallet_stat_serve() {
 }
 
 # pallet_stat_stop ends the stat server pallet_stat_serve started and
-# removes its FIFOs (or leaves them to pallet-run's wrapper): at the
-# script's exit, and wherever its answers went wrong (every later look
-# runs stat).
+# removes its FIFOs and data file (or leaves them to pallet-run's
+# wrapper): at the script's exit, and wherever its answers went wrong
+# (every later look runs stat).
 pallet_stat_stop() {
-  local q=${PALLET_STATD_R-}
-  q=${q%.r}.q
+  local q=${PALLET_STATD_R-} d
+  q=${q%.r}.q d=${q%.q}.d
   if [[ -n ${PALLET_STATD_PID-} ]]; then
     kill "$PALLET_STATD_PID" 2>/dev/null || true
   fi
   # under pallet-run, whose wrapper removes what pallet_tmp_remember
   # listed once the script has ended (in the one rm it runs anyway), the
-  # FIFOs are left to it
+  # files are left to it
   if [[ -n ${PALLET_STATD_R-} && -z ${PALLET_TMPLIST-} ]]; then
-    pallet_stat_gone "$q" "$PALLET_STATD_R"
+    pallet_stat_gone "$q" "$PALLET_STATD_R" "$d"
   fi
   PALLET_STATD_PID='' PALLET_STATD_R=''
 }
@@ -1652,58 +1659,64 @@ pallet_stat_stop() {
 # Root asks the stat server pallet_stat_serve started with the script (a
 # find already running, so a look costs no fork and no exec, where a stat
 # costs both), for absolute paths; anyone else, or root where there is no
-# server, runs stat. The server's FIFOs are opened by name for each look,
-# only while they are FIFOs of root's (no one else can put anything at a
-# name of root's in /tmp, which is sticky), and nothing of theirs stays
-# open after it, so no program a step runs can reach the server. The
-# answers are named: each carries the path it is for, and the batch ends
-# with the path /./, which no caller asks for; answers that are not for
-# what was asked, in order, or that do not come within 10 seconds, end the
-# server (every later look runs stat) and this look runs stat.
+# server, runs stat. The server's files (the question FIFO .q, the answer
+# FIFO .r and the data file .d) are opened by name for each look, only
+# while they are root's (no one else can put anything at a name of root's
+# in /tmp, which is sticky), and nothing of theirs stays open after it, so
+# no program a step runs can reach the server. find writes the answers to
+# the data file, a regular file, which bash reads in one go (mapfile),
+# where a FIFO is read a byte at a time, each with its own select and read
+# (some 300 system calls a look); the FIFO carries only the one byte that
+# says the batch is done: find's answer for /./, the path that ends every
+# batch and that no caller asks for. The answers are named: each carries
+# the path it is for; answers that are not for what was asked, in order,
+# or a batch that does not end within 10 seconds, end the server (every
+# later look runs stat) and this look runs stat.
 pallet_stat_walk() {
-  local out p rec fd w end got1 at=0 rc=0 q=${PALLET_STATD_R-}
+  local p fd w end c at=0 rc=0 r=${PALLET_STATD_R-} q d
   local -a got=()
   PALLET_STATS=()
   (($#)) || return 0
-  q=${q%.r}.q
-  if ((EUID == 0)) && [[ -n ${PALLET_STATD_PID-} && -n ${PALLET_STATD_R-} ]] &&
-    [[ -p $PALLET_STATD_R && -O $PALLET_STATD_R && ! -L $PALLET_STATD_R && -p $q && -O $q && ! -L $q ]]; then
+  q=${r%.r}.q d=${r%.r}.d
+  if ((EUID == 0)) && [[ -n ${PALLET_STATD_PID-} && -n $r ]] &&
+    [[ -p $r && -O $r && ! -L $r && -p $q && -O $q && ! -L $q && -f $d && -O $d && ! -L $d ]]; then
     for p in "$@"; do
       if [[ $p != /* || $p == */./* || $p == */. ]]; then
         rc=2
         break
       fi
     done
-    if ((rc == 0)) && kill -0 "$PALLET_STATD_PID" 2>/dev/null && exec {fd}<>"$PALLET_STATD_R"; then
+    # find appends (O_APPEND) to the data file, which is emptied before
+    # each batch: what is in it after the batch's end is that batch
+    if ((rc == 0)) && kill -0 "$PALLET_STATD_PID" 2>/dev/null && { : >"$d"; } 2>/dev/null && exec {fd}<>"$r"; then
       if exec {w}<>"$q"; then
         printf '%s\0' "$@" /./ 2>/dev/null 1>&"$w" || rc=5
         exec {w}>&-
-        # the answer comes within a fraction of a millisecond; a find
-        # that has ended (killed, or one too old for -files0-from, which
-        # ends at once) gives none, and the FIFO no end either (this
-        # shell holds it open too): the first path is read 50 ms at a
-        # time, sleeping in read (a wait that spins would take the CPU
-        # from find), while find is there, for at most 10 s. A read
-        # that times out keeps what it got.
-        end=$((${EPOCHREALTIME/[.,]/} + 10000000)) p=
+        # the batch ends within a fraction of a millisecond; a find that
+        # has ended (killed, or one too old for -files0-from, which ends
+        # at once) gives no end, and the FIFO no end of file either (this
+        # shell holds it open too): the end is waited for 50 ms at a time,
+        # sleeping in read (a wait that spins would take the CPU from
+        # find), while find is there, for at most 10 s. A read that times
+        # out keeps what it got: on a busy node the byte can come in the
+        # read that bash then finds past its time.
+        end=$((${EPOCHREALTIME/[.,]/} + 10000000))
+        c=
         while ((rc == 0)); do
-          got1=
-          IFS= read -r -d '' -t 0.05 -u "$fd" got1 && p+=$got1 && break
+          IFS= read -r -N 1 -t 0.05 -u "$fd" c && break
           (($? > 128)) || rc=5
-          p+=$got1
+          [[ -z $c ]] || break
           kill -0 "$PALLET_STATD_PID" 2>/dev/null && ((${EPOCHREALTIME/[.,]/} < end)) || rc=5
         done
-        # then each path's line, and the next path
-        while ((rc == 0)) && IFS= read -r -d $'\n' -t 10 -u "$fd" rec; do
-          if [[ $p == /./ ]]; then
-            rc=3
-            break
-          fi
-          got+=("$p" "$rec")
-          IFS= read -r -d '' -t 10 -u "$fd" p || break
-        done
+        [[ $c == E ]] || rc=5
+      else
+        rc=5
       fi
       exec {fd}<&-
+      # each answer is the path and its line, each ended by a NUL
+      if ((rc == 0)) && mapfile -d '' -t got <"$d" && ((${#got[@]} % 2 == 0)); then
+        rc=3
+      fi
     fi
     if ((rc == 3)); then
       # every answer must be for the next path asked, in order; a path
@@ -2047,7 +2060,7 @@ declare -A PALLET_DEPS=(
   [pallet_ssh_key_authorize]='pallet_as_user pallet_file_read pallet_new_file pallet_passwd pallet_ssh_key_has pallet_ssh_key_user pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
   [pallet_ssh_key_authorized]='pallet_as_user pallet_file_read pallet_new_file pallet_passwd pallet_ssh_key_has pallet_ssh_key_user pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
   [pallet_ssh_key_user]='pallet_file_read pallet_new_file pallet_ssh_key_has pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
-  [pallet_stat_serve]='pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat pallet_temp_name pallet_tmp_remember'
+  [pallet_stat_serve]='pallet_new_file pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat pallet_temp_name pallet_tmp_remember'
   [pallet_stat_stop]='pallet_stat_gone'
   [pallet_stat_walk]='pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk_stat'
   [pallet_stat_walk_stat]='pallet_stat_line'
