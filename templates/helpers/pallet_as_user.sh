@@ -23,7 +23,7 @@ pallet_as_user() {
   local LC_ALL=C
   local -a setsid=(setsid)
   shift 2
-  if [[ ! $func =~ ^pallet_[a-z0-9_]+$ ]] || ! declare -F -- "$func" >/dev/null; then
+  if [[ $func != pallet_?* || ${func#pallet_} == *[!a-z0-9_]* ]] || ! declare -F -- "$func" >/dev/null; then
     echo "pallet: no helper $func to run as $user" >&2
     return 1
   fi

@@ -14,7 +14,7 @@ pallet_directory_make() {
   if [[ -d $path && ! -L $path ]]; then
     pallet_dirname "$path"
     parent=$PALLET_DIR
-    if [[ $owner =~ ^[0-9]+$ ]]; then
+    if [[ -n $owner && $owner != *[!0-9]* ]]; then
       want=$owner
     elif [[ $owner == root ]]; then
       want=0
@@ -24,7 +24,7 @@ pallet_directory_make() {
     uid=$(stat -c %u -- "$path") || return 1
     if [[ -n $want && $uid == "$want" ]] &&
       pallet_file_writer "$parent" 0 2>/dev/null && [[ $PALLET_WRITER == root ]] &&
-      mode=$(stat -L -c %a -- "$parent") && [[ $mode =~ ^[0-7]+$ ]] && ! ((8#$mode & 8#022)); then
+      mode=$(stat -L -c %a -- "$parent") && [[ -n $mode && $mode != *[!0-7]* ]] && ! ((8#$mode & 8#022)); then
       pallet_directory_make_as "$@"
       return
     fi

@@ -24,9 +24,14 @@
 pallet_file_entry() {
   local path=$1 entry=$2 meta=$3 want=$4 shared=$5 last=$6 uid mode links name type
   PALLET_ENTRY=
-  read -r uid mode links _ type name <<<"$meta"
+  # UID MODE LINKS GID TYPE USER:GROUP, cut as pallet_stat_line does
+  uid=${meta%%' '*} name=${meta#*' '}
+  mode=${name%%' '*} name=${name#*' '}
+  links=${name%%' '*} name=${name#*' '}
+  name=${name#*' '}
+  type=${name%%' '*} name=${name#*' '}
   name=${name%%:*}
-  if [[ ! $uid =~ ^[0-9]+$ || ! $mode =~ ^[0-7]+$ || ! $links =~ ^[0-9]+$ || -z $type ]]; then
+  if [[ $meta != ?*' '?*' '?*' '?*' '?*' '?* || -z $uid || -z $mode || -z $links || $uid$links == *[!0-9]* || $mode == *[!0-7]* ]]; then
     echo "pallet: refusing to write $path: cannot read the owner and mode of $entry" >&2
     return 1
   fi

@@ -37,7 +37,7 @@ pallet_file_writer() {
     echo "pallet: refusing to write $path: not an absolute path" >&2
     return 1
   fi
-  if [[ $owner =~ ^[0-9]+$ || $owner == '*' ]]; then
+  if [[ -n $owner && $owner != *[!0-9]* || $owner == '*' ]]; then
     want=$owner
   elif [[ $owner == root ]]; then
     want=0

@@ -4,7 +4,13 @@
 pallet_meta_line_is() {
   local mode=$2 owner=$3 group=$4 want hmode names huid hgid
   printf -v want '%o' "$((8#$mode))"
-  read -r huid hmode _ hgid _ names <<<"$1"
+  # UID MODE LINKS GID TYPE USER:GROUP, cut as pallet_stat_line does
+  [[ $1 == ?*' '?*' '?*' '?*' '?*' '?* ]] || return 1
+  huid=${1%%' '*} names=${1#*' '}
+  hmode=${names%%' '*} names=${names#*' '}
+  names=${names#*' '}
+  hgid=${names%%' '*} names=${names#*' '}
+  names=${names#*' '}
   [[ $hmode == "$want" ]] || return 1
   [[ ${names%%:*} == "$owner" || $huid == "$owner" ]] || return 1
   [[ ${names#*:} == "$group" || $hgid == "$group" ]]

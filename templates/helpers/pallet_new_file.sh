@@ -13,9 +13,14 @@
 # kernel gave is still looked at before it counts (a default ACL on the
 # directory decides the mode instead of the umask).
 pallet_new_file() {
-  local - k v mask='' rc=0 make=077
+  local - k v mask='' rc=0 make=077 m=${2-}
   PALLET_NEW_FILE='' PALLET_NEW_MODE=''
-  if ((EUID == 0)) && [[ ${2-} =~ ^0?[0-7]{3}$ ]] && ! ((8#$2 & 8#7111)); then
+  # MODE: three octal digits, or four with a leading 0 (globs, not a
+  # regex compiled at each call)
+  if [[ ${#m} == 4 && $m == 0* ]]; then
+    m=${m#0}
+  fi
+  if ((EUID == 0)) && [[ ${#m} == 3 && $m != *[!0-7]* ]] && ! ((8#$2 & 8#7111)); then
     printf -v make '%03o' "$((8#777 & ~8#$2))"
   fi
   while read -r k v; do
@@ -25,7 +30,7 @@ pallet_new_file() {
     fi
   done </proc/self/status 2>/dev/null || true
   set -C
-  if [[ ! $mask =~ ^[0-7]+$ ]]; then
+  if [[ -z $mask || $mask == *[!0-7]* ]]; then
     (
       umask 077
       : >"$1"

@@ -1,11 +1,20 @@
 # pallet_stat_line "UID MODE LINKS GID KIND NAMES" adds to PALLET_STATS the
 # line pallet_stat_walk gives, KIND made a word: KIND is find's %y (a
 # letter) or stat's %f (the raw mode, in hex). It fails on anything else.
+# The fields are cut with expansions and checked with globs: a read from
+# a here-string (a pipe, read a byte at a time) and a regex (compiled at
+# each test) cost more than the rest of a look.
 pallet_stat_line() {
-  local uid mode links gid kind names type
-  read -r uid mode links gid kind names <<<"$1"
-  [[ $uid =~ ^[0-9]+$ && $mode =~ ^[0-7]+$ && $links =~ ^[0-9]+$ && $gid =~ ^[0-9]+$ && -n $kind ]] || return 1
-  if [[ $kind =~ ^[0-9a-f]{2,}$ ]]; then
+  local uid mode links gid kind names type rest=$1
+  # one space between the fields, the names last (they may hold spaces)
+  [[ $rest == ?*' '?*' '?*' '?*' '?*' '?* ]] || return 1
+  uid=${rest%%' '*} rest=${rest#*' '}
+  mode=${rest%%' '*} rest=${rest#*' '}
+  links=${rest%%' '*} rest=${rest#*' '}
+  gid=${rest%%' '*} rest=${rest#*' '}
+  kind=${rest%%' '*} names=${rest#*' '}
+  [[ -n $uid && -n $mode && -n $links && -n $gid && -n $kind && $uid$links$gid != *[!0-9]* && $mode != *[!0-7]* ]] || return 1
+  if ((${#kind} > 1)) && [[ $kind != *[!0-9a-f]* ]]; then
     case $((16#$kind & 16#f000)) in
       $((16#8000))) kind=f ;;
       $((16#4000))) kind=d ;;

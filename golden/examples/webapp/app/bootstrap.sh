@@ -447,7 +447,7 @@ pallet_as_user() {
   local LC_ALL=C
   local -a setsid=(setsid)
   shift 2
-  if [[ ! $func =~ ^pallet_[a-z0-9_]+$ ]] || ! declare -F -- "$func" >/dev/null; then
+  if [[ $func != pallet_?* || ${func#pallet_} == *[!a-z0-9_]* ]] || ! declare -F -- "$func" >/dev/null; then
     echo "pallet: no helper $func to run as $user" >&2
     return 1
   fi
@@ -684,7 +684,7 @@ pallet_directory_make() {
   if [[ -d $path && ! -L $path ]]; then
     pallet_dirname "$path"
     parent=$PALLET_DIR
-    if [[ $owner =~ ^[0-9]+$ ]]; then
+    if [[ -n $owner && $owner != *[!0-9]* ]]; then
       want=$owner
     elif [[ $owner == root ]]; then
       want=0
@@ -694,7 +694,7 @@ pallet_directory_make() {
     uid=$(stat -c %u -- "$path") || return 1
     if [[ -n $want && $uid == "$want" ]] &&
       pallet_file_writer "$parent" 0 2>/dev/null && [[ $PALLET_WRITER == root ]] &&
-      mode=$(stat -L -c %a -- "$parent") && [[ $mode =~ ^[0-7]+$ ]] && ! ((8#$mode & 8#022)); then
+      mode=$(stat -L -c %a -- "$parent") && [[ -n $mode && $mode != *[!0-7]* ]] && ! ((8#$mode & 8#022)); then
       pallet_directory_make_as "$@"
       return
     fi
@@ -823,9 +823,14 @@ pallet_dirname() {
 pallet_file_entry() {
   local path=$1 entry=$2 meta=$3 want=$4 shared=$5 last=$6 uid mode links name type
   PALLET_ENTRY=
-  read -r uid mode links _ type name <<<"$meta"
+  # UID MODE LINKS GID TYPE USER:GROUP, cut as pallet_stat_line does
+  uid=${meta%%' '*} name=${meta#*' '}
+  mode=${name%%' '*} name=${name#*' '}
+  links=${name%%' '*} name=${name#*' '}
+  name=${name#*' '}
+  type=${name%%' '*} name=${name#*' '}
   name=${name%%:*}
-  if [[ ! $uid =~ ^[0-9]+$ || ! $mode =~ ^[0-7]+$ || ! $links =~ ^[0-9]+$ || -z $type ]]; then
+  if [[ $meta != ?*' '?*' '?*' '?*' '?*' '?* || -z $uid || -z $mode || -z $links || $uid$links == *[!0-9]* || $mode == *[!0-7]* ]]; then
     echo "pallet: refusing to write $path: cannot read the owner and mode of $entry" >&2
     return 1
   fi
@@ -1059,7 +1064,7 @@ pallet_file_writer() {
     echo "pallet: refusing to write $path: not an absolute path" >&2
     return 1
   fi
-  if [[ $owner =~ ^[0-9]+$ || $owner == '*' ]]; then
+  if [[ -n $owner && $owner != *[!0-9]* || $owner == '*' ]]; then
     want=$owner
   elif [[ $owner == root ]]; then
     want=0
@@ -1207,7 +1212,13 @@ pallet_meta_is() {
 pallet_meta_line_is() {
   local mode=$2 owner=$3 group=$4 want hmode names huid hgid
   printf -v want '%o' "$((8#$mode))"
-  read -r huid hmode _ hgid _ names <<<"$1"
+  # UID MODE LINKS GID TYPE USER:GROUP, cut as pallet_stat_line does
+  [[ $1 == ?*' '?*' '?*' '?*' '?*' '?* ]] || return 1
+  huid=${1%%' '*} names=${1#*' '}
+  hmode=${names%%' '*} names=${names#*' '}
+  names=${names#*' '}
+  hgid=${names%%' '*} names=${names#*' '}
+  names=${names#*' '}
   [[ $hmode == "$want" ]] || return 1
   [[ ${names%%:*} == "$owner" || $huid == "$owner" ]] || return 1
   [[ ${names#*:} == "$group" || $hgid == "$group" ]]
@@ -1228,9 +1239,14 @@ pallet_meta_line_is() {
 # kernel gave is still looked at before it counts (a default ACL on the
 # directory decides the mode instead of the umask).
 pallet_new_file() {
-  local - k v mask='' rc=0 make=077
+  local - k v mask='' rc=0 make=077 m=${2-}
   PALLET_NEW_FILE='' PALLET_NEW_MODE=''
-  if ((EUID == 0)) && [[ ${2-} =~ ^0?[0-7]{3}$ ]] && ! ((8#$2 & 8#7111)); then
+  # MODE: three octal digits, or four with a leading 0 (globs, not a
+  # regex compiled at each call)
+  if [[ ${#m} == 4 && $m == 0* ]]; then
+    m=${m#0}
+  fi
+  if ((EUID == 0)) && [[ ${#m} == 3 && $m != *[!0-7]* ]] && ! ((8#$2 & 8#7111)); then
     printf -v make '%03o' "$((8#777 & ~8#$2))"
   fi
   while read -r k v; do
@@ -1240,7 +1256,7 @@ pallet_new_file() {
     fi
   done </proc/self/status 2>/dev/null || true
   set -C
-  if [[ ! $mask =~ ^[0-7]+$ ]]; then
+  if [[ -z $mask || $mask == *[!0-7]* ]]; then
     (
       umask 077
       : >"$1"
@@ -1264,41 +1280,58 @@ pallet_new_file() {
 # fails when there is none. Where the name service asks /etc/passwd first
 # (nsswitch.conf: "passwd: files ..."), a line found there is the answer,
 # as glibc's own lookup would find it first: bash reads it, with no
-# process. Anywhere else, or when /etc/passwd has no such line, getent
-# answers (LDAP, sssd, systemd's dynamic users, busybox).
+# process. Where it asks /etc/passwd alone ("passwd: files"), a user with
+# no line there is no user: glibc would ask nothing else, so neither does
+# getent (a new user's first look costs no process). Anywhere else, or
+# when /etc/passwd has a line glibc reads otherwise (leading blanks, NIS
+# compat) before the answer, getent answers (LDAP, sssd, systemd's
+# dynamic users, busybox).
+# /etc/passwd is read whole, by one read, and searched with expansions
+# that start with a literal (linear in bash, where a pattern that starts
+# with * is not) or, for a uid, one regex: a read a line cost some ten
+# times as much.
 pallet_passwd() {
-  local user=$1 k v line field=1 files=no
+  local user=$1 k v c='' re before line files=no
   PALLET_PASSWD=
   if [[ -n $user && $user != *:* && -f /etc/nsswitch.conf && -f /etc/passwd && ! -L /etc/passwd ]]; then
     while read -r k v; do
       if [[ $k == passwd: ]]; then
-        [[ $v =~ ^files([[:space:]]|$) ]] && files=yes
+        if [[ $v == files ]]; then
+          files=only
+        elif [[ $v == files[[:space:]]* ]]; then
+          files=yes
+        fi
         break
       fi
     done </etc/nsswitch.conf
   fi
-  if [[ $files == yes ]]; then
-    [[ $user =~ ^[0-9]+$ ]] && field=3
-    while IFS= read -r line || [[ -n $line ]]; do
-      case $line in
-        '#'*)
-          # a comment, as glibc skips it
-          continue
-          ;;
-        [[:space:]]* | [+-]*)
-          # read otherwise by glibc (leading blanks, NIS compat): ask it
-          break
-          ;;
-      esac
-      if ((field == 1)); then
-        [[ $line == "$user:"* ]] || continue
-      else
-        IFS=: read -r _ _ k _ <<<"$line"
-        [[ $k == "$user" ]] || continue
+  if [[ $files != no ]]; then
+    IFS= read -r -d '' c </etc/passwd || true
+    c=$'\n'$c
+    if [[ -n ${user//[0-9]/} ]]; then
+      before=${c%%$'\n'"$user:"*}
+    else
+      # the first line whose third field is the uid
+      re=$'\n''[^:'$'\n'']*:[^:'$'\n'']*:'$user':'
+      before=$c
+      if [[ $c =~ $re ]]; then
+        before=${c%%"${BASH_REMATCH[0]}"*}
       fi
-      PALLET_PASSWD=$line
-      return 0
-    done </etc/passwd
+    fi
+    # a line glibc reads otherwise (leading blanks, NIS compat) before the
+    # answer, or as the answer: glibc answers
+    if [[ $before == *$'\n'[$' \t\r\v\f'+-]* ]]; then
+      files=no
+    elif ((${#before} < ${#c})); then
+      line=${c:${#before}+1}
+      line=${line%%$'\n'*}
+      if [[ $line != [$' \t\r\v\f'+-]* ]]; then
+        PALLET_PASSWD=$line
+        return 0
+      fi
+      files=no
+    fi
+    [[ $files != only ]] || return 2
   fi
   PALLET_PASSWD=$(getent passwd "$user")
 }
@@ -1529,11 +1562,20 @@ pallet_stat_gone() {
 # pallet_stat_line "UID MODE LINKS GID KIND NAMES" adds to PALLET_STATS the
 # line pallet_stat_walk gives, KIND made a word: KIND is find's %y (a
 # letter) or stat's %f (the raw mode, in hex). It fails on anything else.
+# The fields are cut with expansions and checked with globs: a read from
+# a here-string (a pipe, read a byte at a time) and a regex (compiled at
+# each test) cost more than the rest of a look.
 pallet_stat_line() {
-  local uid mode links gid kind names type
-  read -r uid mode links gid kind names <<<"$1"
-  [[ $uid =~ ^[0-9]+$ && $mode =~ ^[0-7]+$ && $links =~ ^[0-9]+$ && $gid =~ ^[0-9]+$ && -n $kind ]] || return 1
-  if [[ $kind =~ ^[0-9a-f]{2,}$ ]]; then
+  local uid mode links gid kind names type rest=$1
+  # one space between the fields, the names last (they may hold spaces)
+  [[ $rest == ?*' '?*' '?*' '?*' '?*' '?* ]] || return 1
+  uid=${rest%%' '*} rest=${rest#*' '}
+  mode=${rest%%' '*} rest=${rest#*' '}
+  links=${rest%%' '*} rest=${rest#*' '}
+  gid=${rest%%' '*} rest=${rest#*' '}
+  kind=${rest%%' '*} names=${rest#*' '}
+  [[ -n $uid && -n $mode && -n $links && -n $gid && -n $kind && $uid$links$gid != *[!0-9]* && $mode != *[!0-7]* ]] || return 1
+  if ((${#kind} > 1)) && [[ $kind != *[!0-9a-f]* ]]; then
     case $((16#$kind & 16#f000)) in
       $((16#8000))) kind=f ;;
       $((16#4000))) kind=d ;;
