@@ -2,6 +2,7 @@ package cratetest
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -142,5 +143,65 @@ setpriv --reuid=65534 --regid=65534 --clear-groups ln -s ` + evil + ` "$r"`
 		if st, err := os.Lstat(f); err == nil && st.Mode()&os.ModeSymlink != 0 {
 			os.Remove(f)
 		}
+	}
+}
+
+// TestStatServerLateByte: the byte that ends a batch, taken by a read
+// that then reports its time out (bash's read -t does, on a busy node,
+// when it gets the byte after its deadline), still ends the batch: the
+// look neither waits 10 s for a byte already read nor stops the server.
+func TestStatServerLateByte(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the stat server runs only as root")
+	}
+	var src strings.Builder
+	for _, h := range []string{"pallet_stat_serve", "pallet_stat_walk", "pallet_stat_walk_stat", "pallet_stat_line",
+		"pallet_stat_gone", "pallet_stat_stop", "pallet_temp_name", "pallet_tmp_remember", "pallet_new_file"} {
+		b, err := os.ReadFile("../../templates/helpers/" + h + ".sh")
+		if err != nil {
+			t.Fatal(err)
+		}
+		src.Write(b)
+	}
+	src.WriteString(`set -euo pipefail
+# every one-byte read with a timeout gets its byte and says it timed out
+read() {
+  local lb_arg lb_n='' lb_t=''
+  for lb_arg; do
+    [[ $lb_arg != -N ]] || lb_n=1
+    [[ $lb_arg != -t ]] || lb_t=1
+  done
+  if [[ -n $lb_n && -n $lb_t ]]; then
+    echo "late read" >&2
+    builtin read "$@" && return 142
+    return
+  fi
+  builtin read "$@"
+}
+pallet_stat_serve
+echo "after start: ${PALLET_STATD_PID:-gone}"
+pallet_stat_walk / /tmp
+echo "stats: ${PALLET_STATS[*]}"
+echo "after look: ${PALLET_STATD_PID:-gone}"
+`)
+	start := time.Now()
+	cmd := exec.Command("bash", "-c", src.String())
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the looks took %v: they waited for a byte already read", d)
+	}
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if strings.HasSuffix(l, ": gone") {
+			t.Errorf("%s: the server was stopped\n%s", l, out)
+		}
+	}
+	if !strings.Contains(string(out), "late read") {
+		t.Errorf("no read was made late: the test no longer reaches the wait for the batch's end\n%s", out)
+	}
+	if !strings.Contains(string(out), "stats: 0 755 ") || !strings.Contains(string(out), " 0 1777 ") {
+		t.Errorf("the looks gave no lines for / and /tmp:\n%s", out)
 	}
 }
