@@ -73,6 +73,12 @@ var inlineHelpers = map[string]bool{
 	"pallet_temp_gone":          true,
 	"pallet_temp_name":          true,
 	"pallet_tmp_remember":       true,
+	"pallet_user_ensure":        true,
+	"pallet_user_home_fill":     true,
+	"pallet_user_in_groups":     true,
+	"pallet_user_is":            true,
+	"pallet_user_join_groups":   true,
+	"pallet_user_make_home":     true,
 	"pallet_write_file":         true,
 	"pallet_write_file_as":      true,
 }

@@ -1961,6 +1961,67 @@ pallet_tmp_remember() {
   printf '%s\0' "$1" >>"$PALLET_TMPLIST"
 }
 
+# pallet_user_ensure NAME SHELL UID GROUP HOME_PATH SYSTEM MAKE_HOME
+# [GROUP...] is the user crate's apply (shadow's tools: debian, rhel,
+# arch): it makes NAME with useradd, or changes what differs with usermod
+# (the passwd entry only: a changed home path leaves the old home where it
+# is); then, with MAKE_HOME yes, its home (pallet_user_make_home), and adds
+# it to each GROUP it is not in. UID, GROUP and HOME_PATH are left alone
+# where empty; SYSTEM yes makes a system account (useradd -r). Without
+# GROUP, useradd makes a group of the user's name, and fails (9, "group
+# exists") where there is one already: that group becomes the primary
+# group then, as with useradd -g (asked only then: no getent otherwise).
+# A helper, so that the apply runs in the script's own process
+# (compiler/inline.go); it stops at the first command that fails, with
+# its status.
+pallet_user_ensure() {
+  local name=$1 shell=$2 uid=$3 group=$4 path=$5 system=$6 make=$7 want='' huid hgid home hshell out rc=0
+  local -a change=() add=() dir=()
+  shift 7
+  if [[ -n $group ]]; then
+    if ! want=$(getent group "$group"); then
+      printf 'pallet: the group %s does not exist: make it first (the group crate), then user %s\n' "$group" "$name" >&2
+      return 1
+    fi
+    IFS=: read -r _ _ want _ <<<"$want"
+  fi
+  if pallet_passwd "$name"; then
+    IFS=: read -r _ _ huid hgid _ home hshell <<<"$PALLET_PASSWD"
+    [[ $hshell == "$shell" ]] || change+=(-s "$shell")
+    [[ -z $uid || $huid == "$uid" ]] || change+=(-u "$uid")
+    [[ -z $group || $hgid == "$want" ]] || change+=(-g "$group")
+    [[ -z $path || $home == "$path" ]] || change+=(-d "$path")
+    if ((${#change[@]})); then
+      usermod "${change[@]}" -- "$name" || return
+    fi
+  else
+    add=(-M)
+    [[ $system != yes ]] || add+=(-r)
+    add+=(-s "$shell")
+    [[ -z $uid ]] || add+=(-u "$uid")
+    [[ -z $path ]] || dir=(-d "$path")
+    if [[ -n $group ]]; then
+      useradd "${add[@]}" -g "$group" "${dir[@]}" -- "$name" || return
+    else
+      out=$(exec useradd "${add[@]}" "${dir[@]}" -- "$name" 2>&1) || rc=$?
+      if ((rc == 9)) && getent group "$name" >/dev/null; then
+        rc=0
+        out=$(exec useradd "${add[@]}" -g "$name" "${dir[@]}" -- "$name" 2>&1) || rc=$?
+      fi
+      if [[ -n $out ]]; then
+        printf '%s\n' "$out" >&2
+      fi
+      ((rc == 0)) || return "$rc"
+    fi
+  fi
+  if [[ $make == yes ]]; then
+    pallet_user_make_home "$name" || return
+  fi
+  if (($#)); then
+    pallet_user_join_groups "$name" "$@" || return
+  fi
+}
+
 # pallet_user_home_fill HOME GID is pallet_user_make_home's work as the
 # user, where the way to HOME is the user's: make HOME when it is not there
 # yet, copy /etc/skel into it (symlinks as symlinks; modes under the umask,
@@ -1987,6 +2048,33 @@ pallet_user_in_groups() {
   for g in "$@"; do
     [[ $have == *" $g "* ]] || return 1
   done
+}
+
+# pallet_user_is NAME SHELL UID GROUP HOME_PATH MAKE_HOME [GROUP...] is the
+# user crate's check (shadow's tools: debian, rhel, arch): NAME exists with
+# that login shell and, where given (not empty), that uid, primary group
+# and home path; with MAKE_HOME yes its home is a directory; it is in each
+# GROUP after them. A helper, so that the check runs in the script's own
+# process (compiler/inline.go): the same tests the crate made in its part.
+# It fails only by its explicit returns, so it means the same as a
+# condition (the apply's proof).
+pallet_user_is() {
+  local name=$1 shell=$2 uid=$3 group=$4 path=$5 make=$6 huid hgid home hshell want
+  shift 6
+  pallet_passwd "$name" || return 1
+  IFS=: read -r _ _ huid hgid _ home hshell <<<"$PALLET_PASSWD"
+  [[ $hshell == "$shell" ]] || return 1
+  [[ -z $uid || $huid == "$uid" ]] || return 1
+  if [[ -n $group ]]; then
+    want=$(getent group "$group") || return 1
+    IFS=: read -r _ _ want _ <<<"$want"
+    [[ $hgid == "$want" ]] || return 1
+  fi
+  [[ -z $path || $home == "$path" ]] || return 1
+  [[ $make != yes || -d $home ]] || return 1
+  if (($#)); then
+    pallet_user_in_groups "$name" "$@" || return 1
+  fi
 }
 
 # pallet_user_join_groups USER GROUP... adds USER to each GROUP it is not
@@ -2108,6 +2196,8 @@ declare -A PALLET_DEPS=(
   [pallet_stat_walk_stat]='pallet_stat_line'
   [pallet_sudoers_install]='pallet_dirname pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_meta_is pallet_meta_line_is pallet_new_file pallet_path_parts pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat pallet_stdin_into pallet_temp_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
   [pallet_temp_file]='pallet_new_file pallet_temp_gone pallet_temp_name pallet_tmp_remember'
+  [pallet_user_ensure]='pallet_as_user pallet_as_writer pallet_directory_make pallet_directory_make_as pallet_dirname pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_passwd pallet_path_parts pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat pallet_user_home_fill pallet_user_join_groups pallet_user_make_home'
+  [pallet_user_is]='pallet_passwd pallet_user_in_groups'
   [pallet_user_make_home]='pallet_as_user pallet_as_writer pallet_directory_make pallet_directory_make_as pallet_dirname pallet_file_entry pallet_file_set_meta pallet_file_writer pallet_passwd pallet_path_parts pallet_stat_gone pallet_stat_line pallet_stat_stop pallet_stat_walk pallet_stat_walk_stat pallet_user_home_fill'
 )
 
@@ -2129,39 +2219,11 @@ apt-get install -y -q --no-install-recommends \
 
 # step 2: automated-admin-user/user: deploy
 pallet_check_2() {
-pallet_passwd deploy
-entry=$PALLET_PASSWD
-IFS=: read -r _ _ _ _ _ home shell <<<"$entry"
-[[ $shell == /bin/bash ]]
-[[ -d $home ]]
-pallet_user_in_groups deploy sudo
+pallet_user_is deploy /bin/bash '' '' '' yes sudo
 }
 pallet_apply_2() {
-if pallet_passwd deploy; then
-  entry=$PALLET_PASSWD
-  IFS=: read -r _ _ _ _ _ _ shell <<<"$entry"
-  change=()
-  [[ $shell == /bin/bash ]] || change+=(-s /bin/bash)
-  if ((${#change[@]})); then
-    usermod "${change[@]}" -- deploy
-  fi
-else
-  # useradd makes a group of the user's name, and fails (9, "group
-  # exists") where there is one already: that group becomes the primary
-  # group then, as with useradd -g. Asked only then: no getent otherwise.
-  rc=0
-  out=$(exec useradd -M -s /bin/bash -- deploy 2>&1) || rc=$?
-  if ((rc == 9)) && getent group deploy >/dev/null; then
-    rc=0
-    out=$(exec useradd -M -s /bin/bash -g deploy -- deploy 2>&1) || rc=$?
-  fi
-  if [[ -n $out ]]; then
-    printf '%s\n' "$out" >&2
-  fi
-  ((rc == 0)) || exit "$rc"
-fi
-pallet_user_make_home deploy
-pallet_user_join_groups deploy sudo
+pallet_user_ensure deploy /bin/bash '' '' '' no yes sudo
+pallet_user_is deploy /bin/bash '' '' '' yes sudo || return 98
 }
 
 # step 3: automated-admin-user/ssh-key: deploy deploy@example
@@ -2189,7 +2251,7 @@ pallet_sudoers_included /etc/sudoers.d/deploy || {
 }
 
 pallet_step 1 automated-admin-user/package 'install sudo' pallet_check_1 pallet_apply_1 inline-check
-pallet_step 2 automated-admin-user/user deploy pallet_check_2 pallet_apply_2
+pallet_step 2 automated-admin-user/user deploy pallet_check_2 pallet_apply_2 checked inline-check inline-apply
 pallet_step 3 automated-admin-user/ssh-key 'deploy deploy@example' pallet_check_3 pallet_apply_3 checked inline-check inline-apply
 pallet_step 4 automated-admin-user/sudoers deploy pallet_check_4 pallet_apply_4 checked inline-check inline-apply
 pallet_done 0
