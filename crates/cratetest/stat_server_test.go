@@ -66,18 +66,24 @@ func TestStatServer(t *testing.T) {
 		t.Errorf("without the server the no-op run ran stat %d times, want one a step at least", n)
 	}
 
-	// the server killed by a step: the steps after it look with stat,
-	// without waiting for an answer that will not come
-	os.RemoveAll(dir + "/d")
-	killer := compile(t, append([]call{{"exec-script": {"name": "kill the server", "script": `kill "$PALLET_STATD_PID"; sleep 0.2`}}}, calls3...)...)
-	start := time.Now()
-	expect(t, "server gone", runWithin(t, 30*time.Second, killer, "apply", path), "ran", "changed", "changed", "changed")
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("with the server gone the run took %v: it waited for answers", d)
+	// after, a step (script) that does what to the server: the three
+	// steps after it run at once, without waiting for an answer that will
+	// not come, and look with stat
+	after := func(what, script string) {
+		t.Helper()
+		os.RemoveAll(dir + "/d")
+		s := compile(t, append([]call{{"exec-script": {"name": what, "script": script}}}, calls3...)...)
+		start := time.Now()
+		expect(t, what, runWithin(t, 30*time.Second, s, "apply", path), "ran", "changed", "changed", "changed")
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("%s: the run took %v: it waited on the server", what, d)
+		}
+		if n := count(); n < 3 {
+			t.Errorf("%s: stat ran %d times, want the steps after it to run it", what, n)
+		}
 	}
-	if n := count(); n < 3 {
-		t.Errorf("with the server gone stat ran %d times, want the steps after it to run it", n)
-	}
+	// the server killed by a step
+	after("kill the server", `kill "$PALLET_STATD_PID"; sleep 0.2`)
 	if got := readFile(t, dir+"/d/f") + readFile(t, dir+"/d/g"); got != "x\ny\n" {
 		t.Errorf("content %q after the server went, want %q", got, "x\ny\n")
 	}
@@ -85,23 +91,13 @@ func TestStatServer(t *testing.T) {
 	// symlink to a file of root's (find still appends to the one it
 	// opened): later looks neither empty nor read what it leads to, and
 	// run stat
-	os.RemoveAll(dir + "/d")
 	victim := filepath.Join(t.TempDir(), "victim")
 	if err := os.WriteFile(victim, []byte("keep\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	swap := `d=${PALLET_STATD_R%.r}.d
+	after("swap the data file", `d=${PALLET_STATD_R%.r}.d
 rm -f "$d"
-setpriv --reuid=65534 --regid=65534 --clear-groups ln -s ` + victim + ` "$d"`
-	swapped := compile(t, append([]call{{"exec-script": {"name": "swap", "script": swap}}}, calls3...)...)
-	start = time.Now()
-	expect(t, "data file swapped", runWithin(t, 30*time.Second, swapped, "apply", path), "ran", "changed", "changed", "changed")
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("with the data file swapped the run took %v", d)
-	}
-	if n := count(); n < 3 {
-		t.Errorf("with the data file swapped stat ran %d times, want the steps after it to run it", n)
-	}
+setpriv --reuid=65534 --regid=65534 --clear-groups ln -s `+victim+` "$d"`)
 	if got := readFile(t, victim); got != "keep\n" {
 		t.Errorf("the file the planted symlink leads to holds %q after the run, want %q", got, "keep\n")
 	}
@@ -114,24 +110,14 @@ setpriv --reuid=65534 --regid=65534 --clear-groups ln -s ` + victim + ` "$d"`
 	// the server's FIFOs gone inside a step, their names taken by another
 	// user's FIFOs (one of them through a symlink): later looks never ask
 	// them
-	os.RemoveAll(dir + "/d")
 	evil := "/tmp/.pallet-test-evil." + strconv.Itoa(os.Getpid())
 	defer os.Remove(evil)
 	// the FIFOs go and the server's pid stays alive (as a reused pid
 	// would): only whose the FIFOs are keeps the looks from them
-	plant := `r=$PALLET_STATD_R q=${PALLET_STATD_R%.r}.q
+	after("take the FIFOs' names", `r=$PALLET_STATD_R q=${PALLET_STATD_R%.r}.q
 rm -f "$q" "$r"
-setpriv --reuid=65534 --regid=65534 --clear-groups mkfifo -m 0666 "$q" ` + evil + `
-setpriv --reuid=65534 --regid=65534 --clear-groups ln -s ` + evil + ` "$r"`
-	planted := compile(t, append([]call{{"exec-script": {"name": "plant", "script": plant}}}, calls3...)...)
-	start = time.Now()
-	expect(t, "names taken", runWithin(t, 30*time.Second, planted, "apply", path), "ran", "changed", "changed", "changed")
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("with the names taken the run took %v: it asked them", d)
-	}
-	if n := count(); n < 3 {
-		t.Errorf("with the names taken stat ran %d times, want the steps after it to run it", n)
-	}
+setpriv --reuid=65534 --regid=65534 --clear-groups mkfifo -m 0666 "$q" `+evil+`
+setpriv --reuid=65534 --regid=65534 --clear-groups ln -s `+evil+` "$r"`)
 	m, _ = filepath.Glob("/tmp/.pallet.*.q")
 	for _, f := range m {
 		if st, err := os.Lstat(f); err == nil && st.Sys().(*syscall.Stat_t).Uid == 65534 {
