@@ -104,7 +104,7 @@ groups:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !regexp.MustCompile(`(?m)useradd -M [^\n]*-- tester( |$)`).Match(s.Text.Bytes()) {
+	if !regexp.MustCompile(`(?m)^pallet_user_ensure tester `).Match(s.Text.Bytes()) {
 		t.Errorf("the bootstrap script does not create tester:\n%s", s.Text.Bytes())
 	}
 }
