@@ -121,6 +121,11 @@ echo "getent:$2"
 		{"a name in another's fields", files, "x:x:1:1:bob:/bob:/bin/sh\nbob:x:2:2::/b:/bin/sh\n", "bob", "bob:x:2:2::/b:/bin/sh", false},
 		{"empty lines before it", files, "\n\nbob:x:1:1::/b:/bin/sh\n", "bob", "bob:x:1:1::/b:/bin/sh", false},
 		{"by uid, a NIS line before it", files, "+::::::\nbob:x:1001:1::/b:/bin/sh\n", "1001", "getent:1001", true},
+		{"by uid, a comment before it", files, "#old:x:1000:0::/o:/bin/sh\nbob:x:1000:1000::/b:/bin/bash\n", "1000", "bob:x:1000:1000::/b:/bin/bash", false},
+		{"by uid, leading zeros", files, "zed:x:01001:1::/z:/bin/sh\n", "1001", "zed:x:01001:1::/z:/bin/sh", false},
+		{"by uid, asked with a leading zero", files, "bob:x:1000:1::/b:/bin/sh\n", "01000", "bob:x:1000:1::/b:/bin/sh", false},
+		{"by uid, a line without fields", files, "1001\nbob:x:1001:1::/b:/bin/sh\n", "1001", "bob:x:1001:1::/b:/bin/sh", false},
+		{"a name that is a comment", files, "#bob:x:1:1::/b:/bin/sh\n", "#bob", "getent:#bob", true},
 		// files alone: glibc asks nothing else, so no line is no user
 		{"files alone, found", "passwd:  files  \n", "bob:x:1:1::/b:/bin/sh\n", "bob", "bob:x:1:1::/b:/bin/sh", false},
 		{"files alone, not there", "passwd: files\n", "root:x:0:0::/root:/bin/bash\n", "bob", "", false},

@@ -31,7 +31,7 @@ pallet_file_entry() {
   name=${name#*' '}
   type=${name%%' '*} name=${name#*' '}
   name=${name%%:*}
-  if [[ $meta != ?*' '?*' '?*' '?*' '?*' '?* || -z $uid || -z $mode || -z $links || $uid$links == *[!0-9]* || $mode == *[!0-7]* ]]; then
+  if [[ $meta != ?*' '?*' '?*' '?*' '?*' '?* || -z $uid || -z $mode || -z $links || -z $type || $uid$links == *[!0-9]* || $mode == *[!0-7]* ]]; then
     echo "pallet: refusing to write $path: cannot read the owner and mode of $entry" >&2
     return 1
   fi

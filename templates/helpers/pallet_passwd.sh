@@ -8,15 +8,17 @@
 # getent (a new user's first look costs no process). Anywhere else, or
 # when /etc/passwd has a line glibc reads otherwise (leading blanks, NIS
 # compat) before the answer, getent answers (LDAP, sssd, systemd's
-# dynamic users, busybox).
-# /etc/passwd is read whole, by one read, and searched with expansions
-# that start with a literal (linear in bash, where a pattern that starts
-# with * is not) or, for a uid, one regex: a read a line cost some ten
-# times as much.
+# dynamic users, busybox). Comments are skipped, as glibc skips them; a
+# uid is compared as a number (01001 is 1001, as glibc reads it).
+# /etc/passwd is read by one mapfile and its lines tested with globs and
+# expansions, each line costing a few commands: a read a line (two system
+# calls each) and a here-string a line for a uid cost several times as
+# much, and an expansion over the whole file is quadratic in bash.
 pallet_passwd() {
-  local user=$1 k v c='' re before line files=no
+  local user=$1 k v line files=no byname=yes
+  local -a lines=()
   PALLET_PASSWD=
-  if [[ -n $user && $user != *:* && -f /etc/nsswitch.conf && -f /etc/passwd && ! -L /etc/passwd ]]; then
+  if [[ -n $user && $user != *:* && $user != '#'* && -f /etc/nsswitch.conf && -f /etc/passwd && ! -L /etc/passwd ]]; then
     while read -r k v; do
       if [[ $k == passwd: ]]; then
         if [[ $v == files ]]; then
@@ -29,31 +31,34 @@ pallet_passwd() {
     done </etc/nsswitch.conf
   fi
   if [[ $files != no ]]; then
-    IFS= read -r -d '' c </etc/passwd || true
-    c=$'\n'$c
-    if [[ -n ${user//[0-9]/} ]]; then
-      before=${c%%$'\n'"$user:"*}
-    else
-      # the first line whose third field is the uid
-      re=$'\n''[^:'$'\n'']*:[^:'$'\n'']*:'$user':'
-      before=$c
-      if [[ $c =~ $re ]]; then
-        before=${c%%"${BASH_REMATCH[0]}"*}
-      fi
-    fi
-    # a line glibc reads otherwise (leading blanks, NIS compat) before the
-    # answer, or as the answer: glibc answers
-    if [[ $before == *$'\n'[$' \t\r\v\f'+-]* ]]; then
-      files=no
-    elif ((${#before} < ${#c})); then
-      line=${c:${#before}+1}
-      line=${line%%$'\n'*}
-      if [[ $line != [$' \t\r\v\f'+-]* ]]; then
+    [[ -n ${user//[0-9]/} ]] || byname=no
+    mapfile -t lines </etc/passwd || files=no
+    for line in "${lines[@]}"; do
+      case $line in
+        '#'*)
+          # a comment, as glibc skips it
+          continue
+          ;;
+        [[:space:]]* | [+-]*)
+          # read otherwise by glibc (leading blanks, NIS compat): ask it
+          files=no
+          break
+          ;;
+        "$user:"*)
+          if [[ $byname == yes ]]; then
+            PALLET_PASSWD=$line
+            return 0
+          fi
+          ;;
+      esac
+      [[ $byname == no && $line == *:*:* ]] || continue
+      # the third field, a number
+      k=${line#*:} k=${k#*:} k=${k%%:*}
+      if [[ -n $k && $k != *[!0-9]* ]] && ((10#$k == 10#$user)); then
         PALLET_PASSWD=$line
         return 0
       fi
-      files=no
-    fi
+    done
     [[ $files != only ]] || return 2
   fi
   PALLET_PASSWD=$(getent passwd "$user")

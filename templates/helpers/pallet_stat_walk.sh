@@ -18,11 +18,13 @@
 # the data file, a regular file, which bash reads in one go (mapfile),
 # where a FIFO is read a byte at a time, each with its own select and read
 # (some 300 system calls a look); the FIFO carries only the one byte that
-# says the batch is done: find's answer for /./, the path that ends every
-# batch and that no caller asks for. The answers are named: each carries
-# the path it is for; answers that are not for what was asked, in order,
-# or a batch that does not end within 10 seconds, end the server (every
-# later look runs stat) and this look runs stat.
+# says the batch is done: find's answer for /., the path that ends every
+# batch and that no caller asks for, which also ends the data with a
+# record of its own ("/." "end"), so that data cut short (a full /tmp)
+# shows. The answers are named: each carries the path it is for; answers
+# that are not for what was asked, in order, or a batch that does not end
+# within 10 seconds, end the server (every later look runs stat) and this
+# look runs stat.
 pallet_stat_walk() {
   local p fd w end c at=0 rc=0 r=${PALLET_STATD_R-} q d
   local -a got=()
@@ -41,7 +43,7 @@ pallet_stat_walk() {
     # each batch: what is in it after the batch's end is that batch
     if ((rc == 0)) && kill -0 "$PALLET_STATD_PID" 2>/dev/null && { : >"$d"; } 2>/dev/null && exec {fd}<>"$r"; then
       if exec {w}<>"$q"; then
-        printf '%s\0' "$@" /./ 2>/dev/null 1>&"$w" || rc=5
+        printf '%s\0' "$@" /. 2>/dev/null 1>&"$w" || rc=5
         exec {w}>&-
         # the batch ends within a fraction of a millisecond; a find that
         # has ended (killed, or one too old for -files0-from, which ends
@@ -64,8 +66,11 @@ pallet_stat_walk() {
         rc=5
       fi
       exec {fd}<&-
-      # each answer is the path and its line, each ended by a NUL
-      if ((rc == 0)) && mapfile -d '' -t got <"$d" && ((${#got[@]} % 2 == 0)); then
+      # each answer is the path and its line, each ended by a NUL, and
+      # the batch's end record last
+      if ((rc == 0)) && mapfile -d '' -t got <"$d" && ((${#got[@]} % 2 == 0 && ${#got[@]} >= 2)) &&
+        [[ ${got[-2]} == /. && ${got[-1]} == end ]]; then
+        got=("${got[@]:0:${#got[@]}-2}")
         rc=3
       fi
     fi

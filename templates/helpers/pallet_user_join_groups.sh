@@ -4,17 +4,17 @@
 pallet_user_join_groups() {
   local user=$1 have g missing=()
   shift
-  have=" $(id -nG -- "$user") "
+  have=" $(id -nG -- "$user") " || return
   for g in "$@"; do
     [[ $have == *" $g "* ]] || missing+=("$g")
   done
   ((${#missing[@]})) || return 0
   if command -v usermod >/dev/null; then
     local IFS=,
-    usermod -a -G "${missing[*]}" -- "$user"
+    usermod -a -G "${missing[*]}" -- "$user" || return
   else
     for g in "${missing[@]}"; do
-      addgroup -- "$user" "$g"
+      addgroup -- "$user" "$g" || return
     done
   fi
 }

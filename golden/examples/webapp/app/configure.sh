@@ -831,7 +831,7 @@ pallet_file_entry() {
   name=${name#*' '}
   type=${name%%' '*} name=${name#*' '}
   name=${name%%:*}
-  if [[ $meta != ?*' '?*' '?*' '?*' '?*' '?* || -z $uid || -z $mode || -z $links || $uid$links == *[!0-9]* || $mode == *[!0-7]* ]]; then
+  if [[ $meta != ?*' '?*' '?*' '?*' '?*' '?* || -z $uid || -z $mode || -z $links || -z $type || $uid$links == *[!0-9]* || $mode == *[!0-7]* ]]; then
     echo "pallet: refusing to write $path: cannot read the owner and mode of $entry" >&2
     return 1
   fi
@@ -1240,12 +1240,16 @@ pallet_meta_line_is() {
 }
 
 # pallet_new_file PATH creates PATH as a new, empty file only its owner may
-# read (what mktemp makes), exclusively: noclobber opens it O_EXCL, so
-# nothing already there, a symlink included, is opened or followed, and
-# it fails if PATH exists. It starts no process: the umask (077 while the
-# file is made) is read back from /proc/self/status rather than from a
-# $(umask) subshell, and where that has no Umask line the file is made in a
-# subshell instead.
+# read (what mktemp makes), exclusively: it fails if anything is at PATH,
+# and noclobber opens it O_EXCL, so a regular file put there (through a
+# symlink too) makes the open fail. bash's noclobber opens what is there
+# without O_EXCL when it is not a regular file (a symlink to /dev/null, or
+# to a FIFO, whose open would wait for a writer): so PATH is refused when
+# there is anything at it before the open, and the file made must be a
+# regular file of its own, not a symlink, after. It starts no process:
+# the umask (077 while the file is made) is read back from
+# /proc/self/status rather than from a $(umask) subshell, and where that
+# has no Umask line the file is made in a subshell instead.
 # pallet_new_file PATH MODE, as root and for a MODE within 0666, creates it
 # with MODE at once (the umask is MODE's complement while it is made), so
 # that pallet_file_set_meta needs no chmod: a rename-into-place file that
@@ -1271,16 +1275,26 @@ pallet_new_file() {
     fi
   done </proc/self/status 2>/dev/null || true
   set -C
+  if [[ -e $1 || -L $1 ]]; then
+    echo "pallet: cannot create $1: it is there already" >&2
+    return 1
+  fi
   if [[ -z $mask || $mask == *[!0-7]* ]]; then
+    # no umask to set back: made owner-only, in a subshell
+    make=077
     (
       umask 077
       : >"$1"
-    )
-    return
+    ) || return
+  else
+    umask "$make"
+    { : >"$1"; } 2>/dev/null || rc=$?
+    umask "$mask"
   fi
-  umask "$make"
-  { : >"$1"; } 2>/dev/null || rc=$?
-  umask "$mask"
+  if ((rc == 0)) && [[ -L $1 || ! -f $1 || ! -O $1 ]]; then
+    echo "pallet: $1 is not the regular file made for it: something else was put there" >&2
+    return 1
+  fi
   if ((rc != 0)); then
     echo "pallet: cannot create $1: it is there already, or its directory refuses" >&2
   elif [[ $make != 077 ]]; then
@@ -1300,15 +1314,17 @@ pallet_new_file() {
 # getent (a new user's first look costs no process). Anywhere else, or
 # when /etc/passwd has a line glibc reads otherwise (leading blanks, NIS
 # compat) before the answer, getent answers (LDAP, sssd, systemd's
-# dynamic users, busybox).
-# /etc/passwd is read whole, by one read, and searched with expansions
-# that start with a literal (linear in bash, where a pattern that starts
-# with * is not) or, for a uid, one regex: a read a line cost some ten
-# times as much.
+# dynamic users, busybox). Comments are skipped, as glibc skips them; a
+# uid is compared as a number (01001 is 1001, as glibc reads it).
+# /etc/passwd is read by one mapfile and its lines tested with globs and
+# expansions, each line costing a few commands: a read a line (two system
+# calls each) and a here-string a line for a uid cost several times as
+# much, and an expansion over the whole file is quadratic in bash.
 pallet_passwd() {
-  local user=$1 k v c='' re before line files=no
+  local user=$1 k v line files=no byname=yes
+  local -a lines=()
   PALLET_PASSWD=
-  if [[ -n $user && $user != *:* && -f /etc/nsswitch.conf && -f /etc/passwd && ! -L /etc/passwd ]]; then
+  if [[ -n $user && $user != *:* && $user != '#'* && -f /etc/nsswitch.conf && -f /etc/passwd && ! -L /etc/passwd ]]; then
     while read -r k v; do
       if [[ $k == passwd: ]]; then
         if [[ $v == files ]]; then
@@ -1321,31 +1337,34 @@ pallet_passwd() {
     done </etc/nsswitch.conf
   fi
   if [[ $files != no ]]; then
-    IFS= read -r -d '' c </etc/passwd || true
-    c=$'\n'$c
-    if [[ -n ${user//[0-9]/} ]]; then
-      before=${c%%$'\n'"$user:"*}
-    else
-      # the first line whose third field is the uid
-      re=$'\n''[^:'$'\n'']*:[^:'$'\n'']*:'$user':'
-      before=$c
-      if [[ $c =~ $re ]]; then
-        before=${c%%"${BASH_REMATCH[0]}"*}
-      fi
-    fi
-    # a line glibc reads otherwise (leading blanks, NIS compat) before the
-    # answer, or as the answer: glibc answers
-    if [[ $before == *$'\n'[$' \t\r\v\f'+-]* ]]; then
-      files=no
-    elif ((${#before} < ${#c})); then
-      line=${c:${#before}+1}
-      line=${line%%$'\n'*}
-      if [[ $line != [$' \t\r\v\f'+-]* ]]; then
+    [[ -n ${user//[0-9]/} ]] || byname=no
+    mapfile -t lines </etc/passwd || files=no
+    for line in "${lines[@]}"; do
+      case $line in
+        '#'*)
+          # a comment, as glibc skips it
+          continue
+          ;;
+        [[:space:]]* | [+-]*)
+          # read otherwise by glibc (leading blanks, NIS compat): ask it
+          files=no
+          break
+          ;;
+        "$user:"*)
+          if [[ $byname == yes ]]; then
+            PALLET_PASSWD=$line
+            return 0
+          fi
+          ;;
+      esac
+      [[ $byname == no && $line == *:*:* ]] || continue
+      # the third field, a number
+      k=${line#*:} k=${k#*:} k=${k%%:*}
+      if [[ -n $k && $k != *[!0-9]* ]] && ((10#$k == 10#$user)); then
         PALLET_PASSWD=$line
         return 0
       fi
-      files=no
-    fi
+    done
     [[ $files != only ]] || return 2
   fi
   PALLET_PASSWD=$(getent passwd "$user")
@@ -1483,24 +1502,27 @@ pallet_stat_line() {
 # pallet_stat_serve starts, for a script run as root, the stat server
 # pallet_stat_walk asks: one find (GNU findutils 4.9 and later:
 # -files0-from) that reads paths from one FIFO (.q) and writes, for each,
-# the path and what lstat says of it to a data file (.d), appending, and
-# one byte to another FIFO (.r) when the batch ends (the path /./). A walk then costs no fork and
-# no exec, where a stat costs both (about a millisecond on a small node; a
-# first run makes some twenty). The three are root's, 0600, made new in
-# /tmp (the FIFOs by mkfifo, the data file O_EXCL by pallet_new_file:
-# neither follows nor reuses anything there; the sticky bit keeps anyone
-# else from renaming or removing them), and listed for pallet-run's
-# wrapper to remove however the script ends. The
-# script keeps nothing of them open: each look opens them by name and
-# closes them, so no program a step runs inherits a way to the server.
-# find holds both open itself (so it never sees an end), gets SIGKILL
-# from the kernel when the script's bash ends however it ends (setpriv
-# --pdeathsig), and pallet_stat_stop ends it and removes the FIFOs on the
-# script's exit. Each answer ends with -printf's \c, which flushes find's
-# output there, before the end byte is written: no stdbuf (a program more,
-# and its LD_PRELOAD) to make find's output line-buffered. A find that does not give the first answer
-# at once (an older findutils) is not used: the script runs stat instead,
-# as it does as anyone but root. Where bash is older than 5.2, or find is busybox's,
+# the path and what lstat says of it to a data file (.d), appending; for
+# the path /. that ends every batch it writes an end record there and one
+# byte to another FIFO (.r). A walk then costs no fork and no exec, where
+# a stat costs both (about a millisecond on a small node; a first run
+# makes some twenty). The three are root's, 0600, made new in /tmp under
+# one random name: the data file first (pallet_new_file: nothing that was
+# there is opened), before anything shows the name, then the FIFOs
+# (mkfifo neither follows nor reuses anything there); the sticky bit keeps
+# anyone else from renaming or removing them. They are listed for
+# pallet-run's wrapper to remove however the script ends. The script
+# keeps nothing of them open: each look opens them by name and closes
+# them, so no program a step runs inherits a way to the server. find
+# holds all three open itself (the question FIFO read-write, so it never
+# sees an end), gets SIGKILL from the kernel when the script's bash ends
+# however it ends (setpriv --pdeathsig), and pallet_stat_stop ends it and
+# removes the files on the script's exit. Each answer ends with -printf's
+# \c, which flushes find's output there, before the end byte is written:
+# no stdbuf (a program more, and its LD_PRELOAD) to make find's output
+# line-buffered. A find that does not give the first answer at once (an
+# older findutils) is not used: the script runs stat instead, as it does
+# as anyone but root. Where bash is older than 5.2, or find is busybox's,
 # or there is no setpriv, it is not tried. PALLET_STAT_SERVER=no turns it
 # off.
 pallet_stat_serve() {
@@ -1518,8 +1540,8 @@ pallet_stat_serve() {
   q=$PALLET_TEMP.q r=$PALLET_TEMP.r d=$PALLET_TEMP.d
   # it runs before the first step, under errexit: whatever fails here
   # only means no server
-  if ! mkfifo -m 0600 -- "$q" "$r" 2>/dev/null || ! pallet_tmp_remember "$q" || ! pallet_tmp_remember "$r" ||
-    ! pallet_new_file "$d" 2>/dev/null || ! pallet_tmp_remember "$d"; then
+  if ! pallet_new_file "$d" 2>/dev/null || ! pallet_tmp_remember "$d" ||
+    ! mkfifo -m 0600 -- "$q" "$r" 2>/dev/null || ! pallet_tmp_remember "$q" || ! pallet_tmp_remember "$r"; then
     pallet_stat_gone "$q" "$r" "$d"
     return 0
   fi
@@ -1535,7 +1557,7 @@ pallet_stat_serve() {
   # in .q
   (
     cd /
-    exec setpriv --pdeathsig KILL -- find -files0-from - -maxdepth 0 \( -path /./ -fprintf "$r" 'E\c' \) -o \
+    exec setpriv --pdeathsig KILL -- find -files0-from - -maxdepth 0 \( -path /. -printf '/.\0end\0\c' -fprintf "$r" 'E\c' \) -o \
       -printf '%p\0%U %m %n %G %y %u:%g\0\c' 0<>"$q" 1>>"$d" 2>/dev/null {w}>&-
   ) &
   PALLET_STATD_PID=$! PALLET_STATD_R=$r
@@ -1589,11 +1611,13 @@ pallet_stat_stop() {
 # the data file, a regular file, which bash reads in one go (mapfile),
 # where a FIFO is read a byte at a time, each with its own select and read
 # (some 300 system calls a look); the FIFO carries only the one byte that
-# says the batch is done: find's answer for /./, the path that ends every
-# batch and that no caller asks for. The answers are named: each carries
-# the path it is for; answers that are not for what was asked, in order,
-# or a batch that does not end within 10 seconds, end the server (every
-# later look runs stat) and this look runs stat.
+# says the batch is done: find's answer for /., the path that ends every
+# batch and that no caller asks for, which also ends the data with a
+# record of its own ("/." "end"), so that data cut short (a full /tmp)
+# shows. The answers are named: each carries the path it is for; answers
+# that are not for what was asked, in order, or a batch that does not end
+# within 10 seconds, end the server (every later look runs stat) and this
+# look runs stat.
 pallet_stat_walk() {
   local p fd w end c at=0 rc=0 r=${PALLET_STATD_R-} q d
   local -a got=()
@@ -1612,7 +1636,7 @@ pallet_stat_walk() {
     # each batch: what is in it after the batch's end is that batch
     if ((rc == 0)) && kill -0 "$PALLET_STATD_PID" 2>/dev/null && { : >"$d"; } 2>/dev/null && exec {fd}<>"$r"; then
       if exec {w}<>"$q"; then
-        printf '%s\0' "$@" /./ 2>/dev/null 1>&"$w" || rc=5
+        printf '%s\0' "$@" /. 2>/dev/null 1>&"$w" || rc=5
         exec {w}>&-
         # the batch ends within a fraction of a millisecond; a find that
         # has ended (killed, or one too old for -files0-from, which ends
@@ -1635,8 +1659,11 @@ pallet_stat_walk() {
         rc=5
       fi
       exec {fd}<&-
-      # each answer is the path and its line, each ended by a NUL
-      if ((rc == 0)) && mapfile -d '' -t got <"$d" && ((${#got[@]} % 2 == 0)); then
+      # each answer is the path and its line, each ended by a NUL, and
+      # the batch's end record last
+      if ((rc == 0)) && mapfile -d '' -t got <"$d" && ((${#got[@]} % 2 == 0 && ${#got[@]} >= 2)) &&
+        [[ ${got[-2]} == /. && ${got[-1]} == end ]]; then
+        got=("${got[@]:0:${#got[@]}-2}")
         rc=3
       fi
     fi
