@@ -20,14 +20,7 @@ import (
 // errtrace, errexit on, its EXIT trap its own, the helpers' PALLET_
 // results and temporary files gone.
 func TestInlinePartSemantics(t *testing.T) {
-	helpers := ""
-	for _, h := range []string{"pallet_temp_file", "pallet_temp_name", "pallet_temp_gone", "pallet_tmp_remember", "pallet_new_file"} {
-		src, err := os.ReadFile("../../templates/helpers/" + h + ".sh")
-		if err != nil {
-			t.Fatal(err)
-		}
-		helpers += string(src)
-	}
+	helpers := helperSource(t, "pallet_temp_file", "pallet_temp_name", "pallet_temp_gone", "pallet_tmp_remember", "pallet_new_file")
 	dir := t.TempDir()
 	cases := []struct {
 		name, body string

@@ -15,10 +15,7 @@ import (
 // a writer for ever): each of those is refused at once, and nothing at
 // the name is opened or changed.
 func TestNewFileRefuses(t *testing.T) {
-	helper, err := os.ReadFile("../../templates/helpers/pallet_new_file.sh")
-	if err != nil {
-		t.Fatal(err)
-	}
+	helper := helperSource(t, "pallet_new_file")
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
@@ -29,9 +26,10 @@ func TestNewFileRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	newFile := func(path string) (string, error) {
-		cmd := exec.Command("bash", "-c", string(helper)+"\nset -euo pipefail\npallet_new_file \"$1\"", "bash", path)
+		cmd := exec.Command("bash", "-c", helper+"\nset -euo pipefail\npallet_new_file \"$1\"", "bash", path)
 		done := make(chan struct{})
 		var out []byte
+		var err error
 		go func() { out, err = cmd.CombinedOutput(); close(done) }()
 		select {
 		case <-done:

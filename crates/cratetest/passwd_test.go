@@ -13,10 +13,7 @@ import (
 // service asks it first, and asking getent for a user that is not there
 // (LDAP, sssd, systemd's dynamic users).
 func TestPasswdLookup(t *testing.T) {
-	helper, err := os.ReadFile("../../templates/helpers/pallet_passwd.sh")
-	if err != nil {
-		t.Fatal(err)
-	}
+	helper := helperSource(t, "pallet_passwd")
 	nss, _ := os.ReadFile("/etc/nsswitch.conf")
 	filesFirst, filesOnly := false, false
 	for _, l := range strings.Split(string(nss), "\n") {
@@ -34,7 +31,7 @@ func TestPasswdLookup(t *testing.T) {
 exec /usr/bin/getent "$@"
 `)
 	lookup := func(user string) (string, error) {
-		cmd := exec.Command("bash", "-c", string(helper)+"\nset -euo pipefail\npallet_passwd \"$1\"\nprintf '%s\\n' \"$PALLET_PASSWD\"", "bash", user)
+		cmd := exec.Command("bash", "-c", helper+"\nset -euo pipefail\npallet_passwd \"$1\"\nprintf '%s\\n' \"$PALLET_PASSWD\"", "bash", user)
 		cmd.Env = append(os.Environ(), path)
 		out, err := cmd.CombinedOutput()
 		return string(out), err
@@ -80,18 +77,15 @@ exec /usr/bin/getent "$@"
 // would read them otherwise (another service first, NIS compat lines,
 // leading blanks, no such user) getent answers.
 func TestPasswdLookupFiles(t *testing.T) {
-	helper, err := os.ReadFile("../../templates/helpers/pallet_passwd.sh")
-	if err != nil {
-		t.Fatal(err)
-	}
+	helper := helperSource(t, "pallet_passwd")
 	dir := t.TempDir()
 	calls := filepath.Join(dir, "calls")
 	path := shim(t, "getent", `echo "$*" >>`+calls+`
 echo "getent:$2"
 `)
 	nss, pw := filepath.Join(dir, "nsswitch.conf"), filepath.Join(dir, "passwd")
-	src := strings.NewReplacer("/etc/nsswitch.conf", nss, "/etc/passwd", pw).Replace(string(helper))
-	if src == string(helper) {
+	src := strings.NewReplacer("/etc/nsswitch.conf", nss, "/etc/passwd", pw).Replace(helper)
+	if src == helper {
 		t.Fatal("the helper no longer names /etc/passwd and /etc/nsswitch.conf")
 	}
 	const files = "# comment\npasswd:         files systemd\ngroup: files\n"

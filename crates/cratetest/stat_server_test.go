@@ -140,16 +140,8 @@ func TestStatServerLateByte(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("the stat server runs only as root")
 	}
-	var src strings.Builder
-	for _, h := range []string{"pallet_stat_serve", "pallet_stat_walk", "pallet_stat_walk_stat", "pallet_stat_line",
-		"pallet_stat_gone", "pallet_stat_stop", "pallet_temp_name", "pallet_tmp_remember", "pallet_new_file"} {
-		b, err := os.ReadFile("../../templates/helpers/" + h + ".sh")
-		if err != nil {
-			t.Fatal(err)
-		}
-		src.Write(b)
-	}
-	src.WriteString(`set -euo pipefail
+	src := helperSource(t, "pallet_stat_serve", "pallet_stat_walk", "pallet_stat_walk_stat", "pallet_stat_line",
+		"pallet_stat_gone", "pallet_stat_stop", "pallet_temp_name", "pallet_tmp_remember", "pallet_new_file") + `set -euo pipefail
 # every one-byte read with a timeout gets its byte and says it timed out
 read() {
   local lb_arg lb_n='' lb_t=''
@@ -169,9 +161,9 @@ echo "after start: ${PALLET_STATD_PID:-gone}"
 pallet_stat_walk / /tmp
 echo "stats: ${PALLET_STATS[*]}"
 echo "after look: ${PALLET_STATD_PID:-gone}"
-`)
+`
 	start := time.Now()
-	cmd := exec.Command("bash", "-c", src.String())
+	cmd := exec.Command("bash", "-c", src)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)

@@ -1,7 +1,6 @@
 package cratetest
 
 import (
-	"os"
 	"os/exec"
 	"testing"
 )
@@ -12,17 +11,14 @@ import (
 // means and no other. Only the helper runs: setting a key here would set
 // it on the machine running the tests.
 func TestSysctlPath(t *testing.T) {
-	helper, err := os.ReadFile("../../templates/helpers/pallet_sysctl_path.sh")
-	if err != nil {
-		t.Fatal(err)
-	}
+	helper := helperSource(t, "pallet_sysctl_path")
 	for key, want := range map[string]string{
 		"net.ipv4.ip_forward":              "/proc/sys/net/ipv4/ip_forward",
 		"net.ipv4.conf.eth0/100.rp_filter": "/proc/sys/net/ipv4/conf/eth0.100/rp_filter",
 		"kernel.sem":                       "/proc/sys/kernel/sem",
 		"net.ipv6.conf.br-lan.forwarding":  "/proc/sys/net/ipv6/conf/br-lan/forwarding",
 	} {
-		out, err := exec.Command("bash", "-c", string(helper)+"\npallet_sysctl_path \"$1\"", "bash", key).CombinedOutput()
+		out, err := exec.Command("bash", "-c", helper+"\npallet_sysctl_path \"$1\"", "bash", key).CombinedOutput()
 		if err != nil {
 			t.Fatalf("%s: %v\n%s", key, err, out)
 		}

@@ -63,6 +63,22 @@ func shim(t *testing.T, name, body string) string {
 	return "PATH=" + bin + ":" + os.Getenv("PATH")
 }
 
+// helperSource is the bash source of the named helpers
+// (templates/helpers/NAME.sh), one after the other, for a test that runs
+// helpers alone.
+func helperSource(t *testing.T, names ...string) string {
+	t.Helper()
+	var b strings.Builder
+	for _, h := range names {
+		src, err := os.ReadFile("../../templates/helpers/" + h + ".sh")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Write(src)
+	}
+	return b.String()
+}
+
 // TestWriterWalksSymlinksAsGiven: a symlink a user planted in a sticky
 // directory, on the way to the path, is the user's: root neither writes
 // through it into a root-only directory nor edits, through a final one, a
