@@ -64,7 +64,24 @@ func (p *Provider) start(ctx context.Context, rec record, lower string, spec pro
 		// of the node's own it can reach nothing of the host's.
 		args = append(args, "--network-namespace-path=/run/netns/"+rec.Netns, "--capability=CAP_NET_ADMIN")
 	}
-	cmd := exec.Command("systemd-nspawn", append(args, "--boot")...)
+	args = append([]string{"systemd-nspawn"}, append(args, "--boot")...)
+	// In cgroups of its own (see joinCgroups), recorded before they exist
+	// so that Destroy removes them whatever happens next.
+	cgroups, err := nodeCgroups(rec.ID)
+	if err != nil {
+		return rec, err
+	}
+	rec.Cgroups = cgroups
+	if err := p.writeRecord(rec); err != nil {
+		return rec, err
+	}
+	if err := makeCgroups(cgroups); err != nil {
+		return rec, err
+	}
+	if len(cgroups) > 0 {
+		args = append(append([]string{"sh", "-c", joinCgroups, "sh"}, cgroups...), append([]string{"--"}, args...)...)
+	}
+	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stdout, cmd.Stderr = console, console
 	// A session of its own, so a Ctrl-C meant for pallet does not reach it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
@@ -355,13 +372,22 @@ func waitAddrFree(ctx context.Context, addr string, d time.Duration) error {
 	}
 }
 
-// isNspawnFor reports whether pid is a live systemd-nspawn for merged.
+// isNspawnFor reports whether pid is a live systemd-nspawn for merged, or
+// the shell that is about to become one (joinCgroups).
 func isNspawnFor(pid int, merged string) bool {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
 	if err != nil || procState(pid) == 'Z' {
 		return false
 	}
 	args := strings.Split(string(b), "\x00")
+	if len(args) > 2 && args[0] == "sh" && args[1] == "-c" && args[2] == joinCgroups {
+		for i, a := range args {
+			if a == "--" {
+				args = args[i+1:]
+				break
+			}
+		}
+	}
 	return len(args) > 0 && filepath.Base(args[0]) == "systemd-nspawn" && containsString(args, "--directory="+merged)
 }
 

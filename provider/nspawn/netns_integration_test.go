@@ -141,12 +141,17 @@ func nodeIDs(nodes []provider.Node) []string {
 	return ids
 }
 
-// wantGone fails t if the namespace or the host link of a node of ids is
-// still there.
+// wantGone fails t if the namespace, the host link or a cgroup of a node
+// of ids is still there.
 func wantGone(t *testing.T, ids []string) {
 	t.Helper()
 	links := hostLinks(t)
 	for _, id := range ids {
+		for _, d := range ownCgroupDirs(t) {
+			if _, err := os.Stat(filepath.Join(d, "pallet-"+id)); !os.IsNotExist(err) {
+				t.Errorf("cgroup pallet-%s is left in %s: %v", id, d, err)
+			}
+		}
 		if links["pallet-"+id] {
 			t.Errorf("host link pallet-%s is left", id)
 		}
@@ -238,4 +243,24 @@ func keys(m map[string]bool) []string {
 		k = append(k, s)
 	}
 	return k
+}
+
+// ownCgroupDirs are the directories of this process's cgroups in the
+// cgroup2 and name=systemd hierarchies at their usual mount points, where
+// the nodes it starts get theirs.
+func ownCgroupDirs(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dirs []string
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if p, ok := strings.CutPrefix(line, "0::"); ok {
+			dirs = append(dirs, "/sys/fs/cgroup"+p, "/sys/fs/cgroup/unified"+p)
+		} else if _, p, ok := strings.Cut(line, ":name=systemd:"); ok {
+			dirs = append(dirs, "/sys/fs/cgroup/systemd"+p)
+		}
+	}
+	return dirs
 }

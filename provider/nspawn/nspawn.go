@@ -222,6 +222,9 @@ type record struct {
 	// removes whatever of them a failed Create left.
 	Netns    string `json:"netns,omitempty"`
 	HostLink string `json:"host_link,omitempty"`
+	// Cgroups are the cgroup directories the node's nspawn runs in, one
+	// per hierarchy (see joinCgroups); set before they exist.
+	Cgroups []string `json:"cgroups,omitempty"`
 }
 
 func (p *Provider) nodesDir() string            { return filepath.Join(p.stateDir, "nodes") }
@@ -595,6 +598,9 @@ func (p *Provider) destroy(ctx context.Context, n provider.Node) error {
 			return err
 		}
 		if err := teardownNetns(ctx, rec); err != nil {
+			return err
+		}
+		if err := removeCgroups(n.ID, rec.Cgroups); err != nil {
 			return err
 		}
 	}

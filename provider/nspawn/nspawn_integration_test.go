@@ -3,6 +3,8 @@ package nspawn_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -83,6 +85,45 @@ func TestNodesLifecycle(t *testing.T) {
 		}
 	}
 
+	// Each node runs in cgroups of its own: shared ones made one node's
+	// units the other's (a unit stopping on one node removed the cgroup
+	// a unit of the same name was starting in on the other).
+	var cgroups []string
+	seen := map[string]string{}
+	for _, n := range nodes {
+		var rec struct {
+			PID     int      `json:"pid"`
+			Cgroups []string `json:"cgroups"`
+		}
+		b, err := os.ReadFile(filepath.Join(stateDir, "nodes", n.ID, "node.json"))
+		if err == nil {
+			err = json.Unmarshal(b, &rec)
+		}
+		if err != nil || rec.PID <= 0 || len(rec.Cgroups) == 0 {
+			t.Fatalf("node %s record: pid %d, cgroups %v, %v", n.Name, rec.PID, rec.Cgroups, err)
+		}
+		cgroups = append(cgroups, rec.Cgroups...)
+		b, err = os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", childOf(t, rec.PID)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			if !strings.HasPrefix(line, "0::") && !strings.Contains(line, ":name=systemd:") {
+				continue // other controllers' trees, which systemd does not keep units in
+			}
+			if !strings.Contains(line, "/pallet-"+n.ID+"/") {
+				t.Errorf("node %s: its init is in %s, not below its own cgroup pallet-%s", n.Name, line, n.ID)
+			}
+			if other, ok := seen[line]; ok {
+				t.Errorf("nodes %s and %s share the cgroup %s", other, n.Name, line)
+			}
+			seen[line] = n.Name
+		}
+	}
+	if len(seen) == 0 {
+		t.Errorf("found no cgroup2 or name=systemd line in the nodes' /proc/PID/cgroup")
+	}
+
 	// A second Provider on the same state dir stands for the next pallet run.
 	again, err := nspawn.New(nspawn.Options{StateDir: stateDir, CacheDir: filepath.Join(nspawntest.CacheDir(), "rootfs")})
 	if err != nil {
@@ -121,6 +162,11 @@ func TestNodesLifecycle(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(filepath.Join(stateDir, "nodes")); len(entries) != 0 {
 		t.Errorf("state left after Destroy: %v", entries)
+	}
+	for _, d := range cgroups {
+		if _, err := os.Stat(d); !os.IsNotExist(err) {
+			t.Errorf("cgroup %s left after Destroy (%v)", d, err)
+		}
 	}
 	// Destroying again is a no-op, so a retried cleanup does not fail.
 	if err := again.Destroy(ctx, nodes); err != nil {

@@ -1,7 +1,6 @@
 package nspawn
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -152,26 +151,16 @@ func removeTree(dir string) error {
 
 // mountsUnder lists mount points at or below dir, deepest first.
 func mountsUnder(dir string) ([]string, error) {
-	f, err := os.Open("/proc/self/mountinfo")
+	mounts, err := readMountinfo()
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
 	dir = filepath.Clean(dir)
 	var found []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 5 {
-			continue
+	for _, m := range mounts {
+		if m.point == dir || strings.HasPrefix(m.point, dir+"/") {
+			found = append(found, m.point)
 		}
-		mp := unescapeMountinfo(fields[4])
-		if mp == dir || strings.HasPrefix(mp, dir+"/") {
-			found = append(found, mp)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, err
 	}
 	// Deepest first, so children are unmounted before their parents.
 	for i := 0; i < len(found); i++ {
