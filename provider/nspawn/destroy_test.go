@@ -27,15 +27,9 @@ func TestDestroyAfterNspawnKilled(t *testing.T) {
 	nodes := nspawntest.Nodes(t, "bookworm", 1, nspawntest.WithGroup("killed"))
 	n := nodes[0]
 	addr := net.JoinHostPort(n.Host, strconv.Itoa(n.Port))
-	b, err := os.ReadFile(filepath.Join(p.StateDir(), "nodes", n.ID, "node.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rec struct {
-		PID int `json:"pid"`
-	}
-	if err := json.Unmarshal(b, &rec); err != nil || rec.PID <= 0 {
-		t.Fatalf("node record: pid %d, %v", rec.PID, err)
+	rec := readNodeRecord(t, p.StateDir(), n.ID)
+	if rec.PID <= 0 {
+		t.Fatalf("node record: pid %d", rec.PID)
 	}
 	// The container's init, to end the container whatever Destroy does:
 	// killing a PID namespace's init kills everything in it.
@@ -67,6 +61,25 @@ func TestDestroyAfterNspawnKilled(t *testing.T) {
 	if alive(init) {
 		t.Errorf("Destroy returned nil, but the container's init (pid %d) still runs", init)
 	}
+}
+
+// nodeRecord is what the tests read of a node's record (node.json).
+type nodeRecord struct {
+	PID     int      `json:"pid"`
+	Cgroups []string `json:"cgroups"`
+}
+
+func readNodeRecord(t *testing.T, stateDir, id string) nodeRecord {
+	t.Helper()
+	var rec nodeRecord
+	b, err := os.ReadFile(filepath.Join(stateDir, "nodes", id, "node.json"))
+	if err == nil {
+		err = json.Unmarshal(b, &rec)
+	}
+	if err != nil {
+		t.Fatalf("node %s record: %v", id, err)
+	}
+	return rec
 }
 
 // childOf is the one child of pid (nspawn's child is the container's init).

@@ -3,7 +3,6 @@ package nspawn_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -91,19 +90,12 @@ func TestNodesLifecycle(t *testing.T) {
 	var cgroups []string
 	seen := map[string]string{}
 	for _, n := range nodes {
-		var rec struct {
-			PID     int      `json:"pid"`
-			Cgroups []string `json:"cgroups"`
-		}
-		b, err := os.ReadFile(filepath.Join(stateDir, "nodes", n.ID, "node.json"))
-		if err == nil {
-			err = json.Unmarshal(b, &rec)
-		}
-		if err != nil || rec.PID <= 0 || len(rec.Cgroups) == 0 {
-			t.Fatalf("node %s record: pid %d, cgroups %v, %v", n.Name, rec.PID, rec.Cgroups, err)
+		rec := readNodeRecord(t, stateDir, n.ID)
+		if rec.PID <= 0 || len(rec.Cgroups) == 0 {
+			t.Fatalf("node %s record: pid %d, cgroups %v", n.Name, rec.PID, rec.Cgroups)
 		}
 		cgroups = append(cgroups, rec.Cgroups...)
-		b, err = os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", childOf(t, rec.PID)))
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", childOf(t, rec.PID)))
 		if err != nil {
 			t.Fatal(err)
 		}
