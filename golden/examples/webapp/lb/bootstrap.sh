@@ -823,7 +823,9 @@ pallet_dirname() {
 pallet_file_entry() {
   local path=$1 entry=$2 meta=$3 want=$4 shared=$5 last=$6 uid mode links name type
   PALLET_ENTRY=
-  # UID MODE LINKS GID TYPE USER:GROUP, cut as pallet_stat_line does
+  # UID MODE LINKS GID TYPE USER:GROUP, cut as pallet_stat_line does (a
+  # cutter the three share, a call and an array more, made a look half as
+  # slow again: 54 against 83 us for a line and its check)
   uid=${meta%%' '*} name=${meta#*' '}
   mode=${name%%' '*} name=${name#*' '}
   links=${name%%' '*} name=${name#*' '}
@@ -1212,7 +1214,9 @@ pallet_meta_is() {
 pallet_meta_line_is() {
   local mode=$2 owner=$3 group=$4 want hmode names huid hgid
   printf -v want '%o' "$((8#$mode))"
-  # UID MODE LINKS GID TYPE USER:GROUP, cut as pallet_stat_line does
+  # UID MODE LINKS GID TYPE USER:GROUP, cut as pallet_stat_line does (a
+  # cutter the three share, a call and an array more, made a look half as
+  # slow again: 54 against 83 us for a line and its check)
   [[ $1 == ?*' '?*' '?*' '?*' '?*' '?* ]] || return 1
   huid=${1%%' '*} names=${1#*' '}
   hmode=${names%%' '*} names=${names#*' '}
