@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -102,12 +103,7 @@ func cgroupDir(hier, path string, mounts []mount) (string, bool, error) {
 }
 
 func hasDotDot(path string) bool {
-	for _, el := range strings.Split(path, "/") {
-		if el == ".." {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(strings.Split(path, "/"), "..")
 }
 
 // ownCgroups maps "cgroup2" and each legacy hierarchy's controllers (such

@@ -78,9 +78,7 @@ func (p *Provider) start(ctx context.Context, rec record, lower string, spec pro
 	if err := makeCgroups(cgroups); err != nil {
 		return rec, err
 	}
-	if len(cgroups) > 0 {
-		args = append(append([]string{"sh", "-c", joinCgroups, "sh"}, cgroups...), append([]string{"--"}, args...)...)
-	}
+	args = append(append([]string{"sh", "-c", joinCgroups, "sh"}, cgroups...), append([]string{"--"}, args...)...)
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stdout, cmd.Stderr = console, console
 	// A session of its own, so a Ctrl-C meant for pallet does not reach it.
